@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// `npm start`: build if needed, fetch the binaries an offline install leaves out, then
+// open the Electron app — or, when Electron's binary is missing (or --headless is
+// given), run the headless server whose dashboard opens in a browser.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, statSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { electronBinaryPresent, fetchElectron, fetchCudaProvider } from './fetch-binaries.mjs';
+
+const require = createRequire(import.meta.url);
+const root = join(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const forceHeadless = args.includes('--headless') || process.env.MODELBAY_HEADLESS === '1';
+const passThrough = args.filter((a) => a !== '--headless');
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function buildIfStale() {
+  const outFile = join(root, 'out', 'main', 'headless.js');
+  const stale = !existsSync(outFile) || newestMtime(join(root, 'src')) > statSync(outFile).mtimeMs;
+  if (!stale) return;
+  process.stdout.write('Building Modelbay…\n');
+  const res = spawnSync(process.execPath, [require.resolve('electron-vite/bin/electron-vite.js'), 'build'], { cwd: root, stdio: 'inherit' });
+  if (res.status !== 0) process.exit(res.status ?? 1);
+}
+
+function runChild(command, argv) {
+  const child = spawn(command, argv, { cwd: root, stdio: 'inherit' });
+  const forward = (sig) => child.kill(sig);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+buildIfStale();
+if (!forceHeadless) fetchElectron();
+fetchCudaProvider();
+
+if (!forceHeadless && electronBinaryPresent() && (process.env.DISPLAY || process.env.WAYLAND_DISPLAY || process.platform !== 'linux')) {
+  runChild(require('electron'), [root, ...passThrough]);
+} else {
+  if (!forceHeadless) {
+    const why = electronBinaryPresent() ? 'no display was found' : 'the Electron binary is not installed (it could not be downloaded)';
+    process.stdout.write(`\nModelbay is starting in headless mode because ${why}.\n` +
+      'The dashboard is served to your browser instead; run `npm run fetch-binaries` where a network exists to get the desktop app.\n\n');
+  }
+  runChild(process.execPath, [join(root, 'out', 'main', 'headless.js'), ...passThrough]);
+}

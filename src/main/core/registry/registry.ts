@@ -1,0 +1,578 @@
+/**
+ * The model registry: the one owner of slot state (like Ollama's scheduler). Every
+ * lifecycle operation on a slot runs in that slot's serial queue; memory decisions
+ * (plan room → evict → reserve) run under one lock so two loads never count the same
+ * free bytes; events are emitted after the state has changed.
+ */
+import { formatBytes, formatPercent } from '../../../shared/bytes.js';
+import type { ActivityEntry } from '../../../shared/activity.js';
+import { ModelbayError, toModelbayError, type SerializedError } from '../../../shared/errors.js';
+import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
+import type { ArtifactState, DeviceId, EvictionReason, Health, RegistryStats, SlotSnapshot, SlotState } from '../../../shared/state.js';
+import { SlotManager } from '../slots/slot-manager.js';
+import { assertBytes, assertSlotId } from '../slots/validate.js';
+import { Semaphore, SerialQueue } from './async-primitives.js';
+import type { Clock, ModelSession, RegistryHooks, SessionFactory, SlotConfig, Timers } from './types.js';
+
+export type RegistryEvent =
+  | { type: 'slot'; slot: SlotSnapshot }
+  | { type: 'activity'; entry: ActivityEntry }
+  | { type: 'stats'; stats: RegistryStats };
+
+export type RegistryListener = (event: RegistryEvent) => void;
+
+export interface RegistryOptions<S extends ModelSession> {
+  factory: SessionFactory<S>;
+  slots: SlotManager;
+  /** Configuration per slot; slots left out start with a 0-byte estimate on `cpu`. */
+  configs?: ReadonlyArray<SlotConfig>;
+  maxParallelLoads?: number;
+  clock?: Clock;
+  timers?: Timers;
+  hooks?: RegistryHooks;
+}
+
+type RuntimeState = 'idle' | 'loading' | 'loaded' | 'unloading';
+
+interface SlotRecord<S> {
+  id: SlotId;
+  device: DeviceId;
+  estimateBytes: number;
+  measuredBytes: number | null;
+  preload: boolean;
+  idleTtlMs: number | null;
+  artifact: ArtifactState;
+  artifactError: SerializedError | null;
+  runtime: RuntimeState;
+  loadError: SerializedError | null;
+  session: S | null;
+  inflight: Promise<S> | null;
+  queue: SerialQueue;
+  lastOutcome: 'none' | 'ok' | 'failed';
+  useCount: number;
+  loadCount: number;
+  failures: number;
+  loadedAt: number | null;
+  lastLoadMs: number | null;
+  abort: AbortController | null;
+}
+
+export class ModelRegistry<S extends ModelSession = ModelSession> {
+  readonly slots: SlotManager;
+  private readonly factory: SessionFactory<S>;
+  private readonly records = new Map<SlotId, SlotRecord<S>>();
+  private readonly loadLimit: Semaphore;
+  private readonly memoryLock = new Semaphore(1);
+  private readonly clock: Clock;
+  private readonly timers: Timers;
+  private readonly hooks: RegistryHooks;
+  private readonly listeners = new Set<RegistryListener>();
+  private readonly counters: Omit<RegistryStats, 'loaded' | 'bytes'> = { loads: 0, unloads: 0, hits: 0, failures: 0, evictions: 0 };
+  private sweepHandle: unknown = null;
+  private closed = false;
+
+  constructor(options: RegistryOptions<S>) {
+    this.factory = options.factory;
+    this.slots = options.slots;
+    this.clock = options.clock ?? { now: Date.now };
+    this.timers = options.timers ?? {
+      setInterval: (fn, ms) => {
+        const h = setInterval(fn, ms);
+        h.unref?.();
+        return h;
+      },
+      clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
+    };
+    this.hooks = options.hooks ?? {};
+    this.loadLimit = new Semaphore(this.checkLoadLimit(options.maxParallelLoads ?? 2));
+    const configs = new Map((options.configs ?? []).map((c) => [assertSlotId(c.id), c]));
+    for (const id of SLOT_IDS) this.records.set(id, this.newRecord(id, configs.get(id)));
+  }
+
+  // ── events ─────────────────────────────────────────────────────────────────────
+
+  on(listener: RegistryListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ── queries ────────────────────────────────────────────────────────────────────
+
+  snapshot(slot: SlotId): SlotSnapshot {
+    return this.view(this.record(slot));
+  }
+
+  snapshots(): SlotSnapshot[] {
+    return SLOT_IDS.map((id) => this.view(this.record(id)));
+  }
+
+  stats(): RegistryStats {
+    let loaded = 0;
+    let bytes = 0;
+    for (const r of this.records.values()) {
+      if (r.runtime === 'loaded') {
+        loaded++;
+        bytes += this.slots.allocatedBytesOf(r.id);
+      }
+    }
+    return { loaded, bytes, ...this.counters };
+  }
+
+  /** The session of a loaded slot without loading it (and without counting a use). */
+  peek(slot: SlotId): S | null {
+    const r = this.record(slot);
+    return r.runtime === 'loaded' ? r.session : null;
+  }
+
+  // ── lifecycle ──────────────────────────────────────────────────────────────────
+
+  /** The slot's session, loading it on first use. Concurrent calls share one load. */
+  async get(slot: SlotId): Promise<S> {
+    const r = this.record(slot);
+    this.assertOpen();
+    r.useCount++;
+    if (r.runtime === 'loaded' && r.session) {
+      this.counters.hits++;
+      this.slots.touch(r.id);
+      return r.session;
+    }
+    if (r.inflight) {
+      this.counters.hits++;
+      return r.inflight;
+    }
+    return this.startLoad(r);
+  }
+
+  /** Load a slot without counting a use (preload, the Load button). */
+  async load(slot: SlotId): Promise<S> {
+    const r = this.record(slot);
+    this.assertOpen();
+    if (r.runtime === 'loaded' && r.session) return r.session;
+    if (r.inflight) return r.inflight;
+    return this.startLoad(r);
+  }
+
+  /** Unload a loaded slot. A slot that is not loaded is EMB-E005 (nothing changes). */
+  async unload(slot: SlotId): Promise<void> {
+    const r = this.record(slot);
+    this.assertLoaded(r);
+    await r.queue.run(async () => {
+      this.assertLoaded(r);
+      await this.release(r, null);
+    });
+  }
+
+  /** Evict by hand. A pinned slot needs `force`; otherwise EMB-E004 and nothing changes. */
+  async evict(slot: SlotId, options: { force?: boolean } = {}): Promise<void> {
+    const r = this.record(slot);
+    this.assertLoaded(r);
+    if (this.slots.isPinned(r.id) && !options.force) {
+      throw new ModelbayError('EMB-E004', `${slot} is pinned: unpin it first, or evict with force.`, { slot });
+    }
+    await r.queue.run(async () => {
+      this.assertLoaded(r);
+      await this.release(r, 'manual');
+    });
+  }
+
+  pin(slot: SlotId): void {
+    const r = this.record(slot);
+    if (this.slots.isPinned(r.id)) return;
+    this.slots.pin(r.id);
+    this.changed(r);
+    this.activity({ kind: 'pinned', slot: r.id, message: `${r.id} pinned: it will not be evicted automatically.` });
+  }
+
+  unpin(slot: SlotId): void {
+    const r = this.record(slot);
+    if (!this.slots.isPinned(r.id)) return;
+    this.slots.unpin(r.id);
+    this.changed(r);
+    this.activity({ kind: 'unpinned', slot: r.id, message: `${r.id} unpinned: it may be evicted when room is needed.` });
+  }
+
+  setPreload(slot: SlotId, preload: boolean): void {
+    const r = this.record(slot);
+    if (typeof preload !== 'boolean') throw new ModelbayError('EMB-E002', 'preload must be true or false.', { slot });
+    r.preload = preload;
+    this.changed(r);
+  }
+
+  setIdleTtl(slot: SlotId, ttlMs: number | null): void {
+    const r = this.record(slot);
+    r.idleTtlMs = ttlMs === null ? null : assertBytes(ttlMs, `The idle time-out of ${slot} (ms)`, { allowZero: false });
+    this.changed(r);
+  }
+
+  /** Change the estimate used for the next load (e.g. once the files' sizes are known). */
+  setEstimate(slot: SlotId, bytes: number): void {
+    const r = this.record(slot);
+    r.estimateBytes = assertBytes(bytes, `The estimate of ${slot}`);
+    this.changed(r);
+  }
+
+  /** Move a slot to another device; only while it is not loaded. */
+  setDevice(slot: SlotId, device: DeviceId): void {
+    const r = this.record(slot);
+    if (!this.slots.hasDevice(device)) throw new ModelbayError('EMB-E008', `Unknown device ${JSON.stringify(device)}.`, { device: String(device), known: this.slots.listDevices() });
+    if (r.runtime !== 'idle') throw new ModelbayError('EMB-E007', `${slot} is ${r.runtime}: unload it before moving it to ${device}.`, { slot, state: r.runtime });
+    r.device = device;
+    this.changed(r);
+  }
+
+  /** The artifact manager reports where a slot's files stand. */
+  setArtifactState(slot: SlotId, state: ArtifactState, error: SerializedError | null = null): void {
+    const r = this.record(slot);
+    r.artifact = state;
+    r.artifactError = state === 'failed' ? error : null;
+    if (state === 'ready' && r.runtime === 'idle') r.loadError = null;
+    this.changed(r);
+  }
+
+  setMaxParallelLoads(limit: number): void {
+    this.loadLimit.setLimit(this.checkLoadLimit(limit));
+  }
+
+  /** Preload every slot marked preload. Failures are reported per slot, not thrown. */
+  async initialize(): Promise<Array<{ slot: SlotId; ok: boolean; error?: SerializedError }>> {
+    const targets = SLOT_IDS.filter((id) => this.record(id).preload);
+    const results = await Promise.allSettled(targets.map((id) => this.load(id)));
+    return results.map((res, i) => {
+      const slot = targets[i] as SlotId;
+      return res.status === 'fulfilled' ? { slot, ok: true } : { slot, ok: false, error: toModelbayError(res.reason).toJSON() };
+    });
+  }
+
+  /** Budget or thresholds changed: evict LRU unpinned slots until no device is Critical. */
+  async rebalance(reason: EvictionReason = 'budget-change'): Promise<SlotId[]> {
+    const out: SlotId[] = [];
+    for (const device of this.slots.listDevices()) out.push(...(await this.relieve(device, null, reason)));
+    return out;
+  }
+
+  /** Unload slots idle for longer than their TTL (pinned slots stay). */
+  async sweepIdle(): Promise<SlotId[]> {
+    const now = this.clock.now();
+    const due: SlotRecord<S>[] = [];
+    for (const r of this.records.values()) {
+      if (r.runtime !== 'loaded' || r.idleTtlMs === null || this.slots.isPinned(r.id) || r.queue.pending > 0) continue;
+      const last = this.slots.lastUsedAt(r.id) ?? r.loadedAt ?? now;
+      if (now - last >= r.idleTtlMs) due.push(r);
+    }
+    await Promise.all(due.map((r) => r.queue.run(async () => {
+      if (r.runtime === 'loaded') await this.release(r, 'idle');
+    })));
+    return due.map((r) => r.id);
+  }
+
+  /** Sweep idle slots periodically with the injected timers. */
+  startIdleSweeper(everyMs = 10_000): void {
+    this.stopIdleSweeper();
+    this.sweepHandle = this.timers.setInterval(() => {
+      this.sweepIdle().catch((e: unknown) => this.activity({ kind: 'error', slot: null, message: `Idle sweep failed: ${toModelbayError(e).message}` }));
+    }, everyMs);
+  }
+
+  stopIdleSweeper(): void {
+    if (this.sweepHandle !== null) this.timers.clearInterval(this.sweepHandle);
+    this.sweepHandle = null;
+  }
+
+  /**
+   * The runtime reports a session that died (its host crashed or was killed). The slot's
+   * memory is freed and it is marked failed with the reason; the next load starts afresh.
+   */
+  async sessionLost(slot: SlotId, error: unknown): Promise<void> {
+    const r = this.record(slot);
+    const err = toModelbayError(error, 'EMB-E203');
+    await r.queue.run(() => {
+      if (r.runtime !== 'loaded') return Promise.resolve();
+      r.session = null;
+      if (this.slots.isAllocated(r.id)) this.slots.release(r.id);
+      r.runtime = 'idle';
+      r.loadError = err.toJSON();
+      r.lastOutcome = 'failed';
+      r.failures++;
+      this.counters.failures++;
+      this.changed(r);
+      this.activity({ kind: 'session-lost', slot: r.id, code: err.code, device: r.device, message: `${r.id} lost its session: ${err.message}` });
+      return Promise.resolve();
+    });
+  }
+
+  /** Unload everything and refuse further work. */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    this.stopIdleSweeper();
+    for (const r of this.records.values()) r.abort?.abort();
+    await Promise.allSettled([...this.records.values()].map((r) => r.queue.run(async () => {
+      if (r.runtime === 'loaded') await this.release(r, null);
+    })));
+  }
+
+  // ── internals: load and release ────────────────────────────────────────────────
+
+  private startLoad(r: SlotRecord<S>): Promise<S> {
+    const p = r.queue.run(() => this.loadNow(r));
+    r.inflight = p;
+    const clear = (): void => {
+      if (r.inflight === p) r.inflight = null;
+    };
+    p.then(clear, clear);
+    return p;
+  }
+
+  private async loadNow(r: SlotRecord<S>): Promise<S> {
+    if (r.runtime === 'loaded' && r.session) return r.session;
+    this.assertOpen();
+    const started = this.clock.now();
+    const abort = new AbortController();
+    r.abort = abort;
+    r.runtime = 'loading';
+    this.changed(r);
+    let reserved = false;
+    const releaseSlot = await this.loadLimit.acquire();
+    try {
+      if (this.hooks.prepare) {
+        await this.hooks.prepare(r.id, abort.signal);
+      } else if (r.artifact !== 'ready') {
+        throw new ModelbayError('EMB-E101', `${r.id}'s model files are ${r.artifact}: download them first.`, { slot: r.id, artifact: r.artifact });
+      }
+      await this.memoryLock.run(async () => {
+        // Plan again after each eviction: a victim is taken while its queue is empty, so
+        // we never wait behind work that may itself be waiting for this lock.
+        for (;;) {
+          const plan = this.slots.planRoom(r.device, r.estimateBytes, { slot: r.id, exclude: this.busySlots() });
+          const victim = plan.victims[0];
+          if (victim === undefined) break;
+          await this.evictFor(this.record(victim), 'lru', r);
+        }
+        this.slots.reserve(r.id, r.device, r.estimateBytes);
+        reserved = true;
+      });
+      const session = await this.factory.create({ slot: r.id, device: r.device, estimateBytes: r.estimateBytes, signal: abort.signal });
+      if (this.closed) {
+        await session.release().catch(() => undefined);
+        throw new ModelbayError('EMB-E009', 'Modelbay is shutting down.', { slot: r.id });
+      }
+      const measured = session.measuredBytes;
+      if (typeof measured === 'number' && Number.isFinite(measured) && measured >= 0) {
+        this.slots.commit(r.id, Math.round(measured));
+        r.measuredBytes = Math.round(measured);
+      }
+      r.session = session;
+      r.runtime = 'loaded';
+      r.loadError = null;
+      r.lastOutcome = 'ok';
+      r.loadCount++;
+      r.loadedAt = this.clock.now();
+      r.lastLoadMs = r.loadedAt - started;
+      this.counters.loads++;
+      this.slots.touch(r.id);
+      this.changed(r);
+      const used = this.slots.allocatedBytesOf(r.id);
+      this.activity({
+        kind: 'loaded', slot: r.id, device: r.device,
+        message: `${r.id} loaded on ${r.device} in ${r.lastLoadMs} ms (${formatBytes(used)}${r.measuredBytes !== null ? ' measured' : ' estimated'}).`,
+      });
+      return session;
+    } catch (error) {
+      if (reserved && this.slots.isAllocated(r.id)) this.slots.release(r.id);
+      const err = toModelbayError(error, 'EMB-E006');
+      r.session = null;
+      r.runtime = 'idle';
+      r.loadError = err.toJSON();
+      r.lastOutcome = 'failed';
+      r.failures++;
+      this.counters.failures++;
+      this.changed(r);
+      this.activity({ kind: 'load-failed', slot: r.id, code: err.code, device: r.device, message: `${r.id} failed to load: ${err.message}` });
+      throw err;
+    } finally {
+      r.abort = null;
+      releaseSlot();
+      // Outside the memory lock: relief takes it itself. A measurement above the
+      // estimate can push the device into Critical; the slot just loaded is spared.
+      if (r.runtime === 'loaded') await this.relieve(r.device, r.id, 'critical');
+    }
+  }
+
+  /** Evict to bring a device out of Critical. */
+  private async relieve(device: DeviceId, spare: SlotId | null, reason: EvictionReason): Promise<SlotId[]> {
+    return this.memoryLock.run(async () => {
+      const evicted: SlotId[] = [];
+      for (;;) {
+        const exclude = this.busySlots();
+        if (spare) exclude.add(spare);
+        const victim = this.slots.planRelief(device, exclude)[0];
+        if (victim === undefined) return evicted;
+        await this.evictFor(this.record(victim), reason, null);
+        evicted.push(victim);
+      }
+    });
+  }
+
+  /**
+   * Evict a victim while the memory lock is held. Victims are idle slots (no queued
+   * work) and this enqueues synchronously, so it runs next in the victim's queue.
+   */
+  private async evictFor(victim: SlotRecord<S>, reason: EvictionReason, forSlot: SlotRecord<S> | null): Promise<void> {
+    const before = this.slots.pressure(victim.device);
+    await victim.queue.run(async () => {
+      if (victim.runtime !== 'loaded') return;
+      await this.release(victim, reason, { level: before.level, ratio: before.ratio, forSlot: forSlot?.id ?? null });
+    });
+  }
+
+  private async release(
+    r: SlotRecord<S>,
+    reason: EvictionReason | null,
+    context: { level?: string; ratio?: number; forSlot?: SlotId | null } = {},
+  ): Promise<void> {
+    const session = r.session;
+    r.runtime = 'unloading';
+    this.changed(r);
+    let releaseError: unknown = null;
+    try {
+      await session?.release();
+    } catch (e) {
+      // The memory is gone with the session either way (hosts die with their sessions);
+      // record the failure but never leave the slot stuck in `unloading`.
+      releaseError = e;
+    }
+    const freed = this.slots.isAllocated(r.id) ? this.slots.release(r.id) : 0;
+    r.session = null;
+    r.runtime = 'idle';
+    this.counters.unloads++;
+    if (reason) this.counters.evictions++;
+    this.changed(r);
+    if (reason) {
+      const p = this.slots.pressure(r.device);
+      const why = reason === 'lru'
+        ? `LRU, making room for ${context.forSlot ?? 'a load'}`
+        : reason === 'critical' ? `LRU, budget Critical ${formatPercent(context.ratio ?? p.ratio)}`
+          : reason === 'idle' ? `idle for longer than ${Math.round((r.idleTtlMs ?? 0) / 1000)} s`
+            : reason === 'manual' ? 'by hand' : reason;
+      this.activity({
+        kind: 'evicted', slot: r.id, reason, device: r.device, level: p.level, ratio: p.ratio,
+        message: `${r.id} evicted: ${why} (freed ${formatBytes(freed)}; ${r.device} now ${p.level} ${formatPercent(p.ratio)}).`,
+      });
+    } else {
+      this.activity({ kind: 'unloaded', slot: r.id, device: r.device, message: `${r.id} unloaded (freed ${formatBytes(freed)}).` });
+    }
+    if (releaseError) {
+      const err = toModelbayError(releaseError);
+      this.activity({ kind: 'error', slot: r.id, code: err.code, message: `${r.id}: releasing its session reported: ${err.message}` });
+    }
+  }
+
+  // ── internals: records and views ───────────────────────────────────────────────
+
+  private busySlots(): Set<SlotId> {
+    const out = new Set<SlotId>();
+    for (const r of this.records.values()) if (r.queue.pending > 0 || r.runtime !== 'loaded') out.add(r.id);
+    return out;
+  }
+
+  private record(slot: SlotId): SlotRecord<S> {
+    return this.records.get(assertSlotId(slot)) as SlotRecord<S>;
+  }
+
+  private newRecord(id: SlotId, c: SlotConfig | undefined): SlotRecord<S> {
+    const device = c?.device ?? 'cpu';
+    if (!this.slots.hasDevice(device)) throw new ModelbayError('EMB-E008', `${id} is configured for unknown device ${device}.`, { slot: id, device });
+    if (c?.pinned) this.slots.pin(id);
+    return {
+      id,
+      device,
+      estimateBytes: assertBytes(c?.estimateBytes ?? 0, `The estimate of ${id}`),
+      measuredBytes: null,
+      preload: c?.preload ?? false,
+      idleTtlMs: c?.idleTtlMs == null ? null : assertBytes(c.idleTtlMs, `The idle time-out of ${id} (ms)`, { allowZero: false }),
+      artifact: c?.artifactState ?? 'ready',
+      artifactError: null,
+      runtime: 'idle',
+      loadError: null,
+      session: null,
+      inflight: null,
+      queue: new SerialQueue(),
+      lastOutcome: 'none',
+      useCount: 0,
+      loadCount: 0,
+      failures: 0,
+      loadedAt: null,
+      lastLoadMs: null,
+      abort: null,
+    };
+  }
+
+  private stateOf(r: SlotRecord<S>): SlotState {
+    if (r.runtime !== 'idle') return r.runtime;
+    if (r.loadError) return 'failed';
+    return r.artifact;
+  }
+
+  private healthOf(r: SlotRecord<S>): Health {
+    if (r.runtime === 'loading') return 'loading';
+    if (r.loadError || r.artifact === 'failed') return 'unhealthy';
+    if (r.lastOutcome === 'ok') return r.failures > 0 ? 'degraded' : 'healthy';
+    return 'unknown';
+  }
+
+  private view(r: SlotRecord<S>): SlotSnapshot {
+    return {
+      id: r.id,
+      name: SLOT_NAMES[r.id],
+      state: this.stateOf(r),
+      error: r.loadError ?? r.artifactError,
+      health: this.healthOf(r),
+      pinned: this.slots.isPinned(r.id),
+      preload: r.preload,
+      device: r.device,
+      estimateBytes: r.estimateBytes,
+      measuredBytes: r.measuredBytes,
+      lastUsedAt: this.slots.lastUsedAt(r.id),
+      useCount: r.useCount,
+      loadCount: r.loadCount,
+      failures: r.failures,
+      idleTtlMs: r.idleTtlMs,
+      loadedAt: r.runtime === 'loaded' ? r.loadedAt : null,
+      lastLoadMs: r.lastLoadMs,
+    };
+  }
+
+  private changed(r: SlotRecord<S>): void {
+    this.emit({ type: 'slot', slot: this.view(r) });
+  }
+
+  private activity(entry: Omit<ActivityEntry, 'at'>): void {
+    this.emit({ type: 'activity', entry: { at: this.clock.now(), ...entry } });
+  }
+
+  private emit(event: RegistryEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // A listener's failure is its own; the registry's state is already consistent.
+      }
+    }
+  }
+
+  private assertLoaded(r: SlotRecord<S>): void {
+    if (r.runtime !== 'loaded' && r.runtime !== 'loading') {
+      throw new ModelbayError('EMB-E005', `${r.id} is not loaded (it is ${this.stateOf(r)}).`, { slot: r.id, state: this.stateOf(r) });
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ModelbayError('EMB-E009', 'Modelbay is shutting down: no new loads.', {});
+  }
+
+  private checkLoadLimit(limit: number): number {
+    if (!Number.isInteger(limit) || limit < 1 || limit > 13) {
+      throw new ModelbayError('EMB-E002', `The parallel load limit must be a whole number from 1 to 13; got ${String(limit)}.`, { limit: String(limit) });
+    }
+    return limit;
+  }
+}

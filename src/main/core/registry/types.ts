@@ -1,0 +1,51 @@
+import type { SlotId } from '../../../shared/slots.js';
+import type { ArtifactState, DeviceId } from '../../../shared/state.js';
+
+/** A loaded model as the registry holds it. The runtime's sessions implement this. */
+export interface ModelSession {
+  /** What the session really holds once loaded and warmed up; null or absent keeps the estimate. */
+  readonly measuredBytes?: number | null;
+  release(): Promise<void>;
+}
+
+export interface LoadRequest {
+  slot: SlotId;
+  device: DeviceId;
+  estimateBytes: number;
+  signal: AbortSignal;
+}
+
+/** Creates sessions. The runtime implements it with onnxruntime in host processes. */
+export interface SessionFactory<S extends ModelSession = ModelSession> {
+  create(request: LoadRequest): Promise<S>;
+}
+
+export interface SlotConfig {
+  id: SlotId;
+  device?: DeviceId;
+  estimateBytes: number;
+  pinned?: boolean;
+  preload?: boolean;
+  /** Unload after this long without use; null = never. */
+  idleTtlMs?: number | null;
+  /** Where the slot's files stand at start-up; the artifact manager updates it later. */
+  artifactState?: ArtifactState;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+export interface Timers {
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+export interface RegistryHooks {
+  /**
+   * Called before a slot loads: makes sure its files are in place (downloading them when
+   * auto-download is on) or throws EMB-E101. Without a hook a slot whose artifact state
+   * is not `ready` fails with EMB-E101.
+   */
+  prepare?(slot: SlotId, signal: AbortSignal): Promise<void>;
+}

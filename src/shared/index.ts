@@ -1,0 +1,5 @@
+export * from './slots.js';
+export * from './errors.js';
+export * from './state.js';
+export * from './bytes.js';
+export * from './activity.js';
