@@ -560,7 +560,8 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   }
 
   private assertLoaded(r: SlotRecord<S>): void {
-    if (r.runtime !== 'loaded' && r.runtime !== 'loading') {
+    // A load still queued (inflight, runtime not yet `loading`) counts: the unload waits for it.
+    if (r.runtime !== 'loaded' && r.runtime !== 'loading' && !r.inflight) {
       throw new ModelbayError('EMB-E005', `${r.id} is not loaded (it is ${this.stateOf(r)}).`, { slot: r.id, state: this.stateOf(r) });
     }
   }
