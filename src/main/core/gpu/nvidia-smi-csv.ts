@@ -108,5 +108,5 @@ export function rejectedFields(stderr: string): string[] {
 
 /** nvidia-smi's ways of saying there is no usable NVIDIA GPU. */
 export function isNoGpuMessage(text: string): boolean {
-  return /No devices were found|couldn't communicate with the NVIDIA driver|NVIDIA-SMI has failed|Driver\/library version mismatch|Unable to determine the device handle/i.test(text);
+  return /No devices were found|couldn't communicate with the NVIDIA driver|NVIDIA-SMI has failed|Driver\/library version mismatch/i.test(text);
 }
