@@ -85,12 +85,14 @@ export class OnnxModelSession implements ModelSession {
 
   /** Embeddings of `texts`, L2-normalised, in the order given. */
   async embed(texts: ReadonlyArray<string>): Promise<Embeddings> {
-    if (!Array.isArray(texts) || texts.length === 0 || texts.some((t) => typeof t !== 'string')) {
+    // Callers may come from IPC or HTTP: check the shape, not just the type.
+    const list = Array.from(texts as Iterable<unknown>);
+    if (list.length === 0 || list.some((t) => typeof t !== 'string')) {
       throw new ModelbayError('EMB-E002', 'embed() needs a non-empty list of strings.', { slot: this.slot });
     }
     if (this.lostError) throw this.lostError;
     if (this.released) throw new ModelbayError('EMB-E005', `${this.slot} was unloaded.`, { slot: this.slot });
-    return this.lease.host.request('embed', { session: this.key, texts: [...texts] });
+    return this.lease.host.request('embed', { session: this.key, texts: list as string[] });
   }
 
   async release(): Promise<void> {
