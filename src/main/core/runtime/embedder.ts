@@ -48,7 +48,8 @@ export class Embedder {
 
   constructor(
     private readonly session: InferenceSession,
-    private readonly tokenizer: TextTokenizer | null,
+    /** The tokenizer, or how to load it on first use (a load without warm-up defers it). */
+    private tokenizer: TextTokenizer | null | (() => Promise<TextTokenizer>),
     private readonly Tensor: TensorCtor,
     private readonly config: EmbedderConfig,
   ) {
@@ -61,8 +62,10 @@ export class Embedder {
   }
 
   async embed(texts: ReadonlyArray<string>): Promise<EmbedResult> {
+    if (typeof this.tokenizer === 'function') this.tokenizer = await this.tokenizer();
     if (!this.tokenizer) throw new ModelbayError('EMB-E205', 'This slot has no tokenizer.json, so it cannot embed text.', {});
     const tokenizer = this.tokenizer;
+    const started = performance.now();
     const encoded = texts.map((t) => tokenizer.encode(t, this.config.maxSequenceLength));
     const order = encoded.map((_, i) => i).sort((a, b) => (encoded[a]?.ids.length ?? 0) - (encoded[b]?.ids.length ?? 0));
     const tokenLevel = this.config.pooling === 'none';
@@ -107,7 +110,7 @@ export class Embedder {
       }
     }
     this.embedded += texts.length;
-    return { dims, count: texts.length, data: data ?? new Float32Array(0), lengths: tokenLevel ? lengths : null };
+    return { dims, count: texts.length, data: data ?? new Float32Array(0), lengths: tokenLevel ? lengths : null, hostMs: performance.now() - started };
   }
 
   private async run(batch: EncodedBatch): Promise<OrtTensor> {

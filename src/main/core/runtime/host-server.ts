@@ -103,7 +103,11 @@ export class HostServer {
         throw new ModelbayError('EMB-E101', `The model file ${file} is missing: download the slot's files again.`, { file });
       }
     }
-    const tokenizer = req.tokenizer ? await TextTokenizer.fromFile(req.tokenizer) : null;
+    const warmup = req.options.warmup ?? true;
+    const tokenizerPath = req.tokenizer;
+    // With warm-up the tokenizer is needed now; without, its parse (tens of ms for a
+    // 30k vocabulary) waits for the first embed so the load does only the session.
+    const tokenizer = tokenizerPath === null ? null : warmup ? await TextTokenizer.fromFile(tokenizerPath) : () => TextTokenizer.fromFile(tokenizerPath);
     const rssBefore = process.memoryUsage.rss();
     const t0 = performance.now();
     let session: ort.InferenceSession;
@@ -121,7 +125,7 @@ export class HostServer {
         batchSize: req.options.batchSize ?? DEFAULT_BATCH_SIZE,
       });
       let warmupMs: number | null = null;
-      if ((req.options.warmup ?? true) && tokenizer) {
+      if (warmup && tokenizer) {
         const t1 = performance.now();
         await embedder.embed(['warm-up']);
         embedder.embedded = 0;

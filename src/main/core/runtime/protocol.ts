@@ -72,6 +72,8 @@ export const EmbedResultSchema = z.object({
   data: z.instanceof(Float32Array),
   /** Tokens per text for token-level output (pooling `none`); null for pooled vectors. */
   lengths: z.array(z.number().int().nonnegative()).nullable(),
+  /** Time the host spent on the request (tokenize + run + pool); the rest of a call is IPC. */
+  hostMs: z.number().nonnegative(),
 });
 export type EmbedResult = z.infer<typeof EmbedResultSchema>;
 
