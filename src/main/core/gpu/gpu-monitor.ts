@@ -78,7 +78,7 @@ export class GpuMonitor {
   private stallTimer: unknown = null;
   private flushTimer: unknown = null;
   private processTimer: unknown = null;
-  private processQuery: ChildProcess | null = null;
+  private readonly queries = new Set<ChildProcess>();
 
   constructor(private readonly options: GpuMonitorOptions = {}) {
     this.interval = Math.max(50, options.intervalMs ?? 1000);
@@ -126,14 +126,14 @@ export class GpuMonitor {
     for (const t of [this.restartTimer, this.stallTimer, this.flushTimer, this.processTimer]) if (t !== null) this.timers.clearTimeout(t);
     this.restartTimer = this.stallTimer = this.flushTimer = this.processTimer = null;
     const ended: Array<Promise<void>> = [];
-    for (const child of [this.stream, this.processQuery]) {
+    for (const child of [this.stream, ...this.queries]) {
       if (child && child.exitCode === null && child.signalCode === null) {
         ended.push(new Promise((resolve) => child.once('close', () => resolve())));
         child.kill('SIGKILL');
       }
     }
     this.stream = null;
-    this.processQuery = null;
+    this.queries.clear();
     return Promise.all(ended).then(() => undefined);
   }
 
@@ -294,7 +294,7 @@ export class GpuMonitor {
         resolve(null);
         return;
       }
-      this.processQuery = child;
+      this.queries.add(child);
       let out = '';
       child.stdout?.setEncoding('utf8');
       child.stdout?.on('data', (c: string) => {
@@ -304,7 +304,7 @@ export class GpuMonitor {
       child.on('error', () => undefined);
       child.on('close', (code) => {
         this.timers.clearTimeout(timer);
-        if (this.processQuery === child) this.processQuery = null;
+        this.queries.delete(child);
         resolve(code === 0 ? parseProcessLines(out, this.lastGpus) : null);
       });
     });
