@@ -139,6 +139,7 @@ export class OnnxSessionFactory implements SessionFactory<OnnxModelSession> {
     const lease = await this.options.pool.acquire(device);
     const key = `${slot}#${++sessionCounter}`;
     let loaded: LoadResult | null = null;
+    let session: OnnxModelSession | null = null;
     try {
       const before = provider === 'cuda' ? await this.readGpu(lease, device) : null;
       loaded = await lease.host.request('load', {
@@ -160,15 +161,21 @@ export class OnnxSessionFactory implements SessionFactory<OnnxModelSession> {
       } else {
         measured = Math.max(0, loaded.rssAfterBytes - loaded.rssBeforeBytes);
       }
-      const session = new OnnxModelSession(slot, device, key, lease, loaded, estimate, measured, files);
-      lease.open(key, slot, (error) => session.markLost(error));
-      if (signal.aborted) {
-        await session.release();
-        throw new ModelbayError('EMB-E006', `Loading ${slot} was cancelled.`, { slot });
+      const opened = new OnnxModelSession(slot, device, key, lease, loaded, estimate, measured, files);
+      session = opened;
+      lease.open(key, slot, (error) => opened.markLost(error));
+      if (!lease.host.alive) {
+        // Died between its reply and now: the pool's crash report could not name this session.
+        throw new ModelbayError('EMB-E203', `The session host for ${device} ended right after loading ${slot}.`, { slot, device });
       }
-      return session;
+      if (signal.aborted) throw new ModelbayError('EMB-E006', `Loading ${slot} was cancelled.`, { slot });
+      return opened;
     } catch (e) {
-      if (loaded === null) {
+      // Whatever got loaded is given back; the lease ends (and an idle host with it).
+      if (session) {
+        await session.release();
+      } else {
+        if (loaded !== null) await lease.host.request('unload', { session: key }).catch(() => undefined);
         await lease.close();
       }
       throw toModelbayError(e, 'EMB-E006');
