@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rename, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +109,30 @@ describe('embeddings through a real CPU session host', () => {
     const v = splitEmbeddings(await s.embed(['semantic search', 'code graph']));
     expectClose(v[0], external.reference('semantic search'));
     expectClose(v[1], external.reference('code graph'));
+    await s.release();
+  });
+
+  it('loads from a Hugging Face cache snapshot of symlinks to content-addressed blobs', async () => {
+    // The artifact manager hands out snapshot paths; external data is found beside the model link.
+    const m = await writeEmbeddingModel({ dir: join(dir, 'hf-src'), vocab: 500, dim: 8, seed: 5, externalData: true });
+    const blobs = join(dir, 'hf', 'blobs');
+    const snapshot = join(dir, 'hf', 'snapshots', 'abc123', 'onnx');
+    await mkdir(blobs, { recursive: true });
+    await mkdir(snapshot, { recursive: true });
+    const link = async (file: string, name: string, blob: string): Promise<string> => {
+      await rename(file, join(blobs, blob));
+      await symlink(join(blobs, blob), join(snapshot, name));
+      return join(snapshot, name);
+    };
+    files.set('E10', {
+      model: await link(m.modelPath, 'model.onnx', 'aaaa'),
+      externalData: [await link(m.externalData[0] ?? '', 'model.onnx_data', 'bbbb')],
+      tokenizer: await link(m.tokenizerPath, 'tokenizer.json', 'cccc'),
+      pooling: 'mean',
+      dims: 8,
+    });
+    const s = await factory.create({ slot: 'E10', device: 'cpu', estimateBytes: 0, signal: signal() });
+    expectClose(splitEmbeddings(await s.embed(['hello']))[0], m.reference('hello'));
     await s.release();
   });
 
