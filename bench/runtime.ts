@@ -29,7 +29,7 @@ const VOCAB = Number(process.env.BENCH_VOCAB ?? 30_000);
 const DIM = Number(process.env.BENCH_DIM ?? 384);
 const BATCH = 32;
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 48);
-const ROUNDS = 5;
+const ROUNDS = 7;
 const THREADS = 1;
 
 const median = (xs: number[]): number => {
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   const factory = new OnnxSessionFactory({ pool, resolve: resolveFiles, loadOptions: { ...load, warmup: false } });
 
   // The host is started once (a cold start includes Node + tsx start-up, reported apart).
-  let t = performance.now();
+  const t = performance.now();
   const keep = await coldFactory.create({ slot: 'E13', device: 'cpu', estimateBytes: 0, signal });
   console.log(`host cold start + first load: ${(performance.now() - t).toFixed(0)} ms`);
   const hostPid = keep.pid;
@@ -70,15 +70,31 @@ async function main(): Promise<void> {
   const opts = sessionOptions({ provider: 'cpu', deviceId: 0, externalData: [], options: load });
   const direct: number[] = [];
   const hosted: number[] = [];
-  for (let r = 0; r < ROUNDS + 1; r++) {
-    t = performance.now();
+  const createDirect1 = async (): Promise<number> => {
+    const t0 = performance.now();
     const s = await ort.InferenceSession.create(model.modelPath, opts);
-    const d = performance.now() - t;
+    const ms = performance.now() - t0;
     await s.release();
-    t = performance.now();
+    return ms;
+  };
+  const createHosted1 = async (): Promise<number> => {
+    const t0 = performance.now();
     const h = await factory.create({ slot: 'E1', device: 'cpu', estimateBytes: 0, signal });
-    const hd = performance.now() - t;
+    const ms = performance.now() - t0;
     await h.release();
+    return ms;
+  };
+  // The order alternates between rounds so neither side always runs on a freshly warmed cache.
+  for (let r = 0; r < ROUNDS + 1; r++) {
+    let d: number;
+    let hd: number;
+    if (r % 2 === 0) {
+      d = await createDirect1();
+      hd = await createHosted1();
+    } else {
+      hd = await createHosted1();
+      d = await createDirect1();
+    }
     // The first round warms the page cache for both; it is not counted.
     if (r > 0) {
       direct.push(d);
@@ -100,20 +116,56 @@ async function main(): Promise<void> {
   const ipcMs: number[] = [];
   // Rounds alternate so drift in a shared machine's load hits both sides alike; round 0 warms up.
   for (let r = 0; r <= ROUNDS; r++) {
-    t = performance.now();
-    for (const b of batches) await embedder.embed(b);
-    const d = texts.length / ((performance.now() - t) / 1000);
-    t = performance.now();
-    let inHost = 0;
-    for (const b of batches) inHost += (await session.embed(b)).hostMs;
-    const elapsed = performance.now() - t;
-    const h = texts.length / (elapsed / 1000);
-    if (r > 0) ipcMs.push((elapsed - inHost) / batches.length);
+    const runDirect = async (): Promise<number> => {
+      const t0 = performance.now();
+      for (const b of batches) await embedder.embed(b);
+      return texts.length / ((performance.now() - t0) / 1000);
+    };
+    const runHosted = async (): Promise<number> => {
+      const t0 = performance.now();
+      let inHost = 0;
+      for (const b of batches) inHost += (await session.embed(b)).hostMs;
+      const elapsed = performance.now() - t0;
+      if (r > 0) ipcMs.push((elapsed - inHost) / batches.length);
+      return texts.length / (elapsed / 1000);
+    };
+    let d: number;
+    let h: number;
+    if (r % 2 === 0) {
+      d = await runDirect();
+      h = await runHosted();
+    } else {
+      h = await runHosted();
+      d = await runDirect();
+    }
     if (r > 0) {
       directRates.push(d);
       hostRates.push(h);
     }
   }
+  // For context only (not in the JSON): with longer texts each call computes more, and
+  // the fixed IPC cost of a call weighs less.
+  const long = corpus(BATCH * 8).map((x) => `${x} ${x} ${x} ${x} ${x}`.split(' ').slice(0, 250).join(' '));
+  const longBatches = Array.from({ length: 8 }, (_, i) => long.slice(i * BATCH, (i + 1) * BATCH));
+  const longEmbedder = new Embedder(inProcess, tokenizer, ort.Tensor, { pooling: 'mean', dims: DIM, maxSequenceLength: 512, batchSize: BATCH });
+  const longSession = await new OnnxSessionFactory({ pool, resolve: resolveFiles, loadOptions: { ...load, maxSequenceLength: 512 } })
+    .create({ slot: 'E2', device: 'cpu', estimateBytes: 0, signal });
+  const longDirect: number[] = [];
+  const longHost: number[] = [];
+  for (let r = 0; r <= 3; r++) {
+    let t0 = performance.now();
+    for (const b of longBatches) await longEmbedder.embed(b);
+    const d = long.length / ((performance.now() - t0) / 1000);
+    t0 = performance.now();
+    for (const b of longBatches) await longSession.embed(b);
+    const h = long.length / ((performance.now() - t0) / 1000);
+    if (r > 0) {
+      longDirect.push(d);
+      longHost.push(h);
+    }
+  }
+  await longSession.release();
+  console.log(`embed, ~250-token texts: direct ${median(longDirect).toFixed(0)}/s, through host ${median(longHost).toFixed(0)}/s (ratio ${(median(longHost) / median(longDirect)).toFixed(3)})`);
   await inProcess.release();
   const embedDirect = median(directRates);
   const embedHost = median(hostRates);
