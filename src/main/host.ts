@@ -1,3 +1,53 @@
-// Session host entry: one process per compute device holds that device's onnxruntime
-// sessions. Filled in by the runtime (src/main/core/runtime).
-process.stdout.write('modelbay session host: not implemented yet\n');
+/**
+ * Session-host entry: one process per compute device holds that device's onnxruntime
+ * sessions (see src/main/core/runtime/host-server.ts). Started by a launcher with
+ * child_process.fork (headless, tests) or Electron's utilityProcess.fork; speaks over
+ * process.send or process.parentPort accordingly.
+ */
+import { HostServer, type HostTransport } from './core/runtime/host-server.js';
+import type { HostMessage } from './core/runtime/protocol.js';
+
+interface ParentPort {
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+function transport(): HostTransport {
+  const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+  if (parentPort) {
+    return {
+      post: (m: HostMessage) => parentPort.postMessage(m),
+      onMessage: (h) => parentPort.on('message', (e) => h(e.data)),
+      exit: (code) => process.exit(code),
+    };
+  }
+  const send = process.send?.bind(process);
+  if (!send) {
+    process.stderr.write('modelbay session host: start me through a launcher (no IPC channel).\n');
+    process.exit(2);
+  }
+  // Without main there is nobody to serve: never linger as an orphan holding VRAM.
+  process.on('disconnect', () => process.exit(0));
+  let unsent = 0;
+  let exitCode: number | null = null;
+  const maybeExit = (): void => {
+    if (exitCode !== null && unsent === 0) process.exit(exitCode);
+  };
+  return {
+    post: (m: HostMessage) => {
+      unsent++;
+      send(m, undefined, undefined, () => {
+        unsent--;
+        maybeExit();
+      });
+    },
+    onMessage: (h) => process.on('message', h),
+    exit: (code) => {
+      // Let the last reply leave the IPC pipe before the process ends.
+      exitCode = code;
+      maybeExit();
+    },
+  };
+}
+
+new HostServer(transport()).start();

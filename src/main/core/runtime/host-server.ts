@@ -1,0 +1,177 @@
+/**
+ * The inside of a session host: holds one device's onnxruntime sessions and answers the
+ * protocol's requests one at a time (onnxruntime's create() and run() block this
+ * process's thread anyway, and one at a time means no two runs share a session).
+ * Transport-agnostic: host.ts plugs in process.send or Electron's parentPort.
+ */
+import { stat } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import { ModelbayError, serializeError } from '../../../shared/errors.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_SEQUENCE_LENGTH, Embedder } from './embedder.js';
+import { createError } from './ort-errors.js';
+import {
+  HostRequestSchema,
+  type ExecutionProvider,
+  type HostMessage,
+  type HostRequest,
+  type HostStats,
+  type LoadMessage,
+  type LoadResult,
+} from './protocol.js';
+import { TextTokenizer } from './text-tokenizer.js';
+
+export interface HostTransport {
+  post(message: HostMessage): void;
+  onMessage(handler: (message: unknown) => void): void;
+  /** Ends the process once the shutdown reply is out. */
+  exit(code: number): void;
+}
+
+interface HostedSession {
+  session: ort.InferenceSession;
+  embedder: Embedder;
+  provider: ExecutionProvider;
+}
+
+export class HostServer {
+  private readonly sessions = new Map<string, HostedSession>();
+  private queue: Promise<void> = Promise.resolve();
+  private readonly started = performance.now();
+
+  constructor(private readonly transport: HostTransport) {}
+
+  start(): void {
+    this.transport.onMessage((raw) => {
+      this.queue = this.queue.then(() => this.handle(raw));
+    });
+    this.transport.post({ kind: 'ready', pid: process.pid });
+  }
+
+  private async handle(raw: unknown): Promise<void> {
+    const parsed = HostRequestSchema.safeParse(raw);
+    if (!parsed.success) {
+      const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'number' ? raw.id : -1;
+      if (id >= 0) this.reply(id, new ModelbayError('EMB-E401', `The session host received a malformed request: ${parsed.error.message}`, {}));
+      return;
+    }
+    const req = parsed.data;
+    try {
+      const value = await this.dispatch(req);
+      this.transport.post({ kind: 'reply', id: req.id, ok: true, value });
+    } catch (e) {
+      this.reply(req.id, e);
+    }
+    if (req.kind === 'shutdown') this.transport.exit(0);
+  }
+
+  private reply(id: number, error: unknown): void {
+    this.transport.post({ kind: 'reply', id, ok: false, error: serializeError(error) });
+  }
+
+  private async dispatch(req: HostRequest): Promise<unknown> {
+    switch (req.kind) {
+      case 'load': return this.load(req);
+      case 'unload': {
+        const s = this.sessions.get(req.session);
+        if (s) {
+          this.sessions.delete(req.session);
+          await s.session.release();
+        }
+        return { remaining: this.sessions.size };
+      }
+      case 'embed': {
+        const s = this.sessions.get(req.session);
+        if (!s) throw new ModelbayError('EMB-E005', `Session ${req.session} is not loaded in this host.`, { session: req.session });
+        return s.embedder.embed(req.texts);
+      }
+      case 'stats': return this.stats();
+      case 'shutdown': {
+        const n = this.sessions.size;
+        for (const s of this.sessions.values()) await s.session.release().catch(() => undefined);
+        this.sessions.clear();
+        return { released: n };
+      }
+    }
+  }
+
+  private async load(req: LoadMessage): Promise<LoadResult> {
+    if (this.sessions.has(req.session)) throw new ModelbayError('EMB-E007', `Session ${req.session} is already loaded.`, { session: req.session });
+    for (const file of [req.model, ...req.externalData, ...(req.tokenizer ? [req.tokenizer] : [])]) {
+      try {
+        await stat(file);
+      } catch {
+        throw new ModelbayError('EMB-E101', `The model file ${file} is missing: download the slot's files again.`, { file });
+      }
+    }
+    const warmup = req.options.warmup ?? true;
+    const tokenizerPath = req.tokenizer;
+    // With warm-up the tokenizer is needed now; without, its parse (tens of ms for a
+    // 30k vocabulary) waits for the first embed so the load does only the session.
+    const tokenizer = tokenizerPath === null ? null : warmup ? await TextTokenizer.fromFile(tokenizerPath) : () => TextTokenizer.fromFile(tokenizerPath);
+    const rssBefore = process.memoryUsage.rss();
+    const t0 = performance.now();
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(req.model, sessionOptions(req));
+    } catch (e) {
+      throw createError(e, { model: req.model, provider: req.provider, deviceId: req.deviceId });
+    }
+    const createMs = performance.now() - t0;
+    try {
+      const embedder = new Embedder(session, tokenizer, ort.Tensor, {
+        pooling: req.pooling,
+        dims: req.dims,
+        maxSequenceLength: req.options.maxSequenceLength ?? DEFAULT_MAX_SEQUENCE_LENGTH,
+        batchSize: req.options.batchSize ?? DEFAULT_BATCH_SIZE,
+      });
+      let warmupMs: number | null = null;
+      if (warmup && tokenizer) {
+        const t1 = performance.now();
+        await embedder.embed(['warm-up']);
+        embedder.embedded = 0;
+        warmupMs = performance.now() - t1;
+      }
+      this.sessions.set(req.session, { session, embedder, provider: req.provider });
+      return {
+        inputNames: [...session.inputNames],
+        outputNames: [...session.outputNames],
+        output: embedder.output,
+        createMs,
+        warmupMs,
+        rssBeforeBytes: rssBefore,
+        rssAfterBytes: process.memoryUsage.rss(),
+        pid: process.pid,
+      };
+    } catch (e) {
+      await session.release().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private stats(): HostStats {
+    const mem = process.memoryUsage();
+    return {
+      pid: process.pid,
+      rssBytes: mem.rss,
+      heapUsedBytes: mem.heapUsed,
+      uptimeMs: performance.now() - this.started,
+      sessions: [...this.sessions].map(([name, s]) => ({
+        session: name,
+        inputNames: [...s.session.inputNames],
+        outputNames: [...s.session.outputNames],
+        provider: s.provider,
+        embedded: s.embedder.embedded,
+      })),
+    };
+  }
+}
+
+export function sessionOptions(req: Pick<LoadMessage, 'provider' | 'deviceId' | 'options' | 'externalData'>): ort.InferenceSession.SessionOptions {
+  const o = req.options;
+  return {
+    executionProviders: req.provider === 'cuda' ? [{ name: 'cuda', deviceId: req.deviceId }] : ['cpu'],
+    graphOptimizationLevel: o.graphOptimizationLevel ?? 'all',
+    ...(o.intraOpNumThreads !== undefined ? { intraOpNumThreads: o.intraOpNumThreads } : {}),
+    ...(o.interOpNumThreads !== undefined ? { interOpNumThreads: o.interOpNumThreads } : {}),
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * The session-host protocol: what main and a host process say to each other. Both ends
+ * validate with these schemas, because a message crosses a process boundary (and a
+ * crashed or foreign process can send anything). Embeddings travel as Float32Array:
+ * the structured clone of `serialization: 'advanced'` / utilityProcess copies the bytes
+ * once, with no JSON of numbers.
+ */
+import { z } from 'zod';
+import { ERROR_CODES, type ErrorCode, type SerializedError } from '../../../shared/errors.js';
+
+export const PoolingSchema = z.enum(['mean', 'cls', 'none']);
+export type PoolingMode = z.infer<typeof PoolingSchema>;
+
+export const ExecutionProviderSchema = z.enum(['cuda', 'cpu']);
+export type ExecutionProvider = z.infer<typeof ExecutionProviderSchema>;
+
+export const HostLoadOptionsSchema = z.object({
+  intraOpNumThreads: z.number().int().min(1).max(256).optional(),
+  interOpNumThreads: z.number().int().min(1).max(256).optional(),
+  graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
+  /** Longer inputs are truncated (keeping the closing special token). */
+  maxSequenceLength: z.number().int().min(2).max(65_536).optional(),
+  /** Texts per onnxruntime run. */
+  batchSize: z.number().int().min(1).max(4096).optional(),
+  /** Run one tiny batch after creation so the measurement includes the first allocations. */
+  warmup: z.boolean().optional(),
+});
+export type HostLoadOptions = z.infer<typeof HostLoadOptionsSchema>;
+
+const id = z.number().int().nonnegative();
+
+export const HostRequestSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('load'),
+    id,
+    session: z.string().min(1),
+    model: z.string().min(1),
+    externalData: z.array(z.string().min(1)),
+    tokenizer: z.string().min(1).nullable(),
+    pooling: PoolingSchema.nullable(),
+    dims: z.number().int().positive().nullable(),
+    provider: ExecutionProviderSchema,
+    deviceId: z.number().int().nonnegative(),
+    options: HostLoadOptionsSchema,
+  }),
+  z.object({ kind: z.literal('unload'), id, session: z.string().min(1) }),
+  z.object({ kind: z.literal('embed'), id, session: z.string().min(1), texts: z.array(z.string()).min(1) }),
+  z.object({ kind: z.literal('stats'), id }),
+  z.object({ kind: z.literal('shutdown'), id }),
+]);
+export type HostRequest = z.infer<typeof HostRequestSchema>;
+export type HostRequestKind = HostRequest['kind'];
+export type LoadMessage = Extract<HostRequest, { kind: 'load' }>;
+
+export const LoadResultSchema = z.object({
+  inputNames: z.array(z.string()),
+  outputNames: z.array(z.string()),
+  /** The output the embedder reads. */
+  output: z.string(),
+  createMs: z.number().nonnegative(),
+  warmupMs: z.number().nonnegative().nullable(),
+  rssBeforeBytes: z.number().nonnegative(),
+  rssAfterBytes: z.number().nonnegative(),
+  pid: z.number().int().positive(),
+});
+export type LoadResult = z.infer<typeof LoadResultSchema>;
+
+export const EmbedResultSchema = z.object({
+  dims: z.number().int().positive(),
+  count: z.number().int().nonnegative(),
+  /** count × dims floats (pooled), or Σ lengths × dims floats (token-level). */
+  data: z.instanceof(Float32Array),
+  /** Tokens per text for token-level output (pooling `none`); null for pooled vectors. */
+  lengths: z.array(z.number().int().nonnegative()).nullable(),
+  /** Time the host spent on the request (tokenize + run + pool); the rest of a call is IPC. */
+  hostMs: z.number().nonnegative(),
+});
+export type EmbedResult = z.infer<typeof EmbedResultSchema>;
+
+export const UnloadResultSchema = z.object({ remaining: z.number().int().nonnegative() });
+export type UnloadResult = z.infer<typeof UnloadResultSchema>;
+
+export const HostStatsSchema = z.object({
+  pid: z.number().int().positive(),
+  rssBytes: z.number().nonnegative(),
+  heapUsedBytes: z.number().nonnegative(),
+  uptimeMs: z.number().nonnegative(),
+  sessions: z.array(z.object({
+    session: z.string(),
+    inputNames: z.array(z.string()),
+    outputNames: z.array(z.string()),
+    provider: ExecutionProviderSchema,
+    embedded: z.number().int().nonnegative(),
+  })),
+});
+export type HostStats = z.infer<typeof HostStatsSchema>;
+
+export const ShutdownResultSchema = z.object({ released: z.number().int().nonnegative() });
+
+const SerializedErrorSchema = z.object({
+  code: z.string().refine((c): c is ErrorCode => Object.prototype.hasOwnProperty.call(ERROR_CODES, c)),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+
+export const HostMessageSchema = z.union([
+  z.object({ kind: z.literal('ready'), pid: z.number().int().positive() }),
+  z.object({ kind: z.literal('reply'), id, ok: z.literal(true), value: z.unknown() }),
+  z.object({ kind: z.literal('reply'), id, ok: z.literal(false), error: SerializedErrorSchema }),
+]);
+export type HostMessage =
+  | { kind: 'ready'; pid: number }
+  | { kind: 'reply'; id: number; ok: true; value: unknown }
+  | { kind: 'reply'; id: number; ok: false; error: SerializedError };
+
+/** The value schema of each request's reply. */
+export const REPLY_SCHEMAS = {
+  load: LoadResultSchema,
+  unload: UnloadResultSchema,
+  embed: EmbedResultSchema,
+  stats: HostStatsSchema,
+  shutdown: ShutdownResultSchema,
+} as const;
+
+export type ReplyOf<K extends HostRequestKind> = z.infer<(typeof REPLY_SCHEMAS)[K]>;

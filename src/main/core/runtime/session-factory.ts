@@ -1,0 +1,206 @@
+/**
+ * The registry's SessionFactory backed by onnxruntime in session hosts: resolves the
+ * slot's files, picks the execution provider for the device, loads through the device's
+ * host, measures what the load really took, and hands back an OnnxModelSession.
+ */
+import { stat } from 'node:fs/promises';
+import { ModelbayError, toModelbayError } from '../../../shared/errors.js';
+import type { SlotId } from '../../../shared/slots.js';
+import type { DeviceId } from '../../../shared/state.js';
+import type { LoadRequest, ModelSession, SessionFactory } from '../registry/types.js';
+import type { HostLease, HostPool } from './host-pool.js';
+import { estimateSessionBytes } from './memory-estimate.js';
+import type { EmbedResult, HostLoadOptions, LoadResult, PoolingMode } from './protocol.js';
+
+/** A slot's files on disk, as the artifact manager resolves them. */
+export interface SlotFiles {
+  model: string;
+  externalData: string[];
+  tokenizer: string | null;
+  pooling: PoolingMode | null;
+  dims: number | null;
+}
+
+export type SlotFileResolver = (slot: SlotId, signal: AbortSignal) => Promise<SlotFiles>;
+
+/** The host process's own GPU memory (nvidia-smi, per process); null when unknown. */
+export type ProcessGpuMemoryReader = (pid: number, device: DeviceId) => Promise<number | null>;
+
+export interface OnnxSessionFactoryOptions {
+  pool: HostPool;
+  resolve: SlotFileResolver;
+  /** Refuse CPU placement (production "no CPU fallback"); read at each load so settings apply live. */
+  strictGpu?: boolean | (() => boolean);
+  loadOptions?: HostLoadOptions;
+  /** Reads the host's per-process GPU memory; without it GPU sessions keep their estimate. */
+  gpuMemory?: ProcessGpuMemoryReader;
+}
+
+/** Embeddings of one call: `count` vectors of `dims` floats, or token-level vectors when `lengths` is set. */
+export type Embeddings = EmbedResult;
+
+/** Views of each text's vector (pooled) or [tokens × dims] block (token-level) without copying. */
+export function splitEmbeddings(e: Embeddings): Float32Array[] {
+  const out: Float32Array[] = [];
+  let offset = 0;
+  for (let i = 0; i < e.count; i++) {
+    const n = (e.lengths ? (e.lengths[i] ?? 0) : 1) * e.dims;
+    out.push(e.data.subarray(offset, offset + n));
+    offset += n;
+  }
+  return out;
+}
+
+export function parseDevice(device: DeviceId): { provider: 'cuda' | 'cpu'; deviceId: number } {
+  if (device === 'cpu') return { provider: 'cpu', deviceId: 0 };
+  const m = /^cuda:(\d{1,2})$/.exec(device);
+  if (!m) throw new ModelbayError('EMB-E008', `Unknown device ${JSON.stringify(device)}: use "cpu" or "cuda:N".`, { device });
+  return { provider: 'cuda', deviceId: Number(m[1]) };
+}
+
+export class OnnxModelSession implements ModelSession {
+  private lostError: ModelbayError | null = null;
+  private released = false;
+
+  constructor(
+    readonly slot: SlotId,
+    readonly device: DeviceId,
+    readonly key: string,
+    private readonly lease: HostLease,
+    readonly load: LoadResult,
+    /** Bytes estimated before the load from the files' sizes. */
+    readonly estimateBytes: number,
+    /** Bytes measured after load + warm-up; null when unknown (the estimate stays charged). */
+    readonly measuredBytes: number | null,
+    readonly files: SlotFiles,
+  ) {}
+
+  get pid(): number {
+    return this.load.pid;
+  }
+
+  get alive(): boolean {
+    return !this.released && this.lostError === null;
+  }
+
+  /** Embeddings of `texts`, L2-normalised, in the order given. */
+  async embed(texts: ReadonlyArray<string>): Promise<Embeddings> {
+    // Callers may come from IPC or HTTP: check the shape, not just the type.
+    const list = Array.from(texts as Iterable<unknown>);
+    if (list.length === 0 || list.some((t) => typeof t !== 'string')) {
+      throw new ModelbayError('EMB-E002', 'embed() needs a non-empty list of strings.', { slot: this.slot });
+    }
+    if (this.lostError) throw this.lostError;
+    if (this.released) throw new ModelbayError('EMB-E005', `${this.slot} was unloaded.`, { slot: this.slot });
+    return this.lease.host.request('embed', { session: this.key, texts: list as string[] });
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    try {
+      if (this.lostError === null && this.lease.host.alive) await this.lease.host.request('unload', { session: this.key });
+    } catch {
+      // The host died meanwhile: its memory went with it.
+    } finally {
+      await this.lease.close(this.key);
+    }
+  }
+
+  /** Called by the pool when the host died. */
+  markLost(error: ModelbayError): void {
+    this.lostError = error;
+  }
+}
+
+let sessionCounter = 0;
+
+export class OnnxSessionFactory implements SessionFactory<OnnxModelSession> {
+  constructor(private readonly options: OnnxSessionFactoryOptions) {}
+
+  async create(request: LoadRequest): Promise<OnnxModelSession> {
+    const { slot, device, signal } = request;
+    const { provider, deviceId } = parseDevice(device);
+    const strict = typeof this.options.strictGpu === 'function' ? this.options.strictGpu() : (this.options.strictGpu ?? false);
+    if (provider === 'cpu' && strict) {
+      throw new ModelbayError('EMB-E204', `${slot} is placed on the CPU, but strict GPU mode refuses CPU placement: move it to a GPU, or turn strict GPU mode off in the settings.`, { slot, device });
+    }
+    const files = await this.options.resolve(slot, signal);
+    signal.throwIfAborted();
+    const fileBytes = await totalBytes([files.model, ...files.externalData]);
+    const estimate = estimateSessionBytes({
+      fileBytes,
+      device,
+      hostHasContext: this.options.pool.hasHost(device),
+      dims: files.dims,
+      batchSize: this.options.loadOptions?.batchSize,
+      maxSequenceLength: this.options.loadOptions?.maxSequenceLength,
+    });
+    const lease = await this.options.pool.acquire(device);
+    const key = `${slot}#${++sessionCounter}`;
+    let loaded: LoadResult | null = null;
+    let session: OnnxModelSession | null = null;
+    try {
+      const before = provider === 'cuda' ? await this.readGpu(lease, device) : null;
+      loaded = await lease.host.request('load', {
+        session: key,
+        model: files.model,
+        externalData: files.externalData,
+        tokenizer: files.tokenizer,
+        pooling: files.pooling,
+        dims: files.dims,
+        provider,
+        deviceId,
+        options: this.options.loadOptions ?? {},
+      });
+      let measured: number | null;
+      if (provider === 'cuda') {
+        const after = await this.readGpu(lease, device);
+        // The first session of a host is charged its CUDA context too, as in the estimate.
+        measured = after === null ? null : Math.max(0, after - (before ?? 0));
+      } else {
+        measured = Math.max(0, loaded.rssAfterBytes - loaded.rssBeforeBytes);
+      }
+      const opened = new OnnxModelSession(slot, device, key, lease, loaded, estimate, measured, files);
+      session = opened;
+      lease.open(key, slot, (error) => opened.markLost(error));
+      if (!lease.host.alive) {
+        // Died between its reply and now: the pool's crash report could not name this session.
+        throw new ModelbayError('EMB-E203', `The session host for ${device} ended right after loading ${slot}.`, { slot, device });
+      }
+      if (signal.aborted) throw new ModelbayError('EMB-E006', `Loading ${slot} was cancelled.`, { slot });
+      return opened;
+    } catch (e) {
+      // Whatever got loaded is given back; the lease ends (and an idle host with it).
+      if (session) {
+        await session.release();
+      } else {
+        if (loaded !== null) await lease.host.request('unload', { session: key }).catch(() => undefined);
+        await lease.close();
+      }
+      throw toModelbayError(e, 'EMB-E006');
+    }
+  }
+
+  private async readGpu(lease: HostLease, device: DeviceId): Promise<number | null> {
+    const pid = lease.host.pid;
+    if (!this.options.gpuMemory || pid === null) return null;
+    try {
+      return await this.options.gpuMemory(pid, device);
+    } catch {
+      return null;
+    }
+  }
+}
+
+async function totalBytes(paths: string[]): Promise<number> {
+  let sum = 0;
+  for (const p of paths) {
+    try {
+      sum += (await stat(p)).size;
+    } catch {
+      throw new ModelbayError('EMB-E101', `The model file ${p} is missing: download the slot's files again.`, { file: p });
+    }
+  }
+  return sum;
+}

@@ -1,0 +1,92 @@
+/**
+ * Tokenization for the embedder (runs in the host process, never in main): a Hugging Face
+ * tokenizer.json through @huggingface/tokenizers, truncated to the model's maximum length
+ * and padded into the int64 tensors onnxruntime wants.
+ */
+import { readFile } from 'node:fs/promises';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { ModelbayError } from '../../../shared/errors.js';
+
+export interface EncodedBatch {
+  batch: number;
+  length: number;
+  inputIds: BigInt64Array;
+  attentionMask: BigInt64Array;
+  tokenTypeIds: BigInt64Array;
+  /** Real (unpadded) tokens per text. */
+  lengths: number[];
+}
+
+export class TextTokenizer {
+  private readonly padId: number;
+  private readonly specialIds: ReadonlySet<number>;
+
+  private constructor(private readonly tokenizer: Tokenizer) {
+    const special = new Set<number>();
+    for (const [tokenId, token] of tokenizer.get_added_tokens_decoder()) if (token.special) special.add(tokenId);
+    this.specialIds = special;
+    this.padId = tokenizer.token_to_id('[PAD]') ?? tokenizer.token_to_id('<pad>') ?? 0;
+  }
+
+  static async fromFile(path: string): Promise<TextTokenizer> {
+    let json: unknown;
+    let config: unknown = {};
+    try {
+      json = JSON.parse(await readFile(path, 'utf8'));
+    } catch (e) {
+      throw new ModelbayError('EMB-E205', `The tokenizer file ${path} cannot be read as JSON: download the slot's files again.`, { path, reason: String(e) });
+    }
+    try {
+      // tokenizer_config.json beside it carries flags such as lower-casing for some models.
+      config = JSON.parse(await readFile(path.replace(/tokenizer\.json$/, 'tokenizer_config.json'), 'utf8'));
+    } catch {
+      config = {};
+    }
+    try {
+      if (typeof json !== 'object' || json === null || !('model' in json)) throw new Error('no "model" section');
+      return new TextTokenizer(new Tokenizer(json, typeof config === 'object' && config !== null ? config : {}));
+    } catch (e) {
+      throw new ModelbayError('EMB-E205', `The tokenizer ${path} is not a tokenizer.json this version understands: ${e instanceof Error ? e.message : String(e)}.`, { path });
+    }
+  }
+
+  /** Token ids of one text with special tokens, truncated to `maxLength`. */
+  encode(text: string, maxLength: number): { ids: number[]; types: number[] } {
+    const enc = this.tokenizer.encode(text, { add_special_tokens: true, return_token_type_ids: true });
+    let ids = enc.ids;
+    let types = enc.token_type_ids;
+    if (ids.some((x) => typeof x !== 'number')) {
+      throw new ModelbayError('EMB-E205', 'The tokenizer produced a token without an id: its vocabulary is incomplete.', { text: text.slice(0, 80) });
+    }
+    if (ids.length > maxLength) {
+      const last = ids[ids.length - 1];
+      const keepClosing = last !== undefined && this.specialIds.has(last);
+      ids = keepClosing ? [...ids.slice(0, maxLength - 1), last] : ids.slice(0, maxLength);
+      types = types.slice(0, maxLength);
+    }
+    return { ids, types };
+  }
+
+  /** Pads a batch to its longest member. */
+  encodeBatch(texts: ReadonlyArray<string>, maxLength: number): EncodedBatch {
+    const encoded = texts.map((t) => this.encode(t, maxLength));
+    return this.pack(encoded);
+  }
+
+  pack(encoded: ReadonlyArray<{ ids: number[]; types: number[] }>): EncodedBatch {
+    const batch = encoded.length;
+    const length = Math.max(1, ...encoded.map((e) => e.ids.length));
+    const inputIds = new BigInt64Array(batch * length).fill(BigInt(this.padId));
+    const attentionMask = new BigInt64Array(batch * length);
+    const tokenTypeIds = new BigInt64Array(batch * length);
+    encoded.forEach((e, b) => {
+      const base = b * length;
+      for (let i = 0; i < e.ids.length; i++) {
+        inputIds[base + i] = BigInt(e.ids[i] ?? 0);
+        attentionMask[base + i] = 1n;
+        tokenTypeIds[base + i] = BigInt(e.types[i] ?? 0);
+      }
+    });
+    return { batch, length, inputIds, attentionMask, tokenTypeIds, lengths: encoded.map((e) => e.ids.length) };
+  }
+}

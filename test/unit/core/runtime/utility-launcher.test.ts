@@ -1,0 +1,51 @@
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { UtilityProcessLauncher, type UtilityProcessApi, type UtilityProcessLike } from '../../../../src/main/core/runtime/utility-launcher.js';
+import type { HostExit } from '../../../../src/main/core/runtime/launcher.js';
+
+class FakeUtilityProcess extends EventEmitter implements UtilityProcessLike {
+  readonly pid = 4321;
+  readonly stderr = new PassThrough();
+  readonly posted: unknown[] = [];
+  postMessage(message: unknown): void {
+    this.posted.push(message);
+  }
+  kill(): boolean {
+    this.emit('exit', 15);
+    return true;
+  }
+}
+
+describe('UtilityProcessLauncher (Electron, injected)', () => {
+  it('forks the built entry with a service name and relays messages and exit', () => {
+    const forks: Array<{ path: string; args?: string[]; options?: object; child: FakeUtilityProcess }> = [];
+    const api: UtilityProcessApi = {
+      fork: (path, args, options) => {
+        const child = new FakeUtilityProcess();
+        forks.push({ path, args, options, child });
+        return child;
+      },
+    };
+    const channel = new UtilityProcessLauncher({ utilityProcess: api, entry: '/app/out/main/host.js' }).launch('cuda:1');
+    const f = forks[0];
+    if (!f) throw new Error('not forked');
+    expect(f.path).toBe('/app/out/main/host.js');
+    expect(f.args).toEqual(['--device', 'cuda:1']);
+    expect(f.options).toMatchObject({ serviceName: 'Modelbay session host (cuda:1)' });
+    expect(channel.pid).toBe(4321);
+    const got: unknown[] = [];
+    channel.onMessage((m) => got.push(m));
+    f.child.emit('message', { kind: 'ready', pid: 4321 });
+    expect(got).toEqual([{ kind: 'ready', pid: 4321 }]);
+    channel.send({ kind: 'stats', id: 1 });
+    expect(f.child.posted).toEqual([{ kind: 'stats', id: 1 }]);
+    f.child.stderr.write('boom\n');
+    const exits: HostExit[] = [];
+    channel.onExit((e) => exits.push(e));
+    channel.kill('SIGKILL');
+    expect(exits).toEqual([{ code: 15, signal: 'SIGKILL', stderr: 'boom' }]);
+    channel.send({ kind: 'stats', id: 2 });
+    expect(f.child.posted).toHaveLength(1);
+  });
+});
