@@ -5,3 +5,5 @@ export * from './bytes.js';
 export * from './activity.js';
 export * from './artifacts.js';
 export * from './gpu.js';
+export * from './settings.js';
+export * from './api.js';

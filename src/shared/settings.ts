@@ -1,0 +1,102 @@
+/**
+ * User settings: one zod schema that validates the settings file on disk, the
+ * `updateSettings` command and the settings form. The HF token is not part of the
+ * settings: it is kept apart (Electron's safeStorage, or a 0600 file) and the settings
+ * view only says whether one is set and where it comes from.
+ */
+import { z } from 'zod';
+import { GiB } from './bytes.js';
+import { SLOT_IDS, type SlotId } from './slots.js';
+
+export const SlotIdSchema = z.enum(SLOT_IDS);
+export const DeviceIdSchema = z.string().regex(/^(cpu|cuda:\d{1,2})$/, 'a device is "cpu" or "cuda:N"');
+/** Whole bytes, up to 16 TiB (the slot manager's bound). */
+export const BytesSchema = z.number().int().min(0).max(2 ** 44);
+
+export const ThresholdsSchema = z
+  .object({ low: z.number().gt(0).lt(1), medium: z.number().gt(0).lt(1), high: z.number().gt(0).lte(1) })
+  .refine((t) => t.low < t.medium && t.medium < t.high, { message: 'thresholds must rise: low < medium < high' });
+
+/** A repository-relative path: no absolute paths, no `..`, no backslashes. */
+export const RepoPathSchema = z
+  .string()
+  .min(1)
+  .max(512)
+  .refine((p) => !p.startsWith('/') && !p.includes('\\') && !p.split('/').some((s) => s === '..' || s === '.' || s === ''), {
+    message: 'a repository path must be relative and stay inside the repository',
+  });
+
+export const RepoIdSchema = z.string().regex(/^[A-Za-z0-9][\w.-]{0,95}\/[\w.-]{1,96}$/, 'a repository is "owner/name"');
+export const RevisionSchema = z.string().min(1).max(256).regex(/^[\w./-]+$/, 'a revision is a branch, tag or commit');
+
+/** The user's own model for a slot, replacing the catalog's default. */
+export const SlotSourceSchema = z.object({
+  repo: RepoIdSchema,
+  revision: RevisionSchema.default('main'),
+  model: RepoPathSchema,
+  externalData: z.array(RepoPathSchema).max(16).default([]),
+  tokenizer: RepoPathSchema.nullable().default('tokenizer.json'),
+  pooling: z.enum(['mean', 'cls', 'none']).default('mean'),
+  dims: z.number().int().positive().max(1_000_000).nullable().default(null),
+});
+export type SlotSource = z.infer<typeof SlotSourceSchema>;
+
+export const SlotSettingsSchema = z.object({
+  device: DeviceIdSchema.optional(),
+  pinned: z.boolean().default(false),
+  preload: z.boolean().default(false),
+  /** null = the global idle TTL. */
+  idleTtlMs: z.number().int().positive().max(30 * 24 * 3600_000).nullable().default(null),
+  source: SlotSourceSchema.nullable().default(null),
+});
+export type SlotSettings = z.infer<typeof SlotSettingsSchema>;
+
+export const SettingsSchema = z.object({
+  /** Budget of each GPU; null = 8 GiB capped at the GPU's usable memory. */
+  gpuBudgetBytes: BytesSchema.min(64 * 1024 * 1024).nullable().default(null),
+  /** Budget of the CPU device; null = the smaller of 8 GiB and half the RAM. */
+  cpuBudgetBytes: BytesSchema.min(64 * 1024 * 1024).nullable().default(null),
+  thresholds: ThresholdsSchema.default({ low: 0.5, medium: 0.8, high: 0.95 }),
+  /** null = the standard HF cache (HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub). */
+  cacheDir: z.string().min(1).max(4096).nullable().default(null),
+  /** null = no limit. */
+  cacheLimitBytes: BytesSchema.min(1024 * 1024).nullable().default(null),
+  /** null = HF_ENDPOINT or https://huggingface.co. */
+  hfEndpoint: z.url({ protocol: /^https?$/ }).max(2048).nullable().default(null),
+  downloadConcurrency: z.number().int().min(1).max(8).default(3),
+  loadConcurrency: z.number().int().min(1).max(13).default(2),
+  /** Global idle TTL; null = never unload idle models. */
+  idleTtlMs: z.number().int().positive().max(30 * 24 * 3600_000).nullable().default(null),
+  strictGpu: z.boolean().default(false),
+  /** Download a slot's missing files when it is loaded (or preloaded). */
+  autoDownload: z.boolean().default(false),
+  slots: z.partialRecord(SlotIdSchema, SlotSettingsSchema).default({}),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+/** A partial update: top-level keys replace, `slots` entries merge per slot. */
+export const SettingsPatchSchema = SettingsSchema.partial().strict();
+export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
+
+export function defaultSettings(): Settings {
+  return SettingsSchema.parse({});
+}
+
+export type TokenSource = 'app' | 'env' | 'file' | null;
+
+/** Settings as the UI sees them: never the token itself. */
+export interface SettingsView {
+  settings: Settings;
+  token: { set: boolean; source: TokenSource; encrypted: boolean };
+  /** The cache folder in use (resolved from settings and the environment). */
+  cacheDir: string;
+  /** The endpoint in use. */
+  endpoint: string;
+  offline: boolean;
+}
+
+export function slotSettings(settings: Settings, slot: SlotId): SlotSettings {
+  return settings.slots[slot] ?? SlotSettingsSchema.parse({});
+}
+
+export const DEFAULT_GPU_BUDGET = 8 * GiB;
