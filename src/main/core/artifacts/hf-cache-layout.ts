@@ -1,0 +1,114 @@
+/**
+ * Where things live in the standard Hugging Face hub cache, shared byte for byte with
+ * Python's huggingface_hub and transformers (see shared/notes/hub-protocol.md):
+ *
+ *   {cache}/models--{org}--{name}/blobs/{etag}
+ *   {cache}/models--{org}--{name}/snapshots/{commit}/{path}   → ../../blobs/{etag}
+ *   {cache}/models--{org}--{name}/refs/{revision}             the 40-hex commit, no newline
+ *   {cache}/.locks/models--{org}--{name}/{etag}.lock
+ *
+ * Every name that comes from a catalog, a setting or a server answer is checked here
+ * before it becomes a path: nothing may escape the cache.
+ */
+import { homedir } from 'node:os';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { ModelbayError } from '../../../shared/errors.js';
+
+/** The cache root of huggingface_hub: HF_HUB_CACHE, HF_HOME/hub, XDG_CACHE_HOME/huggingface/hub, ~/.cache/huggingface/hub. */
+export function defaultHubCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env['HF_HUB_CACHE']) return resolve(env['HF_HUB_CACHE']);
+  if (env['HF_HOME']) return resolve(env['HF_HOME'], 'hub');
+  const xdg = env['XDG_CACHE_HOME'];
+  return resolve(xdg ? join(xdg, 'huggingface', 'hub') : join(homedir(), '.cache', 'huggingface', 'hub'));
+}
+
+const REPO_RE = /^[A-Za-z0-9][\w.-]{0,95}\/[\w.-]{1,96}$/;
+const COMMIT_RE = /^[0-9a-f]{40}$/;
+/** An LFS etag is a sha256; a regular file's is a git blob sha1. */
+const ETAG_RE = /^(?:[0-9a-f]{64}|[0-9a-f]{40})$/;
+
+export function assertRepoId(repo: string): string {
+  if (!REPO_RE.test(repo) || repo.split('/').some((p) => p === '.' || p === '..')) {
+    throw new ModelbayError('EMB-E111', `"${repo}" is not a repository id (owner/name).`, { repo });
+  }
+  return repo;
+}
+
+export function assertCommit(commit: string): string {
+  if (!COMMIT_RE.test(commit)) throw new ModelbayError('EMB-E111', `"${commit.slice(0, 80)}" is not a 40-character commit hash.`, { commit: commit.slice(0, 80) });
+  return commit;
+}
+
+export function assertEtag(etag: string): string {
+  if (!ETAG_RE.test(etag)) throw new ModelbayError('EMB-E111', `The Hub sent an etag that cannot be a file name in the cache: "${etag.slice(0, 80)}".`, { etag: etag.slice(0, 80) });
+  return etag;
+}
+
+/** A repository-relative file path: relative, no `..`, `.`, empty segments or backslashes. */
+export function assertRepoPath(path: string): string {
+  if (path.length === 0 || path.length > 512 || path.startsWith('/') || path.includes('\\') || path.includes('\0') || /^[A-Za-z]:/.test(path)
+    || path.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+    throw new ModelbayError('EMB-E111', `The path "${path.slice(0, 200)}" would leave the repository: refused.`, { path: path.slice(0, 200) });
+  }
+  return path;
+}
+
+/** A revision as a refs/ file name: branch and tag names may hold `/`, never `..`. */
+export function assertRevision(revision: string): string {
+  if (!/^[\w./-]{1,256}$/.test(revision) || revision.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+    throw new ModelbayError('EMB-E111', `"${revision.slice(0, 80)}" is not a revision name.`, { revision: revision.slice(0, 80) });
+  }
+  return revision;
+}
+
+/** `org/name` → `models--org--name`. */
+export function repoFolderName(repo: string): string {
+  return `models--${assertRepoId(repo).replace('/', '--')}`;
+}
+
+/** Join inside `root` and prove the result stays there (defence in depth after the checks above). */
+export function inside(root: string, ...parts: string[]): string {
+  const base = resolve(root);
+  const p = resolve(base, ...parts);
+  const rel = relative(base, p);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..')) {
+    throw new ModelbayError('EMB-E111', `A cache path would leave ${base}: refused.`, { root: base, parts });
+  }
+  return p;
+}
+
+export class HubCacheLayout {
+  readonly root: string;
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+  repoDir(repo: string): string {
+    return inside(this.root, repoFolderName(repo));
+  }
+  blobsDir(repo: string): string {
+    return inside(this.root, repoFolderName(repo), 'blobs');
+  }
+  blobPath(repo: string, etag: string): string {
+    return inside(this.root, repoFolderName(repo), 'blobs', assertEtag(etag));
+  }
+  snapshotDir(repo: string, commit: string): string {
+    return inside(this.root, repoFolderName(repo), 'snapshots', assertCommit(commit));
+  }
+  snapshotPath(repo: string, commit: string, path: string): string {
+    return inside(this.root, repoFolderName(repo), 'snapshots', assertCommit(commit), ...assertRepoPath(path).split('/'));
+  }
+  refPath(repo: string, revision: string): string {
+    return inside(this.root, repoFolderName(repo), 'refs', ...assertRevision(revision).split('/'));
+  }
+  noExistPath(repo: string, commit: string, path: string): string {
+    return inside(this.root, repoFolderName(repo), '.no_exist', assertCommit(commit), ...assertRepoPath(path).split('/'));
+  }
+  lockPath(repo: string, etag: string): string {
+    return inside(this.root, '.locks', repoFolderName(repo), `${assertEtag(etag)}.lock`);
+  }
+  /** The relative symlink target from a snapshot file to its blob, as huggingface_hub writes it. */
+  blobLinkTarget(repo: string, commit: string, path: string, etag: string): string {
+    const from = this.snapshotPath(repo, commit, path);
+    return relative(resolve(from, '..'), this.blobPath(repo, etag));
+  }
+}
