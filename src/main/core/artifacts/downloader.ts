@@ -20,6 +20,7 @@ import { assertCommit, assertEtag, assertRepoId, assertRepoPath, assertRevision,
 import { dropBody, HubClient, isRetryable, networkError, retryAfterOf, type FileMetadata, type HubResponse } from './hub-client.js';
 import { downloadInParts, loadParts, planParts, RangeIgnoredError } from './range-parts.js';
 import { abortableSleep, backoffDelay } from './retry-policy.js';
+import { TailHasher } from './tail-hasher.js';
 import { WriterLock } from './writer-lock.js';
 
 export type { FileProgressUpdate } from './download-progress.js';
@@ -41,6 +42,8 @@ export interface DownloaderOptions {
   parallelParts?: { minBytes: number; parts: number } | null;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
+  /** Files from this size are hashed in a worker thread reading behind the writer (default 16 MiB). */
+  hashInWorkerMinBytes?: number;
 }
 
 export interface FileRequest {
@@ -106,6 +109,43 @@ function contentRange(res: HubResponse): { start: number; total: number | null }
   return { start: m[1] === undefined ? -1 : Number(m[1]), total: m[2] === '*' ? null : Number(m[2]) };
 }
 
+/** How a single stream is hashed: inline on arriving chunks, or by a worker reading behind the writes. */
+interface StreamHash {
+  chunk(c: Buffer): void;
+  /** Bytes [0, n) are on disk. */
+  written(n: number): void;
+  /** A resumed prefix of `n` bytes already on disk. */
+  prefix(path: string, n: number): Promise<void>;
+  /** Forget everything: the file starts over (call before truncating it). */
+  restart(): Promise<void>;
+  digest(size: number): Promise<BlobDigest>;
+  close(): Promise<void>;
+}
+
+function inlineHash(gitSize: number | null): StreamHash {
+  let h = new BlobHasher(gitSize);
+  return {
+    chunk: (c) => h.update(c),
+    written: () => undefined,
+    prefix: (path, n) => h.updateFromFile(path, 0, n),
+    restart: () => { h = new BlobHasher(gitSize); return Promise.resolve(); },
+    digest: () => Promise.resolve(h.digest()),
+    close: () => Promise.resolve(),
+  };
+}
+
+function workerHash(path: string, gitSize: number | null): StreamHash {
+  let t = new TailHasher(path, gitSize);
+  return {
+    chunk: () => undefined,
+    written: (n) => t.advance(n),
+    prefix: (_path, n) => { t.advance(n); return Promise.resolve(); },
+    restart: async () => { await t.close(); t = new TailHasher(path, gitSize); },
+    digest: (size) => t.digest(size),
+    close: () => t.close(),
+  };
+}
+
 /** Serializes work per key inside this process (two slots sharing one blob wait for each other). */
 class KeyedQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
@@ -132,6 +172,7 @@ export class Downloader {
   private readonly parallelParts: { minBytes: number; parts: number } | null;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly now: () => number;
+  private readonly hashInWorkerMinBytes: number;
   private readonly blobQueue = new KeyedQueue();
   /** Etag of each file seen this run, so discardPartial finds the partial without the network. */
   private readonly etags = new Map<string, string>();
@@ -147,6 +188,7 @@ export class Downloader {
     this.parallelParts = options.parallelParts ?? null;
     this.sleep = options.sleep ?? abortableSleep;
     this.now = options.now ?? Date.now;
+    this.hashInWorkerMinBytes = options.hashInWorkerMinBytes ?? 16 << 20;
   }
 
   configure(partial: Partial<Pick<DownloaderOptions, 'cacheDir' | 'endpoint' | 'token' | 'offline' | 'concurrency'>>): void {
@@ -357,25 +399,20 @@ export class Downloader {
     const partialSize = await fileSize(partial);
     const usePartsFresh = saved === null && (partialSize === null || partialSize === 0) && this.parallelParts !== null
       && meta.size >= this.parallelParts.minBytes && this.parallelParts.parts > 1;
-    if (saved !== null && partialSize === meta.size) {
+    const state = saved !== null && partialSize === meta.size ? saved
+      : usePartsFresh && this.parallelParts ? planParts(meta.etag, meta.size, this.parallelParts.parts) : null;
+    if (state !== null) {
       progress.enter('downloading');
-      const hasher = new BlobHasher(gitSize);
+      const fresh = state !== saved;
+      if (fresh) await writeFile(partial, '');
+      const tail = new TailHasher(partial, gitSize);
       try {
-        await this.parts(req, meta, signal, progress, hasher, saved, false);
-        return hasher.digest();
+        await this.parts(req, meta, signal, progress, tail, state, fresh);
+        return await tail.digest(meta.size);
       } catch (err) {
         if (!(err instanceof RangeIgnoredError)) throw err;
-      }
-      await unlink(partsPath).catch(() => undefined);
-      await unlink(partial).catch(() => undefined);
-    } else if (usePartsFresh && this.parallelParts) {
-      progress.enter('downloading');
-      const hasher = new BlobHasher(gitSize);
-      try {
-        await this.parts(req, meta, signal, progress, hasher, planParts(meta.etag, meta.size, this.parallelParts.parts), true);
-        return hasher.digest();
-      } catch (err) {
-        if (!(err instanceof RangeIgnoredError)) throw err;
+      } finally {
+        await tail.close();
       }
       await unlink(partsPath).catch(() => undefined);
       await unlink(partial).catch(() => undefined);
@@ -389,11 +426,11 @@ export class Downloader {
     return this.stream(meta, partial, signal, progress, gitSize, ctx);
   }
 
-  private async parts(req: FileRequest, meta: FileMetadata, signal: AbortSignal | undefined, progress: ProgressReporter, hasher: BlobHasher, state: ReturnType<typeof planParts>, fresh: boolean): Promise<void> {
+  private async parts(req: FileRequest, meta: FileMetadata, signal: AbortSignal | undefined, progress: ProgressReporter, hash: TailHasher, state: ReturnType<typeof planParts>, fresh: boolean): Promise<void> {
     await downloadInParts({
       client: this.client, url: meta.downloadUrl, etag: meta.etag, size: meta.size,
       partialPath: this.layout.partialPath(req.repo, meta.etag), partsPath: this.layout.partsPath(req.repo, meta.etag),
-      state, fresh, hasher, signal, idleTimeoutMs: this.idleTimeoutMs,
+      state, fresh, hash, signal, idleTimeoutMs: this.idleTimeoutMs,
       ctx: { repo: req.repo, revision: req.revision, path: req.path },
       retrying: (s, attempt, progressed) => this.withRetries(s, attempt, progressed),
       onBytes: (n) => progress.bytes(n),
@@ -405,7 +442,7 @@ export class Downloader {
   private async stream(meta: FileMetadata, partial: string, signal: AbortSignal | undefined, progress: ProgressReporter,
     gitSize: number | null, ctx: { repo: string; revision: string; path: string }): Promise<BlobDigest> {
     const fh: FileHandle = await open(partial, 'a+');
-    const hasher = new BlobHasher(gitSize);
+    const hash = meta.size >= this.hashInWorkerMinBytes ? workerHash(partial, gitSize) : inlineHash(gitSize);
     try {
       let offset = (await fh.stat()).size;
       if (offset > meta.size) {
@@ -415,11 +452,12 @@ export class Downloader {
       if (offset > 0) {
         // After a restart the prefix on disk is all we have: hash it again before appending.
         progress.enter('downloading');
-        await hasher.updateFromFile(partial, 0, offset, () => progress.bytes(hasher.size));
+        await hash.prefix(partial, offset);
+        progress.bytes(offset);
       }
       const restart = async (): Promise<void> => {
+        await hash.restart();
         await fh.truncate(0);
-        hasher.reset();
         offset = 0;
       };
       let progressed = false;
@@ -453,9 +491,10 @@ export class Downloader {
             lastWrite = this.now();
             if (batchBytes === 0) return writing;
             const bufs = batch;
+            const upto = offset;
             batch = [];
             batchBytes = 0;
-            writing = writing.then(() => fh.writev(bufs));
+            writing = writing.then(() => fh.writev(bufs)).then(() => hash.written(upto));
             return writing;
           };
           try {
@@ -465,7 +504,7 @@ export class Downloader {
                 dropBody(res);
                 throw new ModelbayError('EMB-E109', `${ctx.path}: the server sent more than the ${meta.size} bytes the Hub announced.`, { expected: meta.size });
               }
-              hasher.update(chunk);
+              hash.chunk(chunk);
               batch.push(chunk);
               batchBytes += chunk.length;
               offset += chunk.length;
@@ -490,8 +529,9 @@ export class Downloader {
           done = true;
         }, () => progressed);
       }
-      return hasher.digest();
+      return await hash.digest(offset);
     } finally {
+      await hash.close();
       await fh.close();
     }
   }

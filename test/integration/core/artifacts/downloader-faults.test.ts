@@ -109,6 +109,23 @@ describe('Downloader faults', () => {
     expect(env.hub.log.filter((r) => r.origin === 'cdn').map((r) => r.status)).toEqual([200, 200]);
   });
 
+  it('with hashing in a worker thread: drops, a 200 to a Range and a flipped byte all end verified', async () => {
+    env.hub.addFault({ origin: 'cdn', action: { kind: 'drop', afterBytes: 1_200_000 } });
+    env.hub.addFault({ origin: 'cdn', path: 'X-Amz', times: 2, action: { kind: 'ignore-range' } });
+    const d = env.downloader({ hashInWorkerMinBytes: 1 });
+    await assertVerified(await d.download(W), env.files.weights);
+    expect(cdnGets()).toEqual([null, 'bytes=1200000-']);
+
+    env.hub.clearLog();
+    env.hub.addFault({ origin: 'cdn', action: { kind: 'flip', offset: 1_500_000 } });
+    const data = await d.download({ ...W, path: 'onnx/model.onnx_data', size: env.files.data.length });
+    expect(data.sha256).toBe(env.sha(env.files.data));
+    expect(cdnGets()).toEqual([null, null]);
+    env.hub.addFault({ origin: 'hub', method: 'GET', times: Infinity, action: { kind: 'flip', offset: 1 } });
+    expect(await d.download({ ...W, path: 'tokenizer.json' }).catch((e: unknown) => e)).toMatchObject({ code: 'EMB-E108' });
+    await assertNoCorruptBlob();
+  });
+
   it('finishes through a bandwidth cap', async () => {
     env.hub.addFault({ path: 'tokenizer.json', method: 'GET', action: { kind: 'throttle', bytesPerSec: 2_000_000 } });
     const f = await env.downloader().download({ ...W, path: 'tokenizer.json' });
