@@ -395,12 +395,19 @@ export class Downloader {
     const partsPath = this.layout.partsPath(req.repo, meta.etag);
     const ctx = { repo: req.repo, revision: req.revision, path: req.path };
     const gitSize = meta.etag.length === 40 ? meta.size : null;
-    const saved = await loadParts(partsPath, meta.etag, meta.size);
-    const partialSize = await fileSize(partial);
-    const usePartsFresh = saved === null && (partialSize === null || partialSize === 0) && this.parallelParts !== null
+    let saved = await loadParts(partsPath, meta.etag, meta.size);
+    let partialSize = await fileSize(partial);
+    // Saved parts that do not match their partial (or cannot be read) make the partial
+    // untrustworthy as a prefix: start over.
+    if ((saved === null && await exists(partsPath)) || (saved !== null && partialSize !== meta.size)) {
+      await unlink(partsPath).catch(() => undefined);
+      await unlink(partial).catch(() => undefined);
+      saved = null;
+      partialSize = null;
+    }
+    const usePartsFresh = saved === null && !partialSize && this.parallelParts !== null
       && meta.size >= this.parallelParts.minBytes && this.parallelParts.parts > 1;
-    const state = saved !== null && partialSize === meta.size ? saved
-      : usePartsFresh && this.parallelParts ? planParts(meta.etag, meta.size, this.parallelParts.parts) : null;
+    const state = saved ?? (usePartsFresh && this.parallelParts ? planParts(meta.etag, meta.size, this.parallelParts.parts) : null);
     if (state !== null) {
       progress.enter('downloading');
       const fresh = state !== saved;
@@ -416,12 +423,6 @@ export class Downloader {
       }
       await unlink(partsPath).catch(() => undefined);
       await unlink(partial).catch(() => undefined);
-    } else if (saved === null) {
-      // A parts file that no longer matches: its partial cannot be trusted as a prefix.
-      if (await exists(partsPath)) {
-        await unlink(partsPath).catch(() => undefined);
-        await unlink(partial).catch(() => undefined);
-      }
     }
     return this.stream(meta, partial, signal, progress, gitSize, ctx);
   }

@@ -105,9 +105,10 @@ export async function downloadInParts(pc: PartsContext): Promise<void> {
 
   let fh: FileHandle;
   if (pc.fresh) {
+    // Parts state first: a preallocated file of zeros must never look like a finished prefix.
+    await saveParts(pc.partsPath, state);
     fh = await open(pc.partialPath, 'w+');
     await fh.truncate(pc.size);
-    await saveParts(pc.partsPath, state);
   } else {
     fh = await open(pc.partialPath, 'r+');
   }
