@@ -180,7 +180,7 @@ export class Downloader {
   constructor(options: DownloaderOptions) {
     this.layout = new HubCacheLayout(options.cacheDir);
     this.offline = options.offline ?? false;
-    this.client = new HubClient({ endpoint: options.endpoint, token: options.token, offline: this.offline });
+    this.client = new HubClient({ endpoint: options.endpoint, token: options.token, offline: this.offline, timeoutMs: options.idleTimeoutMs ?? 10_000 });
     this.gate = new DownloadGate(options.concurrency ?? 3);
     this.retries = options.retries ?? 5;
     this.backoff = options.backoffMs ?? { initial: 1000, max: 8000 };

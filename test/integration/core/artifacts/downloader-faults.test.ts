@@ -48,6 +48,13 @@ describe('Downloader faults', () => {
     expect(cdnGets()).toEqual([null, 'bytes=500000-']);
   });
 
+  it('retries a server that answers headers and then sends nothing', async () => {
+    env.hub.addFault({ origin: 'cdn', times: 2, action: { kind: 'stall', afterBytes: 0 } });
+    const f = await env.downloader({ idleTimeoutMs: 200 }).download(W);
+    await assertVerified(f, env.files.weights);
+    expect(cdnGets()).toEqual([null, null, null]);
+  });
+
   it('honours Retry-After on 429 and backs off on 5xx', async () => {
     env.hub.addFault({ origin: 'hub', method: 'HEAD', action: { kind: 'status', status: 429, retryAfter: 7 } });
     env.hub.addFault({ origin: 'cdn', times: 2, action: { kind: 'status', status: 503 } });
