@@ -85,6 +85,14 @@ function errnoOf(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code;
 }
 
+/** A write that failed because the disk filled up during the download (the check before is only a snapshot). */
+function diskFull(err: unknown, path: string): ModelbayError | null {
+  const codes = [errnoOf(err), errnoOf((err as { cause?: unknown } | null)?.cause)];
+  const code = codes.find((c) => c === 'ENOSPC' || c === 'EDQUOT');
+  if (code === undefined) return null;
+  return new ModelbayError('EMB-E110', `The disk filled up while downloading ${path}. Free some space, then resume: the bytes so far are kept.`, { path, cause: code });
+}
+
 async function exists(path: string): Promise<boolean> {
   return lstat(path).then(() => true, () => false);
 }
@@ -217,7 +225,7 @@ export class Downloader {
         return file;
       });
     } catch (err) {
-      const e = signal?.aborted ? cancelled() : toModelbayError(err);
+      const e = signal?.aborted ? cancelled() : diskFull(err, req.path) ?? toModelbayError(err);
       progress.enter(e.code === 'EMB-E114' ? 'paused' : 'failed');
       throw e;
     }
@@ -496,6 +504,8 @@ export class Downloader {
             batch = [];
             batchBytes = 0;
             writing = writing.then(() => fh.writev(bufs)).then(() => hash.written(upto));
+            // Awaited by the next flush or the finally below; never an unhandled rejection meanwhile.
+            writing.catch(() => undefined);
             return writing;
           };
           try {
@@ -519,7 +529,7 @@ export class Downloader {
             }
           } catch (err) {
             if (signal?.aborted) throw cancelled();
-            throw networkError(err, meta.downloadUrl);
+            throw diskFull(err, ctx.path) ?? networkError(err, meta.downloadUrl);
           } finally {
             // Bytes already hashed must reach the file, or the resume offset would lie.
             await flush();

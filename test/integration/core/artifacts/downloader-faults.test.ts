@@ -3,7 +3,7 @@
  * or unverified blob in blobs/.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DownloadedFile } from '../../../../src/main/core/artifacts/downloader.js';
@@ -151,6 +151,15 @@ describe('Downloader faults', () => {
     const err = await env.downloader().download(W).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'EMB-E110', details: { needBytes: 2 ** 49 } });
     expect(cdnGets()).toEqual([]);
+  });
+
+  it('a disk that fills up during the download fails with EMB-E110', async () => {
+    // The partial file points at /dev/full, where every write fails with ENOSPC.
+    await mkdir(blobsDir(), { recursive: true });
+    await symlink('/dev/full', join(blobsDir(), `${env.sha(env.files.weights)}.modelbay.incomplete`));
+    const err = await env.downloader().download(W).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'EMB-E110' });
+    expect(existsSync(join(blobsDir(), env.sha(env.files.weights)))).toBe(false);
   });
 
   it('sends the token to the Hub host and never to the CDN', async () => {
