@@ -60,7 +60,8 @@ describe('Downloader: the standard HF cache layout', () => {
     expect(seen.map((e) => e.phase).filter((x, i, a) => a[i - 1] !== x)).toEqual(['resolving', 'downloading', 'verifying', 'done']);
     const bytes = seen.filter((e) => e.phase === 'downloading');
     expect(bytes.length).toBeGreaterThan(2);
-    expect(bytes.length).toBeLessThan(48 / 2);
+    // About 48 chunks of 64 KiB arrive: unthrottled, each would be an event.
+    expect(bytes.length).toBeLessThan(24);
     for (let i = 1; i < bytes.length; i++) expect((bytes[i]?.at ?? 0) - (bytes[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(100);
     expect(seen.at(-1)).toMatchObject({ phase: 'done', bytes: env.files.weights.length });
   });
