@@ -89,7 +89,8 @@ export interface AppOptions {
   log?: (message: string) => void;
 }
 
-type Handlers = { [K in CommandName]: (args: CommandArgs<K>) => Promise<CommandResults[K]> };
+/** `raw` is the validated input as sent, before zod filled in defaults (settings patches merge only what was sent). */
+type Handlers = { [K in CommandName]: (args: CommandArgs<K>, raw: unknown) => Promise<CommandResults[K]> };
 
 const defaultTimers: Timers = {
   setInterval: (fn, ms) => {
@@ -211,8 +212,8 @@ class AppService implements App {
         throw new ModelbayError('EMB-E401', `Invalid input for ${name}: ${first ? `${first.path || 'input'}: ${first.message}` : 'invalid value'}.`, { command: name, issues });
       }
       if (this.closed) throw new ModelbayError('EMB-E009', 'Modelbay is shutting down.', { command: name });
-      const handler = this.handlers[name] as (args: unknown) => Promise<unknown>;
-      const result = await handler(parsed.data);
+      const handler = this.handlers[name] as (args: unknown, raw: unknown) => Promise<unknown>;
+      const result = await handler(parsed.data, input);
       return { ok: true, result } as CommandReply;
     } catch (e) {
       return { ok: false, error: serializeError(e) };
@@ -389,9 +390,9 @@ class AppService implements App {
         const result = await session.embed(texts);
         return { slot, dims: result.dims, vectors: splitEmbeddings(result).map((v) => Array.from(v)) };
       },
-      updateSettings: async (patch) => {
+      updateSettings: async (_patch, raw) => {
         const before = this.settings.get();
-        const after = await this.settings.update(patch);
+        const after = await this.settings.update(raw);
         await this.applySettings(before, after);
         return this.emitSettings();
       },
@@ -448,7 +449,10 @@ class AppService implements App {
     const b = slotSettings(before, slot);
     const n = slotSettings(after, slot);
     try {
-      if (b.pinned !== n.pinned) (n.pinned ? this.registry.pin(slot) : this.registry.unpin(slot));
+      if (b.pinned !== n.pinned) {
+        if (n.pinned) this.registry.pin(slot);
+        else this.registry.unpin(slot);
+      }
       if (b.preload !== n.preload) this.registry.setPreload(slot, n.preload);
       if (b.idleTtlMs !== n.idleTtlMs || before.idleTtlMs !== after.idleTtlMs) this.registry.setIdleTtl(slot, n.idleTtlMs ?? after.idleTtlMs);
       if (n.device && b.device !== n.device) {

@@ -50,7 +50,7 @@ export function createArtifactManager(options: ArtifactManagerOptions): Promise<
     setSlotSource: (slot) => view(slot),
     fileBytes: () => null,
     readiness: () => Promise.resolve(report()),
-    states: () => Object.fromEntries(SLOT_IDS.map((s) => [s, 'missing' as ArtifactState])) as Record<SlotId, ArtifactState>,
+    states: () => Object.fromEntries(SLOT_IDS.map((s) => [s, 'missing'])) as Record<SlotId, ArtifactState>,
     download: (slot) => Promise.reject(noModel(slot)),
     downloadAll: () => Promise.resolve([]),
     pause: (slot) => progress(slot),
