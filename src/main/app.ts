@@ -190,9 +190,10 @@ class AppService implements App {
         },
       },
     });
-    this.unsubscribe.push(this.registry.on((e) => this.onRegistryEvent(e)));
-    this.unsubscribe.push(this.artifacts.on((e) => this.onArtifactEvent(e)));
-    this.unsubscribe.push(this.monitor.on((sample) => this.onGpuSample(sample)));
+    // A fault while handling one event is logged; it must not reach the component that emitted it.
+    this.unsubscribe.push(this.registry.on((e) => this.guard('A registry event', () => this.onRegistryEvent(e))));
+    this.unsubscribe.push(this.artifacts.on((e) => this.guard('An artifact event', () => this.onArtifactEvent(e))));
+    this.unsubscribe.push(this.monitor.on((sample) => this.guard('A GPU sample', () => this.onGpuSample(sample))));
     this.handlers = this.createHandlers();
   }
 
@@ -499,12 +500,7 @@ class AppService implements App {
   }
 
   private onGpuSample(sample: GpuSample): void {
-    let added: DeviceId[] = [];
-    try {
-      added = applyGpuSample(this.slots, sample, (gpu) => this.gpuBudget(gpu));
-    } catch (e) {
-      this.report(e, 'Applying a GPU sample failed');
-    }
+    const added = applyGpuSample(this.slots, sample, (gpu) => this.gpuBudget(gpu));
     this.emit({ type: 'gpu', sample });
     if (added.length > 0) {
       for (const device of added) {
@@ -663,6 +659,14 @@ class AppService implements App {
     const err = toModelbayError(error);
     this.log(`${what}: ${err.message}`);
     this.pushActivity({ kind: 'error', slot: null, code: err.code, message: `${what}: ${err.message}` });
+  }
+
+  private guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.report(e, `${what} could not be applied`);
+    }
   }
 
   private emit(event: AppEvent): void {

@@ -64,6 +64,10 @@ async function main(): Promise<void> {
 
 main().catch((e: unknown) => {
   const err = toModelbayError(e);
+  if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    log(`Modelbay could not start: the port is in use (${err.message}). Is Modelbay already running? Choose another with --port N (0 = any free port).`);
+    process.exit(1);
+  }
   log(`Modelbay could not start: ${err.message}${err.code === 'EMB-E500' ? '' : ` (${err.code})`}`);
   process.exit(1);
 });

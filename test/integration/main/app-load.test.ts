@@ -74,4 +74,21 @@ describe('App with real session hosts', () => {
     const again = await h.app.execute('load', { slot: 'E2' });
     expect(again.ok).toBe(true);
   });
+
+  it('slots marked preload are loaded at start', async () => {
+    const pre = await harness({
+      ready: ['E3', 'E4'],
+      launcher: testLauncher(),
+      settingsJson: JSON.stringify({ slots: { E3: { preload: true, pinned: true }, E4: { preload: true } } }),
+    });
+    try {
+      await pre.app.start();
+      const slots = pre.app.snapshot().slots;
+      expect(slots.find((s) => s.id === 'E3')).toMatchObject({ state: 'loaded', pinned: true, preload: true });
+      expect(slots.find((s) => s.id === 'E4')).toMatchObject({ state: 'loaded' });
+      expect(slots.find((s) => s.id === 'E5')?.state).toBe('missing');
+    } finally {
+      await pre.close();
+    }
+  });
 });

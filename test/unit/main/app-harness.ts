@@ -27,8 +27,17 @@ const noLauncher: HostLauncher = {
   },
 };
 
-export async function harness(options: { ready?: SlotId[]; launcher?: HostLauncher; app?: Partial<AppOptions>; settingsJson?: string } = {}): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'modelbay-app-'));
+export interface HarnessOptions {
+  ready?: SlotId[];
+  launcher?: HostLauncher;
+  app?: Partial<AppOptions>;
+  settingsJson?: string;
+  /** Reuse a data folder (a restart); the caller removes it. */
+  dir?: string;
+}
+
+export async function harness(options: HarnessOptions = {}): Promise<Harness> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'modelbay-app-'));
   if (options.settingsJson !== undefined) {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(join(dir, 'settings.json'), options.settingsJson);
@@ -57,7 +66,7 @@ export async function harness(options: { ready?: SlotId[]; launcher?: HostLaunch
     async close() {
       off();
       await app.shutdown();
-      await rm(dir, { recursive: true, force: true });
+      if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
     },
   };
 }

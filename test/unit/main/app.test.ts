@@ -97,6 +97,21 @@ describe('App: commands change state and persist it', () => {
     expect(h.app.snapshot().devices[0]?.budgetBytes).toBe(512 * 1024 * 1024);
   });
 
+  it('updateSettings hands Hub settings to the artifact manager at once', async () => {
+    const h = await make();
+    const view = ok<{ endpoint: string }>(await h.app.execute('updateSettings', { hfEndpoint: 'http://127.0.0.1:9999/', downloadConcurrency: 6, cacheDir: join(h.dir, 'cache') }));
+    expect(view.endpoint).toBe('http://127.0.0.1:9999');
+    expect(h.artifacts.configured.at(-1)).toMatchObject({ endpoint: 'http://127.0.0.1:9999', downloadConcurrency: 6, cacheDir: join(h.dir, 'cache') });
+  });
+
+  it('an invalid settings file is reported in the activity log at start', async () => {
+    const h = await make({ settingsJson: '{"loadConcurrency": "many"}' });
+    await h.app.start();
+    const entry = h.app.snapshot().activity.find((a) => a.message.includes('settings file was invalid'));
+    expect(entry?.kind).toBe('error');
+    expect(h.app.snapshot().settings.settings.loadConcurrency).toBe(2);
+  });
+
   it('updateSettings with a slot patch merges into that slot and reaches the registry', async () => {
     const h = await make();
     ok(await h.app.execute('setPreload', { slot: 'E6', preload: true }));

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AppEvent } from '../../../../src/shared/api.js';
 import { serveEventStream } from '../../../../src/main/server/event-stream.js';
 
@@ -66,5 +66,23 @@ describe('event stream', () => {
     req.emit('close');
     expect(src.listeners).toBe(0);
     expect(res.writableEnded).toBe(true);
+  });
+});
+
+describe('event stream heartbeats', () => {
+  it('a comment line goes out every heartbeat period', () => {
+    vi.useFakeTimers();
+    try {
+      const req = new EventEmitter() as IncomingMessage;
+      const res = new StuckResponse();
+      serveEventStream(req, res as unknown as ServerResponse, source(), { heartbeatMs: 1000, maxBufferedBytes: 1 << 20, headers: {} });
+      vi.advanceTimersByTime(3000);
+      expect(res.chunks.filter((c) => c === ': ping\n\n')).toHaveLength(3);
+      req.emit('close');
+      vi.advanceTimersByTime(3000);
+      expect(res.chunks.filter((c) => c === ': ping\n\n')).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
