@@ -28,7 +28,7 @@ import type { ReadinessReport } from '../shared/artifacts.js';
 import { GiB } from '../shared/bytes.js';
 import { ModelbayError, serializeError, toModelbayError } from '../shared/errors.js';
 import type { GpuInfo, GpuSample } from '../shared/gpu.js';
-import { slotSettings, type Settings, type SettingsView } from '../shared/settings.js';
+import { slotSettings, type Settings, type SettingsView, type SlotSettings } from '../shared/settings.js';
 import { SLOT_IDS, type SlotId } from '../shared/slots.js';
 import type { DeviceBudgetSnapshot, DeviceId } from '../shared/state.js';
 import type { ArtifactEvent, ArtifactManager } from './core/artifacts/types.js';
@@ -335,30 +335,41 @@ class AppService implements App {
         return r.snapshot(slot);
       },
       pin: async ({ slot }) => {
+        const was = r.snapshot(slot).pinned;
         r.pin(slot);
-        await this.settings.updateSlot(slot, { pinned: true });
+        await this.persistSlot(slot, { pinned: true }, () => (was ? undefined : r.unpin(slot)));
         return r.snapshot(slot);
       },
       unpin: async ({ slot }) => {
+        const was = r.snapshot(slot).pinned;
         r.unpin(slot);
-        await this.settings.updateSlot(slot, { pinned: false });
+        await this.persistSlot(slot, { pinned: false }, () => (was ? r.pin(slot) : undefined));
         return r.snapshot(slot);
       },
       setPreload: async ({ slot, preload }) => {
+        const was = r.snapshot(slot).preload;
         r.setPreload(slot, preload);
-        await this.settings.updateSlot(slot, { preload });
+        await this.persistSlot(slot, { preload }, () => r.setPreload(slot, was));
         return r.snapshot(slot);
       },
       setDevice: async ({ slot, device }) => {
+        const was = r.snapshot(slot).device;
+        const wanted = this.wantedDevice.get(slot);
         r.setDevice(slot, device);
         this.wantedDevice.set(slot, device);
         this.refreshEstimate(slot);
-        await this.settings.updateSlot(slot, { device });
+        await this.persistSlot(slot, { device }, () => {
+          r.setDevice(slot, was);
+          if (wanted === undefined) this.wantedDevice.delete(slot);
+          else this.wantedDevice.set(slot, wanted);
+          this.refreshEstimate(slot);
+        });
         return r.snapshot(slot);
       },
       setIdleTtl: async ({ slot, ttlMs }) => {
+        const was = r.snapshot(slot).idleTtlMs;
         r.setIdleTtl(slot, ttlMs ?? this.settings.get().idleTtlMs);
-        await this.settings.updateSlot(slot, { idleTtlMs: ttlMs });
+        await this.persistSlot(slot, { idleTtlMs: ttlMs }, () => r.setIdleTtl(slot, was));
         return r.snapshot(slot);
       },
       setSlotSource: async ({ slot, source }) => {
@@ -405,6 +416,16 @@ class AppService implements App {
         return Promise.resolve(this.emitSettings());
       },
     };
+  }
+
+  /** Save a slot's change; when the settings cannot be written, the change is taken back so memory and disk agree. */
+  private async persistSlot(slot: SlotId, patch: Partial<SlotSettings>, undo: () => void): Promise<void> {
+    try {
+      await this.settings.updateSlot(slot, patch);
+    } catch (e) {
+      undo();
+      throw e;
+    }
   }
 
   private assertNotInUse(slot: SlotId, what: string): void {

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_COMMAND_BYTES, type AppEvent, type CommandReply } from '../../../src/shared/api.js';
@@ -86,6 +86,17 @@ describe('App: commands change state and persist it', () => {
     expect(onDisk.slots['E5']?.idleTtlMs).toBe(60_000);
     const reopened = await SettingsStore.open({ dir: h.dir });
     expect(reopened.get().slots['E2']).toMatchObject({ pinned: true, preload: false });
+  });
+
+  it('when the settings cannot be saved, a pin is EMB-E406 and is taken back', async () => {
+    const h = await make();
+    // A non-empty directory where the file goes: every write fails, even for root.
+    mkdirSync(join(h.dir, 'settings.json', 'blocker'), { recursive: true });
+    const err = fail(await h.app.execute('pin', { slot: 'E11' }));
+    expect(err.code).toBe('EMB-E406');
+    expect(h.app.snapshot().slots.find((s) => s.id === 'E11')?.pinned).toBe(false);
+    expect(fail(await h.app.execute('setPreload', { slot: 'E11', preload: true })).code).toBe('EMB-E406');
+    expect(h.app.snapshot().slots.find((s) => s.id === 'E11')?.preload).toBe(false);
   });
 
   it('updateSettings applies budgets live and sends devices and settings', async () => {
