@@ -29,7 +29,8 @@ export interface HttpApiOptions {
 
 const CLOSED = 2;
 
-export function createHttpApi(base = '', options: HttpApiOptions = {}): ModelbayApi {
+/** `base` defaults to the page's own folder, so the dashboard also works behind a proxy that adds a path prefix. */
+export function createHttpApi(base = '.', options: HttpApiOptions = {}): ModelbayApi {
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const root = base.replace(/\/+$/, '');
   const setTimer = options.setTimeout ?? ((fn: () => void, ms: number) => setTimeout(fn, ms));
