@@ -648,9 +648,18 @@ class AppService implements App {
     for (const slot of SLOT_IDS) this.refreshEstimate(slot);
   }
 
-  /** Slots configured for a GPU start on the CPU until that GPU is seen; then they move. */
+  /**
+   * Where a slot goes when the user chose nothing: the first GPU when onnxruntime can use
+   * CUDA, else the CPU (a GPU without the CUDA provider would only fail with EMB-E201).
+   */
+  private defaultDevice(): DeviceId {
+    return this.options.cudaProvider && this.slots.hasDevice('cuda:0') ? 'cuda:0' : 'cpu';
+  }
+
+  /** Slots start on the CPU until their GPU is seen (GPUs appear with the first sample); then they move. */
   private placeWantedDevices(): void {
-    for (const [slot, device] of this.wantedDevice) {
+    for (const slot of SLOT_IDS) {
+      const device = this.wantedDevice.get(slot) ?? this.defaultDevice();
       const snap = this.registry.snapshot(slot);
       if (snap.device === device || !this.slots.hasDevice(device)) continue;
       if (snap.state === 'loaded' || snap.state === 'loading' || snap.state === 'unloading') continue;

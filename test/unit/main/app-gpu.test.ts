@@ -63,6 +63,17 @@ describe('App with GPUs (fake nvidia-smi)', () => {
     expect(second.app.snapshot().slots.find((s) => s.id === 'E7')?.device).toBe('cuda:1');
   });
 
+  it('slots with no device chosen go to cuda:0 when the CUDA provider is installed, and stay on the CPU when not', async () => {
+    const withCuda = await harness({ app: { gpu: gpu(), cudaProvider: true } });
+    open.push(withCuda);
+    await withCuda.app.start();
+    expect(new Set(withCuda.app.snapshot().slots.map((s) => s.device))).toEqual(new Set(['cuda:0']));
+    const withoutCuda = await harness({ app: { gpu: gpu(), cudaProvider: false } });
+    open.push(withoutCuda);
+    await withoutCuda.app.start();
+    expect(new Set(withoutCuda.app.snapshot().slots.map((s) => s.device))).toEqual(new Set(['cpu']));
+  });
+
   it('without nvidia-smi the app runs on the CPU alone and says why', async () => {
     const h = await harness({ app: { gpu: { nvidiaSmi: null } } });
     open.push(h);
