@@ -177,6 +177,26 @@ describe('headless HTTP server', () => {
     expect(get.headers.allow).toBe('POST');
   });
 
+  it('a chunked body without a length is cut off at the limit with 413', async () => {
+    const res = await new Promise<Answer>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/api/updateSettings', headers: { host: `127.0.0.1:${server.port}`, ...auth, 'transfer-encoding': 'chunked' } }, (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, headers: r.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      });
+      // The server may close while we still write: that is the point.
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EPIPE' && e.code !== 'ECONNRESET') reject(e);
+      });
+      const piece = 'x'.repeat(64 * 1024);
+      req.write('{"cacheDir":"');
+      for (let i = 0; i < 6; i++) req.write(piece);
+      req.end('"}');
+    });
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body)).toMatchObject({ ok: false, error: { code: 'EMB-E405' } });
+  });
+
   it('a command the app refuses answers with its code', async () => {
     const res = await send(server.port, { method: 'POST', path: '/api/unload', headers: auth, body: '{"slot":"E3"}' });
     expect(res.status).toBe(422);
