@@ -400,6 +400,9 @@ class AppService implements App {
       embed: async ({ slot, texts }) => {
         const session = await r.get(slot);
         const result = await session.embed(texts);
+        // A use of a loaded slot changes no state in the registry, but its figures moved (use count, LRU order).
+        this.emit({ type: 'slot', slot: r.snapshot(slot) });
+        this.emitDerived();
         return { slot, dims: result.dims, vectors: splitEmbeddings(result).map((v) => Array.from(v)) };
       },
       updateSettings: async (_patch, raw) => {

@@ -55,6 +55,11 @@ describe('App with real session hosts', () => {
     const embedded = await h.app.execute('embed', { slot: 'E2', texts: ['a b c'] });
     expect(embedded.ok).toBe(true);
     expect(h.app.snapshot().slots.find((s) => s.id === 'E2')).toMatchObject({ state: 'loaded', useCount: 1 });
+    const hits = h.app.snapshot().stats.hits;
+    await h.app.execute('embed', { slot: 'E2', texts: ['again'] });
+    const last = h.events.filter((e): e is Extract<AppEvent, { type: 'slot' }> => e.type === 'slot' && e.slot.id === 'E2').at(-1);
+    expect(last?.slot).toMatchObject({ useCount: 2, state: 'loaded' });
+    expect(h.events.filter((e) => e.type === 'stats').at(-1)).toMatchObject({ stats: { hits: hits + 1 } });
   });
 
   it('a slot whose host is killed is marked failed with EMB-E203; the app keeps answering', async () => {
