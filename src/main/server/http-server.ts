@@ -10,7 +10,7 @@ import { ModelbayError, type ErrorCode, type SerializedError } from '../../share
 import type { App } from '../app.js';
 import { RENDERER_CSP } from '../renderer-csp.js';
 import { serveEventStream } from './event-stream.js';
-import { bearerToken, cookieName, hostAllowed, isLoopbackAddress, readCookie, tokensEqual } from './request-guard.js';
+import { bearerToken, cookieName, hostAllowed, readCookie, tokensEqual } from './request-guard.js';
 import { readStaticFile } from './static-files.js';
 
 export const DEFAULT_PORT = 7878;
@@ -181,8 +181,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
   port = (server.address() as AddressInfo).port;
-  // Unspecified or loopback binds are reached through 127.0.0.1 (what an SSH tunnel forwards to).
-  const shown = host === '0.0.0.0' || host === '::' || isLoopbackAddress(host) ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  // A bind to every interface is reached through 127.0.0.1 (what an SSH tunnel forwards to).
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shown}:${port}`;
   return {
     url: `${url}/`,

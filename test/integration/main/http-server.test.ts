@@ -221,6 +221,17 @@ describe('headless HTTP server', () => {
     await expect(readEvents(server.port, {}, 1)).rejects.toThrow('status 401');
   });
 
+  it('a server on ::1 prints a URL that reaches it', async () => {
+    const s = await startServer({ app: h.app, token, host: '::1', port: 0, rendererDir: null });
+    try {
+      expect(s.url).toBe(`http://[::1]:${s.port}/`);
+      const res = await fetch(`${s.url}api/getSnapshot`, { method: 'POST', headers: auth, body: '{}' });
+      expect(res.status).toBe(200);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('binds to 127.0.0.1 by default', async () => {
     const s = await startServer({ app: h.app, token, port: 0, rendererDir: null });
     try {
