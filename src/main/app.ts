@@ -271,6 +271,7 @@ class AppService implements App {
     this.registry.startIdleSweeper();
     this.recordHistory();
     await this.registry.initialize();
+    if (this.settings.get().cacheLimitBytes !== null) this.enforceCacheLimit();
     this.emitDerived();
   }
 
@@ -464,10 +465,13 @@ class AppService implements App {
       this.emitDerived(true);
       await this.registry.rebalance('budget-change');
     }
-    if (after.cacheLimitBytes !== null && before.cacheLimitBytes !== after.cacheLimitBytes) {
-      const protectedSlots = new Set(this.registry.snapshots().filter((s) => s.pinned || s.state === 'loaded' || s.state === 'loading').map((s) => s.id));
-      this.artifacts.enforceCacheLimit(protectedSlots).catch((e: unknown) => this.report(e, 'Applying the cache size limit failed'));
-    }
+    if (after.cacheLimitBytes !== null && before.cacheLimitBytes !== after.cacheLimitBytes) this.enforceCacheLimit();
+  }
+
+  /** In the background: pinned and loaded slots keep their files whatever the limit. */
+  private enforceCacheLimit(): void {
+    const protectedSlots = new Set(this.registry.snapshots().filter((s) => s.pinned || s.state === 'loaded' || s.state === 'loading').map((s) => s.id));
+    this.artifacts.enforceCacheLimit(protectedSlots).catch((e: unknown) => this.report(e, 'Applying the cache size limit failed'));
   }
 
   private applySlotSettings(slot: SlotId, before: Settings, after: Settings): void {

@@ -115,6 +115,13 @@ describe('App: commands change state and persist it', () => {
     expect(h.artifacts.configured.at(-1)).toMatchObject({ endpoint: 'http://127.0.0.1:9999', downloadConcurrency: 6, cacheDir: join(h.dir, 'cache') });
   });
 
+  it('a cache limit is applied when set, sparing pinned slots', async () => {
+    const h = await make();
+    ok(await h.app.execute('pin', { slot: 'E12' }));
+    ok(await h.app.execute('updateSettings', { cacheLimitBytes: 10 * 1024 * 1024 }));
+    expect(h.artifacts.cacheLimitCalls.map((s) => [...s])).toEqual([['E12']]);
+  });
+
   it('an invalid settings file is reported in the activity log at start', async () => {
     const h = await make({ settingsJson: '{"loadConcurrency": "many"}' });
     await h.app.start();
