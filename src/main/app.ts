@@ -32,7 +32,7 @@ import { slotSettings, type Settings, type SettingsView, type SlotSettings } fro
 import { SLOT_IDS, type SlotId } from '../shared/slots.js';
 import type { DeviceBudgetSnapshot, DeviceId } from '../shared/state.js';
 import type { ArtifactEvent, ArtifactManager } from './core/artifacts/types.js';
-import { applyGpuSample, defaultGpuBudget, gpuDeviceId, GpuMonitor, type GpuMonitorOptions } from './core/gpu/index.js';
+import { applyGpuSample, DEFAULT_GPU_BUDGET_BYTES, defaultGpuBudget, gpuDeviceId, GpuMonitor, type GpuMonitorOptions } from './core/gpu/index.js';
 import { ModelRegistry, type RegistryEvent } from './core/registry/registry.js';
 import type { Timers } from './core/registry/types.js';
 import {
@@ -450,7 +450,7 @@ class AppService implements App {
       const gpus = this.monitor.latest()?.gpus ?? [];
       for (const device of this.slots.listDevices().filter((d) => d.startsWith('cuda:'))) {
         const gpu = gpus.find((g) => gpuDeviceId(g) === device);
-        this.slots.setBudget(device, after.gpuBudgetBytes ?? (gpu ? defaultGpuBudget(gpu) : defaultGpuBudget(unknownGpu)));
+        this.slots.setBudget(device, after.gpuBudgetBytes ?? (gpu ? defaultGpuBudget(gpu) : DEFAULT_GPU_BUDGET_BYTES));
       }
       budgets = true;
     }
@@ -719,11 +719,6 @@ class AppService implements App {
     }
   }
 }
-
-const unknownGpu: GpuInfo = {
-  index: -1, uuid: '', name: '', memoryTotalBytes: null, memoryReservedBytes: null, memoryUsedBytes: null, memoryFreeBytes: null,
-  utilizationPct: null, temperatureC: null, powerDrawW: null, powerLimitW: null, fanPct: null, smClockMHz: null, migMode: null,
-};
 
 /** Transports check sizes too; this guards callers that hand objects straight in. */
 function assertPayloadSize(command: CommandName, input: unknown): void {
