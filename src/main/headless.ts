@@ -1,33 +1,73 @@
-// Headless entry: the backend without Electron, for GPU servers over SSH and for
-// machines where the Electron binary is missing. The dashboard server arrives with the
-// app issue; for now it starts the core and prints its state.
-import { formatBytes, formatPercent } from '../shared/bytes.js';
-import { SLOT_IDS } from '../shared/slots.js';
-import { ModelRegistry } from './core/registry/registry.js';
-import { SlotManager } from './core/slots/slot-manager.js';
-import { seedEstimateBytes } from './core/slots/seed.js';
-import { ModelbayError } from '../shared/errors.js';
+// Headless entry: the backend without Electron, for GPU servers reached over SSH and for
+// machines without the Electron binary. Serves the dashboard to a browser.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { toModelbayError } from '../shared/errors.js';
+import { composeApp } from './compose.js';
+import { ForkLauncher } from './core/runtime/index.js';
+import { HEADLESS_USAGE, parseHeadlessOptions } from './headless-options.js';
+import { startServer } from './server/http-server.js';
+import { loadOrCreateServerToken } from './server/server-token.js';
 
-const slots = new SlotManager();
-const registry = new ModelRegistry({
-  slots,
-  configs: SLOT_IDS.map((id) => ({ id, estimateBytes: seedEstimateBytes(id) })),
-  factory: {
-    create: () => Promise.reject(new ModelbayError('EMB-E006', 'No model runtime is installed in this build yet.')),
-  },
-});
-
-for (const s of registry.snapshots()) {
-  process.stdout.write(`${s.id.padEnd(4)} ${s.name.padEnd(20)} ${s.state.padEnd(10)} ${formatBytes(s.estimateBytes).padStart(10)} ${s.device}\n`);
-}
-for (const d of slots.snapshots()) {
-  process.stdout.write(`${d.device}: ${formatBytes(d.allocatedBytes)} of ${formatBytes(d.budgetBytes)} (${d.level} ${formatPercent(d.ratio)})\n`);
-}
-process.stdout.write('Modelbay headless backend is running. Press Ctrl+C to stop.\n');
-const keepAlive = setInterval(() => undefined, 60_000);
-const stop = (): void => {
-  clearInterval(keepAlive);
-  void registry.shutdown().then(() => process.exit(0));
+// out/main → the project root (also src/main when run from source with tsx).
+const root = resolve(import.meta.dirname, '../..');
+const log = (message: string): void => {
+  process.stderr.write(`${message}\n`);
 };
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+
+async function main(): Promise<void> {
+  const options = parseHeadlessOptions(process.argv.slice(2), process.env);
+  if (options.help) {
+    process.stdout.write(HEADLESS_USAGE);
+    return;
+  }
+  if (options.exposureWarning) log(`\n${options.exposureWarning}\n`);
+  const builtHost = join(import.meta.dirname, 'host.js');
+  const launcher = existsSync(builtHost)
+    ? new ForkLauncher({ entry: builtHost })
+    : new ForkLauncher({ entry: join(import.meta.dirname, 'host.ts'), execArgv: ['--import', 'tsx'] });
+  const rendererDir = join(root, 'out', 'renderer');
+  if (!existsSync(join(rendererDir, 'index.html'))) log('The dashboard is not built (out/renderer is missing): only the API is served. Run `npm run build`.');
+  const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version;
+  const { app } = await composeApp({
+    mode: 'headless',
+    dataDir: options.dataDir,
+    catalogPath: join(root, 'resources', 'catalog.json'),
+    launcher,
+    version,
+    log,
+  });
+
+  let stopping = false;
+  let server: Awaited<ReturnType<typeof startServer>> | null = null;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      log(`${signal} again: exiting without waiting.`);
+      process.exit(1);
+    }
+    stopping = true;
+    log('Stopping Modelbay…');
+    void (async () => {
+      await server?.close();
+      await app.shutdown();
+      process.exit(0);
+    })();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  process.stdout.write('Starting Modelbay (settings, model files, GPUs, preloads)…\n');
+  await app.start();
+  server = await startServer({ app, token: loadOrCreateServerToken(options.dataDir), host: options.host, port: options.port, rendererDir: existsSync(rendererDir) ? rendererDir : null, log });
+  process.stdout.write(`Modelbay is serving the dashboard at ${server.dashboardUrl}\n`);
+}
+
+main().catch((e: unknown) => {
+  const err = toModelbayError(e);
+  if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    log(`Modelbay could not start: the port is in use (${err.message}). Is Modelbay already running? Choose another with --port N (0 = any free port).`);
+    process.exit(1);
+  }
+  log(`Modelbay could not start: ${err.message}${err.code === 'EMB-E500' ? '' : ` (${err.code})`}`);
+  process.exit(1);
+});

@@ -1,36 +1,146 @@
-// Electron entry: one window on the dashboard, with the security checklist applied.
-import { app, BrowserWindow, shell } from 'electron';
+// Electron entry: one window on the dashboard, with the security checklist applied —
+// context isolation, sandbox, no Node integration, a strict CSP, navigation, new windows
+// and permission requests denied, and every IPC sender checked (src/main/ipc.ts).
+import { app as electronApp, BrowserWindow, ipcMain, safeStorage, session, shell, utilityProcess, type WebContents } from 'electron';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { toModelbayError } from '../shared/errors.js';
+import type { App } from './app.js';
+import { composeApp } from './compose.js';
+import { UtilityProcessLauncher } from './core/runtime/index.js';
+import type { TokenCipher } from './core/state/token-store.js';
+import { isRendererUrl, registerIpc, type RendererLocation } from './ipc.js';
+import { RENDERER_CSP } from './renderer-csp.js';
+
+const log = (message: string): void => {
+  process.stderr.write(`${message}\n`);
+};
+
+const rendererIndex = join(import.meta.dirname, '../renderer/index.html');
+// The dev server URL is honoured only in an unpackaged build (electron-vite dev).
+const devUrl = !electronApp.isPackaged ? (process.env['ELECTRON_RENDERER_URL'] ?? null) : null;
+const renderer: RendererLocation = {
+  fileUrl: devUrl ? null : pathToFileURL(rendererIndex).href,
+  devOrigin: devUrl ? new URL(devUrl).origin : null,
+};
+
+const windows = new Set<BrowserWindow>();
+let service: App | null = null;
+let unregisterIpc: (() => void) | null = null;
+
+electronApp.enableSandbox();
+if (!electronApp.requestSingleInstanceLock()) {
+  electronApp.quit();
+} else {
+  electronApp.on('second-instance', () => {
+    const [win] = windows;
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+  void electronApp.whenReady().then(startUp).catch((e: unknown) => {
+    log(`Modelbay could not start: ${toModelbayError(e).message}`);
+    electronApp.exit(1);
+  });
+}
+
+async function startUp(): Promise<void> {
+  hardenSession();
+  const cipher: TokenCipher | null = safeStorage.isEncryptionAvailable()
+    ? { encrypt: (plain) => safeStorage.encryptString(plain), decrypt: (data) => safeStorage.decryptString(data) }
+    : null;
+  const appRoot = electronApp.getAppPath();
+  const { app } = await composeApp({
+    mode: 'electron',
+    dataDir: electronApp.getPath('userData'),
+    catalogPath: electronApp.isPackaged ? join(process.resourcesPath, 'catalog.json') : join(appRoot, 'resources', 'catalog.json'),
+    launcher: new UtilityProcessLauncher({ utilityProcess, entry: join(import.meta.dirname, 'host.js') }),
+    version: electronApp.getVersion(),
+    tokenCipher: cipher,
+    log,
+  });
+  service = app;
+  unregisterIpc = registerIpc({
+    ipcMain,
+    app,
+    windows: () => [...windows].filter((w) => !w.isDestroyed()).map((w) => w.webContents),
+    renderer,
+    log,
+  });
+  await app.start();
+  createWindow();
+  electronApp.on('activate', () => {
+    if (windows.size === 0) createWindow();
+  });
+}
+
+function hardenSession(): void {
+  const s = session.defaultSession;
+  // The dashboard needs no camera, notifications, clipboard or anything else a page may ask for.
+  s.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  s.setPermissionCheckHandler(() => false);
+  if (!devUrl) {
+    // The dev server injects inline scripts for hot reload; production gets the strict policy.
+    s.webRequest.onHeadersReceived((details, callback) => {
+      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP], 'X-Content-Type-Options': ['nosniff'] } });
+    });
+  }
+}
 
 function createWindow(): void {
   const win = new BrowserWindow({
     width: 1400,
     height: 900,
     title: 'Modelbay',
+    show: false,
     webPreferences: {
       preload: join(import.meta.dirname, '../preload/index.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webviewTag: false,
+      spellcheck: false,
     },
   });
-  win.webContents.setWindowOpenHandler(({ url }) => {
+  windows.add(win);
+  win.on('closed', () => windows.delete(win));
+  win.once('ready-to-show', () => win.show());
+  if (devUrl) void win.loadURL(devUrl);
+  else void win.loadFile(rendererIndex);
+}
+
+// Every webContents, ours or not: no navigation away, no new windows, no webviews.
+electronApp.on('web-contents-created', (_event, contents: WebContents) => {
+  contents.setWindowOpenHandler(({ url }) => {
+    // Links to documentation open in the user's browser, never inside the app.
     if (url.startsWith('https:')) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  win.webContents.on('will-navigate', (event) => event.preventDefault());
-  const devUrl = process.env['ELECTRON_RENDERER_URL'];
-  if (devUrl) void win.loadURL(devUrl);
-  else void win.loadFile(join(import.meta.dirname, '../renderer/index.html'));
-}
-
-void app.whenReady().then(() => {
-  createWindow();
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  contents.on('will-navigate', (event, url) => {
+    if (!isRendererUrl(url, renderer)) event.preventDefault();
   });
+  contents.on('will-redirect', (event, url) => {
+    if (!isRendererUrl(url, renderer)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
 });
 
-app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit();
+electronApp.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') electronApp.quit();
+});
+
+// Quit waits for the models to unload and the hosts to stop (their VRAM is given back).
+let shutDown = false;
+electronApp.on('before-quit', (event) => {
+  if (shutDown || !service) return;
+  event.preventDefault();
+  const app = service;
+  service = null;
+  unregisterIpc?.();
+  void app.shutdown().catch((e: unknown) => log(`Shutdown failed: ${toModelbayError(e).message}`)).finally(() => {
+    shutDown = true;
+    electronApp.quit();
+  });
 });

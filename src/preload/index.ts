@@ -1,4 +1,6 @@
-// Exposes window.modelbay over IPC: one function per command, never ipcRenderer itself.
-import { contextBridge } from 'electron';
+// Exposes window.modelbay over IPC: one function per command plus subscribe, never
+// ipcRenderer itself. Bundled as CommonJS: sandboxed preloads cannot be ESM.
+import { contextBridge, ipcRenderer } from 'electron';
+import { createPreloadApi } from './api.js';
 
-contextBridge.exposeInMainWorld('modelbay', { version: '0.1.0' });
+contextBridge.exposeInMainWorld('modelbay', createPreloadApi(ipcRenderer));

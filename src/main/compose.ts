@@ -1,0 +1,86 @@
+/**
+ * Builds the App the same way for both entries (Electron and headless): settings from
+ * the data folder, the token store, the artifact manager configured from settings and
+ * the environment, then the App with the launcher the entry provides.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { SlotSource } from '../shared/settings.js';
+import { SLOT_IDS, type SlotId } from '../shared/slots.js';
+import { createApp, type App, type AppOptions } from './app.js';
+import { createArtifactManager, type ArtifactManagerOptions } from './core/artifacts/artifact-manager.js';
+import type { ArtifactManager } from './core/artifacts/types.js';
+import type { HostLauncher } from './core/runtime/index.js';
+import { artifactConfig, resolveToken } from './core/state/hub-environment.js';
+import { SettingsStore } from './core/state/settings-store.js';
+import { createFileTokenStore, type TokenCipher, type TokenStore } from './core/state/token-store.js';
+
+export const HF_TOKEN_FILE = 'hf-token';
+
+export interface ComposeOptions {
+  mode: AppOptions['mode'];
+  /** Where settings, tokens and records live. */
+  dataDir: string;
+  catalogPath: string;
+  launcher: HostLauncher;
+  version?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Electron's safeStorage when available; null keeps the token in a 0600 file as is. */
+  tokenCipher?: TokenCipher | null;
+  log?: (message: string) => void;
+  /** Everything else the App takes (GPU monitor options, load options, timers…). */
+  app?: Partial<AppOptions>;
+  /** Tests pass the in-memory manager. */
+  createArtifacts?: (options: ArtifactManagerOptions) => Promise<ArtifactManager>;
+}
+
+export interface Composition {
+  app: App;
+  settings: SettingsStore;
+  tokens: TokenStore;
+  artifacts: ArtifactManager;
+}
+
+export async function composeApp(options: ComposeOptions): Promise<Composition> {
+  const env = options.env ?? process.env;
+  const settings = await SettingsStore.open({ dir: options.dataDir });
+  const tokens = createFileTokenStore(join(options.dataDir, HF_TOKEN_FILE), options.tokenCipher ?? null);
+  const sources: Partial<Record<SlotId, SlotSource>> = {};
+  for (const slot of SLOT_IDS) {
+    const source = settings.get().slots[slot]?.source;
+    if (source) sources[slot] = source;
+  }
+  const artifacts = await (options.createArtifacts ?? createArtifactManager)({
+    config: artifactConfig(settings.get(), resolveToken(tokens, env), env),
+    stateDir: join(options.dataDir, 'state'),
+    catalogPath: options.catalogPath,
+    sources,
+  });
+  const app = createApp({
+    mode: options.mode,
+    version: options.version,
+    settings,
+    tokens,
+    artifacts,
+    launcher: options.launcher,
+    env,
+    cudaProvider: cudaProviderInstalled(),
+    log: options.log,
+    ...options.app,
+  });
+  return { app, settings, tokens, artifacts };
+}
+
+/** Whether onnxruntime-node's CUDA provider library is installed (`npm run fetch-binaries`). */
+export function cudaProviderInstalled(): boolean {
+  try {
+    const require = createRequire(import.meta.url);
+    let dir = dirname(require.resolve('onnxruntime-node'));
+    while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+    const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    return existsSync(join(dir, 'bin', 'napi-v6', process.platform, process.arch, lib));
+  } catch {
+    return false;
+  }
+}

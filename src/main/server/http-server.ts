@@ -1,0 +1,247 @@
+/**
+ * The headless server (node:http): POST /api/<command>, GET /api/events (SSE), and the
+ * built renderer at /. Loopback only by default; every request must carry the Host of
+ * our own address and the bearer token (header, or the cookie the printed URL sets).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { isCommandName, MAX_COMMAND_BYTES, type CommandReply } from '../../shared/api.js';
+import { ModelbayError, type ErrorCode, type SerializedError } from '../../shared/errors.js';
+import type { App } from '../app.js';
+import { RENDERER_CSP } from '../renderer-csp.js';
+import { serveEventStream } from './event-stream.js';
+import { bearerToken, cookieName, hostAllowed, readCookie, tokensEqual } from './request-guard.js';
+import { readStaticFile } from './static-files.js';
+
+export const DEFAULT_PORT = 7878;
+export const DEFAULT_HOST = '127.0.0.1';
+
+export interface ServerOptions {
+  app: Pick<App, 'execute' | 'subscribe'>;
+  token: string;
+  host?: string;
+  /** 0 = a free port. */
+  port?: number;
+  /** The built renderer (out/renderer); null serves only the API. */
+  rendererDir: string | null;
+  heartbeatMs?: number;
+  /** Unsent bytes an SSE client may fall behind before it is disconnected. */
+  maxBufferedBytes?: number;
+  log?: (message: string) => void;
+}
+
+export interface RunningServer {
+  /** The base URL, without the token. */
+  readonly url: string;
+  /** The URL to open: carries the token once, which the server trades for a cookie. */
+  readonly dashboardUrl: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  'EMB-E401': 400, 'EMB-E406': 400, 'EMB-E402': 401, 'EMB-E403': 403, 'EMB-E404': 404, 'EMB-E001': 404, 'EMB-E405': 413, 'EMB-E500': 500,
+};
+
+/** Transport codes keep their HTTP meaning; a valid request the app could not carry out is 422. */
+export function statusFor(error: SerializedError): number {
+  return STATUS[error.code] ?? 422;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? DEFAULT_HOST;
+  const log = options.log ?? (() => undefined);
+  const streams = new Set<() => void>();
+  const sockets = new Set<Socket>();
+  let port = options.port ?? DEFAULT_PORT;
+
+  const sendJson = (res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extra });
+    res.end(text);
+  };
+  const sendError = (res: ServerResponse, error: ModelbayError, extra: Record<string, string> = {}): void => {
+    const reply: CommandReply = { ok: false, error: error.toJSON() };
+    sendJson(res, statusFor(reply.error), reply, extra);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!hostAllowed(req.headers.host, port, host)) {
+      sendError(res, new ModelbayError('EMB-E403', 'This server answers only to its own loopback address: open the URL it printed (through an SSH tunnel when remote).', { host: String(req.headers.host ?? '').slice(0, 100) }));
+      return;
+    }
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
+    const cookie = cookieName(port);
+
+    // The printed URL carries the token once: trade it for a cookie and drop it from the address bar.
+    const queryToken = url.searchParams.get('token');
+    if (queryToken !== null && !isApi && (req.method === 'GET' || req.method === 'HEAD')) {
+      if (!tokensEqual(queryToken, options.token)) {
+        sendError(res, new ModelbayError('EMB-E402', 'The token in this URL is not valid: copy the URL that `modelbay serve` printed.', {}));
+        return;
+      }
+      url.searchParams.delete('token');
+      res.writeHead(303, {
+        ...SECURITY_HEADERS,
+        location: `${url.pathname}${url.search}`,
+        'set-cookie': `${cookie}=${options.token}; HttpOnly; SameSite=Strict; Path=/`,
+        'cache-control': 'no-store',
+      });
+      res.end();
+      return;
+    }
+    const given = bearerToken(req.headers.authorization) ?? readCookie(req.headers.cookie, cookie);
+    if (!tokensEqual(given, options.token)) {
+      sendError(res, new ModelbayError('EMB-E402', 'A token is needed: open the URL that `modelbay serve` printed, or send "Authorization: Bearer <token>".', {}));
+      return;
+    }
+
+    if (url.pathname === '/api/events') {
+      if (req.method !== 'GET') {
+        sendError(res, new ModelbayError('EMB-E401', 'The event stream is read with GET.', { method: req.method ?? '' }), { allow: 'GET' });
+        return;
+      }
+      const close = serveEventStream(req, res, options.app, {
+        heartbeatMs: options.heartbeatMs ?? 15_000,
+        maxBufferedBytes: options.maxBufferedBytes ?? 8 * 1024 * 1024,
+        headers: SECURITY_HEADERS,
+        onDrop: log,
+      });
+      streams.add(close);
+      req.on('close', () => streams.delete(close));
+      return;
+    }
+    if (isApi) {
+      const name = url.pathname.slice('/api/'.length);
+      if (!isCommandName(name)) {
+        sendError(res, new ModelbayError('EMB-E404', `There is no command ${JSON.stringify(name.slice(0, 64))}.`, { command: name.slice(0, 64) }));
+        return;
+      }
+      if (req.method !== 'POST') {
+        sendError(res, new ModelbayError('EMB-E401', `Commands are sent with POST /api/${name}.`, { method: req.method ?? '' }), { allow: 'POST' });
+        return;
+      }
+      const body = await readBody(req);
+      if (body instanceof ModelbayError) {
+        // The rest of an oversized body is not read: close the connection after answering.
+        sendError(res, body, body.code === 'EMB-E405' ? { connection: 'close' } : {});
+        return;
+      }
+      const reply = await options.app.execute(name, body);
+      sendJson(res, reply.ok ? 200 : statusFor(reply.error), reply);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendError(res, new ModelbayError('EMB-E401', 'Only GET is served outside /api.', { method: req.method ?? '' }), { allow: 'GET, HEAD' });
+      return;
+    }
+    const file = options.rendererDir ? await readStaticFile(options.rendererDir, url.pathname) : null;
+    if (!file) {
+      sendError(res, new ModelbayError('EMB-E404', `Nothing is served at ${url.pathname.slice(0, 100)}.`, {}));
+      return;
+    }
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': file.type,
+      'content-length': String(file.body.length),
+      'content-security-policy': RENDERER_CSP,
+      'cache-control': 'no-cache',
+    });
+    res.end(req.method === 'HEAD' ? undefined : file.body);
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      log(`The server failed on ${req.method ?? ''} ${req.url ?? ''}: ${e instanceof Error ? e.message : String(e)}`);
+      if (!res.headersSent) sendError(res, new ModelbayError('EMB-E500', 'The server failed on this request.', {}));
+      else res.destroy();
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  // A bind to every interface is reached through 127.0.0.1 (what an SSH tunnel forwards to).
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shown}:${port}`;
+  return {
+    url: `${url}/`,
+    dashboardUrl: `${url}/?token=${options.token}`,
+    port,
+    close: () => new Promise<void>((resolve) => {
+      for (const close of streams) close();
+      streams.clear();
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    }),
+  };
+}
+
+/** The JSON body of a command: at most MAX_COMMAND_BYTES; an empty body is no input. */
+function readBody(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > MAX_COMMAND_BYTES) {
+    req.resume();
+    return Promise.resolve(tooLarge(declared));
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (c: Buffer) => {
+      if (done) return;
+      size += c.length;
+      if (size > MAX_COMMAND_BYTES) {
+        done = true;
+        chunks.length = 0;
+        resolve(tooLarge(size));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (text.trim() === '') {
+        resolve(undefined);
+        return;
+      }
+      try {
+        resolve(JSON.parse(text) as unknown);
+      } catch (e) {
+        resolve(new ModelbayError('EMB-E401', `The request body is not valid JSON: ${(e as Error).message}`, {}));
+      }
+    });
+    req.on('error', () => {
+      if (!done) {
+        done = true;
+        resolve(new ModelbayError('EMB-E401', 'The request body could not be read.', {}));
+      }
+    });
+  });
+}
+
+function tooLarge(bytes: number): ModelbayError {
+  return new ModelbayError('EMB-E405', `The request is ${bytes} bytes or more; the limit is ${MAX_COMMAND_BYTES}.`, { bytes, limit: MAX_COMMAND_BYTES });
+}

@@ -1,0 +1,70 @@
+/** The headless entry as a real process: it prints the dashboard URL, serves it, and stops cleanly on SIGTERM and SIGINT. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const ENTRY = join(import.meta.dirname, '../../../src/main/headless.ts');
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+function serve(args: string[]): { child: ChildProcess; url: Promise<string>; exit: Promise<number | null>; output: () => string } {
+  const dir = mkdtempSync(join(tmpdir(), 'modelbay-headless-'));
+  dirs.push(dir);
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, '--port', '0', '--data-dir', join(dir, 'data'), ...args], {
+    env: { ...process.env, HOME: dir, HF_HOME: join(dir, 'hf'), XDG_CONFIG_HOME: join(dir, 'cfg'), PATH: `/nonexistent:${process.env['PATH'] ?? ''}`, MODELBAY_PORT: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  const url = new Promise<string>((resolve, reject) => {
+    child.stdout?.setEncoding('utf8');
+    child.stderr?.setEncoding('utf8');
+    child.stdout?.on('data', (c: string) => {
+      out += c;
+      const m = /serving the dashboard at (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1] as string);
+    });
+    child.stderr?.on('data', (c: string) => {
+      out += c;
+    });
+    child.on('exit', () => reject(new Error(`exited before serving:\n${out}`)));
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, url, exit, output: () => out };
+}
+
+describe('modelbay serve (headless entry)', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('prints a loopback URL with the token, serves it, and exits 0 on %s', async (signal) => {
+    const s = serve([]);
+    const url = await s.url;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
+    const res = await fetch(url, { redirect: 'manual' });
+    expect(res.status).toBe(303);
+    const dataDir = join(dirs[dirs.length - 1] as string, 'data');
+    expect(statSync(join(dataDir, 'server-token')).mode & 0o777).toBe(0o600);
+    s.child.kill(signal);
+    expect(await s.exit).toBe(0);
+    expect(s.output()).toContain('Stopping Modelbay');
+  });
+
+  it('a non-loopback --host prints a loud warning', async () => {
+    const s = serve(['--host', '0.0.0.0']);
+    await s.url;
+    expect(s.output()).toContain('WARNING: Modelbay is listening on 0.0.0.0');
+    s.child.kill('SIGTERM');
+    expect(await s.exit).toBe(0);
+  });
+
+  it('a bad flag exits 1 with the usage', async () => {
+    const s = serve(['--port', 'many']);
+    await expect(s.url).rejects.toThrow('The port must be a number');
+    expect(await s.exit).toBe(1);
+  });
+});

@@ -1,0 +1,72 @@
+/** An App over real settings files, the in-memory artifact manager and no GPU, for tests. */
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AppEvent } from '../../../src/shared/api.js';
+import type { SlotId } from '../../../src/shared/slots.js';
+import { createApp, type App, type AppOptions } from '../../../src/main/app.js';
+import type { HostLauncher } from '../../../src/main/core/runtime/index.js';
+import { SettingsStore } from '../../../src/main/core/state/settings-store.js';
+import { createFileTokenStore, type TokenStore } from '../../../src/main/core/state/token-store.js';
+import { createMemoryArtifacts, type MemoryArtifacts } from '../../fixtures/memory-artifacts.js';
+
+export interface Harness {
+  app: App;
+  dir: string;
+  settings: SettingsStore;
+  tokens: TokenStore;
+  artifacts: MemoryArtifacts;
+  events: AppEvent[];
+  close(): Promise<void>;
+}
+
+const noLauncher: HostLauncher = {
+  launch: () => {
+    throw new Error('this test starts no session hosts');
+  },
+};
+
+export interface HarnessOptions {
+  ready?: SlotId[];
+  launcher?: HostLauncher;
+  app?: Partial<AppOptions>;
+  settingsJson?: string;
+  /** Reuse a data folder (a restart); the caller removes it. */
+  dir?: string;
+}
+
+export async function harness(options: HarnessOptions = {}): Promise<Harness> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'modelbay-app-'));
+  if (options.settingsJson !== undefined) {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(dir, 'settings.json'), options.settingsJson);
+  }
+  const settings = await SettingsStore.open({ dir });
+  const tokens = createFileTokenStore(join(dir, 'hf-token'));
+  const artifacts = await createMemoryArtifacts({ dir: join(dir, 'models'), ready: options.ready ?? [] });
+  const app = createApp({
+    mode: 'headless',
+    version: 'test',
+    settings,
+    tokens,
+    artifacts,
+    launcher: options.launcher ?? noLauncher,
+    gpu: { nvidiaSmi: null },
+    // Nothing from the machine's own HF setup may leak into tests.
+    env: { HOME: dir, HF_HOME: join(dir, 'hf') },
+    totalMemoryBytes: 16 * 1024 ** 3,
+    hostLoadOptions: { intraOpNumThreads: 1, batchSize: 4, maxSequenceLength: 32 },
+    ...options.app,
+  });
+  const events: AppEvent[] = [];
+  const off = app.subscribe((e) => events.push(e));
+  return {
+    app, dir, settings, tokens, artifacts, events,
+    async close() {
+      off();
+      await app.shutdown();
+      if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
