@@ -45,9 +45,9 @@ const Gauge = memo(function Gauge({ device }: { device: DeviceBudgetSnapshot }):
         ))}
       </div>
       <div className="gauge-scale num" aria-hidden="true">
-        {zones.map((z) => (
-          <span key={z.level} style={{ left: `${z.from * 100}%`, width: `${(z.to - z.from) * 100}%` }}>
-            {z.level} {z.from > 0 ? `≥${Math.round(z.from * 100)}` : `<${Math.round(z.to * 100)}`}
+        {[t.low, t.medium, t.high].map((x) => (
+          <span key={x} style={{ left: `${x * 100}%` }}>
+            {Math.round(x * 100)} %
           </span>
         ))}
       </div>
@@ -61,6 +61,7 @@ const Gauge = memo(function Gauge({ device }: { device: DeviceBudgetSnapshot }):
 
 export function PressureGauges(): React.JSX.Element {
   const devices = useDashboard(selectDevices);
+  const first = devices[0];
   return (
     <section className="card gauges" aria-labelledby="gauges-title">
       <h2 id="gauges-title" className="card-title">
@@ -70,6 +71,14 @@ export function PressureGauges(): React.JSX.Element {
       {devices.map((d) => (
         <Gauge key={d.device} device={d} />
       ))}
+      {first && (
+        <ul className="gauge-legend" aria-label="Pressure levels">
+          <li className="level-low">{LEVEL_MARK.Low} Low &lt; {Math.round(first.thresholds.low * 100)} %</li>
+          <li className="level-medium">{LEVEL_MARK.Medium} Medium &lt; {Math.round(first.thresholds.medium * 100)} %</li>
+          <li className="level-high">{LEVEL_MARK.High} High &lt; {Math.round(first.thresholds.high * 100)} %</li>
+          <li className="level-critical">{LEVEL_MARK.Critical} Critical ≥ {Math.round(first.thresholds.high * 100)} %</li>
+        </ul>
+      )}
     </section>
   );
 }
