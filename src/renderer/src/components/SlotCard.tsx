@@ -126,7 +126,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
       <ModelLine catalog={catalog} />
       <dl className="slot-facts">
         <div>
-          <dt>Size</dt>
+          <dt>Size est. · measured</dt>
           <dd>
             <SizeFigures slot={slot} />
           </dd>

@@ -111,9 +111,11 @@ export function VramChart(): React.JSX.Element {
             <span className="swatch" style={{ background: SLOT_COLORS[id] }} /> {id}
           </li>
         ))}
-        <li>
-          <span className="swatch line" style={{ background: 'var(--text)' }} /> device used
-        </li>
+        {view.rows.some((r) => r.used !== null) && (
+          <li>
+            <span className="swatch line" style={{ background: 'var(--text)' }} /> device used (all processes)
+          </li>
+        )}
         <li>
           <span className="swatch line" style={{ background: 'var(--accent)' }} /> budget
         </li>
