@@ -1,13 +1,16 @@
-import { memo, useMemo } from 'react';
-import { Area, CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { memo, useDeferredValue, useMemo } from 'react';
+import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useShallow } from 'zustand/react/shallow';
 import { HISTORY_SECONDS } from '../../../shared/api.js';
 import { SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
 import { DEFAULT_THRESHOLDS, type PressureThresholds } from '../../../shared/state.js';
 import { clockTime, memory } from '../display/figures.js';
-import { chartDevices, chartView, chosenChartDevice, type ChartRow } from '../store/selectors.js';
+import { chartDevices, chartView, chosenChartDevice, type ChartRow, type ChartView } from '../store/selectors.js';
 import { useDashboard, useUiUpdate } from '../store/use-dashboard.js';
+import { useThrottled } from '../display/use-throttled.js';
 import { SLOT_COLORS } from './slot-colors.js';
+
+const CHART_REFRESH_MS = 2000;
 
 const LINE_NAMES: Record<string, string> = {
   used: 'Device used (all processes)',
@@ -21,28 +24,33 @@ function seriesName(key: string): string {
   return LINE_NAMES[key] ?? `${key} ${SLOT_NAMES[key as SlotId] ?? ''}`;
 }
 
+function minuteTime(at: number): string {
+  return clockTime(at).slice(0, 5);
+}
+
 function gibTick(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(bytes < 2 * 1024 ** 3 ? 1 : 0)} GiB`;
 }
 
-const Chart = memo(function Chart({ rows, slots }: { rows: ChartRow[]; slots: SlotId[] }): React.JSX.Element {
+const THRESHOLD_LINES: Array<{ key: keyof PressureThresholds; color: string; label: string }> = [
+  { key: 'high', color: 'var(--critical)', label: 'Critical' },
+  { key: 'medium', color: 'var(--high)', label: 'High' },
+  { key: 'low', color: 'var(--medium)', label: 'Medium' },
+];
+
+const Chart = memo(function Chart({ view }: { view: ChartView }): React.JSX.Element {
+  const { rows, slots, constantBudget, thresholds } = view;
   const last = rows[rows.length - 1]?.at ?? 0;
   const domain: [number, number] = [last - HISTORY_SECONDS * 1000, last];
+  // Ticks on whole minutes: the labels repeat between renders, so recharts' text measurements stay cached.
+  const ticks: number[] = [];
+  for (let t = Math.ceil(domain[0] / 120_000) * 120_000; t <= last; t += 120_000) ticks.push(t);
   const hasUsed = rows.some((r) => r.used !== null);
   return (
     <ResponsiveContainer width="100%" height="100%">
       <ComposedChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
         <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" vertical={false} />
-        <XAxis
-          dataKey="at"
-          type="number"
-          scale="time"
-          domain={domain}
-          tickFormatter={clockTime}
-          stroke="var(--muted)"
-          tick={{ fontSize: 11 }}
-          minTickGap={40}
-        />
+        <XAxis dataKey="at" type="number" scale="time" domain={domain} ticks={ticks} tickFormatter={minuteTime} stroke="var(--muted)" tick={{ fontSize: 11 }} />
         <YAxis tickFormatter={gibTick} stroke="var(--muted)" tick={{ fontSize: 11 }} width={56} />
         <Tooltip
           isAnimationActive={false}
@@ -65,11 +73,32 @@ const Chart = memo(function Chart({ rows, slots }: { rows: ChartRow[]; slots: Sl
             activeDot={false}
           />
         ))}
-        {hasUsed && <Line dataKey="used" name="used" stroke="var(--text)" strokeWidth={1.5} dot={false} isAnimationActive={false} connectNulls={false} />}
-        <Line dataKey="budget" name="budget" stroke="var(--accent)" strokeWidth={2} dot={false} isAnimationActive={false} type="stepAfter" />
-        <Line dataKey="high" name="high" stroke="var(--critical)" strokeDasharray="6 4" strokeWidth={1} dot={false} isAnimationActive={false} type="stepAfter" />
-        <Line dataKey="medium" name="medium" stroke="var(--high)" strokeDasharray="6 4" strokeWidth={1} dot={false} isAnimationActive={false} type="stepAfter" />
-        <Line dataKey="low" name="low" stroke="var(--medium)" strokeDasharray="6 4" strokeWidth={1} dot={false} isAnimationActive={false} type="stepAfter" />
+        {hasUsed && <Line dataKey="used" name="used" stroke="var(--text)" strokeWidth={1.5} dot={false} isAnimationActive={false} type="stepAfter" />}
+        {constantBudget !== null ? (
+          <>
+            <ReferenceLine y={constantBudget} stroke="var(--accent)" strokeWidth={2} ifOverflow="extendDomain" />
+            {THRESHOLD_LINES.map((t) => (
+              <ReferenceLine key={t.key} y={constantBudget * thresholds[t.key]} stroke={t.color} strokeDasharray="6 4" ifOverflow="extendDomain" />
+            ))}
+          </>
+        ) : (
+          <>
+            <Line dataKey="budget" name="budget" stroke="var(--accent)" strokeWidth={2} dot={false} isAnimationActive={false} type="stepAfter" />
+            {THRESHOLD_LINES.map((t) => (
+              <Line
+                key={t.key}
+                dataKey={(row: ChartRow) => row.budget * thresholds[t.key]}
+                name={t.key}
+                stroke={t.color}
+                strokeDasharray="6 4"
+                strokeWidth={1}
+                dot={false}
+                isAnimationActive={false}
+                type="stepAfter"
+              />
+            ))}
+          </>
+        )}
       </ComposedChart>
     </ResponsiveContainer>
   );
@@ -84,7 +113,9 @@ export function VramChart(): React.JSX.Element {
     useShallow((s) => s.model.devices.find((d) => d.device === device)?.thresholds ?? s.model.settings?.settings.thresholds ?? DEFAULT_THRESHOLDS),
   );
   const ui = useUiUpdate();
-  const view = useMemo(() => chartView(points, thresholds), [points, thresholds]);
+  // The chart redraws at most every 2 s (like nvitop), in a deferred render React can slice.
+  const deferredPoints = useDeferredValue(useThrottled(points, CHART_REFRESH_MS));
+  const view = useMemo(() => chartView(deferredPoints, thresholds), [deferredPoints, thresholds]);
 
   return (
     <section className="card chart-card" aria-labelledby="chart-title">
@@ -103,7 +134,7 @@ export function VramChart(): React.JSX.Element {
         )}
       </div>
       <div className="chart-body">
-        {view.rows.length === 0 ? <p className="muted chart-empty">No history yet.</p> : <Chart rows={view.rows} slots={view.slots} />}
+        {view.rows.length === 0 ? <p className="muted chart-empty">No history yet.</p> : <Chart view={view} />}
       </div>
       <ul className="chart-legend" aria-label="Legend">
         {view.slots.map((id) => (

@@ -3,7 +3,7 @@
  * the `…View` functions derive display data and are called inside useMemo.
  */
 import type { ActivityEntry, ActivityKind } from '../../../shared/activity.js';
-import type { HistoryPoint } from '../../../shared/api.js';
+import { HISTORY_SECONDS, type HistoryPoint } from '../../../shared/api.js';
 import type { CatalogSlotView, DownloadPhase, SlotDownloadProgress, SlotReadiness } from '../../../shared/artifacts.js';
 import { SLOT_IDS, type SlotId } from '../../../shared/slots.js';
 import type { DeviceBudgetSnapshot, PressureThresholds, SlotSnapshot } from '../../../shared/state.js';
@@ -79,35 +79,45 @@ export function chosenChartDevice(devices: readonly string[], chosen: string | n
   return devices[0] ?? null;
 }
 
-export type ChartRow = { at: number; used: number | null; budget: number; low: number; medium: number; high: number } & Partial<Record<SlotId, number>>;
+export type ChartRow = { at: number; used: number | null; budget: number } & Partial<Record<SlotId, number>>;
 
 export interface ChartView {
   rows: ChartRow[];
   /** Slots with bytes anywhere in the window, in slot order: one stacked area each. */
   slots: SlotId[];
+  /** The budget when it held one value over the whole window (drawn as reference lines), else null. */
+  constantBudget: number | null;
+  thresholds: PressureThresholds;
 }
 
-/** Rows for the VRAM chart; threshold lines are drawn at budget × threshold. */
+/** Points drawn per chart: a 10-minute window needs no more on any screen, and fewer keep renders short. */
+export const CHART_MAX_ROWS = 120;
+
+/**
+ * Rows for the VRAM chart, at most CHART_MAX_ROWS: the last point of each time bucket,
+ * with buckets fixed to the clock so a new point does not shift older rows.
+ */
 export function chartView(points: readonly HistoryPoint[] | undefined, thresholds: PressureThresholds): ChartView {
-  if (!points || points.length === 0) return { rows: [], slots: [] };
+  if (!points || points.length === 0) return { rows: [], slots: [], constantBudget: null, thresholds };
+  const first = points[0] as HistoryPoint;
+  const bucketMs = Math.max(1000, Math.ceil((HISTORY_SECONDS * 1000) / CHART_MAX_ROWS / 1000) * 1000);
   const seen = new Set<SlotId>();
-  const rows = points.map((p) => {
-    const row: ChartRow = {
-      at: p.at,
-      used: p.deviceUsedBytes,
-      budget: p.budgetBytes,
-      low: p.budgetBytes * thresholds.low,
-      medium: p.budgetBytes * thresholds.medium,
-      high: p.budgetBytes * thresholds.high,
-    };
-    for (const [slot, bytes] of Object.entries(p.slots) as Array<[SlotId, number | undefined]>) {
-      if (bytes === undefined) continue;
-      row[slot] = bytes;
-      if (bytes > 0) seen.add(slot);
-    }
-    return row;
-  });
-  return { rows, slots: SLOT_IDS.filter((id) => seen.has(id)) };
+  const rows: ChartRow[] = [];
+  let constantBudget: number | null = first.budgetBytes;
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i] as HistoryPoint;
+    if (p.budgetBytes !== constantBudget) constantBudget = null;
+    for (const [slot, bytes] of Object.entries(p.slots) as Array<[SlotId, number | undefined]>) if (bytes && bytes > 0) seen.add(slot);
+    const next = points[i + 1];
+    if (next && Math.floor(next.at / bucketMs) === Math.floor(p.at / bucketMs)) continue;
+    const row: ChartRow = { at: p.at, used: p.deviceUsedBytes, budget: p.budgetBytes };
+    for (const [slot, bytes] of Object.entries(p.slots) as Array<[SlotId, number | undefined]>) if (bytes !== undefined) row[slot] = bytes;
+    rows.push(row);
+  }
+  const slots = SLOT_IDS.filter((id) => seen.has(id));
+  // Stacked areas need a number in every row, or they break into gaps.
+  for (const row of rows) for (const id of slots) row[id] ??= 0;
+  return { rows, slots, constantBudget, thresholds };
 }
 
 export interface SlotActions {

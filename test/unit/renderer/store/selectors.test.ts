@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CatalogSlotView, SlotReadiness } from '../../../../src/shared/artifacts.js';
 import { createDashboardStore, dispatchEvent } from '../../../../src/renderer/src/store/dashboard-store.js';
 import {
+  CHART_MAX_ROWS,
   activityView,
   chartDevices,
   chartView,
@@ -55,11 +56,28 @@ describe('selectors', () => {
     expect(chosenChartDevice([], null)).toBeNull();
   });
 
-  it('builds chart rows with threshold lines and only the slots that held memory', () => {
-    const view = chartView([historyPoint(1, 'cuda:0', { E3: 0, E1: 500 }), historyPoint(2, 'cuda:0', { E10: 200 })], { low: 0.5, medium: 0.8, high: 0.95 });
+  it('builds chart rows with only the slots that held memory, zero-filled for stacking', () => {
+    const t = { low: 0.5, medium: 0.8, high: 0.95 };
+    const view = chartView([historyPoint(1_000, 'cuda:0', { E3: 0, E1: 500 }), historyPoint(10_000, 'cuda:0', { E10: 200 })], t);
     expect(view.slots).toEqual(['E1', 'E10']);
-    expect(view.rows[0]).toMatchObject({ at: 1, used: 2000, budget: 8000, low: 4000, medium: 6400, high: 7600, E1: 500 });
-    expect(chartView(undefined, { low: 0.5, medium: 0.8, high: 0.95 })).toEqual({ rows: [], slots: [] });
+    expect(view.rows[0]).toMatchObject({ at: 1_000, used: 2000, budget: 8000, E1: 500, E10: 0 });
+    expect(view.constantBudget).toBe(8000);
+    expect(chartView(undefined, t)).toEqual({ rows: [], slots: [], constantBudget: null, thresholds: t });
+  });
+
+  it('thins ten minutes of points to at most CHART_MAX_ROWS, keeping the newest and older rows stable', () => {
+    const t = { low: 0.5, medium: 0.8, high: 0.95 };
+    const points = Array.from({ length: 600 }, (_, i) => historyPoint(1_000_000 + i * 1000));
+    const view = chartView(points, t);
+    expect(view.rows.length).toBeLessThanOrEqual(CHART_MAX_ROWS);
+    expect(view.rows.length).toBeGreaterThan(CHART_MAX_ROWS / 2);
+    expect(view.rows[view.rows.length - 1]?.at).toBe(points[599]?.at);
+    const next = chartView([...points.slice(1), historyPoint(1_600_000)], t);
+    // A new point changes only the newest bucket: earlier rows keep their timestamps.
+    const nextAts = new Set(next.rows.map((r) => r.at));
+    expect(view.rows.slice(1, -1).every((r) => nextAts.has(r.at))).toBe(true);
+    const changing = chartView([historyPoint(1), { ...historyPoint(9_000), budgetBytes: 4000 }], t);
+    expect(changing.constantBudget).toBeNull();
   });
 });
 
