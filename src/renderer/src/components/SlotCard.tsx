@@ -62,7 +62,13 @@ function SizeFigures({ slot }: { slot: SlotSnapshot }): React.JSX.Element {
     <span className="num" title="estimate before loading · measured after load and warm-up">
       ~{fileSize(slot.estimateBytes)}
       {' · '}
-      {slot.measuredBytes === null ? <span className="muted">not measured</span> : memory(slot.measuredBytes)}
+      {slot.measuredBytes === null ? (
+        <span className="unknown" title="not measured yet: measured after a load and one warm-up run">
+          —
+        </span>
+      ) : (
+        memory(slot.measuredBytes)
+      )}
     </span>
   );
 }

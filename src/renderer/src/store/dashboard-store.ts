@@ -6,7 +6,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AppEvent, CommandInput, CommandName, CommandResults, ModelbayApi } from '../../../shared/api.js';
 import { toSerializedError } from './command-error.js';
 import { applyEvent, emptyModelState, type ModelState } from './model-state.js';
-import { commandFinished, commandStarted, initialUiState, type CommandKey, type UiState } from './ui-state.js';
+import { bulkFinished, commandFinished, commandStarted, initialUiState, type CommandKey, type UiState } from './ui-state.js';
 
 export interface DashboardState {
   model: ModelState;
@@ -53,6 +53,10 @@ export async function runCommand<K extends CommandName>(
     const call = api[command] as unknown as (input: CommandInput<K>) => Promise<CommandResults[K]>;
     const result = await call.call(api, input);
     updateUi(store, (ui) => commandFinished(ui, key, command, null));
+    if (command === 'downloadAll') {
+      const bulk = result as CommandResults['downloadAll'];
+      updateUi(store, (ui) => bulkFinished(ui, command, bulk.results));
+    }
     return result;
   } catch (reason) {
     updateUi(store, (ui) => commandFinished(ui, key, command, toSerializedError(reason)));

@@ -53,3 +53,12 @@ export function toggleGpu(ui: UiState, index: number): UiState {
   const open = ui.expandedGpus.includes(index);
   return { ...ui, expandedGpus: open ? ui.expandedGpus.filter((i) => i !== index) : [...ui.expandedGpus, index] };
 }
+
+/** A bulk command (downloadAll) succeeds as a whole but may fail per slot: file each failure on its card. */
+export function bulkFinished(ui: UiState, command: CommandName, results: ReadonlyArray<{ slot: SlotId; ok: boolean; error?: SerializedError }>): UiState {
+  const failed = results.filter((r) => !r.ok && r.error);
+  if (failed.length === 0) return ui;
+  const errors = { ...ui.errors };
+  for (const r of failed) errors[r.slot] = { command, error: r.error as SerializedError };
+  return { ...ui, errors };
+}

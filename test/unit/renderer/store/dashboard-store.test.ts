@@ -54,6 +54,18 @@ describe('dashboard store', () => {
     expect(store.getState().ui.pending.E13).toBeUndefined();
   });
 
+  it('files per-slot failures of downloadAll on their cards', async () => {
+    const store = createDashboardStore();
+    const api = {
+      downloadAll: () =>
+        Promise.resolve({ results: [{ slot: 'E1', ok: true }, { slot: 'E13', ok: false, error: { code: 'EMB-E102', message: 'gated', details: {} } }] }),
+    } as unknown as ModelbayApi;
+    await runCommand(store, api, 'app', 'downloadAll', {});
+    expect(store.getState().ui.errors.E13?.error.code).toBe('EMB-E102');
+    expect(store.getState().ui.errors.E1).toBeUndefined();
+    expect(store.getState().ui.errors.app).toBeUndefined();
+  });
+
   it('turns transport failures into EMB-E500 with the message', async () => {
     const store = createDashboardStore();
     await runCommand(store, controlledApi().api, 'E1', 'evict', { slot: 'E1', force: true });
