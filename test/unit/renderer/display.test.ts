@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, type ErrorCode } from '../../../src/shared/errors.js';
 import { toSerializedError } from '../../../src/renderer/src/store/command-error.js';
+import { activityText } from '../../../src/renderer/src/display/activity-text.js';
 import { ERROR_HELP } from '../../../src/renderer/src/display/error-help.js';
 import { duration, fileSize, mib, relativeTime, speed } from '../../../src/renderer/src/display/figures.js';
 
@@ -32,5 +33,17 @@ describe('errors', () => {
     expect(toSerializedError({ code: 'EMB-E003', message: 'no room', details: { requested: 5 } })).toEqual({ code: 'EMB-E003', message: 'no room', details: { requested: 5 } });
     expect(toSerializedError({ code: 'NOPE', message: 'x' }).code).toBe('EMB-E500');
     expect(toSerializedError('boom')).toMatchObject({ code: 'EMB-E500', message: 'boom' });
+  });
+});
+
+describe('event log text', () => {
+  it('adds the eviction reason and budget level when the message lacks them, never twice', () => {
+    expect(activityText({ at: 1, kind: 'evicted', slot: 'E8', message: 'E8 evicted', reason: 'lru', level: 'Critical', ratio: 0.961 })).toBe(
+      'E8 evicted (LRU, budget Critical 96 %)',
+    );
+    expect(activityText({ at: 1, kind: 'evicted', slot: 'E8', message: 'E8 evicted: LRU, budget Critical 96 %', reason: 'lru', level: 'Critical', ratio: 0.96 })).toBe(
+      'E8 evicted: LRU, budget Critical 96 %',
+    );
+    expect(activityText({ at: 1, kind: 'info', slot: null, message: 'hello' })).toBe('hello');
   });
 });

@@ -1,5 +1,6 @@
 import { memo, useMemo } from 'react';
 import type { ActivityEntry, ActivityKind } from '../../../shared/activity.js';
+import { activityText } from '../display/activity-text.js';
 import { clockTime } from '../display/figures.js';
 import { activityView, selectActivity } from '../store/selectors.js';
 import { useDashboard, useUiUpdate } from '../store/use-dashboard.js';
@@ -29,7 +30,7 @@ const Row = memo(function Row({ e }: { e: ActivityEntry }): React.JSX.Element {
       <span className="log-slot">{e.slot ?? '—'}</span>
       <span className={`log-kind kind-${e.kind}`}>{e.kind}</span>
       <span className="log-message">
-        {e.message}
+        {activityText(e)}
         {e.code && <code className="error-code">{e.code}</code>}
       </span>
     </li>
