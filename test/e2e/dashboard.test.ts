@@ -16,6 +16,7 @@ const SHOTS = resolve(import.meta.dirname, '../../test-results');
 let browser: Browser;
 let server: StaticServer;
 let cleanup: () => Promise<void>;
+const consoleErrors = new WeakMap<Page, string[]>();
 
 beforeAll(async () => {
   const built = await buildRenderer();
@@ -35,6 +36,16 @@ async function open(options: ScriptedApiOptions, colorScheme: 'light' | 'dark' =
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  const console: string[] = [];
+  consoleErrors.set(page, console);
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') console.push(m.text());
+  });
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { __csp: string[] }).__csp = seen;
+    document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
   await page.addInitScript(scriptedApiScript(options));
   await page.goto(server.url);
   await page.locator('[data-slot="E13"] .slot-name').waitFor();
@@ -151,6 +162,9 @@ describe('dashboard in Chromium', () => {
     await dialog.getByRole('button', { name: 'Save', exact: true }).click();
     await expect.poll(async () => (await calls(page)).find((c) => c.command === 'updateSettings')?.input).toMatchObject({ gpuBudgetBytes: 6 * 1024 ** 3, thresholds: { low: 0.4 } });
     await page.screenshot({ path: `${SHOTS}/settings.png` });
+    // Validating settings must not trip the CSP (zod probes eval unless told not to).
+    expect(consoleErrors.get(page)).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.isVisible()).toBe(false);
     await page.close();
