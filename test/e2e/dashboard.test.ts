@@ -44,7 +44,7 @@ async function open(options: ScriptedApiOptions, colorScheme: 'light' | 'dark' =
   await page.addInitScript(() => {
     const seen: string[] = [];
     (window as unknown as { __csp: string[] }).__csp = seen;
-    document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} ${e.sample}`));
   });
   await page.addInitScript(scriptedApiScript(options));
   await page.goto(server.url);

@@ -1,6 +1,6 @@
+import './zod-config.js';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { z } from 'zod';
 import { getApi } from './api/index.js';
 import { App } from './App.js';
 import { connectStore, createDashboardStore } from './store/dashboard-store.js';
@@ -15,9 +15,6 @@ function Unavailable({ message }: { message: string }): React.JSX.Element {
     </main>
   );
 }
-
-// The CSP forbids eval: without this zod probes `new Function` and the page logs a CSP violation.
-z.config({ jitless: true });
 
 const root = document.getElementById('root');
 if (root) {
