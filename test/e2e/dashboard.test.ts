@@ -109,6 +109,23 @@ describe('dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('downloads: pause, resume and cancel reach the api; the event log filters by kind', async () => {
+    const page = await open({ gpu: 'present' });
+    const row = page.locator('.download-list [data-slot="E6"]');
+    expect(await row.locator('[role="progressbar"]').first().getAttribute('aria-valuenow')).toBe('42');
+    await row.getByRole('button', { name: 'Pause', exact: true }).click();
+    await row.getByRole('button', { name: 'Resume', exact: true }).click();
+    await row.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await expect
+      .poll(async () => (await calls(page)).map((c) => c.command).filter((c) => c.endsWith('Download')))
+      .toEqual(['pauseDownload', 'resumeDownload', 'cancelDownload']);
+    await expect.poll(() => row.count()).toBe(0);
+    await page.getByLabel('Event kinds shown').selectOption('evicted');
+    const lines = await page.locator('.log-row .log-message').allTextContents();
+    expect(lines).toEqual(['E12 evicted: idle for 10 min (idle TTL)', 'E8 evicted: LRU, budget Critical 96 %']);
+    await page.close();
+  });
+
   it('without a GPU shows the CPU card with the reason', async () => {
     const page = await open({ gpu: 'absent' });
     const none = page.getByRole('article', { name: 'No NVIDIA GPU' });

@@ -50,7 +50,7 @@ export function EventLog(): React.JSX.Element {
         </h2>
         <label className="inline-field">
           Show{' '}
-          <select value={filter} onChange={(e) => ui((u) => ({ ...u, activityFilter: e.target.value as ActivityKind | 'all' }))}>
+          <select aria-label="Event kinds shown" value={filter} onChange={(e) => ui((u) => ({ ...u, activityFilter: e.target.value as ActivityKind | 'all' }))}>
             <option value="all">all events</option>
             {KINDS.map((k) => (
               <option key={k} value={k}>
