@@ -104,35 +104,17 @@ const Chart = memo(function Chart({ view }: { view: ChartView }): React.JSX.Elem
   );
 });
 
-export function VramChart(): React.JSX.Element {
-  const devices = useDashboard(useShallow((s) => chartDevices(s.model.devices, s.model.history)));
-  const chosen = useDashboard((s) => s.ui.chartDevice);
-  const device = chosenChartDevice(devices, chosen);
-  const points = useDashboard((s) => (device ? s.model.history[device] : undefined));
+/** One device's history; keyed by device so switching devices shows the new one at once. */
+function DeviceHistory({ device }: { device: string }): React.JSX.Element {
+  const points = useDashboard((s) => s.model.history[device]);
   const thresholds: PressureThresholds = useDashboard(
     useShallow((s) => s.model.devices.find((d) => d.device === device)?.thresholds ?? s.model.settings?.settings.thresholds ?? DEFAULT_THRESHOLDS),
   );
-  const ui = useUiUpdate();
   // The chart redraws at most every 2 s (like nvitop), in a deferred render React can slice.
   const deferredPoints = useDeferredValue(useThrottled(points, CHART_REFRESH_MS));
   const view = useMemo(() => chartView(deferredPoints, thresholds), [deferredPoints, thresholds]);
-
   return (
-    <section className="card chart-card" aria-labelledby="chart-title">
-      <div className="card-title-row">
-        <h2 id="chart-title" className="card-title">
-          VRAM history <span className="muted">· last 10 minutes{device ? ` · ${device}` : ''}</span>
-        </h2>
-        {devices.length > 1 && (
-          <div className="segmented" role="group" aria-label="Device shown in the chart">
-            {devices.map((d) => (
-              <button key={d} type="button" aria-pressed={d === device} onClick={() => ui((u) => ({ ...u, chartDevice: d }))}>
-                {d}
-              </button>
-            ))}
-          </div>
-        )}
-      </div>
+    <>
       <div className="chart-body">
         {view.rows.length === 0 ? <p className="muted chart-empty">No history yet.</p> : <Chart view={view} />}
       </div>
@@ -154,6 +136,39 @@ export function VramChart(): React.JSX.Element {
           <span className="swatch line dashed" style={{ borderColor: 'var(--medium)' }} /> thresholds
         </li>
       </ul>
+    </>
+  );
+}
+
+export function VramChart(): React.JSX.Element {
+  const devices = useDashboard(useShallow((s) => chartDevices(s.model.devices, s.model.history)));
+  const chosen = useDashboard((s) => s.ui.chartDevice);
+  const device = chosenChartDevice(devices, chosen);
+  const ui = useUiUpdate();
+
+  return (
+    <section className="card chart-card" aria-labelledby="chart-title">
+      <div className="card-title-row">
+        <h2 id="chart-title" className="card-title">
+          VRAM history <span className="muted">· last 10 minutes{device ? ` · ${device}` : ''}</span>
+        </h2>
+        {devices.length > 1 && (
+          <div className="segmented" role="group" aria-label="Device shown in the chart">
+            {devices.map((d) => (
+              <button key={d} type="button" aria-pressed={d === device} onClick={() => ui((u) => ({ ...u, chartDevice: d }))}>
+                {d}
+              </button>
+            ))}
+          </div>
+        )}
+      </div>
+      {device ? (
+        <DeviceHistory key={device} device={device} />
+      ) : (
+        <div className="chart-body">
+          <p className="muted chart-empty">No history yet.</p>
+        </div>
+      )}
     </section>
   );
 }
