@@ -1,7 +1,7 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { SettingsView } from '../../../shared/settings.js';
 import { selectSettings } from '../store/selectors.js';
-import { formFromSettings, patchFromForm, type FormErrors, type SettingsField, type SettingsForm } from '../store/settings-form.js';
+import { fieldErrorsFromDetails, formFromSettings, patchFromForm, type FormErrors, type SettingsField, type SettingsForm } from '../store/settings-form.js';
 import { SETTINGS_KEY } from '../store/ui-state.js';
 import { useCommand, useDashboard, useUiUpdate } from '../store/use-dashboard.js';
 import { ErrorNotice } from './ErrorNotice.js';
@@ -11,12 +11,14 @@ function Field({
   label,
   hint,
   error,
+  code,
   children,
 }: {
   id: string;
   label: string;
   hint?: string;
   error?: string;
+  code: string;
   children: React.ReactNode;
 }): React.JSX.Element {
   return (
@@ -30,7 +32,7 @@ function Field({
       )}
       {error && (
         <span className="field-error" id={`${id}-error`} role="alert">
-          <code className="error-code">EMB-E406</code> {error}
+          <code className="error-code">{code}</code> {error}
         </span>
       )}
     </div>
@@ -91,12 +93,19 @@ function SettingsBody({ view, onClose }: { view: SettingsView; onClose: () => vo
   const pending = useDashboard((s) => s.ui.pending[SETTINGS_KEY]);
   const commandError = useDashboard((s) => s.ui.errors[SETTINGS_KEY]);
   const send = useCommand();
+  // The backend validates too; its issues land on the same fields as the form's own.
+  const serverErrors = useMemo(
+    () => (commandError?.command === 'updateSettings' ? fieldErrorsFromDetails(commandError.error.details) : {}),
+    [commandError],
+  );
+  const shownErrors: FormErrors = Object.keys(errors).length > 0 ? errors : serverErrors;
+  const errorCode = Object.keys(errors).length > 0 ? 'EMB-E406' : (commandError?.error.code ?? 'EMB-E406');
 
   const text = (field: SettingsField, label: string, hint?: string, attrs: React.InputHTMLAttributes<HTMLInputElement> = {}): React.JSX.Element => {
     const id = `settings-${field}`;
-    const error = errors[field];
+    const error = shownErrors[field];
     return (
-      <Field id={id} label={label} hint={hint} error={error}>
+      <Field id={id} label={label} hint={hint} error={error} code={errorCode}>
         <input
           id={id}
           {...attrs}

@@ -118,3 +118,18 @@ export function patchFromForm(form: SettingsForm): { ok: true; patch: SettingsPa
   if (Object.keys(errors).length === 0) errors.highPct = parsed.error.issues[0]?.message ?? 'invalid';
   return { ok: false, errors };
 }
+
+/** Field errors from a rejected updateSettings whose details carry `issues: [{ path: 'a.b', message }]`. */
+export function fieldErrorsFromDetails(details: Record<string, unknown>): FormErrors {
+  const errors: FormErrors = {};
+  const issues = details['issues'];
+  if (!Array.isArray(issues)) return errors;
+  for (const issue of issues as unknown[]) {
+    if (typeof issue !== 'object' || issue === null) continue;
+    const { path, message } = issue as { path?: unknown; message?: unknown };
+    if (typeof path !== 'string' || typeof message !== 'string') continue;
+    const field = fieldOfPath(path.split('.'));
+    if (field && !errors[field]) errors[field] = message;
+  }
+  return errors;
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GiB } from '../../../../src/shared/bytes.js';
 import { defaultSettings } from '../../../../src/shared/settings.js';
-import { formFromSettings, patchFromForm } from '../../../../src/renderer/src/store/settings-form.js';
+import { fieldErrorsFromDetails, formFromSettings, patchFromForm } from '../../../../src/renderer/src/store/settings-form.js';
 
 describe('settings form', () => {
   it('round-trips the defaults into an equal patch', () => {
@@ -35,5 +35,16 @@ describe('settings form', () => {
       expect(schema.errors.downloadConcurrency).toBeTruthy();
       expect(schema.errors.hfEndpoint).toBeTruthy();
     }
+  });
+});
+
+describe('backend settings errors', () => {
+  it('maps issue paths to form fields and ignores malformed details', () => {
+    expect(fieldErrorsFromDetails({ issues: [{ path: 'thresholds.low', message: 'too big' }, { path: 'downloadConcurrency', message: 'max 8' }, { path: 'slots.E1', message: 'x' }] })).toEqual({
+      lowPct: 'too big',
+      downloadConcurrency: 'max 8',
+    });
+    expect(fieldErrorsFromDetails({ issues: 'nope' })).toEqual({});
+    expect(fieldErrorsFromDetails({ issues: [null, { path: 3 }] })).toEqual({});
   });
 });
