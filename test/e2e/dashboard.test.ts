@@ -127,7 +127,7 @@ describe('dashboard in Chromium', () => {
     await expect.poll(() => row.count()).toBe(0);
     await page.getByLabel('Event kinds shown').selectOption('evicted');
     const lines = await page.locator('.log-row .log-message').allTextContents();
-    expect(lines).toEqual(['E12 evicted: idle for 10 min (idle TTL)', 'E8 evicted: LRU, budget Critical 96 %']);
+    expect(lines).toEqual(['E12 evicted: idle for 10 min', 'E8 evicted: LRU, budget Critical 96 %']);
     await page.close();
   });
 

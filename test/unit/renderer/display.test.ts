@@ -45,5 +45,12 @@ describe('event log text', () => {
       'E8 evicted: LRU, budget Critical 96 %',
     );
     expect(activityText({ at: 1, kind: 'info', slot: null, message: 'hello' })).toBe('hello');
+    expect(activityText({ at: 1, kind: 'pressure', slot: null, message: 'cuda:0 pressure Critical 96 %', level: 'Critical', ratio: 0.96 })).toBe(
+      'cuda:0 pressure Critical 96 %',
+    );
+    expect(activityText({ at: 1, kind: 'evicted', slot: 'E12', message: 'E12 evicted: idle for 10 min', reason: 'idle' })).toBe('E12 evicted: idle for 10 min');
+    expect(activityText({ at: 1, kind: 'evicted', slot: 'E2', message: 'E2 evicted: LRU', reason: 'lru', level: 'High', ratio: 0.9 })).toBe(
+      'E2 evicted: LRU (budget High 90 %)',
+    );
   });
 });

@@ -11,11 +11,22 @@ const REASON_TEXT: Record<EvictionReason, string> = {
   'budget-change': 'budget changed',
 };
 
+/** A word whose presence in the message means it already gives the reason. */
+const REASON_KEYWORD: Record<EvictionReason, string> = {
+  lru: 'lru',
+  critical: 'critical',
+  manual: 'manual',
+  idle: 'idle',
+  'host-exit': 'host',
+  'budget-change': 'budget',
+};
+
 export function activityText(e: ActivityEntry): string {
+  const message = e.message.toLowerCase();
   const parts: string[] = [];
-  if (e.reason) parts.push(REASON_TEXT[e.reason]);
-  if (e.level && e.ratio !== undefined) parts.push(`budget ${e.level} ${Math.round(e.ratio * 100)} %`);
-  else if (e.level) parts.push(`budget ${e.level}`);
-  const missing = parts.filter((p) => !e.message.toLowerCase().includes(p.toLowerCase()));
-  return missing.length === parts.length && parts.length > 0 ? `${e.message} (${parts.join(', ')})` : e.message;
+  if (e.reason && !message.includes(REASON_KEYWORD[e.reason])) parts.push(REASON_TEXT[e.reason]);
+  if (e.level && !message.includes(e.level.toLowerCase())) {
+    parts.push(e.ratio === undefined ? `budget ${e.level}` : `budget ${e.level} ${Math.round(e.ratio * 100)} %`);
+  }
+  return parts.length > 0 ? `${e.message} (${parts.join(', ')})` : e.message;
 }
