@@ -1,0 +1,73 @@
+import type { ReadinessStatus } from '../../../shared/artifacts.js';
+import { fileSize } from '../display/figures.js';
+import { selectPending, selectReadiness } from '../store/selectors.js';
+import { GLOBAL_KEY } from '../store/ui-state.js';
+import { useCommand, useDashboard } from '../store/use-dashboard.js';
+import { ErrorNotice } from './ErrorNotice.js';
+
+const STATUS_LABEL: Record<ReadinessStatus, string> = {
+  ready: 'ready',
+  missing: 'missing',
+  partial: 'partial',
+  failed: 'failed',
+  'no-model': 'no model',
+};
+
+export function ReadinessPanel(): React.JSX.Element {
+  const report = useDashboard(selectReadiness);
+  const pending = useDashboard(selectPending(GLOBAL_KEY));
+  const globalError = useDashboard((s) => s.ui.errors[GLOBAL_KEY]);
+  const send = useCommand();
+  return (
+    <section className="card readiness" aria-labelledby="readiness-title">
+      <div className="card-title-row">
+        <h2 id="readiness-title" className="card-title">
+          Readiness{' '}
+          {report && (
+            <span className="muted num">
+              · {report.ready}/{report.total} ready · {fileSize(report.presentBytes)} of {fileSize(report.totalBytes)} present
+            </span>
+          )}
+        </h2>
+        <button type="button" className="button primary" disabled={pending !== undefined} onClick={() => send(GLOBAL_KEY, 'downloadAll', {})}>
+          Download &amp; verify all
+        </button>
+      </div>
+      {globalError && <ErrorNotice error={globalError.error} />}
+      {!report ? (
+        <p className="muted">No readiness report yet.</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="readiness-table">
+            <thead>
+              <tr>
+                <th scope="col">Slot</th>
+                <th scope="col">Status</th>
+                <th scope="col" className="right">
+                  Present / total
+                </th>
+                <th scope="col">Reason</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.slots.map((r) => (
+                <tr key={r.slot}>
+                  <td className="slot-id">{r.slot}</td>
+                  <td>
+                    <span className={`status status-${r.status}`}>{STATUS_LABEL[r.status]}</span>
+                  </td>
+                  <td className="num right">
+                    {fileSize(r.presentBytes)} / {fileSize(r.totalBytes)}
+                  </td>
+                  <td className="reason" title={r.reason ?? undefined}>
+                    {r.code && <code className="error-code">{r.code}</code>} {r.reason ?? ''}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

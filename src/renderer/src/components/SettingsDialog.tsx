@@ -1,0 +1,211 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { SettingsView } from '../../../shared/settings.js';
+import { selectSettings } from '../store/selectors.js';
+import { fieldErrorsFromDetails, formFromSettings, patchFromForm, type FormErrors, type SettingsField, type SettingsForm } from '../store/settings-form.js';
+import { SETTINGS_KEY } from '../store/ui-state.js';
+import { useCommand, useDashboard, useUiUpdate } from '../store/use-dashboard.js';
+import { ErrorNotice } from './ErrorNotice.js';
+
+function Field({
+  id,
+  label,
+  hint,
+  error,
+  code,
+  children,
+}: {
+  id: string;
+  label: string;
+  hint?: string;
+  error?: string;
+  code: string;
+  children: React.ReactNode;
+}): React.JSX.Element {
+  return (
+    <div className={error ? 'field has-error' : 'field'}>
+      <label htmlFor={id}>{label}</label>
+      {children}
+      {hint && !error && (
+        <span className="field-hint" id={`${id}-hint`}>
+          {hint}
+        </span>
+      )}
+      {error && (
+        <span className="field-error" id={`${id}-error`} role="alert">
+          <code className="error-code">{code}</code> {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function TokenSection({ view }: { view: SettingsView }): React.JSX.Element {
+  const [token, setToken] = useState('');
+  const send = useCommand();
+  const source = view.token.source === 'app' ? 'set in Modelbay' : view.token.source === 'env' ? 'from HF_TOKEN' : view.token.source === 'file' ? 'from the Hugging Face token file' : '';
+  return (
+    <fieldset className="fieldset">
+      <legend>Hugging Face token</legend>
+      <p className="token-status" role="status">
+        {view.token.set ? (
+          <>
+            <span className="tag tag-ok">token set</span> {source}
+            {view.token.encrypted ? ' · stored encrypted' : ''}
+          </>
+        ) : (
+          <span className="tag">no token</span>
+        )}
+      </p>
+      <div className="token-row">
+        <label htmlFor="settings-token" className="visually-hidden">
+          New token
+        </label>
+        <input
+          id="settings-token"
+          type="password"
+          autoComplete="off"
+          placeholder="hf_…"
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+        />
+        <button
+          type="button"
+          className="button"
+          disabled={token.trim() === ''}
+          onClick={() => {
+            send(SETTINGS_KEY, 'setToken', { token: token.trim() });
+            setToken('');
+          }}
+        >
+          Set token
+        </button>
+        <button type="button" className="button" disabled={view.token.source !== 'app'} onClick={() => send(SETTINGS_KEY, 'setToken', { token: null })}>
+          Clear
+        </button>
+      </div>
+    </fieldset>
+  );
+}
+
+function SettingsBody({ view, onClose }: { view: SettingsView; onClose: () => void }): React.JSX.Element {
+  const [form, setForm] = useState<SettingsForm>(() => formFromSettings(view.settings));
+  const [errors, setErrors] = useState<FormErrors>({});
+  const pending = useDashboard((s) => s.ui.pending[SETTINGS_KEY]);
+  const commandError = useDashboard((s) => s.ui.errors[SETTINGS_KEY]);
+  const send = useCommand();
+  // The backend validates too; its issues land on the same fields as the form's own.
+  const serverErrors = useMemo(
+    () => (commandError?.command === 'updateSettings' ? fieldErrorsFromDetails(commandError.error.details) : {}),
+    [commandError],
+  );
+  const shownErrors: FormErrors = Object.keys(errors).length > 0 ? errors : serverErrors;
+  const errorCode = Object.keys(errors).length > 0 ? 'EMB-E406' : (commandError?.error.code ?? 'EMB-E406');
+
+  const text = (field: SettingsField, label: string, hint?: string, attrs: React.InputHTMLAttributes<HTMLInputElement> = {}): React.JSX.Element => {
+    const id = `settings-${field}`;
+    const error = shownErrors[field];
+    return (
+      <Field id={id} label={label} hint={hint} error={error} code={errorCode}>
+        <input
+          id={id}
+          {...attrs}
+          value={form[field] as string}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined}
+          onChange={(e) => setForm({ ...form, [field]: e.target.value })}
+        />
+      </Field>
+    );
+  };
+
+  const save = (e: React.FormEvent): void => {
+    e.preventDefault();
+    const result = patchFromForm(form);
+    if (!result.ok) {
+      setErrors(result.errors);
+      return;
+    }
+    setErrors({});
+    send(SETTINGS_KEY, 'updateSettings', result.patch);
+  };
+
+  return (
+    <form onSubmit={save} className="settings-form" noValidate>
+      <div className="dialog-head">
+        <h2 id="settings-title">Settings</h2>
+        <button type="button" className="icon-button" onClick={onClose} aria-label="Close settings">
+          ×
+        </button>
+      </div>
+      <div className="settings-grid">
+        <fieldset className="fieldset">
+          <legend>Memory</legend>
+          {text('gpuBudgetGiB', 'GPU budget (GiB)', 'Empty: 8 GiB, capped at the GPU’s usable memory', { inputMode: 'decimal', placeholder: 'default' })}
+          {text('cpuBudgetGiB', 'CPU budget (GiB)', 'Empty: the smaller of 8 GiB and half the RAM', { inputMode: 'decimal', placeholder: 'default' })}
+          <div className="field-row">
+            {text('lowPct', 'Low below (%)', undefined, { inputMode: 'decimal' })}
+            {text('mediumPct', 'Medium below (%)', undefined, { inputMode: 'decimal' })}
+            {text('highPct', 'Critical from (%)', undefined, { inputMode: 'decimal' })}
+          </div>
+          {text('idleTtlMinutes', 'Unload idle models after (minutes)', 'Empty: never', { inputMode: 'decimal', placeholder: 'never' })}
+          <label className="toggle">
+            <input type="checkbox" checked={form.strictGpu} onChange={(e) => setForm({ ...form, strictGpu: e.target.checked })} />
+            Strict GPU: never fall back to the CPU
+          </label>
+        </fieldset>
+        <fieldset className="fieldset">
+          <legend>Downloads and cache</legend>
+          {text('cacheDir', 'Cache folder', `In use: ${view.cacheDir}`, { placeholder: 'standard Hugging Face cache', spellCheck: false })}
+          {text('cacheLimitGB', 'Cache limit (GB)', 'Empty: no limit', { inputMode: 'decimal', placeholder: 'no limit' })}
+          {text('hfEndpoint', 'Hugging Face endpoint', `In use: ${view.endpoint}${view.offline ? ' (offline mode)' : ''}`, {
+            placeholder: 'https://huggingface.co',
+            spellCheck: false,
+          })}
+          <div className="field-row">
+            {text('downloadConcurrency', 'Parallel downloads', '1–8', { inputMode: 'numeric' })}
+            {text('loadConcurrency', 'Parallel loads', '1–13', { inputMode: 'numeric' })}
+          </div>
+          <label className="toggle">
+            <input type="checkbox" checked={form.autoDownload} onChange={(e) => setForm({ ...form, autoDownload: e.target.checked })} />
+            Download missing files when a slot is loaded
+          </label>
+        </fieldset>
+        <TokenSection view={view} />
+      </div>
+      {commandError && <ErrorNotice error={commandError.error} />}
+      <div className="dialog-actions">
+        <span className="muted" role="status">
+          {pending ? `${pending}…` : ''}
+        </span>
+        <button type="button" className="button" onClick={onClose}>
+          Close
+        </button>
+        <button type="submit" className="button primary" disabled={pending !== undefined}>
+          Save
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** A modal <dialog>: the browser traps focus inside it and closes it on Escape. */
+export function SettingsDialog(): React.JSX.Element {
+  const open = useDashboard((s) => s.ui.settingsOpen);
+  const view = useDashboard(selectSettings);
+  const ui = useUiUpdate();
+  const ref = useRef<HTMLDialogElement>(null);
+  const close = (): void => ui((u) => ({ ...u, settingsOpen: false }));
+
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+
+  return (
+    <dialog ref={ref} className="settings-dialog" aria-labelledby="settings-title" onClose={close}>
+      {open && (view ? <SettingsBody view={view} onClose={close} /> : <p className="muted">Settings are not loaded yet.</p>)}
+    </dialog>
+  );
+}

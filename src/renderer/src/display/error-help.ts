@@ -1,0 +1,53 @@
+/** One sentence per error code: what it means and what the user can do about it. */
+import { ERROR_CODES, type ErrorCode } from '../../../shared/errors.js';
+
+export const ERROR_HELP: Readonly<Record<ErrorCode, string>> = {
+  'EMB-E001': 'The slot id is not one of E1–E13; reload the dashboard.',
+  'EMB-E002': 'A value sent with the command was not accepted; check it and try again.',
+  'EMB-E003': 'The model does not fit in the memory budget: evict or unpin another slot, raise the budget in Settings, or move the slot to another device.',
+  'EMB-E004': 'The slot is pinned, so it is never evicted automatically; unpin it or confirm a forced evict.',
+  'EMB-E005': 'The slot is not loaded, so there is nothing to unload or run.',
+  'EMB-E006': 'onnxruntime could not load the model; verify its files and check the device.',
+  'EMB-E007': 'The slot is busy with another operation; wait for it to finish.',
+  'EMB-E008': 'That device does not exist on this machine; choose cpu or an existing cuda:N.',
+  'EMB-E009': 'Modelbay is shutting down; restart the app.',
+  'EMB-E010': 'The GPU has too little free memory (other processes count); close them or choose another device.',
+  'EMB-E101': 'The model files are not in the cache yet: download them first.',
+  'EMB-E102': 'This repository is gated: set a Hugging Face token in Settings and accept the licence on the Hub.',
+  'EMB-E103': 'The repository does not exist or is private: check its name, or set a token that can read it.',
+  'EMB-E104': 'The pinned revision is not in the repository; choose another revision.',
+  'EMB-E105': 'The repository has no such file at this revision; check the file path.',
+  'EMB-E106': 'The Hugging Face token was refused: set a valid token in Settings.',
+  'EMB-E107': 'The Hub could not be reached; check the network or the endpoint in Settings, then resume.',
+  'EMB-E108': 'The downloaded file does not match its SHA-256 and was discarded; download it again.',
+  'EMB-E109': 'The file size differs from what the Hub announced; download it again.',
+  'EMB-E110': 'The disk is full: free space or choose another cache folder in Settings.',
+  'EMB-E111': 'A file name would leave the cache folder and was refused; check the repository.',
+  'EMB-E112': 'Offline mode is on (HF_HUB_OFFLINE): only files already in the cache can be used.',
+  'EMB-E113': 'Another program is writing this file; wait for it to finish, then retry.',
+  'EMB-E114': 'The download was cancelled; start it again when you want the files.',
+  'EMB-E115': 'The catalog entry for this slot is invalid; choose a model for the slot.',
+  'EMB-E116': 'The Hub answered with a server error; retry in a moment.',
+  'EMB-E117': 'Access to this repository has been disabled on the Hub; choose another model.',
+  'EMB-E118': 'This slot has no default model: choose a Hub repository and file for it.',
+  'EMB-E201': 'The CUDA libraries for onnxruntime are not available: install CUDA 12 and cuDNN 9, or move the slot to cpu.',
+  'EMB-E202': 'The model file is not a valid ONNX model; verify or re-download it.',
+  'EMB-E203': 'The process running this device’s models crashed; its models were unloaded — load again.',
+  'EMB-E204': 'Strict GPU mode forbids running on the CPU; turn it off in Settings or free GPU memory.',
+  'EMB-E205': 'The tokenizer file could not be read; verify or re-download the slot.',
+  'EMB-E206': 'The model process did not answer in time; try again, or evict other models.',
+  'EMB-E207': 'Running the model failed; check the input, or reload the slot.',
+  'EMB-E301': 'nvidia-smi was not found, so GPU figures are unavailable; install the NVIDIA driver.',
+  'EMB-E302': 'nvidia-smi failed; GPU figures are unavailable until it works again.',
+  'EMB-E401': 'The request was malformed; reload the dashboard.',
+  'EMB-E402': 'The access token is missing or wrong: open the link that `modelbay serve` printed.',
+  'EMB-E403': 'This request is not allowed from here.',
+  'EMB-E404': 'The backend does not know this command; the dashboard and app versions differ.',
+  'EMB-E405': 'The request was too large; send less at once.',
+  'EMB-E406': 'A setting is invalid; correct the field shown and save again.',
+  'EMB-E500': 'Something unexpected went wrong; the message below says what, and the log has details.',
+};
+
+export function errorTitle(code: ErrorCode): string {
+  return ERROR_CODES[code];
+}

@@ -1,0 +1,160 @@
+/**
+ * Read models for the components. Selectors pick stored objects (stable references);
+ * the `…View` functions derive display data and are called inside useMemo.
+ */
+import type { ActivityEntry, ActivityKind } from '../../../shared/activity.js';
+import { HISTORY_SECONDS, type HistoryPoint } from '../../../shared/api.js';
+import type { CatalogSlotView, DownloadPhase, SlotDownloadProgress, SlotReadiness } from '../../../shared/artifacts.js';
+import { SLOT_IDS, type SlotId } from '../../../shared/slots.js';
+import type { DeviceBudgetSnapshot, PressureThresholds, SlotSnapshot } from '../../../shared/state.js';
+import type { DashboardState } from './dashboard-store.js';
+import type { CommandKey } from './ui-state.js';
+
+export const selectConnected = (s: DashboardState): boolean => s.model.connected;
+export const selectRuntime = (s: DashboardState) => s.model.runtime;
+export const selectGpu = (s: DashboardState) => s.model.gpu;
+export const selectDevices = (s: DashboardState) => s.model.devices;
+export const selectReadiness = (s: DashboardState) => s.model.readiness;
+export const selectActivity = (s: DashboardState) => s.model.activity;
+export const selectDownloads = (s: DashboardState) => s.model.downloads;
+export const selectSettings = (s: DashboardState) => s.model.settings;
+export const selectHistory = (s: DashboardState) => s.model.history;
+export const selectUi = (s: DashboardState) => s.ui;
+
+export const selectSlot = (id: SlotId) => (s: DashboardState): SlotSnapshot | undefined => s.model.slots[id];
+export const selectCatalogEntry = (id: SlotId) => (s: DashboardState): CatalogSlotView | undefined => s.model.catalog[id];
+export const selectDownload = (id: SlotId) => (s: DashboardState): SlotDownloadProgress | undefined => s.model.downloads[id];
+export const selectSlotReadiness = (id: SlotId) => (s: DashboardState): SlotReadiness | undefined =>
+  s.model.readiness?.slots.find((r) => r.slot === id);
+export const selectPending = (key: CommandKey) => (s: DashboardState) => s.ui.pending[key];
+export const selectCommandError = (key: CommandKey) => (s: DashboardState) => s.ui.errors[key];
+
+export interface ReadinessSummary {
+  ready: number;
+  total: number;
+  missingBytes: number;
+}
+
+/** The header's "4/13 ready · 7.9 GB missing"; null before the first report. */
+export function readinessSummary(s: DashboardState): ReadinessSummary | null {
+  const r = s.model.readiness;
+  return r ? { ready: r.ready, total: r.total, missingBytes: r.missingBytes } : null;
+}
+
+export const ACTIVE_DOWNLOAD_PHASES: readonly DownloadPhase[] = ['queued', 'resolving', 'downloading', 'paused', 'verifying'];
+
+export function isDownloadActive(p: SlotDownloadProgress | undefined): boolean {
+  return p !== undefined && ACTIVE_DOWNLOAD_PHASES.includes(p.phase);
+}
+
+/** Downloads worth a row: active ones and finished ones that failed, in slot order. */
+export function downloadsView(downloads: Partial<Record<SlotId, SlotDownloadProgress>>): SlotDownloadProgress[] {
+  const out: SlotDownloadProgress[] = [];
+  for (const id of SLOT_IDS) {
+    const d = downloads[id];
+    if (d && (isDownloadActive(d) || d.phase === 'failed')) out.push(d);
+  }
+  return out;
+}
+
+/** The event log: newest first, optionally one kind only. */
+export function activityView(activity: readonly ActivityEntry[], filter: ActivityKind | 'all'): ActivityEntry[] {
+  const out: ActivityEntry[] = [];
+  for (let i = activity.length - 1; i >= 0; i--) {
+    const e = activity[i] as ActivityEntry;
+    if (filter === 'all' || e.kind === filter) out.push(e);
+  }
+  return out;
+}
+
+/** Devices that have a budget or a history, cuda first in index order, then cpu. */
+export function chartDevices(devices: readonly DeviceBudgetSnapshot[], history: Record<string, HistoryPoint[]>): string[] {
+  const set = new Set<string>([...devices.map((d) => d.device), ...Object.keys(history)]);
+  const rank = (d: string): number => (d === 'cpu' ? 1000 : Number(d.slice(5)));
+  return [...set].sort((a, b) => rank(a) - rank(b));
+}
+
+export function chosenChartDevice(devices: readonly string[], chosen: string | null): string | null {
+  if (chosen && devices.includes(chosen)) return chosen;
+  return devices[0] ?? null;
+}
+
+export type ChartRow = { at: number; used: number | null; budget: number } & Partial<Record<SlotId, number>>;
+
+export interface ChartView {
+  rows: ChartRow[];
+  /** Slots with bytes anywhere in the window, in slot order: one stacked area each. */
+  slots: SlotId[];
+  /** The budget when it held one value over the whole window (drawn as reference lines), else null. */
+  constantBudget: number | null;
+  thresholds: PressureThresholds;
+}
+
+/** Points drawn per chart: a 10-minute window needs no more on any screen, and fewer keep renders short. */
+export const CHART_MAX_ROWS = 120;
+
+/**
+ * Rows for the VRAM chart, at most CHART_MAX_ROWS: the last point of each time bucket,
+ * with buckets fixed to the clock so a new point does not shift older rows.
+ */
+export function chartView(points: readonly HistoryPoint[] | undefined, thresholds: PressureThresholds): ChartView {
+  if (!points || points.length === 0) return { rows: [], slots: [], constantBudget: null, thresholds };
+  const first = points[0] as HistoryPoint;
+  const bucketMs = Math.max(1000, Math.ceil((HISTORY_SECONDS * 1000) / CHART_MAX_ROWS / 1000) * 1000);
+  const seen = new Set<SlotId>();
+  const rows: ChartRow[] = [];
+  let constantBudget: number | null = first.budgetBytes;
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i] as HistoryPoint;
+    if (p.budgetBytes !== constantBudget) constantBudget = null;
+    for (const [slot, bytes] of Object.entries(p.slots) as Array<[SlotId, number | undefined]>) if (bytes && bytes > 0) seen.add(slot);
+    const next = points[i + 1];
+    if (next && Math.floor(next.at / bucketMs) === Math.floor(p.at / bucketMs)) continue;
+    const row: ChartRow = { at: p.at, used: p.deviceUsedBytes, budget: p.budgetBytes };
+    for (const [slot, bytes] of Object.entries(p.slots) as Array<[SlotId, number | undefined]>) if (bytes !== undefined) row[slot] = bytes;
+    rows.push(row);
+  }
+  const slots = SLOT_IDS.filter((id) => seen.has(id));
+  // Stacked areas need a number in every row, or they break into gaps.
+  for (const row of rows) for (const id of slots) row[id] ??= 0;
+  return { rows, slots, constantBudget, thresholds };
+}
+
+export interface SlotActions {
+  download: boolean;
+  verify: boolean;
+  load: boolean;
+  evict: boolean;
+  pause: boolean;
+  resume: boolean;
+  cancel: boolean;
+}
+
+const BUSY_STATES: ReadonlySet<SlotSnapshot['state']> = new Set(['downloading', 'verifying', 'loading', 'unloading']);
+
+/** Which buttons make sense now; a command in flight on the slot disables them all. */
+export function slotActions(
+  slot: SlotSnapshot | undefined,
+  catalog: CatalogSlotView | undefined,
+  readiness: SlotReadiness | undefined,
+  download: SlotDownloadProgress | undefined,
+  pending: boolean,
+): SlotActions {
+  const none: SlotActions = { download: false, verify: false, load: false, evict: false, pause: false, resume: false, cancel: false };
+  if (!slot || pending) return none;
+  const hasModel = catalog ? catalog.status !== 'none' : readiness?.status !== 'no-model';
+  const busy = BUSY_STATES.has(slot.state);
+  const active = isDownloadActive(download);
+  const filesReady = readiness ? readiness.status === 'ready' : slot.state === 'ready' || slot.state === 'loaded';
+  const filesIncomplete = readiness ? ['missing', 'partial', 'failed'].includes(readiness.status) : slot.state === 'missing';
+  const phase = download?.phase;
+  return {
+    download: hasModel && !busy && !active && filesIncomplete && slot.state !== 'loaded',
+    verify: hasModel && !busy && !active && (readiness ? readiness.presentBytes > 0 : filesReady) && slot.state !== 'loaded',
+    load: hasModel && (slot.state === 'ready' || (slot.state === 'failed' && filesReady)),
+    evict: slot.state === 'loaded',
+    pause: phase === 'queued' || phase === 'resolving' || phase === 'downloading',
+    resume: phase === 'paused' || (phase === 'failed' && hasModel),
+    cancel: active,
+  };
+}

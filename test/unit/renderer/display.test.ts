@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES, type ErrorCode } from '../../../src/shared/errors.js';
+import { toSerializedError } from '../../../src/renderer/src/store/command-error.js';
+import { activityText } from '../../../src/renderer/src/display/activity-text.js';
+import { ERROR_HELP } from '../../../src/renderer/src/display/error-help.js';
+import { duration, fileSize, mib, relativeTime, speed } from '../../../src/renderer/src/display/figures.js';
+
+describe('figures', () => {
+  it('shows unknown as a dash, never 0', () => {
+    expect(mib(null)).toBe('—');
+    expect(fileSize(undefined)).toBe('—');
+    expect(speed(0)).toBe('—');
+    expect(duration(null)).toBe('—');
+  });
+
+  it('formats sizes, durations and relative times', () => {
+    expect(fileSize(7.9e9)).toBe('7.9 GB');
+    expect(fileSize(532_000_000)).toBe('532 MB');
+    expect(mib(16376 * 1024 * 1024)).toBe('16,376 MiB');
+    expect(duration(125)).toBe('2 min 05 s');
+    expect(relativeTime(null, 0)).toBe('never');
+    expect(relativeTime(0, 5 * 60_000)).toBe('5 min ago');
+  });
+});
+
+describe('errors', () => {
+  it('every error code has a plain explanation', () => {
+    for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) expect(ERROR_HELP[code].length).toBeGreaterThan(20);
+    expect(ERROR_HELP['EMB-E102']).toMatch(/token in Settings/);
+  });
+
+  it('keeps a serialised error from any transport, else wraps it', () => {
+    expect(toSerializedError({ code: 'EMB-E003', message: 'no room', details: { requested: 5 } })).toEqual({ code: 'EMB-E003', message: 'no room', details: { requested: 5 } });
+    expect(toSerializedError({ code: 'NOPE', message: 'x' }).code).toBe('EMB-E500');
+    expect(toSerializedError('boom')).toMatchObject({ code: 'EMB-E500', message: 'boom' });
+  });
+});
+
+describe('event log text', () => {
+  it('adds the eviction reason and budget level when the message lacks them, never twice', () => {
+    expect(activityText({ at: 1, kind: 'evicted', slot: 'E8', message: 'E8 evicted', reason: 'lru', level: 'Critical', ratio: 0.961 })).toBe(
+      'E8 evicted (LRU, budget Critical 96 %)',
+    );
+    expect(activityText({ at: 1, kind: 'evicted', slot: 'E8', message: 'E8 evicted: LRU, budget Critical 96 %', reason: 'lru', level: 'Critical', ratio: 0.96 })).toBe(
+      'E8 evicted: LRU, budget Critical 96 %',
+    );
+    expect(activityText({ at: 1, kind: 'info', slot: null, message: 'hello' })).toBe('hello');
+    expect(activityText({ at: 1, kind: 'pressure', slot: null, message: 'cuda:0 pressure Critical 96 %', level: 'Critical', ratio: 0.96 })).toBe(
+      'cuda:0 pressure Critical 96 %',
+    );
+    expect(activityText({ at: 1, kind: 'evicted', slot: 'E12', message: 'E12 evicted: idle for 10 min', reason: 'idle' })).toBe('E12 evicted: idle for 10 min');
+    expect(activityText({ at: 1, kind: 'evicted', slot: 'E2', message: 'E2 evicted: LRU', reason: 'lru', level: 'High', ratio: 0.9 })).toBe(
+      'E2 evicted: LRU (budget High 90 %)',
+    );
+  });
+});
