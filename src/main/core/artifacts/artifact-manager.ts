@@ -38,6 +38,7 @@ export interface ArtifactManagerOptions {
 /** At most this many progress events per second per file (plus every phase change). */
 const PROGRESS_INTERVAL_MS = 100;
 const ACTIVE_PHASES: ReadonlySet<DownloadPhase> = new Set(['queued', 'resolving', 'downloading']);
+const FINAL_PHASES: ReadonlySet<DownloadPhase> = new Set(['done', 'failed', 'cancelled', 'paused']);
 
 interface Job {
   slot: SlotId;
@@ -239,7 +240,8 @@ class HubArtifactManager implements ArtifactManager {
 
   private running(slot: SlotId): boolean {
     const j = this.jobs.get(slot);
-    return !!j?.run && j.stop === null;
+    // Between its last event and the settling of its promise a run is over in all but name.
+    return !!j?.run && j.stop === null && !FINAL_PHASES.has(j.progress.phase);
   }
 
   private job(slot: SlotId): Job {
@@ -465,7 +467,7 @@ class HubArtifactManager implements ArtifactManager {
     this.requireModel(slot);
     const job = this.jobs.get(slot);
     if (!job) return idleProgress(slot, this.stateOf(slot) === 'ready' ? 'done' : 'queued');
-    if (job.run && job.stop === null && job.progress.phase !== 'verifying') {
+    if (this.running(slot) && job.progress.phase !== 'verifying') {
       job.stop = 'pause';
       job.controller?.abort();
       for (const f of job.progress.files) if (f.phase !== 'done') Object.assign(f, { phase: 'paused', speedBps: 0, etaSeconds: null });
@@ -490,7 +492,8 @@ class HubArtifactManager implements ArtifactManager {
   cancel(slot: SlotId): SlotDownloadProgress {
     const model = this.requireModel(slot);
     const job = this.job(slot);
-    if (job.run && job.stop === null) {
+    if (!this.running(slot) && this.diskState(slot) === 'ready') return structuredClone(job.progress);
+    if (this.running(slot)) {
       job.stop = 'cancel';
       job.controller?.abort();
     } else {
