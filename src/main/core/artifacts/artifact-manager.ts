@@ -47,6 +47,8 @@ interface Job {
   run: Promise<SlotDownloadProgress> | null;
   /** Why the running download was aborted: a pause keeps partial data, a cancel discards it. */
   stop: 'pause' | 'cancel' | 'close' | null;
+  /** Bumped by cancel: a run queued before it must not start. */
+  generation: number;
   lastEmit: Map<string, { at: number; phase: DownloadPhase }>;
 }
 
@@ -247,7 +249,7 @@ class HubArtifactManager implements ArtifactManager {
   private job(slot: SlotId): Job {
     let j = this.jobs.get(slot);
     if (!j) {
-      j = { slot, progress: idleProgress(slot, 'queued'), controller: null, run: null, stop: null, lastEmit: new Map() };
+      j = { slot, progress: idleProgress(slot, 'queued'), controller: null, run: null, stop: null, generation: 0, lastEmit: new Map() };
       this.jobs.set(slot, j);
     }
     return j;
@@ -290,8 +292,9 @@ class HubArtifactManager implements ArtifactManager {
   /** Starts a download run after any previous one has wound down. */
   private launch(job: Job, model: SlotModel): Promise<SlotDownloadProgress> {
     const prev = job.run ?? Promise.resolve(job.progress);
-    job.stop = null;
-    const run = prev.then(() => undefined, () => undefined).then(() => this.execute(job, model));
+    const generation = job.generation;
+    // job.stop stays as it is until the previous run has read it to settle.
+    const run = prev.then(() => undefined, () => undefined).then(() => this.execute(job, model, generation));
     job.run = run;
     void run.then(
       () => { if (job.run === run) job.run = null; },
@@ -312,9 +315,10 @@ class HubArtifactManager implements ArtifactManager {
     }
   }
 
-  private async execute(job: Job, model: SlotModel): Promise<SlotDownloadProgress> {
+  private async execute(job: Job, model: SlotModel, generation: number): Promise<SlotDownloadProgress> {
     const slot = job.slot;
     if (this.closed) throw new ModelbayError('EMB-E114', 'Modelbay is shutting down.', { slot });
+    if (generation !== job.generation) return structuredClone(job.progress);
     job.stop = null;
     job.controller = new AbortController();
     job.lastEmit.clear();
@@ -360,6 +364,7 @@ class HubArtifactManager implements ArtifactManager {
   private async fetchAll(job: Job, model: SlotModel, todo: Array<{ file: CatalogFile; progress: FileProgress }>, signal: AbortSignal): Promise<DownloadedFile[]> {
     // One failed file stops its siblings (their partial data stays for a retry).
     const siblings = new AbortController();
+    if (signal.aborted) throw new ModelbayError('EMB-E114', `${job.slot}'s download was stopped.`, { slot: job.slot });
     const onAbort = (): void => siblings.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     let firstError: unknown = null;
@@ -493,6 +498,7 @@ class HubArtifactManager implements ArtifactManager {
     const model = this.requireModel(slot);
     const job = this.job(slot);
     if (!this.running(slot) && this.diskState(slot) === 'ready') return structuredClone(job.progress);
+    job.generation++;
     if (this.running(slot)) {
       job.stop = 'cancel';
       job.controller?.abort();

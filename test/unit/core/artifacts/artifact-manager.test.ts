@@ -88,6 +88,33 @@ describe('artifact manager', () => {
     expect(states(h, 'E8').at(-1)).toBe('missing');
   });
 
+  it('resume right after pause finishes the download; cancel while paused discards the partial data', async () => {
+    h = await harness({ E8: e8 });
+    serve(h);
+    const held = h.downloader.hold('onnx/model.onnx');
+    const run = h.manager.download('E8');
+    await held.reached;
+    h.manager.pause('E8');
+    h.manager.resume('E8');
+    expect((await run).phase).toBe('paused');
+    await waitFor(h, (p) => p.slot === 'E8' && p.phase === 'done');
+    expect(h.manager.states().E8).toBe('ready');
+    expect(h.events.some((e) => e.type === 'state' && e.slot === 'E8' && e.state === 'failed')).toBe(false);
+
+    await h.manager.clear('E8');
+    const held2 = h.downloader.hold('onnx/model.onnx');
+    const run2 = h.manager.download('E8');
+    await held2.reached;
+    h.manager.pause('E8');
+    await run2;
+    h.downloader.calls.length = 0;
+    expect(h.manager.cancel('E8').phase).toBe('cancelled');
+    await waitFor(h, (p) => p.slot === 'E8' && p.phase === 'cancelled');
+    expect(h.downloader.discarded.map((d) => d.path).sort()).toEqual(['onnx/model.onnx', 'tokenizer.json']);
+    expect(h.downloader.calls).toEqual([]);
+    expect(h.manager.states().E8).toBe('missing');
+  });
+
   it('downloadAll reports per slot: ready, failed with its code, skipped without a model', async () => {
     h = await harness({ E8: e8, E11: { ...e8, repo: 'org/e11' }, E6: { ...e8, repo: 'org/gated', gated: true } });
     serve(h);
