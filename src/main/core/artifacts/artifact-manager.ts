@@ -638,6 +638,18 @@ class HubArtifactManager implements ArtifactManager {
       }
     }
     const result = await removeSnapshotFiles(this.layout, [...remove.values()]);
+    // Partial downloads of the cleared files would otherwise linger in blobs/ unseen
+    // (a partial exists before any snapshot does, so match by revision, not commit).
+    const keptRequests = new Set(SLOT_IDS.filter((o) => !chosen.has(o)).flatMap((o) => {
+      const m = this.model(o);
+      return m ? m.files.map((f) => `${m.repo}\n${m.revision}\n${f.path}`) : [];
+    }));
+    for (const s of slots) {
+      const m = this.model(s);
+      for (const f of m?.files ?? []) {
+        if (m && !keptRequests.has(`${m.repo}\n${m.revision}\n${f.path}`)) await this.downloader.discardPartial(request(m, f)).catch(() => undefined);
+      }
+    }
     for (const b of result.removed) this.records.delete(b);
     await this.records.flush();
     for (const s of slots) {

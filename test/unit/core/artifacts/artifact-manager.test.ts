@@ -78,6 +78,8 @@ describe('artifact manager', () => {
     expect(h.manager.states().E8).toBe('ready');
 
     await h.manager.clear('E8');
+    expect(h.downloader.discarded.map((d) => d.path).sort()).toEqual(['onnx/model.onnx', 'tokenizer.json']);
+    h.downloader.discarded.length = 0;
     const held2 = h.downloader.hold('onnx/model.onnx');
     const run2 = h.manager.download('E8');
     await held2.reached;
@@ -102,6 +104,8 @@ describe('artifact manager', () => {
     expect(h.events.some((e) => e.type === 'state' && e.slot === 'E8' && e.state === 'failed')).toBe(false);
 
     await h.manager.clear('E8');
+    expect(h.downloader.discarded.map((d) => d.path).sort()).toEqual(['onnx/model.onnx', 'tokenizer.json']);
+    h.downloader.discarded.length = 0;
     const held2 = h.downloader.hold('onnx/model.onnx');
     const run2 = h.manager.download('E8');
     await held2.reached;

@@ -63,6 +63,8 @@ describe('clear', () => {
     const r = await h.manager.clear('E2');
     expect(r.slots.filter((s) => s.status === 'ready').map((s) => s.slot)).toEqual(['E2', 'E3', 'E8']);
     expect(h.events.some((e) => e.type === 'activity' && e.entry.message.includes('E2 shares files with E3'))).toBe(true);
+    // E3 may be mid-download of the same files: their partial data must stay.
+    expect(h.downloader.discarded).toEqual([]);
     const all = await h.manager.clearAll();
     expect(all.ready).toBe(0);
     for (const b of blobs) expect(await exists(b)).toBe(false);
