@@ -106,6 +106,22 @@ export class HubCacheLayout {
   lockPath(repo: string, etag: string): string {
     return inside(this.root, '.locks', repoFolderName(repo), `${assertEtag(etag)}.lock`);
   }
+  /**
+   * Modelbay's partial file for a blob. Not huggingface_hub's name (`{etag}.incomplete`,
+   * or `{etag}.{8 hex}.incomplete` since 1.18), so Python never writes into it; it
+   * survives restarts so a download resumes.
+   */
+  partialPath(repo: string, etag: string): string {
+    return inside(this.root, repoFolderName(repo), 'blobs', `${assertEtag(etag)}.modelbay.incomplete`);
+  }
+  /** Progress of each Range part of a parallel download, beside its partial file. */
+  partsPath(repo: string, etag: string): string {
+    return inside(this.root, repoFolderName(repo), 'blobs', `${assertEtag(etag)}.modelbay.parts.json`);
+  }
+  /** The exclusive writer lock of a partial file (not huggingface_hub's flock file, which it never deletes). */
+  writerLockPath(repo: string, etag: string): string {
+    return inside(this.root, '.locks', repoFolderName(repo), `${assertEtag(etag)}.modelbay.lock`);
+  }
   /** The relative symlink target from a snapshot file to its blob, as huggingface_hub writes it. */
   blobLinkTarget(repo: string, commit: string, path: string, etag: string): string {
     const from = this.snapshotPath(repo, commit, path);

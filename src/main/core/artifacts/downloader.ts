@@ -1,0 +1,561 @@
+/**
+ * Puts one Hub file into the standard HF cache, verified (issue #3):
+ *
+ *   resolve (HEAD) → reuse a blob already present → lock → stream into a partial file with
+ *   SHA-256 (and git sha1) computed as bytes arrive, resuming with Range → check size and
+ *   hash → atomic rename into blobs/ → snapshot symlink (copy fallback) → refs.
+ *
+ * A blob only ever appears in blobs/ after its bytes matched the catalog's sha256, the
+ * Hub's LFS sha256 or the git sha1 — never a corrupt or unverified one. Aborting keeps the
+ * partial data: pause is abort, resume is calling again. See shared/notes/hub-protocol.md.
+ */
+import { randomBytes } from 'node:crypto';
+import { copyFile, lstat, mkdir, open, readFile, readlink, rename, stat, statfs, symlink, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { ModelbayError, toModelbayError } from '../../../shared/errors.js';
+import { BlobHasher, hashFile, type BlobDigest } from './blob-hasher.js';
+import { DownloadGate } from './download-gate.js';
+import { ProgressReporter, type FileProgressUpdate } from './download-progress.js';
+import { assertCommit, assertEtag, assertRepoId, assertRepoPath, assertRevision, HubCacheLayout } from './hf-cache-layout.js';
+import { HubClient, isRetryable, networkError, retryAfterOf, type FileMetadata, type HubResponse } from './hub-client.js';
+import { downloadInParts, loadParts, planParts, RangeIgnoredError } from './range-parts.js';
+import { abortableSleep, backoffDelay } from './retry-policy.js';
+import { WriterLock } from './writer-lock.js';
+
+export type { FileProgressUpdate } from './download-progress.js';
+
+export interface DownloaderOptions {
+  cacheDir: string;
+  endpoint: string;
+  token: string | null;
+  offline?: boolean;
+  /** Files downloading at once (default 3). */
+  concurrency?: number;
+  /** Retries after a transient failure without progress (default 5). */
+  retries?: number;
+  /** Default 1000 / 8000 ms, with jitter. */
+  backoffMs?: { initial: number; max: number };
+  /** No bytes for this long → retry (default 10 s). */
+  idleTimeoutMs?: number;
+  /** Range parts for large files; null or absent = one stream. */
+  parallelParts?: { minBytes: number; parts: number } | null;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+}
+
+export interface FileRequest {
+  repo: string;
+  revision: string;
+  path: string;
+  sha256?: string | null;
+  size?: number | null;
+}
+
+export interface DownloadedFile {
+  repo: string;
+  revision: string;
+  commit: string;
+  path: string;
+  snapshotPath: string;
+  blobPath: string;
+  etag: string;
+  sha256: string;
+  size: number;
+  /** What the bytes were checked against. */
+  verifiedBy: 'catalog' | 'lfs' | 'git-sha1';
+  /** Already in the cache, nothing downloaded. */
+  reused: boolean;
+}
+
+const SHA256_RE = /^[0-9a-f]{64}$/;
+/** Bytes gathered before one write: fewer syscalls, and the hash runs on arriving chunks meanwhile. */
+const WRITE_BATCH = 8 << 20;
+const SYMLINK_FALLBACK_CODES = new Set(['EPERM', 'EACCES', 'ENOTSUP', 'EOPNOTSUPP', 'EINVAL', 'ENOSYS']);
+
+function cancelled(): ModelbayError {
+  return new ModelbayError('EMB-E114', 'Download cancelled.', {});
+}
+
+function errnoOf(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | null)?.code;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(() => true, () => false);
+}
+
+async function fileSize(path: string): Promise<number | null> {
+  return stat(path).then((s) => s.size, () => null);
+}
+
+async function writeAtomic(path: string, data: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+/** `bytes 100-199/1000` → start and total. */
+function contentRange(res: HubResponse): { start: number; total: number | null } | null {
+  const raw = res.headers['content-range'];
+  const v = Array.isArray(raw) ? raw[0] : raw;
+  const m = v ? /^bytes (?:(\d+)-\d+|\*)\/(\d+|\*)$/.exec(v) : null;
+  if (!m) return null;
+  return { start: m[1] === undefined ? -1 : Number(m[1]), total: m[2] === '*' ? null : Number(m[2]) };
+}
+
+/** Serializes work per key inside this process (two slots sharing one blob wait for each other). */
+class KeyedQueue {
+  private readonly tails = new Map<string, Promise<unknown>>();
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(fn);
+    this.tails.set(key, next);
+    try {
+      return await next;
+    } finally {
+      if (this.tails.get(key) === next) this.tails.delete(key);
+    }
+  }
+}
+
+export class Downloader {
+  private layout: HubCacheLayout;
+  private readonly client: HubClient;
+  private offline: boolean;
+  private readonly gate: DownloadGate;
+  private readonly retries: number;
+  private readonly backoff: { initial: number; max: number };
+  private readonly idleTimeoutMs: number;
+  private readonly parallelParts: { minBytes: number; parts: number } | null;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly now: () => number;
+  private readonly blobQueue = new KeyedQueue();
+  /** Etag of each file seen this run, so discardPartial finds the partial without the network. */
+  private readonly etags = new Map<string, string>();
+
+  constructor(options: DownloaderOptions) {
+    this.layout = new HubCacheLayout(options.cacheDir);
+    this.offline = options.offline ?? false;
+    this.client = new HubClient({ endpoint: options.endpoint, token: options.token, offline: this.offline });
+    this.gate = new DownloadGate(options.concurrency ?? 3);
+    this.retries = options.retries ?? 5;
+    this.backoff = options.backoffMs ?? { initial: 1000, max: 8000 };
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
+    this.parallelParts = options.parallelParts ?? null;
+    this.sleep = options.sleep ?? abortableSleep;
+    this.now = options.now ?? Date.now;
+  }
+
+  configure(partial: Partial<Pick<DownloaderOptions, 'cacheDir' | 'endpoint' | 'token' | 'offline' | 'concurrency'>>): void {
+    if (partial.cacheDir !== undefined) this.layout = new HubCacheLayout(partial.cacheDir);
+    if (partial.offline !== undefined) this.offline = partial.offline;
+    this.client.configure({
+      ...(partial.endpoint !== undefined ? { endpoint: partial.endpoint } : {}),
+      ...(partial.token !== undefined ? { token: partial.token } : {}),
+      ...(partial.offline !== undefined ? { offline: partial.offline } : {}),
+    });
+    if (partial.concurrency !== undefined) this.gate.setLimit(partial.concurrency);
+  }
+
+  async download(req: FileRequest, opts: { signal?: AbortSignal; onProgress?: (p: FileProgressUpdate) => void } = {}): Promise<DownloadedFile> {
+    const progress = new ProgressReporter(opts.onProgress, this.now);
+    const { signal } = opts;
+    try {
+      this.checkRequest(req);
+      if (this.gate.full) progress.enter('queued');
+      const file = await this.gate.run(signal, () => this.downloadNow(req, signal, progress));
+      progress.setTotal(file.size);
+      progress.bytes(file.size);
+      progress.enter('done');
+      return file;
+    } catch (err) {
+      const e = signal?.aborted ? cancelled() : toModelbayError(err);
+      progress.enter(e.code === 'EMB-E114' ? 'paused' : 'failed');
+      throw e;
+    }
+  }
+
+  async discardPartial(req: FileRequest): Promise<void> {
+    this.checkRequest(req);
+    const candidates = new Set<string>();
+    const known = this.etags.get(this.fileKey(req));
+    if (known) candidates.add(known);
+    if (req.sha256) candidates.add(req.sha256);
+    if (candidates.size === 0 && !this.offline) {
+      const meta = await this.client.fileMetadata(req.repo, req.revision, req.path).catch(() => null);
+      if (meta) candidates.add(meta.etag);
+    }
+    for (const etag of candidates) {
+      const lockPath = this.layout.writerLockPath(req.repo, etag);
+      await this.blobQueue.run(lockPath, async () => {
+        if (!(await WriterLock.clearStale(lockPath))) {
+          throw new ModelbayError('EMB-E113', `${req.path} is still being downloaded by another process; its partial data was kept.`, { lockPath });
+        }
+        for (const p of [this.layout.partialPath(req.repo, etag), this.layout.partsPath(req.repo, etag)]) await unlink(p).catch(() => undefined);
+      });
+    }
+  }
+
+  private fileKey(req: FileRequest): string {
+    return `${req.repo}@${req.revision}:${req.path}`;
+  }
+
+  private checkRequest(req: FileRequest): void {
+    assertRepoId(req.repo);
+    assertRevision(req.revision);
+    assertRepoPath(req.path);
+    if (req.sha256 != null && !SHA256_RE.test(req.sha256)) {
+      throw new ModelbayError('EMB-E002', `The sha256 pinned for ${req.path} is not 64 lowercase hex characters.`, { path: req.path });
+    }
+    if (req.size != null && (!Number.isSafeInteger(req.size) || req.size < 0)) {
+      throw new ModelbayError('EMB-E002', `The size given for ${req.path} is not a byte count.`, { path: req.path, size: req.size });
+    }
+  }
+
+  private async downloadNow(req: FileRequest, signal: AbortSignal | undefined, progress: ProgressReporter): Promise<DownloadedFile> {
+    progress.enter('resolving');
+    if (this.offline) return this.fromCache(req, 'offline');
+    let meta: FileMetadata;
+    try {
+      meta = await this.withRetries(signal, () => this.client.fileMetadata(req.repo, req.revision, req.path, signal));
+    } catch (err) {
+      const e = toModelbayError(err);
+      if (e.code === 'EMB-E105') await this.markMissing(req, e);
+      // huggingface_hub falls back to the cache when the Hub cannot be reached.
+      if (e.code === 'EMB-E107' && !signal?.aborted) {
+        const cached = await this.fromCache(req, 'network').catch(() => null);
+        if (cached) return cached;
+      }
+      throw e;
+    }
+    this.etags.set(this.fileKey(req), meta.etag);
+    if (req.size != null && req.size !== meta.size) {
+      throw new ModelbayError('EMB-E109', `${req.path}: the catalog expects ${req.size} bytes but the Hub announces ${meta.size}. The repository changed or the catalog is wrong.`, { path: req.path, expected: req.size, announced: meta.size });
+    }
+    if (req.sha256 && SHA256_RE.test(meta.etag) && req.sha256 !== meta.etag) {
+      throw new ModelbayError('EMB-E108', `${req.path}: the Hub serves a file whose sha256 (${meta.etag.slice(0, 12)}…) differs from the catalog's (${req.sha256.slice(0, 12)}…). The repository changed or the catalog is wrong.`, { path: req.path, expected: req.sha256, announced: meta.etag });
+    }
+    progress.setTotal(meta.size);
+    const lockPath = this.layout.writerLockPath(req.repo, meta.etag);
+    const blobPath = await this.blobQueue.run(lockPath, () => this.fetchBlob(req, meta, signal, progress));
+    return this.finish(req, meta, blobPath.path, blobPath.digest, blobPath.reused);
+  }
+
+  /** Ensure `blobs/{etag}` holds verified bytes; returns how it was verified. */
+  private async fetchBlob(req: FileRequest, meta: FileMetadata, signal: AbortSignal | undefined, progress: ProgressReporter): Promise<{ path: string; digest: BlobDigest; reused: boolean }> {
+    const blobPath = this.layout.blobPath(req.repo, meta.etag);
+    const present = await this.usableBlob(blobPath, req, meta);
+    if (present) return { path: blobPath, digest: present, reused: true };
+
+    await mkdir(this.layout.blobsDir(req.repo), { recursive: true });
+    const lock = await WriterLock.acquire(this.layout.writerLockPath(req.repo, meta.etag), `${req.repo}/${req.path}`);
+    try {
+      // Another process may have finished it while we resolved.
+      const again = await this.usableBlob(blobPath, req, meta);
+      if (again) return { path: blobPath, digest: again, reused: true };
+      const partial = this.layout.partialPath(req.repo, meta.etag);
+      await this.checkDiskSpace(req, meta, (await fileSize(partial)) ?? 0);
+      for (let round = 0; ; round++) {
+        const digest = await this.transfer(req, meta, signal, progress);
+        progress.enter('verifying');
+        const problem = this.mismatch(req, meta, digest);
+        if (!problem) {
+          await rename(partial, blobPath);
+          await unlink(this.layout.partsPath(req.repo, meta.etag)).catch(() => undefined);
+          return { path: blobPath, digest, reused: false };
+        }
+        // The bytes are wrong: drop them, then try once more from zero before failing.
+        await unlink(partial).catch(() => undefined);
+        await unlink(this.layout.partsPath(req.repo, meta.etag)).catch(() => undefined);
+        if (round >= 1) throw problem;
+        progress.enter('downloading');
+      }
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** The checks the bytes must pass, or the error saying which failed. */
+  private mismatch(req: FileRequest, meta: FileMetadata, d: BlobDigest): ModelbayError | null {
+    if (d.size !== meta.size || (req.size != null && d.size !== req.size)) {
+      return new ModelbayError('EMB-E109', `${req.path}: received ${d.size} bytes, expected ${req.size ?? meta.size}. The download was discarded; try again.`, { path: req.path, expected: req.size ?? meta.size, received: d.size });
+    }
+    const want = req.sha256 ?? (SHA256_RE.test(meta.etag) ? meta.etag : null);
+    if (want && d.sha256 !== want) {
+      return new ModelbayError('EMB-E108', `${req.path}: the downloaded bytes have sha256 ${d.sha256.slice(0, 12)}…, expected ${want.slice(0, 12)}…. The download was discarded; try again.`, { path: req.path, expected: want, actual: d.sha256 });
+    }
+    if (meta.etag.length === 40 && d.gitSha1 !== meta.etag) {
+      return new ModelbayError('EMB-E108', `${req.path}: the downloaded bytes do not match the Hub's git hash ${meta.etag.slice(0, 12)}…. The download was discarded; try again.`, { path: req.path, expected: meta.etag, actual: d.gitSha1 });
+    }
+    return null;
+  }
+
+  private verifiedBy(req: FileRequest, etag: string): DownloadedFile['verifiedBy'] {
+    if (req.sha256) return 'catalog';
+    return SHA256_RE.test(etag) ? 'lfs' : 'git-sha1';
+  }
+
+  /**
+   * A blob already in the cache is reused when its size matches; its name is its sha256
+   * for LFS files (written only after a check), and small regular files are re-hashed.
+   */
+  private async usableBlob(blobPath: string, req: FileRequest, meta: FileMetadata): Promise<BlobDigest | null> {
+    const size = await fileSize(blobPath);
+    if (size === null || size !== meta.size) return null;
+    if (SHA256_RE.test(meta.etag)) return { size, sha256: meta.etag, gitSha1: null };
+    const d = await hashFile(blobPath, size, true);
+    return this.mismatch(req, meta, d) ? null : d;
+  }
+
+  private async checkDiskSpace(req: FileRequest, meta: FileMetadata, have: number): Promise<void> {
+    const need = Math.max(0, meta.size - have);
+    const fs = await statfs(this.layout.blobsDir(req.repo));
+    const free = Number(fs.bavail) * Number(fs.bsize);
+    if (need > free) {
+      throw new ModelbayError('EMB-E110', `Not enough disk space for ${req.path}: it needs ${need} more bytes, ${free} are free in ${this.layout.root}. Free some space or move the cache.`, { path: req.path, needBytes: need, freeBytes: free, cacheDir: this.layout.root });
+    }
+  }
+
+  /** One try plus `retries` after transient failures; bytes arriving resets the count. */
+  private async withRetries<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>, progressed: () => boolean = () => false): Promise<T> {
+    let failures = 0;
+    for (;;) {
+      if (signal?.aborted) throw cancelled();
+      try {
+        return await attempt();
+      } catch (err) {
+        if (signal?.aborted) throw cancelled();
+        if (!isRetryable(err)) throw err;
+        failures = progressed() ? 1 : failures + 1;
+        if (failures > this.retries) throw err;
+        await this.sleep(backoffDelay(failures, this.backoff, retryAfterOf(err)), signal);
+      }
+    }
+  }
+
+  private async transfer(req: FileRequest, meta: FileMetadata, signal: AbortSignal | undefined, progress: ProgressReporter): Promise<BlobDigest> {
+    const partial = this.layout.partialPath(req.repo, meta.etag);
+    const partsPath = this.layout.partsPath(req.repo, meta.etag);
+    const ctx = { repo: req.repo, revision: req.revision, path: req.path };
+    const gitSize = meta.etag.length === 40 ? meta.size : null;
+    const saved = await loadParts(partsPath, meta.etag, meta.size);
+    const partialSize = await fileSize(partial);
+    const usePartsFresh = saved === null && (partialSize === null || partialSize === 0) && this.parallelParts !== null
+      && meta.size >= this.parallelParts.minBytes && this.parallelParts.parts > 1;
+    if (saved !== null && partialSize === meta.size) {
+      progress.enter('downloading');
+      const hasher = new BlobHasher(gitSize);
+      try {
+        await this.parts(req, meta, signal, progress, hasher, saved, false);
+        return hasher.digest();
+      } catch (err) {
+        if (!(err instanceof RangeIgnoredError)) throw err;
+      }
+      await unlink(partsPath).catch(() => undefined);
+      await unlink(partial).catch(() => undefined);
+    } else if (usePartsFresh && this.parallelParts) {
+      progress.enter('downloading');
+      const hasher = new BlobHasher(gitSize);
+      try {
+        await this.parts(req, meta, signal, progress, hasher, planParts(meta.etag, meta.size, this.parallelParts.parts), true);
+        return hasher.digest();
+      } catch (err) {
+        if (!(err instanceof RangeIgnoredError)) throw err;
+      }
+      await unlink(partsPath).catch(() => undefined);
+      await unlink(partial).catch(() => undefined);
+    } else if (saved === null) {
+      // A parts file that no longer matches: its partial cannot be trusted as a prefix.
+      if (await exists(partsPath)) {
+        await unlink(partsPath).catch(() => undefined);
+        await unlink(partial).catch(() => undefined);
+      }
+    }
+    return this.stream(meta, partial, signal, progress, gitSize, ctx);
+  }
+
+  private async parts(req: FileRequest, meta: FileMetadata, signal: AbortSignal | undefined, progress: ProgressReporter, hasher: BlobHasher, state: ReturnType<typeof planParts>, fresh: boolean): Promise<void> {
+    await downloadInParts({
+      client: this.client, url: meta.downloadUrl, etag: meta.etag, size: meta.size,
+      partialPath: this.layout.partialPath(req.repo, meta.etag), partsPath: this.layout.partsPath(req.repo, meta.etag),
+      state, fresh, hasher, signal, idleTimeoutMs: this.idleTimeoutMs,
+      ctx: { repo: req.repo, revision: req.revision, path: req.path },
+      retrying: (s, attempt, progressed) => this.withRetries(s, attempt, progressed),
+      onBytes: (n) => progress.bytes(n),
+      now: this.now,
+    });
+  }
+
+  /** One stream, resuming from the partial file with `Range: bytes=N-`. */
+  private async stream(meta: FileMetadata, partial: string, signal: AbortSignal | undefined, progress: ProgressReporter,
+    gitSize: number | null, ctx: { repo: string; revision: string; path: string }): Promise<BlobDigest> {
+    const fh: FileHandle = await open(partial, 'a+');
+    const hasher = new BlobHasher(gitSize);
+    try {
+      let offset = (await fh.stat()).size;
+      if (offset > meta.size) {
+        await fh.truncate(0);
+        offset = 0;
+      }
+      if (offset > 0) {
+        // After a restart the prefix on disk is all we have: hash it again before appending.
+        progress.enter('downloading');
+        await hasher.updateFromFile(partial, 0, offset, () => progress.bytes(hasher.size));
+      }
+      const restart = async (): Promise<void> => {
+        await fh.truncate(0);
+        hasher.reset();
+        offset = 0;
+      };
+      let progressed = false;
+      let done = offset === meta.size && meta.size > 0;
+      while (!done) {
+        await this.withRetries(signal, async () => {
+          progressed = false;
+          const res = await this.client.get(meta.downloadUrl, { start: offset, signal, idleTimeoutMs: this.idleTimeoutMs, ctx });
+          const cr = res.status === 206 || res.status === 416 ? contentRange(res) : null;
+          if (res.status === 416) {
+            res.body.destroy();
+            if (offset === meta.size) { done = true; return; }
+            throw new ModelbayError('EMB-E109', `${ctx.path}: the server's file is ${cr?.total ?? 'not'} ${cr?.total !== null ? 'bytes' : 'the announced size'}, the Hub announced ${meta.size}.`, { expected: meta.size, actual: cr?.total ?? null });
+          }
+          if (res.status === 206) {
+            if (!cr || cr.start !== offset || (cr.total !== null && cr.total !== meta.size)) {
+              res.body.destroy();
+              await restart();
+              throw new ModelbayError('EMB-E107', 'The server answered a different range than asked; starting the file over.', { retryable: true, contentRange: res.headers['content-range'] ?? null });
+            }
+          } else if (offset > 0) {
+            // A 200 to a Range is the whole file: start over, never append it to the prefix.
+            await restart();
+          }
+          progress.enter('downloading');
+          let batch: Buffer[] = [];
+          let batchBytes = 0;
+          let writing: Promise<unknown> = Promise.resolve();
+          const flush = (): Promise<unknown> => {
+            if (batchBytes === 0) return writing;
+            const bufs = batch;
+            batch = [];
+            batchBytes = 0;
+            writing = writing.then(() => fh.writev(bufs));
+            return writing;
+          };
+          try {
+            for await (const c of res.body) {
+              const chunk = c as Buffer;
+              if (offset + chunk.length > meta.size) {
+                res.body.destroy();
+                throw new ModelbayError('EMB-E109', `${ctx.path}: the server sent more than the ${meta.size} bytes the Hub announced.`, { expected: meta.size });
+              }
+              hasher.update(chunk);
+              batch.push(chunk);
+              batchBytes += chunk.length;
+              offset += chunk.length;
+              progressed = true;
+              progress.bytes(offset);
+              // Keep at most one write in flight so memory stays bounded.
+              if (batchBytes >= WRITE_BATCH) {
+                await writing;
+                void flush();
+              }
+            }
+          } catch (err) {
+            if (signal?.aborted) throw cancelled();
+            throw networkError(err, meta.downloadUrl);
+          } finally {
+            // Bytes already hashed must reach the file, or the resume offset would lie.
+            await flush();
+          }
+          if (offset < meta.size) {
+            throw new ModelbayError('EMB-E107', `${ctx.path}: the connection ended after ${offset} of ${meta.size} bytes.`, { retryable: true });
+          }
+          done = true;
+        }, () => progressed);
+      }
+      return hasher.digest();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async finish(req: FileRequest, meta: FileMetadata, blobPath: string, digest: BlobDigest, reused: boolean): Promise<DownloadedFile> {
+    const snapshotPath = this.layout.snapshotPath(req.repo, meta.commit, req.path);
+    await this.link(req.repo, meta.commit, req.path, meta.etag, blobPath, snapshotPath);
+    if (req.revision !== meta.commit) await writeAtomic(this.layout.refPath(req.repo, req.revision), meta.commit);
+    return {
+      repo: req.repo, revision: req.revision, commit: meta.commit, path: req.path, snapshotPath, blobPath,
+      etag: meta.etag, sha256: digest.sha256, size: digest.size, verifiedBy: this.verifiedBy(req, meta.etag), reused,
+    };
+  }
+
+  /** A relative symlink as huggingface_hub writes it, swapped in atomically; a copy where symlinks fail. */
+  private async link(repo: string, commit: string, path: string, etag: string, blobPath: string, snapshotPath: string): Promise<void> {
+    await mkdir(dirname(snapshotPath), { recursive: true });
+    const target = this.layout.blobLinkTarget(repo, commit, path, etag);
+    const current = await readlink(snapshotPath).catch(() => null);
+    if (current === target) return;
+    const tmp = `${snapshotPath}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      await symlink(target, tmp);
+    } catch (err) {
+      if (!SYMLINK_FALLBACK_CODES.has(errnoOf(err) ?? '')) throw err;
+      await copyFile(blobPath, tmp);
+    }
+    await rename(tmp, snapshotPath);
+  }
+
+  private async markMissing(req: FileRequest, err: ModelbayError): Promise<void> {
+    const commit = err.details['commit'];
+    if (typeof commit !== 'string') return;
+    try {
+      const marker = this.layout.noExistPath(req.repo, assertCommit(commit), req.path);
+      await mkdir(dirname(marker), { recursive: true });
+      await writeFile(marker, '');
+    } catch {
+      // The marker is an optimisation for Python's lookups; the error itself is what matters.
+    }
+  }
+
+  /** The file from the cache alone: refs/{revision} → snapshots/{commit}/{path}. */
+  private async fromCache(req: FileRequest, why: 'offline' | 'network'): Promise<DownloadedFile> {
+    const fail = (): ModelbayError => why === 'offline'
+      ? new ModelbayError('EMB-E112', `Offline mode is on and ${req.repo}/${req.path} (${req.revision}) is not in the cache. Turn offline mode off to download it.`, { repo: req.repo, path: req.path })
+      : new ModelbayError('EMB-E107', `Could not reach the Hub and ${req.repo}/${req.path} is not in the cache.`, { repo: req.repo, path: req.path });
+    let commit: string;
+    if (/^[0-9a-f]{40}$/.test(req.revision)) commit = req.revision;
+    else {
+      const raw = await readFile(this.layout.refPath(req.repo, req.revision), 'utf8').catch(() => null);
+      if (raw === null) throw fail();
+      commit = assertCommit(raw.trim());
+    }
+    const snapshotPath = this.layout.snapshotPath(req.repo, commit, req.path);
+    const st = await lstat(snapshotPath).catch(() => null);
+    if (!st) throw fail();
+    let etag: string;
+    let blobPath: string;
+    if (st.isSymbolicLink()) {
+      etag = assertEtag(basename(await readlink(snapshotPath)));
+      blobPath = this.layout.blobPath(req.repo, etag);
+    } else {
+      blobPath = snapshotPath;
+      etag = '';
+    }
+    const size = await fileSize(blobPath);
+    if (size === null) throw fail();
+    const meta: FileMetadata = { ...req, commit, etag: etag || '0'.repeat(64), size, lfs: etag.length === 64, downloadUrl: '' };
+    let digest: BlobDigest;
+    if (SHA256_RE.test(etag)) digest = { size, sha256: etag, gitSha1: null };
+    else {
+      digest = await hashFile(blobPath, size, etag.length === 40);
+      if (!etag) meta.etag = digest.sha256;
+    }
+    const problem = this.mismatch(req, meta, digest);
+    if (problem) throw problem;
+    return {
+      repo: req.repo, revision: req.revision, commit, path: req.path, snapshotPath, blobPath, etag: meta.etag,
+      sha256: digest.sha256, size, verifiedBy: this.verifiedBy(req, meta.etag), reused: true,
+    };
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * A large file fetched as parallel Range parts into a preallocated partial file (as
+ * Ollama pulls do). Each part's progress is saved beside the data, so a restart resumes
+ * every part where it stopped. The hash follows the contiguous prefix of finished bytes
+ * while parts still arrive, so hashing overlaps the transfer instead of following it.
+ */
+import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { z } from 'zod';
+import { ModelbayError } from '../../../shared/errors.js';
+import type { BlobHasher } from './blob-hasher.js';
+import type { HubClient, HubResponse } from './hub-client.js';
+
+const partsSchema = z.object({
+  v: z.literal(1),
+  etag: z.string(),
+  size: z.number().int().nonnegative(),
+  parts: z.array(z.object({ start: z.number().int().nonnegative(), end: z.number().int().nonnegative(), done: z.number().int().nonnegative() })).min(1),
+});
+export type PartsState = z.infer<typeof partsSchema>;
+
+/** Thrown when the server answers a Range with the whole body: parts are impossible, go single-stream. */
+export class RangeIgnoredError extends Error {
+  constructor() {
+    super('The server ignored a Range request.');
+  }
+}
+
+export function planParts(etag: string, size: number, count: number): PartsState {
+  const n = Math.max(1, Math.min(count, Math.ceil(size / (1 << 20))));
+  const per = Math.ceil(size / n);
+  const parts: PartsState['parts'] = [];
+  for (let start = 0; start < size; start += per) parts.push({ start, end: Math.min(size, start + per) - 1, done: 0 });
+  return { v: 1, etag, size, parts };
+}
+
+export async function loadParts(path: string, etag: string, size: number): Promise<PartsState | null> {
+  try {
+    const parsed = partsSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+    if (!parsed.success || parsed.data.etag !== etag || parsed.data.size !== size) return null;
+    // The parts must tile [0, size) exactly, or the saved state cannot be trusted.
+    let next = 0;
+    for (const p of parsed.data.parts) {
+      if (p.start !== next || p.end < p.start || p.done > p.end - p.start + 1) return null;
+      next = p.end + 1;
+    }
+    return next === size ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+async function saveParts(path: string, state: PartsState): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, JSON.stringify(state));
+  await rename(tmp, path);
+}
+
+/** Where the contiguous finished prefix ends. */
+export function contiguousEnd(state: PartsState): number {
+  for (const p of state.parts) {
+    if (p.done < p.end - p.start + 1) return p.start + p.done;
+  }
+  return state.size;
+}
+
+export interface PartsContext {
+  client: HubClient;
+  url: string;
+  etag: string;
+  size: number;
+  partialPath: string;
+  partsPath: string;
+  state: PartsState;
+  fresh: boolean;
+  hasher: BlobHasher;
+  signal: AbortSignal | undefined;
+  idleTimeoutMs: number;
+  ctx: { repo: string; revision: string; path: string };
+  /** Runs one attempt with the downloader's retry policy; `attempt` reports whether bytes arrived. */
+  retrying: (signal: AbortSignal, attempt: () => Promise<void>, progressed: () => boolean) => Promise<void>;
+  onBytes: (present: number) => void;
+  now: () => number;
+}
+
+const WRITE_BATCH = 4 << 20;
+const SAVE_EVERY_MS = 500;
+
+function parseContentRangeStart(res: HubResponse): { start: number; total: number | null } | null {
+  const raw = res.headers['content-range'];
+  const v = Array.isArray(raw) ? raw[0] : raw;
+  const m = v ? /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(v) : null;
+  if (!m) return null;
+  return { start: Number(m[1]), total: m[3] === '*' ? null : Number(m[3]) };
+}
+
+/** Fetch every unfinished part; resolves when the file is complete and hashed. */
+export async function downloadInParts(pc: PartsContext): Promise<void> {
+  const { state } = pc;
+  const inner = new AbortController();
+  const onOuterAbort = (): void => inner.abort();
+  pc.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  if (pc.signal?.aborted) inner.abort();
+
+  let fh: FileHandle;
+  if (pc.fresh) {
+    fh = await open(pc.partialPath, 'w+');
+    await fh.truncate(pc.size);
+    await saveParts(pc.partsPath, state);
+  } else {
+    fh = await open(pc.partialPath, 'r+');
+  }
+
+  let lastSave = pc.now();
+  let saving: Promise<void> | null = null;
+  const maybeSave = (force: boolean): Promise<void> => {
+    if (!force && pc.now() - lastSave < SAVE_EVERY_MS) return Promise.resolve();
+    lastSave = pc.now();
+    const snapshot = JSON.parse(JSON.stringify(state)) as PartsState;
+    const prev = saving ?? Promise.resolve();
+    saving = prev.then(() => saveParts(pc.partsPath, snapshot)).catch(() => undefined);
+    return saving;
+  };
+  const present = (): number => state.parts.reduce((a, p) => a + p.done, 0);
+
+  // The hasher trails the contiguous prefix, woken whenever a part writes.
+  let wake: (() => void) | null = null;
+  const poke = (): void => { const w = wake; wake = null; w?.(); };
+  let hashed = 0;
+  let stopHashing = false;
+  const hashing = (async () => {
+    while (hashed < pc.size) {
+      const end = contiguousEnd(state);
+      if (end > hashed) {
+        const n = Math.min(end - hashed, 16 << 20);
+        await pc.hasher.updateFromFile(pc.partialPath, hashed, n);
+        hashed += n;
+        continue;
+      }
+      if (stopHashing) return;
+      await new Promise<void>((w) => { wake = w; });
+    }
+  })();
+
+  const runPart = async (part: PartsState['parts'][number]): Promise<void> => {
+    const len = part.end - part.start + 1;
+    let progressed = false;
+    await pc.retrying(inner.signal, async () => {
+      progressed = false;
+      const from = part.start + part.done;
+      const res = await pc.client.get(pc.url, { start: from, end: part.end, signal: inner.signal, idleTimeoutMs: pc.idleTimeoutMs, ctx: pc.ctx });
+      if (res.status === 200) {
+        res.body.destroy();
+        throw new RangeIgnoredError();
+      }
+      const cr = parseContentRangeStart(res);
+      if (res.status === 416 || !cr || cr.start !== from || (cr.total !== null && cr.total !== pc.size)) {
+        res.body.destroy();
+        throw new ModelbayError('EMB-E109', `The server's file is not the size the Hub announced (${pc.size} bytes).`, { expected: pc.size, contentRange: res.headers['content-range'] ?? null, status: res.status });
+      }
+      let batch: Buffer[] = [];
+      let batchBytes = 0;
+      const flush = async (): Promise<void> => {
+        if (batchBytes === 0) return;
+        const buf = batch.length === 1 ? batch[0] as Buffer : Buffer.concat(batch, batchBytes);
+        batch = [];
+        const n = batchBytes;
+        batchBytes = 0;
+        await fh.write(buf, 0, n, part.start + part.done);
+        part.done += n;
+        progressed = true;
+        pc.onBytes(present());
+        poke();
+        await maybeSave(false);
+      };
+      try {
+        for await (const c of res.body) {
+          const chunk = c as Buffer;
+          const room = len - part.done - batchBytes;
+          if (chunk.length > room) {
+            res.body.destroy();
+            throw new ModelbayError('EMB-E109', 'The server sent more bytes than the range asked for.', { part: part.start });
+          }
+          batch.push(chunk);
+          batchBytes += chunk.length;
+          if (batchBytes >= WRITE_BATCH) await flush();
+        }
+      } finally {
+        await flush();
+      }
+      if (part.done < len) throw new ModelbayError('EMB-E107', 'The connection ended before the part was complete.', { retryable: true });
+    }, () => progressed);
+  };
+
+  try {
+    const pending = state.parts.filter((p) => p.done < p.end - p.start + 1);
+    const results = await Promise.allSettled(pending.map((p) => runPart(p).catch((err: unknown) => { inner.abort(); throw err; })));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      // Prefer the cause over the sibling parts' "cancelled".
+      const root = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof ModelbayError && r.reason.code === 'EMB-E114'));
+      throw (pc.signal?.aborted ? failed.reason : (root ?? failed).reason) as Error;
+    }
+    await hashing;
+  } finally {
+    stopHashing = true;
+    poke();
+    await hashing.catch(() => undefined);
+    await maybeSave(true);
+    await fh.close();
+    pc.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
