@@ -18,6 +18,7 @@ import { hashBlob } from './blob-hash.js';
 import { evictToLimit, removeSnapshotFiles, type SnapshotFileRef } from './cache-cleaner.js';
 import { loadCatalog, slotModel, slotView, type Catalog, type CatalogFile, type SlotModel } from './catalog.js';
 import type { DownloadedFile, DownloaderPort, FileProgressUpdate, FileRequest } from './downloader-port.js';
+import { Downloader } from './downloader.js';
 import { HubCacheLayout } from './hf-cache-layout.js';
 import { cachedCommit, checkSlot, nodeMetadataFs, summarize, type FileCheck, type MetadataFs, type SlotCheck } from './readiness.js';
 import type { ArtifactConfig, ArtifactEvent, ArtifactListener, ArtifactManager } from './types.js';
@@ -29,6 +30,7 @@ export interface ArtifactManagerOptions {
   stateDir: string;
   catalogPath: string;
   sources?: Partial<Record<SlotId, SlotSource>>;
+  /** Default: a Downloader built from `config`. */
   downloader?: DownloaderPort;
   now?: () => number;
   /** File metadata calls of readiness (tests count them). */
@@ -764,6 +766,6 @@ export async function createArtifactManager(options: ArtifactManagerOptions): Pr
   return manager;
 }
 
-function defaultDownloader(_config: ArtifactConfig): DownloaderPort {
-  throw new ModelbayError('EMB-E500', 'No downloader was given (the Hub downloader is not merged yet).');
+function defaultDownloader(config: ArtifactConfig): DownloaderPort {
+  return new Downloader({ cacheDir: config.cacheDir, endpoint: config.endpoint, token: config.token, offline: config.offline, concurrency: config.downloadConcurrency });
 }
