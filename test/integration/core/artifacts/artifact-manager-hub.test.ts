@@ -3,7 +3,7 @@
  * download → ready → resolveFiles, pause/resume/cancel mid-transfer, a gated repo
  * without a token, and downloadAll with one failing slot.
  */
-import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -164,5 +164,41 @@ describe('artifact manager with the real downloader and the test Hub', () => {
     await m.prepare('E11', new AbortController().signal, true);
     const f = await m.resolveFiles('E11', new AbortController().signal);
     expect(Buffer.compare(await readFile(f.model), MODEL)).toBe(0);
+  });
+
+  it('a blob found corrupt by verify is replaced by the next download (not reused)', async () => {
+    const { manager: m, cache } = await start({ E8: slot('org/e8') });
+    await m.download('E8');
+    const blob = join(cache, 'models--org--e8', 'blobs', sha256Hex(MODEL));
+    const fh = await open(blob, 'r+');
+    await fh.write(Buffer.from([MODEL[1000] === 0 ? 1 : 0]), 0, 1, 1000);
+    await fh.close();
+    const report = await m.verify('E8');
+    expect(report.files.find((f) => f.path === 'onnx/model.onnx')).toMatchObject({ ok: false, expected: sha256Hex(MODEL) });
+    expect(m.states().E8).toBe('failed');
+    server.clearLog();
+    expect((await m.download('E8')).phase).toBe('done');
+    expect(server.log.some((l) => l.origin === 'cdn' && l.method === 'GET')).toBe(true);
+    expect(Buffer.compare(await readFile(blob), MODEL)).toBe(0);
+    expect((await m.verify('E8')).ok).toBe(true);
+  });
+
+  it('bytes corrupted in transit fail the slot with EMB-E108 and leave no blob behind', async () => {
+    server.addFault({ origin: 'cdn', method: 'GET', path: sha256Hex(MODEL), times: Infinity, action: { kind: 'flip', offset: 12_345 } });
+    const { manager: m, cache } = await start({ E8: slot('org/e8') });
+    await expect(m.download('E8')).rejects.toMatchObject({ code: 'EMB-E108' });
+    expect(m.states().E8).toBe('failed');
+    expect((await readdir(join(cache, 'models--org--e8', 'blobs'))).includes(sha256Hex(MODEL))).toBe(false);
+    expect(events.some((e) => e.type === 'activity' && e.entry.code === 'EMB-E108' && e.entry.slot === 'E8')).toBe(true);
+  });
+
+  it('offline: a ready slot still resolves, a missing one fails without touching the network', async () => {
+    const { manager: m } = await start({ E8: slot('org/e8'), E11: slot('org/e11') });
+    await m.download('E8');
+    m.configure({ offline: true });
+    server.clearLog();
+    await m.prepare('E8', new AbortController().signal, true);
+    await expect(m.download('E11')).rejects.toMatchObject({ code: 'EMB-E112' });
+    expect(server.log).toEqual([]);
   });
 });
