@@ -129,9 +129,20 @@ export async function checkSlot(slot: SlotId, model: SlotModel | null, layout: H
   };
 }
 
+/** Totals count a file once even when several slots use it (E2–E4 share one stand-in). */
 export function summarize(slots: SlotReadiness[], at: number, computeMs: number): ReadinessReport {
-  const totalBytes = slots.reduce((s, r) => s + r.totalBytes, 0);
-  const presentBytes = slots.reduce((s, r) => s + r.presentBytes, 0);
+  const seen = new Set<string>();
+  let totalBytes = 0;
+  let presentBytes = 0;
+  for (const r of slots) {
+    for (const f of r.files) {
+      const key = `${r.repo ?? ''}@${r.revision ?? ''}/${f.path}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      totalBytes += f.size ?? 0;
+      if (f.present) presentBytes += f.size ?? 0;
+    }
+  }
   return {
     at,
     ready: slots.filter((r) => r.status === 'ready').length,

@@ -60,6 +60,10 @@ describe('clear', () => {
         unrelated = (await writeCachedFile(cache, 'someone/else', C1, 'weights.bin', bytes(50, 9), { revision: 'main' })).blobPath;
       },
     });
+    const before = await h.manager.readiness();
+    // The shared stand-in's bytes count once in the totals, and in each slot's own figures.
+    expect(before.totalBytes).toBe(800 + 80 + 300);
+    expect(before.slots.find((s) => s.slot === 'E3')?.presentBytes).toBe(880);
     const r = await h.manager.clear('E2');
     expect(r.slots.filter((s) => s.status === 'ready').map((s) => s.slot)).toEqual(['E2', 'E3', 'E8']);
     expect(h.events.some((e) => e.type === 'activity' && e.entry.message.includes('E2 shares files with E3'))).toBe(true);
