@@ -201,4 +201,19 @@ describe('artifact manager with the real downloader and the test Hub', () => {
     await expect(m.download('E11')).rejects.toMatchObject({ code: 'EMB-E112' });
     expect(server.log).toEqual([]);
   });
+
+  it('close() stops a download and keeps its partial data for the next start', async () => {
+    server.addFault({ origin: 'cdn', method: 'GET', path: sha256Hex(MODEL), action: { kind: 'throttle', bytesPerSec: 256 * 1024 } });
+    const { manager: m, cache } = await start({ E8: slot('org/e8') });
+    const run = m.download('E8');
+    await firstBytes(m, 'E8', 'onnx/model.onnx');
+    await m.close();
+    manager = null;
+    expect((await run).phase).toBe('paused');
+    expect(await partials(cache, 'models--org--e8')).not.toEqual([]);
+    const { manager: again } = await start({ E8: slot('org/e8') });
+    server.clearLog();
+    expect((await again.download('E8')).phase).toBe('done');
+    expect(server.log.some((l) => l.origin === 'cdn' && l.range !== null && /^bytes=[1-9]/.test(l.range))).toBe(true);
+  });
 });

@@ -1,9 +1,10 @@
 import { realpath } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SlotDownloadProgress } from '../../../../src/shared/artifacts.js';
 import { ModelbayError } from '../../../../src/shared/errors.js';
 import { SlotSourceSchema } from '../../../../src/shared/settings.js';
-import { sha256Of } from '../../../fixtures/hf-cache-writer.js';
+import { sha256Of, writeCachedFile } from '../../../fixtures/hf-cache-writer.js';
 import type { TestSlot } from '../../../fixtures/test-catalog.js';
 import { C1, harness, type Harness } from './manager-harness.js';
 
@@ -165,6 +166,30 @@ describe('artifact manager', () => {
     await h.manager.download('E8');
     const downloading = h.events.filter((e) => e.type === 'progress' && e.progress.phase === 'downloading');
     expect(downloading.map((e) => e.type === 'progress' && e.progress.bytes)).toEqual([1000, 60_000]);
+  });
+});
+
+describe('artifact manager over a cache Python filled', () => {
+  it('resolves model, external data and tokenizer to absolute snapshot paths, and follows a new cache folder live', async () => {
+    const data = new Uint8Array(5000).map((_, i) => i % 7);
+    const slotE1: TestSlot = { repo: 'org/big', revision: 'main', pooling: 'cls', dims: 1024, files: [{ path: 'onnx/model.onnx', role: 'model' }, { path: 'onnx/model.onnx_data', role: 'external-data' }, { path: 'tokenizer.json', role: 'tokenizer' }] };
+    let other = '';
+    h = await harness({ E1: slotE1 }, {
+      prepareCache: async (_cache, dir) => {
+        other = join(dir, 'other-cache');
+        await writeCachedFile(other, 'org/big', C1, 'onnx/model.onnx', model, { revision: 'main' });
+        await writeCachedFile(other, 'org/big', C1, 'onnx/model.onnx_data', data);
+        await writeCachedFile(other, 'org/big', C1, 'tokenizer.json', tokenizer, { etag: 'git' });
+      },
+    });
+    expect(h.manager.states().E1).toBe('missing');
+    h.manager.configure({ cacheDir: other });
+    expect(h.downloader.cacheDir).toBe(other);
+    expect((await h.manager.readiness()).slots.find((s) => s.slot === 'E1')?.status).toBe('ready');
+    const files = await h.manager.resolveFiles('E1', new AbortController().signal);
+    const snap = join(other, 'models--org--big', 'snapshots', C1);
+    expect(files).toEqual({ model: join(snap, 'onnx/model.onnx'), externalData: [join(snap, 'onnx/model.onnx_data')], tokenizer: join(snap, 'tokenizer.json'), pooling: 'cls', dims: 1024 });
+    expect(h.manager.fileBytes('E1')).toBe(model.length + data.length);
   });
 });
 
