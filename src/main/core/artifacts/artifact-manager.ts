@@ -343,8 +343,11 @@ class HubArtifactManager implements ArtifactManager {
       });
       const results = await this.fetchAll(job, model, todo, signal);
       this.setPhase(job, 'verifying');
-      for (const d of results) await this.record(d);
-      await this.records.flush();
+      try {
+        for (const d of results) await this.record(d, signal);
+      } finally {
+        await this.records.flush();
+      }
       const after = await this.check(slot);
       if (after.readiness.status !== 'ready') {
         throw new ModelbayError(after.readiness.code ?? 'EMB-E101', after.readiness.reason ?? `${slot}'s files are not complete after the download.`, { slot });
@@ -398,9 +401,19 @@ class HubArtifactManager implements ArtifactManager {
     }
   }
 
-  private async record(d: DownloadedFile): Promise<void> {
+  private async record(d: DownloadedFile, signal: AbortSignal): Promise<void> {
     const st = await stat(d.blobPath);
-    this.records.set(d.blobPath, { size: st.size, mtimeMs: st.mtimeMs, sha256: d.sha256, ok: true, verifiedAt: this.now() });
+    let sha256 = d.sha256;
+    // The downloader trusts an LFS blob already in the cache by its name (Python's
+    // huggingface_hub checks sizes only), so one we never hashed is hashed here.
+    if (d.reused && /^[0-9a-f]{64}$/.test(d.etag) && this.records.current(d.blobPath, st.size, st.mtimeMs)?.ok !== true) {
+      sha256 = (await hashBlob(d.blobPath, signal)).sha256;
+      if (sha256 !== d.sha256) {
+        this.records.set(d.blobPath, { size: st.size, mtimeMs: st.mtimeMs, sha256, ok: false, verifiedAt: this.now() });
+        throw new ModelbayError('EMB-E108', `${d.path} in the cache does not match its checksum: download the slot again to replace it.`, { path: d.path, expected: d.sha256, actual: sha256 });
+      }
+    }
+    this.records.set(d.blobPath, { size: st.size, mtimeMs: st.mtimeMs, sha256, ok: true, verifiedAt: this.now() });
   }
 
   private async settleFailure(job: Job, model: SlotModel, err: unknown): Promise<SlotDownloadProgress> {

@@ -3,12 +3,13 @@
  * download → ready → resolveFiles, pause/resume/cancel mid-transfer, a gated repo
  * without a token, and downloadAll with one failing slot.
  */
-import { mkdir, mkdtemp, open, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createArtifactManager } from '../../../../src/main/core/artifacts/artifact-manager.js';
 import { Downloader } from '../../../../src/main/core/artifacts/downloader.js';
+import { HubCacheLayout } from '../../../../src/main/core/artifacts/hf-cache-layout.js';
 import type { ArtifactEvent, ArtifactManager } from '../../../../src/main/core/artifacts/types.js';
 import type { SlotId } from '../../../../src/shared/slots.js';
 import { sha256Hex, startHubServer, type HubServer } from '../../../fixtures/hub-server/hub-server.js';
@@ -215,5 +216,27 @@ describe('artifact manager with the real downloader and the test Hub', () => {
     server.clearLog();
     expect((await again.download('E8')).phase).toBe('done');
     expect(server.log.some((l) => l.origin === 'cdn' && l.range !== null && /^bytes=[1-9]/.test(l.range))).toBe(true);
+  });
+
+  it('hashes a blob Python left in the cache before trusting it: a corrupt one fails, then is replaced', async () => {
+    const cache = join(dir, 'hub');
+    const commit = server.repos.get('org/e8')?.refs.get('main') ?? '';
+    const layout = new HubCacheLayout(cache);
+    const blob = layout.blobPath('org/e8', sha256Hex(MODEL));
+    const entry = layout.snapshotPath('org/e8', commit, 'onnx/model.onnx');
+    await mkdir(dirname(blob), { recursive: true });
+    await mkdir(dirname(entry), { recursive: true });
+    const bad = Buffer.from(MODEL);
+    bad[77] = (bad[77] ?? 0) ^ 0xff;
+    await writeFile(blob, bad);
+    await symlink(layout.blobLinkTarget('org/e8', commit, 'onnx/model.onnx', sha256Hex(MODEL)), entry);
+    await mkdir(dirname(layout.refPath('org/e8', 'main')), { recursive: true });
+    await writeFile(layout.refPath('org/e8', 'main'), commit);
+    const { manager: m } = await start({ E8: slot('org/e8') });
+    expect((await m.readiness()).slots.find((s) => s.slot === 'E8')?.status).toBe('partial');
+    await expect(m.download('E8')).rejects.toMatchObject({ code: 'EMB-E108' });
+    expect((await m.readiness()).slots.find((s) => s.slot === 'E8')).toMatchObject({ status: 'failed', code: 'EMB-E108' });
+    expect((await m.download('E8')).phase).toBe('done');
+    expect(Buffer.compare(await readFile(blob), MODEL)).toBe(0);
   });
 });
