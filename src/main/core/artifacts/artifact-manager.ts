@@ -14,7 +14,7 @@ import { SlotSourceSchema, type SlotSource } from '../../../shared/settings.js';
 import { SLOT_IDS, isSlotId, type SlotId } from '../../../shared/slots.js';
 import type { ArtifactState } from '../../../shared/state.js';
 import type { SlotFiles } from '../runtime/session-factory.js';
-import { hashBlob } from './blob-hash.js';
+import { hashFile, type BlobDigest } from './blob-hasher.js';
 import { evictToLimit, removeSnapshotFiles, type SnapshotFileRef } from './cache-cleaner.js';
 import { loadCatalog, slotModel, slotView, type Catalog, type CatalogFile, type SlotModel } from './catalog.js';
 import type { DownloadedFile, DownloaderPort, FileProgressUpdate, FileRequest } from './downloader-port.js';
@@ -52,6 +52,17 @@ interface Job {
   /** Bumped by cancel: a run queued before it must not start. */
   generation: number;
   lastEmit: Map<string, { at: number; phase: DownloadPhase }>;
+}
+
+/** Both digests of a whole cached file, read once; a file that shrinks meanwhile is a size problem. */
+async function hashBlob(path: string): Promise<BlobDigest & { gitSha1: string }> {
+  const { size } = await stat(path);
+  try {
+    const d = await hashFile(path, size, true);
+    return { ...d, gitSha1: d.gitSha1 ?? '' };
+  } catch (err) {
+    throw new ModelbayError('EMB-E109', `${path} changed while it was being verified.`, { path, size }, { cause: err });
+  }
 }
 
 function megabytes(bytes: number): string {
@@ -344,7 +355,7 @@ class HubArtifactManager implements ArtifactManager {
       const results = await this.fetchAll(job, model, todo, signal);
       this.setPhase(job, 'verifying');
       try {
-        for (const d of results) await this.record(d, signal);
+        for (const d of results) await this.record(d);
       } finally {
         await this.records.flush();
       }
@@ -401,13 +412,13 @@ class HubArtifactManager implements ArtifactManager {
     }
   }
 
-  private async record(d: DownloadedFile, signal: AbortSignal): Promise<void> {
+  private async record(d: DownloadedFile): Promise<void> {
     const st = await stat(d.blobPath);
     let sha256 = d.sha256;
     // The downloader trusts an LFS blob already in the cache by its name (Python's
     // huggingface_hub checks sizes only), so one we never hashed is hashed here.
     if (d.reused && /^[0-9a-f]{64}$/.test(d.etag) && this.records.current(d.blobPath, st.size, st.mtimeMs)?.ok !== true) {
-      sha256 = (await hashBlob(d.blobPath, signal)).sha256;
+      sha256 = (await hashBlob(d.blobPath)).sha256;
       if (sha256 !== d.sha256) {
         this.records.set(d.blobPath, { size: st.size, mtimeMs: st.mtimeMs, sha256, ok: false, verifiedAt: this.now() });
         throw new ModelbayError('EMB-E108', `${d.path} in the cache does not match its checksum: download the slot again to replace it.`, { path: d.path, expected: d.sha256, actual: sha256 });
