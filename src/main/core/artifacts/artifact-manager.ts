@@ -531,7 +531,8 @@ class HubArtifactManager implements ArtifactManager {
     } else {
       // Paused or idle: nothing runs, so discard the partial data after anything winding down.
       const prev = job.run ?? Promise.resolve(job.progress);
-      job.stop = 'cancel';
+      // A run still winding down from a pause must settle as paused, not cancel twice.
+      job.stop ??= 'cancel';
       const run = prev.then(() => undefined, () => undefined).then(async () => {
         await this.discard(model);
         this.finishCancel(job);

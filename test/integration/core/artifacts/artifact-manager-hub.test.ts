@@ -114,8 +114,9 @@ describe('artifact manager with the real downloader and the test Hub', () => {
     expect(await partials(cache, 'models--org--e8')).not.toEqual([]);
     expect(m.states().E8).toBe('missing');
     server.clearLog();
+    const done = phaseReached(m, 'E8', 'done');
     m.resume('E8');
-    await phaseReached(m, 'E8', 'done');
+    await done;
     expect(server.log.some((l) => l.origin === 'cdn' && l.method === 'GET' && l.range !== null && /^bytes=[1-9]/.test(l.range))).toBe(true);
     expect(m.states().E8).toBe('ready');
     const f = await m.resolveFiles('E8', new AbortController().signal);

@@ -74,8 +74,9 @@ describe('artifact manager', () => {
     expect(h.downloader.discarded).toEqual([]);
     expect(h.manager.states().E8).toBe('missing');
 
+    const done = waitFor(h, (p) => p.slot === 'E8' && p.phase === 'done');
     h.manager.resume('E8');
-    await waitFor(h, (p) => p.slot === 'E8' && p.phase === 'done');
+    await done;
     expect(h.manager.states().E8).toBe('ready');
 
     await h.manager.clear('E8');
@@ -97,10 +98,11 @@ describe('artifact manager', () => {
     const held = h.downloader.hold('onnx/model.onnx');
     const run = h.manager.download('E8');
     await held.reached;
+    const done = waitFor(h, (p) => p.slot === 'E8' && p.phase === 'done');
     h.manager.pause('E8');
     h.manager.resume('E8');
     expect((await run).phase).toBe('paused');
-    await waitFor(h, (p) => p.slot === 'E8' && p.phase === 'done');
+    await done;
     expect(h.manager.states().E8).toBe('ready');
     expect(h.events.some((e) => e.type === 'state' && e.slot === 'E8' && e.state === 'failed')).toBe(false);
 
@@ -113,11 +115,29 @@ describe('artifact manager', () => {
     h.manager.pause('E8');
     await run2;
     h.downloader.calls.length = 0;
+    const cancelled = waitFor(h, (p) => p.slot === 'E8' && p.phase === 'cancelled');
     expect(h.manager.cancel('E8').phase).toBe('cancelled');
-    await waitFor(h, (p) => p.slot === 'E8' && p.phase === 'cancelled');
+    await cancelled;
     expect(h.downloader.discarded.map((d) => d.path).sort()).toEqual(['onnx/model.onnx', 'tokenizer.json']);
     expect(h.downloader.calls).toEqual([]);
     expect(h.manager.states().E8).toBe('missing');
+  });
+
+  it('cancel right after pause cancels once', async () => {
+    h = await harness({ E8: e8 });
+    serve(h);
+    const held = h.downloader.hold('onnx/model.onnx');
+    const run = h.manager.download('E8');
+    await held.reached;
+    const cancelled = waitFor(h, (p) => p.slot === 'E8' && p.phase === 'cancelled');
+    h.manager.pause('E8');
+    h.manager.cancel('E8');
+    expect((await run).phase).toBe('paused');
+    await cancelled;
+    expect(h.events.filter((e) => e.type === 'activity' && e.entry.message === 'E8 download cancelled')).toHaveLength(1);
+    expect(h.manager.states().E8).toBe('missing');
+    // A download after the cancel starts afresh and finishes.
+    expect((await h.manager.download('E8')).phase).toBe('done');
   });
 
   it('downloadAll reports per slot: ready, failed with its code, skipped without a model', async () => {
