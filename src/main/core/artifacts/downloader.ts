@@ -17,7 +17,7 @@ import { BlobHasher, hashFile, type BlobDigest } from './blob-hasher.js';
 import { DownloadGate } from './download-gate.js';
 import { ProgressReporter, type FileProgressUpdate } from './download-progress.js';
 import { assertCommit, assertEtag, assertRepoId, assertRepoPath, assertRevision, HubCacheLayout } from './hf-cache-layout.js';
-import { HubClient, isRetryable, networkError, retryAfterOf, type FileMetadata, type HubResponse } from './hub-client.js';
+import { dropBody, HubClient, isRetryable, networkError, retryAfterOf, type FileMetadata, type HubResponse } from './hub-client.js';
 import { downloadInParts, loadParts, planParts, RangeIgnoredError } from './range-parts.js';
 import { abortableSleep, backoffDelay } from './retry-policy.js';
 import { WriterLock } from './writer-lock.js';
@@ -69,7 +69,9 @@ export interface DownloadedFile {
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
 /** Bytes gathered before one write: fewer syscalls, and the hash runs on arriving chunks meanwhile. */
-const WRITE_BATCH = 8 << 20;
+const WRITE_BATCH = 1 << 20;
+/** A slow transfer still reaches the disk this often, so a killed process loses little. */
+const WRITE_EVERY_MS = 250;
 const SYMLINK_FALLBACK_CODES = new Set(['EPERM', 'EACCES', 'ENOTSUP', 'EOPNOTSUPP', 'EINVAL', 'ENOSYS']);
 
 function cancelled(): ModelbayError {
@@ -164,11 +166,14 @@ export class Downloader {
     try {
       this.checkRequest(req);
       if (this.gate.full) progress.enter('queued');
-      const file = await this.gate.run(signal, () => this.downloadNow(req, signal, progress));
-      progress.setTotal(file.size);
-      progress.bytes(file.size);
-      progress.enter('done');
-      return file;
+      return await this.gate.run(signal, async () => {
+        const file = await this.downloadNow(req, signal, progress);
+        // Inside the gate, so 'done' comes before the next queued file starts.
+        progress.setTotal(file.size);
+        progress.bytes(file.size);
+        progress.enter('done');
+        return file;
+      });
     } catch (err) {
       const e = signal?.aborted ? cancelled() : toModelbayError(err);
       progress.enter(e.code === 'EMB-E114' ? 'paused' : 'failed');
@@ -257,13 +262,22 @@ export class Downloader {
       const partial = this.layout.partialPath(req.repo, meta.etag);
       await this.checkDiskSpace(req, meta, (await fileSize(partial)) ?? 0);
       for (let round = 0; ; round++) {
-        const digest = await this.transfer(req, meta, signal, progress);
-        progress.enter('verifying');
-        const problem = this.mismatch(req, meta, digest);
-        if (!problem) {
-          await rename(partial, blobPath);
-          await unlink(this.layout.partsPath(req.repo, meta.etag)).catch(() => undefined);
-          return { path: blobPath, digest, reused: false };
+        let problem: ModelbayError;
+        try {
+          const digest = await this.transfer(req, meta, signal, progress);
+          progress.enter('verifying');
+          const mismatch = this.mismatch(req, meta, digest);
+          if (mismatch === null) {
+            await rename(partial, blobPath);
+            await unlink(this.layout.partsPath(req.repo, meta.etag)).catch(() => undefined);
+            return { path: blobPath, digest, reused: false };
+          }
+          problem = mismatch;
+        } catch (err) {
+          // Bytes that cannot be the announced file (too many, too few): same as a failed check.
+          const e = toModelbayError(err);
+          if (signal?.aborted || (e.code !== 'EMB-E108' && e.code !== 'EMB-E109')) throw e;
+          problem = e;
         }
         // The bytes are wrong: drop them, then try once more from zero before failing.
         await unlink(partial).catch(() => undefined);
@@ -416,13 +430,13 @@ export class Downloader {
           const res = await this.client.get(meta.downloadUrl, { start: offset, signal, idleTimeoutMs: this.idleTimeoutMs, ctx });
           const cr = res.status === 206 || res.status === 416 ? contentRange(res) : null;
           if (res.status === 416) {
-            res.body.destroy();
+            dropBody(res);
             if (offset === meta.size) { done = true; return; }
             throw new ModelbayError('EMB-E109', `${ctx.path}: the server's file is ${cr?.total ?? 'not'} ${cr?.total !== null ? 'bytes' : 'the announced size'}, the Hub announced ${meta.size}.`, { expected: meta.size, actual: cr?.total ?? null });
           }
           if (res.status === 206) {
             if (!cr || cr.start !== offset || (cr.total !== null && cr.total !== meta.size)) {
-              res.body.destroy();
+              dropBody(res);
               await restart();
               throw new ModelbayError('EMB-E107', 'The server answered a different range than asked; starting the file over.', { retryable: true, contentRange: res.headers['content-range'] ?? null });
             }
@@ -434,7 +448,9 @@ export class Downloader {
           let batch: Buffer[] = [];
           let batchBytes = 0;
           let writing: Promise<unknown> = Promise.resolve();
+          let lastWrite = this.now();
           const flush = (): Promise<unknown> => {
+            lastWrite = this.now();
             if (batchBytes === 0) return writing;
             const bufs = batch;
             batch = [];
@@ -446,7 +462,7 @@ export class Downloader {
             for await (const c of res.body) {
               const chunk = c as Buffer;
               if (offset + chunk.length > meta.size) {
-                res.body.destroy();
+                dropBody(res);
                 throw new ModelbayError('EMB-E109', `${ctx.path}: the server sent more than the ${meta.size} bytes the Hub announced.`, { expected: meta.size });
               }
               hasher.update(chunk);
@@ -456,7 +472,7 @@ export class Downloader {
               progressed = true;
               progress.bytes(offset);
               // Keep at most one write in flight so memory stays bounded.
-              if (batchBytes >= WRITE_BATCH) {
+              if (batchBytes >= WRITE_BATCH || this.now() - lastWrite >= WRITE_EVERY_MS) {
                 await writing;
                 void flush();
               }

@@ -133,6 +133,12 @@ const treeSchema = z.array(z.object({
 
 const revisionSchema = z.object({ sha: z.string() }).loose();
 
+/** Stop reading a body we do not want; undici reports a destroyed body as an 'error', which must not go unheard. */
+export function dropBody(res: HubResponse): void {
+  res.body.on('error', () => undefined);
+  res.body.destroy();
+}
+
 function header(headers: HubResponse['headers'], name: string): string | null {
   const v = headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] ?? null : v ?? null;

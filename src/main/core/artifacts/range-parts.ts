@@ -8,7 +8,7 @@ import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/prom
 import { z } from 'zod';
 import { ModelbayError } from '../../../shared/errors.js';
 import type { BlobHasher } from './blob-hasher.js';
-import type { HubClient, HubResponse } from './hub-client.js';
+import { dropBody, networkError, type HubClient, type HubResponse } from './hub-client.js';
 
 const partsSchema = z.object({
   v: z.literal(1),
@@ -83,6 +83,8 @@ export interface PartsContext {
 }
 
 const WRITE_BATCH = 4 << 20;
+/** A slow part still reaches the disk (and its saved progress) this often. */
+const WRITE_EVERY_MS = 250;
 const SAVE_EVERY_MS = 500;
 
 function parseContentRangeStart(res: HubResponse): { start: number; total: number | null } | null {
@@ -149,12 +151,12 @@ export async function downloadInParts(pc: PartsContext): Promise<void> {
       const from = part.start + part.done;
       const res = await pc.client.get(pc.url, { start: from, end: part.end, signal: inner.signal, idleTimeoutMs: pc.idleTimeoutMs, ctx: pc.ctx });
       if (res.status === 200) {
-        res.body.destroy();
+        dropBody(res);
         throw new RangeIgnoredError();
       }
       const cr = parseContentRangeStart(res);
       if (res.status === 416 || !cr || cr.start !== from || (cr.total !== null && cr.total !== pc.size)) {
-        res.body.destroy();
+        dropBody(res);
         throw new ModelbayError('EMB-E109', `The server's file is not the size the Hub announced (${pc.size} bytes).`, { expected: pc.size, contentRange: res.headers['content-range'] ?? null, status: res.status });
       }
       let batch: Buffer[] = [];
@@ -172,18 +174,25 @@ export async function downloadInParts(pc: PartsContext): Promise<void> {
         poke();
         await maybeSave(false);
       };
+      let lastWrite = pc.now();
       try {
         for await (const c of res.body) {
           const chunk = c as Buffer;
           const room = len - part.done - batchBytes;
           if (chunk.length > room) {
-            res.body.destroy();
+            dropBody(res);
             throw new ModelbayError('EMB-E109', 'The server sent more bytes than the range asked for.', { part: part.start });
           }
           batch.push(chunk);
           batchBytes += chunk.length;
-          if (batchBytes >= WRITE_BATCH) await flush();
+          if (batchBytes >= WRITE_BATCH || pc.now() - lastWrite >= WRITE_EVERY_MS) {
+            lastWrite = pc.now();
+            await flush();
+          }
         }
+      } catch (err) {
+        if (inner.signal.aborted) throw new ModelbayError('EMB-E114', 'Download cancelled.', {});
+        throw networkError(err, pc.url);
       } finally {
         await flush();
       }
