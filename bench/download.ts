@@ -1,0 +1,161 @@
+/**
+ * Download speed, memory and parallel parts against the test Hub (run in its own process).
+ * Prints figures, then as its last line one JSON object:
+ * {"bytes","ours_s","baseline_s","ratio","hash_only_s","limit_ratio","rss_growth_mb","parallel_speedup"}
+ *  - baseline_s: curl downloading the same file, then sha256sum on it (same run).
+ *  - hash_only_s: in-process SHA-256 of the file (the floor: a download must hash every byte).
+ *  - rss_growth_mb: peak RSS growth of this process during our download.
+ *  - parallel_speedup: parallel Range parts vs one stream, server capped at 40 MB/s per connection.
+ * Our figures and the baseline's are medians of alternating runs, so cache warmth and drift hit both.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash, randomFillSync } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Downloader, type DownloaderOptions } from '../src/main/core/artifacts/downloader.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const DIR = join(ROOT, '.bench');
+const BIG = join(DIR, 'hub-1gib.bin');
+const MID = join(DIR, 'hub-160mib.bin');
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+const CAP = 40_000_000;
+const PARTS = Number(process.env['BENCH_PARTS'] ?? 8);
+
+async function ensureFile(path: string, size: number): Promise<void> {
+  if (existsSync(path) && (await stat(path)).size === size) return;
+  const fh = await open(path, 'w');
+  const block = Buffer.allocUnsafe(16 * MiB);
+  randomFillSync(block);
+  for (let off = 0; off < size; off += block.length) {
+    // A counter per block so no two blocks are equal.
+    block.writeUInt32LE(off / block.length, 0);
+    await fh.write(block, 0, Math.min(block.length, size - off), off);
+  }
+  await fh.close();
+}
+
+async function hashFile(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of createReadStream(path, { highWaterMark: 4 * MiB })) h.update(c as Buffer);
+  return h.digest('hex');
+}
+
+async function startServer(config: unknown): Promise<{ endpoint: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/hub-server/serve.ts'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  for await (const line of lines) {
+    const { endpoint } = JSON.parse(line) as { endpoint: string };
+    return { endpoint, child };
+  }
+  throw new Error('server did not start');
+}
+
+function seconds(t0: bigint): number {
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+async function ours(endpoint: string, path: string, expect: string, options: Partial<DownloaderOptions> = {}): Promise<{ s: number; rssGrowth: number }> {
+  const cacheDir = join(DIR, 'cache');
+  await rm(cacheDir, { recursive: true, force: true });
+  await mkdir(cacheDir, { recursive: true });
+  const d = new Downloader({ cacheDir, endpoint, token: null, ...options });
+  global.gc?.();
+  const rss0 = process.memoryUsage.rss();
+  let peak = rss0;
+  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 10);
+  const t0 = process.hrtime.bigint();
+  const f = await d.download({ repo: 'bench/model', revision: 'main', path, sha256: expect });
+  const s = seconds(t0);
+  clearInterval(timer);
+  peak = Math.max(peak, process.memoryUsage.rss());
+  if (f.sha256 !== expect) throw new Error('wrong hash');
+  await rm(cacheDir, { recursive: true, force: true });
+  return { s, rssGrowth: (peak - rss0) / MiB };
+}
+
+function baseline(endpoint: string, path: string, expect: string): number {
+  const out = join(DIR, 'curl.bin');
+  const t0 = process.hrtime.bigint();
+  const c = spawnSync('curl', ['-sSfL', '-o', out, `${endpoint}/bench/model/resolve/main/${path}`]);
+  if (c.status !== 0) throw new Error(`curl failed: ${c.stderr.toString()}`);
+  const h = spawnSync('sha256sum', [out]);
+  const s = seconds(t0);
+  if (!h.stdout.toString().startsWith(expect)) throw new Error('curl got the wrong bytes');
+  spawnSync('rm', ['-f', out]);
+  return s;
+}
+
+await mkdir(DIR, { recursive: true });
+console.log('preparing files in .bench/ …');
+await ensureFile(BIG, GiB);
+await ensureFile(MID, 160 * MiB);
+
+// Read once so every contender starts from a warm page cache.
+let t = process.hrtime.bigint();
+const bigSha = await hashFile(BIG);
+const hashes: number[] = [];
+for (let i = 0; i < RUNS; i++) {
+  t = process.hrtime.bigint();
+  await hashFile(BIG);
+  hashes.push(seconds(t));
+}
+const hashOnly = median(hashes);
+const midSha = await hashFile(MID);
+console.log(`hash only (1 GiB, in-process SHA-256): ${hashOnly.toFixed(3)} s`);
+
+const server = await startServer({
+  repos: [{ id: 'bench/model', commits: [{ files: [
+    { path: 'big.bin', lfs: true, content: { diskPath: BIG, sha256: bigSha } },
+    { path: 'mid.bin', lfs: true, content: { diskPath: MID, sha256: midSha } },
+    { path: 'slow.bin', lfs: true, content: { diskPath: MID, sha256: midSha } },
+  ] }] }],
+  throttle: [{ path: 'mid.bin', bytesPerSec: CAP }],
+});
+
+try {
+  const oursRuns: number[] = [];
+  const baseRuns: number[] = [];
+  let rssGrowth = 0;
+  const mode = (process.env['BENCH_MODE'] ?? 'stream');
+  const oursOptions: Partial<DownloaderOptions> = mode === 'parts' ? { parallelParts: { minBytes: 256 * MiB, parts: 4 } } : {};
+  for (let i = 0; i < RUNS; i++) {
+    baseRuns.push(baseline(server.endpoint, 'big.bin', bigSha));
+    const o = await ours(server.endpoint, 'big.bin', bigSha, oursOptions);
+    oursRuns.push(o.s);
+    rssGrowth = Math.max(rssGrowth, o.rssGrowth);
+    console.log(`run ${i + 1}: curl+sha256sum ${baseRuns.at(-1)?.toFixed(3)} s, ours (${mode}) ${o.s.toFixed(3)} s, peak RSS growth ${o.rssGrowth.toFixed(1)} MB`);
+  }
+  const oursS = median(oursRuns);
+  const baseS = median(baseRuns);
+
+  console.log(`parallel parts against ${CAP / 1e6} MB/s per connection (160 MiB) …`);
+  const single = await ours(server.endpoint, 'mid.bin', midSha, { parallelParts: null });
+  const parallel = await ours(server.endpoint, 'mid.bin', midSha, { parallelParts: { minBytes: MiB, parts: PARTS } });
+  const speedup = single.s / parallel.s;
+  console.log(`one stream ${single.s.toFixed(2)} s (${(160 * MiB / single.s / 1e6).toFixed(1)} MB/s), ${PARTS} parts ${parallel.s.toFixed(2)} s (${(160 * MiB / parallel.s / 1e6).toFixed(1)} MB/s)`);
+
+  const result = {
+    bytes: GiB,
+    ours_s: Number(oursS.toFixed(3)),
+    baseline_s: Number(baseS.toFixed(3)),
+    ratio: Number((oursS / baseS).toFixed(3)),
+    hash_only_s: Number(hashOnly.toFixed(3)),
+    limit_ratio: Number((oursS / hashOnly).toFixed(3)),
+    rss_growth_mb: Number(rssGrowth.toFixed(1)),
+    parallel_speedup: Number(speedup.toFixed(2)),
+  };
+  console.log(`ours ${result.ours_s} s vs curl+sha256sum ${result.baseline_s} s (ratio ${result.ratio}, goal ≤ 0.8); vs hash only ${result.limit_ratio} (goal ≤ 1.25); RSS +${result.rss_growth_mb} MB (goal ≤ 100); parallel ×${result.parallel_speedup} (goal ≥ 4)`);
+  console.log(JSON.stringify(result));
+} finally {
+  server.child.kill('SIGTERM');
+}
