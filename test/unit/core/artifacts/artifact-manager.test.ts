@@ -169,6 +169,14 @@ describe('artifact manager', () => {
     expect(h.manager.setSlotSource('E5', null).status).toBe('none');
   });
 
+  it('starts with the sources from the settings in place of the catalog entries', async () => {
+    h = await harness({ E8: e8 }, { sources: { E8: SlotSourceSchema.parse({ repo: 'me/mini', revision: C1, model: 'model_int8.onnx', tokenizer: null, dims: 256 }) } });
+    const v = h.manager.catalog().find((c) => c.slot === 'E8');
+    expect(v).toMatchObject({ repo: 'me/mini', revision: C1, dims: 256, files: [{ path: 'model_int8.onnx', role: 'model', size: null, sha256: null }] });
+    expect((await h.manager.readiness()).slots.find((s) => s.slot === 'E8')).toMatchObject({ repo: 'me/mini', status: 'missing' });
+    expect(h.manager.setSlotSource('E8', null).repo).toBe('org/e8');
+  });
+
   it('emits at most one progress event per 100 ms per file, plus phase changes', async () => {
     h = await harness({ E8: { ...e8, files: [e8.files[0] as TestSlot['files'][number]] } });
     serve(h);

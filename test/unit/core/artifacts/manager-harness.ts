@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createArtifactManager } from '../../../../src/main/core/artifacts/artifact-manager.js';
 import { nodeMetadataFs, type MetadataFs } from '../../../../src/main/core/artifacts/readiness.js';
 import type { ArtifactEvent, ArtifactManager } from '../../../../src/main/core/artifacts/types.js';
+import type { SlotSource } from '../../../../src/shared/settings.js';
 import type { SlotId } from '../../../../src/shared/slots.js';
 import { ScriptedDownloader } from '../../../fixtures/scripted-downloader.js';
 import { writeCatalog, type TestSlot } from '../../../fixtures/test-catalog.js';
@@ -23,7 +24,7 @@ export interface Harness {
 /** A manager over a temp cache and state folder; `prepareCache` writes files before it starts. */
 export async function harness(
   slots: Partial<Record<SlotId, TestSlot>>,
-  opts: { prepareCache?: (cache: string, dir: string) => Promise<void>; cacheLimitBytes?: number | null } = {},
+  opts: { prepareCache?: (cache: string, dir: string) => Promise<void>; cacheLimitBytes?: number | null; sources?: Partial<Record<SlotId, SlotSource>> } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'mb-artifacts-'));
   const cache = join(dir, 'hub');
@@ -47,6 +48,7 @@ export async function harness(
     downloader,
     now: () => clock.t,
     metadataFs: countingFs,
+    sources: opts.sources ?? {},
   });
   const events: ArtifactEvent[] = [];
   manager.on((e) => events.push(e));
