@@ -83,16 +83,17 @@ async function ours(endpoint: string, path: string, expect: string, options: Par
   return { s, rssGrowth: (peak - rss0) / MiB };
 }
 
-function baseline(endpoint: string, path: string, expect: string): number {
+function baseline(endpoint: string, path: string, expect: string): { s: number; curl: number } {
   const out = join(DIR, 'curl.bin');
   const t0 = process.hrtime.bigint();
   const c = spawnSync('curl', ['-sSfL', '-o', out, `${endpoint}/bench/model/resolve/main/${path}`]);
   if (c.status !== 0) throw new Error(`curl failed: ${c.stderr.toString()}`);
+  const curl = seconds(t0);
   const h = spawnSync('sha256sum', [out]);
   const s = seconds(t0);
   if (!h.stdout.toString().startsWith(expect)) throw new Error('curl got the wrong bytes');
   spawnSync('rm', ['-f', out]);
-  return s;
+  return { s, curl };
 }
 
 await mkdir(DIR, { recursive: true });
@@ -125,17 +126,22 @@ const server = await startServer({
 try {
   const oursRuns: number[] = [];
   const baseRuns: number[] = [];
+  const curlRuns: number[] = [];
   let rssGrowth = 0;
   const mode = (process.env['BENCH_MODE'] ?? 'stream');
   const oursOptions: Partial<DownloaderOptions> = mode === 'parts' ? { parallelParts: { minBytes: 256 * MiB, parts: 4 } } : {};
   for (let i = 0; i < RUNS; i++) {
-    baseRuns.push(baseline(server.endpoint, 'big.bin', bigSha));
+    const b = baseline(server.endpoint, 'big.bin', bigSha);
+    baseRuns.push(b.s);
+    curlRuns.push(b.curl);
     const o = await ours(server.endpoint, 'big.bin', bigSha, oursOptions);
     oursRuns.push(o.s);
     rssGrowth = Math.max(rssGrowth, o.rssGrowth);
-    console.log(`run ${i + 1}: curl+sha256sum ${baseRuns.at(-1)?.toFixed(3)} s, ours (${mode}) ${o.s.toFixed(3)} s, peak RSS growth ${o.rssGrowth.toFixed(1)} MB`);
+    console.log(`run ${i + 1}: curl+sha256sum ${b.s.toFixed(3)} s (curl alone ${b.curl.toFixed(3)} s), ours (${mode}) ${o.s.toFixed(3)} s, peak RSS growth ${o.rssGrowth.toFixed(1)} MB`);
   }
   const oursS = median(oursRuns);
+  // The transfer alone from this server, without any hashing: a floor no client goes under here.
+  console.log(`curl alone (transfer only, no hash): median ${median(curlRuns).toFixed(3)} s = ${(median(curlRuns) / hashOnly).toFixed(2)} × hash only`);
   const baseS = median(baseRuns);
 
   console.log(`parallel parts against ${CAP / 1e6} MB/s per connection (160 MiB) …`);

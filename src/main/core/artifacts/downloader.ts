@@ -20,6 +20,7 @@ import { assertCommit, assertEtag, assertRepoId, assertRepoPath, assertRevision,
 import { dropBody, HubClient, isRetryable, networkError, retryAfterOf, type FileMetadata, type HubResponse } from './hub-client.js';
 import { downloadInParts, loadParts, planParts, RangeIgnoredError } from './range-parts.js';
 import { abortableSleep, backoffDelay } from './retry-policy.js';
+import { TailHasher } from './tail-hasher.js';
 import { WriterLock } from './writer-lock.js';
 
 export type { FileProgressUpdate } from './download-progress.js';
@@ -41,6 +42,8 @@ export interface DownloaderOptions {
   parallelParts?: { minBytes: number; parts: number } | null;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
+  /** Files from this size are hashed in a worker thread reading behind the writer (default 16 MiB). */
+  hashInWorkerMinBytes?: number;
 }
 
 export interface FileRequest {
@@ -82,6 +85,14 @@ function errnoOf(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code;
 }
 
+/** A write that failed because the disk filled up during the download (the check before is only a snapshot). */
+function diskFull(err: unknown, path: string): ModelbayError | null {
+  const codes = [errnoOf(err), errnoOf((err as { cause?: unknown } | null)?.cause)];
+  const code = codes.find((c) => c === 'ENOSPC' || c === 'EDQUOT');
+  if (code === undefined) return null;
+  return new ModelbayError('EMB-E110', `The disk filled up while downloading ${path}. Free some space, then resume: the bytes so far are kept.`, { path, cause: code });
+}
+
 async function exists(path: string): Promise<boolean> {
   return lstat(path).then(() => true, () => false);
 }
@@ -104,6 +115,43 @@ function contentRange(res: HubResponse): { start: number; total: number | null }
   const m = v ? /^bytes (?:(\d+)-\d+|\*)\/(\d+|\*)$/.exec(v) : null;
   if (!m) return null;
   return { start: m[1] === undefined ? -1 : Number(m[1]), total: m[2] === '*' ? null : Number(m[2]) };
+}
+
+/** How a single stream is hashed: inline on arriving chunks, or by a worker reading behind the writes. */
+interface StreamHash {
+  chunk(c: Buffer): void;
+  /** Bytes [0, n) are on disk. */
+  written(n: number): void;
+  /** A resumed prefix of `n` bytes already on disk. */
+  prefix(path: string, n: number): Promise<void>;
+  /** Forget everything: the file starts over (call before truncating it). */
+  restart(): Promise<void>;
+  digest(size: number): Promise<BlobDigest>;
+  close(): Promise<void>;
+}
+
+function inlineHash(gitSize: number | null): StreamHash {
+  let h = new BlobHasher(gitSize);
+  return {
+    chunk: (c) => h.update(c),
+    written: () => undefined,
+    prefix: (path, n) => h.updateFromFile(path, 0, n),
+    restart: () => { h = new BlobHasher(gitSize); return Promise.resolve(); },
+    digest: () => Promise.resolve(h.digest()),
+    close: () => Promise.resolve(),
+  };
+}
+
+function workerHash(path: string, gitSize: number | null): StreamHash {
+  let t = new TailHasher(path, gitSize);
+  return {
+    chunk: () => undefined,
+    written: (n) => t.advance(n),
+    prefix: (_path, n) => { t.advance(n); return Promise.resolve(); },
+    restart: async () => { await t.close(); t = new TailHasher(path, gitSize); },
+    digest: (size) => t.digest(size),
+    close: () => t.close(),
+  };
 }
 
 /** Serializes work per key inside this process (two slots sharing one blob wait for each other). */
@@ -132,6 +180,7 @@ export class Downloader {
   private readonly parallelParts: { minBytes: number; parts: number } | null;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly now: () => number;
+  private readonly hashInWorkerMinBytes: number;
   private readonly blobQueue = new KeyedQueue();
   /** Etag of each file seen this run, so discardPartial finds the partial without the network. */
   private readonly etags = new Map<string, string>();
@@ -139,7 +188,7 @@ export class Downloader {
   constructor(options: DownloaderOptions) {
     this.layout = new HubCacheLayout(options.cacheDir);
     this.offline = options.offline ?? false;
-    this.client = new HubClient({ endpoint: options.endpoint, token: options.token, offline: this.offline });
+    this.client = new HubClient({ endpoint: options.endpoint, token: options.token, offline: this.offline, timeoutMs: options.idleTimeoutMs ?? 10_000 });
     this.gate = new DownloadGate(options.concurrency ?? 3);
     this.retries = options.retries ?? 5;
     this.backoff = options.backoffMs ?? { initial: 1000, max: 8000 };
@@ -147,6 +196,7 @@ export class Downloader {
     this.parallelParts = options.parallelParts ?? null;
     this.sleep = options.sleep ?? abortableSleep;
     this.now = options.now ?? Date.now;
+    this.hashInWorkerMinBytes = options.hashInWorkerMinBytes ?? 16 << 20;
   }
 
   configure(partial: Partial<Pick<DownloaderOptions, 'cacheDir' | 'endpoint' | 'token' | 'offline' | 'concurrency'>>): void {
@@ -175,7 +225,7 @@ export class Downloader {
         return file;
       });
     } catch (err) {
-      const e = signal?.aborted ? cancelled() : toModelbayError(err);
+      const e = signal?.aborted ? cancelled() : diskFull(err, req.path) ?? toModelbayError(err);
       progress.enter(e.code === 'EMB-E114' ? 'paused' : 'failed');
       throw e;
     }
@@ -353,47 +403,43 @@ export class Downloader {
     const partsPath = this.layout.partsPath(req.repo, meta.etag);
     const ctx = { repo: req.repo, revision: req.revision, path: req.path };
     const gitSize = meta.etag.length === 40 ? meta.size : null;
-    const saved = await loadParts(partsPath, meta.etag, meta.size);
-    const partialSize = await fileSize(partial);
-    const usePartsFresh = saved === null && (partialSize === null || partialSize === 0) && this.parallelParts !== null
+    let saved = await loadParts(partsPath, meta.etag, meta.size);
+    let partialSize = await fileSize(partial);
+    // Saved parts that do not match their partial (or cannot be read) make the partial
+    // untrustworthy as a prefix: start over.
+    if ((saved === null && await exists(partsPath)) || (saved !== null && partialSize !== meta.size)) {
+      await unlink(partsPath).catch(() => undefined);
+      await unlink(partial).catch(() => undefined);
+      saved = null;
+      partialSize = null;
+    }
+    const usePartsFresh = saved === null && !partialSize && this.parallelParts !== null
       && meta.size >= this.parallelParts.minBytes && this.parallelParts.parts > 1;
-    if (saved !== null && partialSize === meta.size) {
+    const state = saved ?? (usePartsFresh && this.parallelParts ? planParts(meta.etag, meta.size, this.parallelParts.parts) : null);
+    if (state !== null) {
       progress.enter('downloading');
-      const hasher = new BlobHasher(gitSize);
+      const fresh = state !== saved;
+      if (fresh) await writeFile(partial, '');
+      const tail = new TailHasher(partial, gitSize);
       try {
-        await this.parts(req, meta, signal, progress, hasher, saved, false);
-        return hasher.digest();
+        await this.parts(req, meta, signal, progress, tail, state, fresh);
+        return await tail.digest(meta.size);
       } catch (err) {
         if (!(err instanceof RangeIgnoredError)) throw err;
+      } finally {
+        await tail.close();
       }
       await unlink(partsPath).catch(() => undefined);
       await unlink(partial).catch(() => undefined);
-    } else if (usePartsFresh && this.parallelParts) {
-      progress.enter('downloading');
-      const hasher = new BlobHasher(gitSize);
-      try {
-        await this.parts(req, meta, signal, progress, hasher, planParts(meta.etag, meta.size, this.parallelParts.parts), true);
-        return hasher.digest();
-      } catch (err) {
-        if (!(err instanceof RangeIgnoredError)) throw err;
-      }
-      await unlink(partsPath).catch(() => undefined);
-      await unlink(partial).catch(() => undefined);
-    } else if (saved === null) {
-      // A parts file that no longer matches: its partial cannot be trusted as a prefix.
-      if (await exists(partsPath)) {
-        await unlink(partsPath).catch(() => undefined);
-        await unlink(partial).catch(() => undefined);
-      }
     }
     return this.stream(meta, partial, signal, progress, gitSize, ctx);
   }
 
-  private async parts(req: FileRequest, meta: FileMetadata, signal: AbortSignal | undefined, progress: ProgressReporter, hasher: BlobHasher, state: ReturnType<typeof planParts>, fresh: boolean): Promise<void> {
+  private async parts(req: FileRequest, meta: FileMetadata, signal: AbortSignal | undefined, progress: ProgressReporter, hash: TailHasher, state: ReturnType<typeof planParts>, fresh: boolean): Promise<void> {
     await downloadInParts({
       client: this.client, url: meta.downloadUrl, etag: meta.etag, size: meta.size,
       partialPath: this.layout.partialPath(req.repo, meta.etag), partsPath: this.layout.partsPath(req.repo, meta.etag),
-      state, fresh, hasher, signal, idleTimeoutMs: this.idleTimeoutMs,
+      state, fresh, hash, signal, idleTimeoutMs: this.idleTimeoutMs,
       ctx: { repo: req.repo, revision: req.revision, path: req.path },
       retrying: (s, attempt, progressed) => this.withRetries(s, attempt, progressed),
       onBytes: (n) => progress.bytes(n),
@@ -405,7 +451,7 @@ export class Downloader {
   private async stream(meta: FileMetadata, partial: string, signal: AbortSignal | undefined, progress: ProgressReporter,
     gitSize: number | null, ctx: { repo: string; revision: string; path: string }): Promise<BlobDigest> {
     const fh: FileHandle = await open(partial, 'a+');
-    const hasher = new BlobHasher(gitSize);
+    const hash = meta.size >= this.hashInWorkerMinBytes ? workerHash(partial, gitSize) : inlineHash(gitSize);
     try {
       let offset = (await fh.stat()).size;
       if (offset > meta.size) {
@@ -415,11 +461,12 @@ export class Downloader {
       if (offset > 0) {
         // After a restart the prefix on disk is all we have: hash it again before appending.
         progress.enter('downloading');
-        await hasher.updateFromFile(partial, 0, offset, () => progress.bytes(hasher.size));
+        await hash.prefix(partial, offset);
+        progress.bytes(offset);
       }
       const restart = async (): Promise<void> => {
+        await hash.restart();
         await fh.truncate(0);
-        hasher.reset();
         offset = 0;
       };
       let progressed = false;
@@ -453,9 +500,12 @@ export class Downloader {
             lastWrite = this.now();
             if (batchBytes === 0) return writing;
             const bufs = batch;
+            const upto = offset;
             batch = [];
             batchBytes = 0;
-            writing = writing.then(() => fh.writev(bufs));
+            writing = writing.then(() => fh.writev(bufs)).then(() => hash.written(upto));
+            // Awaited by the next flush or the finally below; never an unhandled rejection meanwhile.
+            writing.catch(() => undefined);
             return writing;
           };
           try {
@@ -465,7 +515,7 @@ export class Downloader {
                 dropBody(res);
                 throw new ModelbayError('EMB-E109', `${ctx.path}: the server sent more than the ${meta.size} bytes the Hub announced.`, { expected: meta.size });
               }
-              hasher.update(chunk);
+              hash.chunk(chunk);
               batch.push(chunk);
               batchBytes += chunk.length;
               offset += chunk.length;
@@ -479,7 +529,7 @@ export class Downloader {
             }
           } catch (err) {
             if (signal?.aborted) throw cancelled();
-            throw networkError(err, meta.downloadUrl);
+            throw diskFull(err, ctx.path) ?? networkError(err, meta.downloadUrl);
           } finally {
             // Bytes already hashed must reach the file, or the resume offset would lie.
             await flush();
@@ -490,8 +540,9 @@ export class Downloader {
           done = true;
         }, () => progressed);
       }
-      return hasher.digest();
+      return await hash.digest(offset);
     } finally {
+      await hash.close();
       await fh.close();
     }
   }

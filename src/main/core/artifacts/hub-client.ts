@@ -273,7 +273,7 @@ export class HubClient {
   private async send(method: 'HEAD' | 'GET', url: string, headers: Record<string, string>, signal: AbortSignal | undefined, bodyTimeout: number): Promise<HubResponse> {
     try {
       const r = await request(url, {
-        method, headers, signal, headersTimeout: this.timeoutMs, bodyTimeout,
+        method, headers, signal, headersTimeout: Math.min(this.timeoutMs, bodyTimeout), bodyTimeout,
         ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
       });
       return { status: r.statusCode, headers: r.headers, body: r.body, url };

@@ -7,7 +7,6 @@
 import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { z } from 'zod';
 import { ModelbayError } from '../../../shared/errors.js';
-import type { BlobHasher } from './blob-hasher.js';
 import { dropBody, networkError, type HubClient, type HubResponse } from './hub-client.js';
 
 const partsSchema = z.object({
@@ -72,7 +71,8 @@ export interface PartsContext {
   partsPath: string;
   state: PartsState;
   fresh: boolean;
-  hasher: BlobHasher;
+  /** Told each time the contiguous prefix on disk grows (a TailHasher). */
+  hash: { advance(to: number): void };
   signal: AbortSignal | undefined;
   idleTimeoutMs: number;
   ctx: { repo: string; revision: string; path: string };
@@ -95,7 +95,7 @@ function parseContentRangeStart(res: HubResponse): { start: number; total: numbe
   return { start: Number(m[1]), total: m[3] === '*' ? null : Number(m[3]) };
 }
 
-/** Fetch every unfinished part; resolves when the file is complete and hashed. */
+/** Fetch every unfinished part; resolves when every byte is on disk (the caller awaits the hash). */
 export async function downloadInParts(pc: PartsContext): Promise<void> {
   const { state } = pc;
   const inner = new AbortController();
@@ -105,9 +105,10 @@ export async function downloadInParts(pc: PartsContext): Promise<void> {
 
   let fh: FileHandle;
   if (pc.fresh) {
+    // Parts state first: a preallocated file of zeros must never look like a finished prefix.
+    await saveParts(pc.partsPath, state);
     fh = await open(pc.partialPath, 'w+');
     await fh.truncate(pc.size);
-    await saveParts(pc.partsPath, state);
   } else {
     fh = await open(pc.partialPath, 'r+');
   }
@@ -124,24 +125,13 @@ export async function downloadInParts(pc: PartsContext): Promise<void> {
   };
   const present = (): number => state.parts.reduce((a, p) => a + p.done, 0);
 
-  // The hasher trails the contiguous prefix, woken whenever a part writes.
-  let wake: (() => void) | null = null;
-  const poke = (): void => { const w = wake; wake = null; w?.(); };
-  let hashed = 0;
-  let stopHashing = false;
-  const hashing = (async () => {
-    while (hashed < pc.size) {
-      const end = contiguousEnd(state);
-      if (end > hashed) {
-        const n = Math.min(end - hashed, 16 << 20);
-        await pc.hasher.updateFromFile(pc.partialPath, hashed, n);
-        hashed += n;
-        continue;
-      }
-      if (stopHashing) return;
-      await new Promise<void>((w) => { wake = w; });
-    }
-  })();
+  // The hasher trails the contiguous prefix: tell it whenever that prefix grows.
+  let told = 0;
+  const poke = (): void => {
+    const end = contiguousEnd(state);
+    if (end > told) { told = end; pc.hash.advance(end); }
+  };
+  poke();
 
   const runPart = async (part: PartsState['parts'][number]): Promise<void> => {
     const len = part.end - part.start + 1;
@@ -209,11 +199,7 @@ export async function downloadInParts(pc: PartsContext): Promise<void> {
       const root = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof ModelbayError && r.reason.code === 'EMB-E114'));
       throw (pc.signal?.aborted ? failed.reason : (root ?? failed).reason) as Error;
     }
-    await hashing;
   } finally {
-    stopHashing = true;
-    poke();
-    await hashing.catch(() => undefined);
     await maybeSave(true);
     await fh.close();
     pc.signal?.removeEventListener('abort', onOuterAbort);

@@ -3,7 +3,7 @@
  * or unverified blob in blobs/.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DownloadedFile } from '../../../../src/main/core/artifacts/downloader.js';
@@ -46,6 +46,13 @@ describe('Downloader faults', () => {
     const f = await env.downloader({ idleTimeoutMs: 300 }).download(W);
     await assertVerified(f, env.files.weights);
     expect(cdnGets()).toEqual([null, 'bytes=500000-']);
+  });
+
+  it('retries a server that answers headers and then sends nothing', async () => {
+    env.hub.addFault({ origin: 'cdn', times: 2, action: { kind: 'stall', afterBytes: 0 } });
+    const f = await env.downloader({ idleTimeoutMs: 200 }).download(W);
+    await assertVerified(f, env.files.weights);
+    expect(cdnGets()).toEqual([null, null, null]);
   });
 
   it('honours Retry-After on 429 and backs off on 5xx', async () => {
@@ -109,6 +116,23 @@ describe('Downloader faults', () => {
     expect(env.hub.log.filter((r) => r.origin === 'cdn').map((r) => r.status)).toEqual([200, 200]);
   });
 
+  it('with hashing in a worker thread: drops, a 200 to a Range and a flipped byte all end verified', async () => {
+    env.hub.addFault({ origin: 'cdn', action: { kind: 'drop', afterBytes: 1_200_000 } });
+    env.hub.addFault({ origin: 'cdn', path: 'X-Amz', times: 2, action: { kind: 'ignore-range' } });
+    const d = env.downloader({ hashInWorkerMinBytes: 1 });
+    await assertVerified(await d.download(W), env.files.weights);
+    expect(cdnGets()).toEqual([null, 'bytes=1200000-']);
+
+    env.hub.clearLog();
+    env.hub.addFault({ origin: 'cdn', action: { kind: 'flip', offset: 1_500_000 } });
+    const data = await d.download({ ...W, path: 'onnx/model.onnx_data', size: env.files.data.length });
+    expect(data.sha256).toBe(env.sha(env.files.data));
+    expect(cdnGets()).toEqual([null, null]);
+    env.hub.addFault({ origin: 'hub', method: 'GET', times: Infinity, action: { kind: 'flip', offset: 1 } });
+    expect(await d.download({ ...W, path: 'tokenizer.json' }).catch((e: unknown) => e)).toMatchObject({ code: 'EMB-E108' });
+    await assertNoCorruptBlob();
+  });
+
   it('finishes through a bandwidth cap', async () => {
     env.hub.addFault({ path: 'tokenizer.json', method: 'GET', action: { kind: 'throttle', bytesPerSec: 2_000_000 } });
     const f = await env.downloader().download({ ...W, path: 'tokenizer.json' });
@@ -127,6 +151,15 @@ describe('Downloader faults', () => {
     const err = await env.downloader().download(W).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'EMB-E110', details: { needBytes: 2 ** 49 } });
     expect(cdnGets()).toEqual([]);
+  });
+
+  it('a disk that fills up during the download fails with EMB-E110', async () => {
+    // The partial file points at /dev/full, where every write fails with ENOSPC.
+    await mkdir(blobsDir(), { recursive: true });
+    await symlink('/dev/full', join(blobsDir(), `${env.sha(env.files.weights)}.modelbay.incomplete`));
+    const err = await env.downloader().download(W).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'EMB-E110' });
+    expect(existsSync(join(blobsDir(), env.sha(env.files.weights)))).toBe(false);
   });
 
   it('sends the token to the Hub host and never to the CDN', async () => {

@@ -49,6 +49,45 @@ describe('Downloader: resume, locks, parts, concurrency', () => {
     expect(phases).toContain('verifying');
   });
 
+  it('a partial holding the whole file (killed before the rename) is verified without downloading', async () => {
+    await mkdir(blobsDir(), { recursive: true });
+    await writeFile(partial(), env.files.weights);
+    const f = await env.downloader().download(W);
+    expect(f).toMatchObject({ sha256: env.sha(env.files.weights), reused: false });
+    expect(cdnGets()).toEqual([]);
+  });
+
+  it('a 416 to the resume Range (the file is shorter than announced) fails with EMB-E109, nothing kept', async () => {
+    env.hub.addFault({ origin: 'hub', method: 'HEAD', times: Infinity, action: { kind: 'lie-size', size: env.files.weights.length + 50 } });
+    await mkdir(blobsDir(), { recursive: true });
+    await writeFile(partial(), env.files.weights);
+    expect(await env.downloader().download(W).catch((e: unknown) => e)).toMatchObject({ code: 'EMB-E109' });
+    expect(env.hub.log.filter((r) => r.origin === 'cdn').map((r) => [r.range, r.status])).toEqual([
+      [`bytes=${env.files.weights.length}-`, 416],
+      // The retry from zero gets the whole (short) body, asks for the rest, and is refused again.
+      [null, 200], [`bytes=${env.files.weights.length}-`, 416],
+    ]);
+    expect(await readdir(blobsDir())).toEqual([]);
+  });
+
+  it('a resumed prefix is hashed again: a corrupt one is caught and the file redone from zero', async () => {
+    await mkdir(blobsDir(), { recursive: true });
+    const bad = Buffer.from(env.files.weights.subarray(0, 1_000_000));
+    bad[10] = (bad[10] ?? 0) ^ 1;
+    await writeFile(partial(), bad);
+    const f = await env.downloader().download(W);
+    expect(f.sha256).toBe(env.sha(env.files.weights));
+    expect(cdnGets()).toEqual(['bytes=1000000-', null]);
+  });
+
+  it('a partial longer than the file is thrown away, not trusted', async () => {
+    await mkdir(blobsDir(), { recursive: true });
+    await writeFile(partial(), Buffer.concat([env.files.weights, Buffer.alloc(10)]));
+    const f = await env.downloader().download(W);
+    expect(f.sha256).toBe(env.sha(env.files.weights));
+    expect(cdnGets()).toEqual([null]);
+  });
+
   it('cancel: discardPartial deletes the partial data', async () => {
     slowCdn();
     const d = env.downloader();

@@ -51,6 +51,21 @@ describe('Downloader: the standard HF cache layout', () => {
     expect(env.hub.log.some((r) => r.method === 'HEAD' && r.path.includes('/resolve/refs%2Fpr%2F1/config.json'))).toBe(true);
   });
 
+  it('reports progress at most every 100 ms of its clock, with every phase once, in order', async () => {
+    let t = 0;
+    // A clock that moves 5 ms per look: thousands of chunks would give thousands of events if unthrottled.
+    const d = env.downloader({ now: () => (t += 5) });
+    const seen: Array<{ phase: string; bytes: number; at: number }> = [];
+    await d.download({ repo: MODEL, revision: 'main', path: 'model.onnx' }, { onProgress: (p) => seen.push({ phase: p.phase, bytes: p.bytes, at: t }) });
+    expect(seen.map((e) => e.phase).filter((x, i, a) => a[i - 1] !== x)).toEqual(['resolving', 'downloading', 'verifying', 'done']);
+    const bytes = seen.filter((e) => e.phase === 'downloading');
+    expect(bytes.length).toBeGreaterThan(2);
+    // About 48 chunks of 64 KiB arrive: unthrottled, each would be an event.
+    expect(bytes.length).toBeLessThan(24);
+    for (let i = 1; i < bytes.length; i++) expect((bytes[i]?.at ?? 0) - (bytes[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(100);
+    expect(seen.at(-1)).toMatchObject({ phase: 'done', bytes: env.files.weights.length });
+  });
+
   it('checks a catalog sha256 pin and reports verifiedBy catalog', async () => {
     const d = env.downloader();
     const f = await d.download({ repo: MODEL, revision: 'main', path: 'tokenizer.json', sha256: env.sha(env.files.tokenizer), size: env.files.tokenizer.length });
