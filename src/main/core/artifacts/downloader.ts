@@ -17,7 +17,7 @@ import { BlobHasher, hashFile, type BlobDigest } from './blob-hasher.js';
 import { DownloadGate } from './download-gate.js';
 import { ProgressReporter, type FileProgressUpdate } from './download-progress.js';
 import { assertCommit, assertEtag, assertRepoId, assertRepoPath, assertRevision, HubCacheLayout } from './hf-cache-layout.js';
-import { dropBody, HubClient, isRetryable, networkError, retryAfterOf, type FileMetadata, type HubResponse } from './hub-client.js';
+import { contentRange, dropBody, HubClient, isRetryable, networkError, retryAfterOf, type FileMetadata } from './hub-client.js';
 import { downloadInParts, loadParts, planParts, RangeIgnoredError } from './range-parts.js';
 import { abortableSleep, backoffDelay } from './retry-policy.js';
 import { TailHasher } from './tail-hasher.js';
@@ -106,15 +106,6 @@ async function writeAtomic(path: string, data: string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   await writeFile(tmp, data);
   await rename(tmp, path);
-}
-
-/** `bytes 100-199/1000` → start and total. */
-function contentRange(res: HubResponse): { start: number; total: number | null } | null {
-  const raw = res.headers['content-range'];
-  const v = Array.isArray(raw) ? raw[0] : raw;
-  const m = v ? /^bytes (?:(\d+)-\d+|\*)\/(\d+|\*)$/.exec(v) : null;
-  if (!m) return null;
-  return { start: m[1] === undefined ? -1 : Number(m[1]), total: m[2] === '*' ? null : Number(m[2]) };
 }
 
 /** How a single stream is hashed: inline on arriving chunks, or by a worker reading behind the writes. */

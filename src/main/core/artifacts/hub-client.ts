@@ -139,6 +139,15 @@ export function dropBody(res: HubResponse): void {
   res.body.destroy();
 }
 
+/** `bytes 100-199/1000` → start 100, total 1000; the 416 form `bytes *\/1000` → start -1. */
+export function contentRange(res: HubResponse): { start: number; total: number | null } | null {
+  const raw = res.headers['content-range'];
+  const v = Array.isArray(raw) ? raw[0] : raw;
+  const m = v ? /^bytes (?:(\d+)-\d+|\*)\/(\d+|\*)$/.exec(v) : null;
+  if (!m) return null;
+  return { start: m[1] === undefined ? -1 : Number(m[1]), total: m[2] === '*' ? null : Number(m[2]) };
+}
+
 function header(headers: HubResponse['headers'], name: string): string | null {
   const v = headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] ?? null : v ?? null;

@@ -7,7 +7,7 @@
 import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { z } from 'zod';
 import { ModelbayError } from '../../../shared/errors.js';
-import { dropBody, networkError, type HubClient, type HubResponse } from './hub-client.js';
+import { contentRange, dropBody, networkError, type HubClient } from './hub-client.js';
 
 const partsSchema = z.object({
   v: z.literal(1),
@@ -87,14 +87,6 @@ const WRITE_BATCH = 4 << 20;
 const WRITE_EVERY_MS = 250;
 const SAVE_EVERY_MS = 500;
 
-function parseContentRangeStart(res: HubResponse): { start: number; total: number | null } | null {
-  const raw = res.headers['content-range'];
-  const v = Array.isArray(raw) ? raw[0] : raw;
-  const m = v ? /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(v) : null;
-  if (!m) return null;
-  return { start: Number(m[1]), total: m[3] === '*' ? null : Number(m[3]) };
-}
-
 /** Fetch every unfinished part; resolves when every byte is on disk (the caller awaits the hash). */
 export async function downloadInParts(pc: PartsContext): Promise<void> {
   const { state } = pc;
@@ -144,7 +136,7 @@ export async function downloadInParts(pc: PartsContext): Promise<void> {
         dropBody(res);
         throw new RangeIgnoredError();
       }
-      const cr = parseContentRangeStart(res);
+      const cr = contentRange(res);
       if (res.status === 416 || !cr || cr.start !== from || (cr.total !== null && cr.total !== pc.size)) {
         dropBody(res);
         throw new ModelbayError('EMB-E109', `The server's file is not the size the Hub announced (${pc.size} bytes).`, { expected: pc.size, contentRange: res.headers['content-range'] ?? null, status: res.status });
