@@ -17,7 +17,7 @@ import { BlobHasher, hashFile, type BlobDigest } from './blob-hasher.js';
 import { DownloadGate } from './download-gate.js';
 import { ProgressReporter, type FileProgressUpdate } from './download-progress.js';
 import { assertCommit, assertEtag, assertRepoId, assertRepoPath, assertRevision, HubCacheLayout } from './hf-cache-layout.js';
-import { contentRange, dropBody, HubClient, isRetryable, networkError, retryAfterOf, type FileMetadata } from './hub-client.js';
+import { contentRange, dropBody, HubClient, isRetryable, networkError, retryAfterOf, type FileMetadata, type HubResponse } from './hub-client.js';
 import { downloadInParts, loadParts, planParts, RangeIgnoredError } from './range-parts.js';
 import { abortableSleep, backoffDelay } from './retry-policy.js';
 import { TailHasher } from './tail-hasher.js';
@@ -428,7 +428,7 @@ export class Downloader {
 
   private async parts(req: FileRequest, meta: FileMetadata, signal: AbortSignal | undefined, progress: ProgressReporter, hash: TailHasher, state: ReturnType<typeof planParts>, fresh: boolean): Promise<void> {
     await downloadInParts({
-      client: this.client, url: meta.downloadUrl, etag: meta.etag, size: meta.size,
+      fetch: (start, end, s) => this.fetch(req, meta, { start, end, signal: s }), url: meta.downloadUrl, etag: meta.etag, size: meta.size,
       partialPath: this.layout.partialPath(req.repo, meta.etag), partsPath: this.layout.partsPath(req.repo, meta.etag),
       state, fresh, hash, signal, idleTimeoutMs: this.idleTimeoutMs,
       ctx: { repo: req.repo, revision: req.revision, path: req.path },
@@ -436,6 +436,28 @@ export class Downloader {
       onBytes: (n) => progress.bytes(n),
       now: this.now,
     });
+  }
+
+  /**
+   * GET the bytes. A CDN answering 401/403 has usually let its pre-signed URL expire (a
+   * long pause): ask the Hub for a fresh one, once, and go on — unless the file changed.
+   */
+  private async fetch(req: FileRequest, meta: FileMetadata, range: { start: number; end?: number; signal: AbortSignal | undefined }): Promise<HubResponse> {
+    const ctx = { repo: req.repo, revision: req.revision, path: req.path };
+    const opts = { ...range, idleTimeoutMs: this.idleTimeoutMs, ctx };
+    try {
+      return await this.client.get(meta.downloadUrl, opts);
+    } catch (err) {
+      const status = err instanceof ModelbayError ? err.details['status'] : null;
+      if (!(err instanceof ModelbayError) || err.code !== 'EMB-E116' || (status !== 401 && status !== 403)
+        || new URL(meta.downloadUrl).origin === new URL(this.client.endpoint).origin) throw err;
+      const fresh = await this.client.fileMetadata(req.repo, req.revision, req.path, range.signal);
+      if (fresh.etag !== meta.etag || fresh.size !== meta.size) {
+        throw new ModelbayError('EMB-E116', `${req.path} changed on the Hub during the download; start it again.`, { path: req.path, etag: meta.etag, newEtag: fresh.etag });
+      }
+      meta.downloadUrl = fresh.downloadUrl;
+      return this.client.get(meta.downloadUrl, opts);
+    }
   }
 
   /** One stream, resuming from the partial file with `Range: bytes=N-`. */
@@ -465,7 +487,7 @@ export class Downloader {
       while (!done) {
         await this.withRetries(signal, async () => {
           progressed = false;
-          const res = await this.client.get(meta.downloadUrl, { start: offset, signal, idleTimeoutMs: this.idleTimeoutMs, ctx });
+          const res = await this.fetch(ctx, meta, { start: offset, signal });
           const cr = res.status === 206 || res.status === 416 ? contentRange(res) : null;
           if (res.status === 416) {
             dropBody(res);

@@ -7,7 +7,7 @@
 import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { z } from 'zod';
 import { ModelbayError } from '../../../shared/errors.js';
-import { contentRange, dropBody, networkError, type HubClient } from './hub-client.js';
+import { contentRange, dropBody, networkError, type HubResponse } from './hub-client.js';
 
 const partsSchema = z.object({
   v: z.literal(1),
@@ -63,7 +63,8 @@ export function contiguousEnd(state: PartsState): number {
 }
 
 export interface PartsContext {
-  client: HubClient;
+  /** GET the bytes [start, end] (the downloader's fetch, which renews an expired CDN URL). */
+  fetch: (start: number, end: number, signal: AbortSignal) => Promise<HubResponse>;
   url: string;
   etag: string;
   size: number;
@@ -131,7 +132,7 @@ export async function downloadInParts(pc: PartsContext): Promise<void> {
     await pc.retrying(inner.signal, async () => {
       progressed = false;
       const from = part.start + part.done;
-      const res = await pc.client.get(pc.url, { start: from, end: part.end, signal: inner.signal, idleTimeoutMs: pc.idleTimeoutMs, ctx: pc.ctx });
+      const res = await pc.fetch(from, part.end, inner.signal);
       if (res.status === 200) {
         dropBody(res);
         throw new RangeIgnoredError();

@@ -133,6 +133,20 @@ describe('Downloader faults', () => {
     await assertNoCorruptBlob();
   });
 
+  it('an expired CDN URL (403) is renewed from the Hub once and the download goes on', async () => {
+    env.hub.addFault({ origin: 'cdn', action: { kind: 'drop', afterBytes: 800_000 } });
+    env.hub.addFault({ origin: 'cdn', after: 1, action: { kind: 'status', status: 403, errorMessage: 'Request has expired' } });
+    const f = await env.downloader().download(W);
+    await assertVerified(f, env.files.weights);
+    expect(env.hub.log.map((r) => [r.method, r.origin, r.status])).toEqual([
+      ['HEAD', 'hub', 302], ['GET', 'cdn', 200], ['GET', 'cdn', 403], ['HEAD', 'hub', 302], ['GET', 'cdn', 206],
+    ]);
+    expect(cdnGets().at(-1)).toBe('bytes=800000-');
+    // A CDN that keeps refusing is a failure with a code, not a loop.
+    env.hub.addFault({ origin: 'cdn', times: Infinity, action: { kind: 'status', status: 403 } });
+    expect(await env.downloader().download({ ...W, path: 'onnx/model.onnx_data' }).catch((e: unknown) => e)).toMatchObject({ code: 'EMB-E116', details: { status: 403 } });
+  });
+
   it('finishes through a bandwidth cap', async () => {
     env.hub.addFault({ path: 'tokenizer.json', method: 'GET', action: { kind: 'throttle', bytesPerSec: 2_000_000 } });
     const f = await env.downloader().download({ ...W, path: 'tokenizer.json' });

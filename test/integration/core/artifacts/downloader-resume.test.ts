@@ -175,6 +175,14 @@ describe('Downloader: resume, locks, parts, concurrency', () => {
     expect((await readdir(blobsDir())).filter((n) => n.startsWith(env.sha(env.files.data)) && !n.includes('modelbay'))).toEqual([]);
   });
 
+  it('parts: a part refused by an expired CDN URL gets a fresh URL from the Hub', async () => {
+    env.hub.addFault({ origin: 'cdn', after: 1, action: { kind: 'status', status: 403 } });
+    const f = await env.downloader({ parallelParts: { minBytes: 1 << 20, parts: 3 } }).download(W);
+    expect(f.sha256).toBe(env.sha(env.files.weights));
+    expect(env.hub.log.filter((r) => r.method === 'HEAD')).toHaveLength(2);
+    expect(env.hub.log.filter((r) => r.origin === 'cdn').map((r) => r.status).sort()).toEqual([206, 206, 206, 403]);
+  });
+
   it('parts: a server that ignores Range falls back to one stream from zero', async () => {
     env.hub.addFault({ origin: 'cdn', times: Infinity, action: { kind: 'ignore-range' } });
     const f = await env.downloader({ parallelParts: { minBytes: 1 << 20, parts: 3 } }).download(W);
