@@ -12,6 +12,7 @@ const dirs: string[] = [];
 afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
+const CATALOG = join(import.meta.dirname, '../../../resources/catalog.json');
 const launcher: HostLauncher = { launch: () => { throw new Error('no hosts here'); } };
 
 describe('composeApp', () => {
@@ -23,7 +24,7 @@ describe('composeApp', () => {
     const { app, tokens } = await composeApp({
       mode: 'headless',
       dataDir: dir,
-      catalogPath: '/nonexistent/catalog.json',
+      catalogPath: CATALOG,
       launcher,
       env: { HF_HOME: join(dir, 'hf'), HF_ENDPOINT: 'http://127.0.0.1:1', HF_HUB_OFFLINE: '1' },
       tokenCipher: cipher,
@@ -34,15 +35,17 @@ describe('composeApp', () => {
       },
     });
     try {
-      expect(seen[0]).toMatchObject({ stateDir: join(dir, 'state'), catalogPath: '/nonexistent/catalog.json' });
+      expect(seen[0]).toMatchObject({ stateDir: join(dir, 'state'), catalogPath: CATALOG });
       expect(seen[0]?.config).toMatchObject({ cacheDir: join(dir, 'hf', 'hub'), endpoint: 'http://127.0.0.1:1', offline: true, token: null });
       const reply = await app.execute('setToken', { token: 'hf_composed' });
       expect(reply.ok && reply.result).toMatchObject({ token: { set: true, source: 'app', encrypted: true } });
       expect(readFileSync(join(dir, 'hf-token'), 'utf8')).not.toContain('hf_composed');
       expect(tokens.get()).toBe('hf_composed');
-      // The placeholder manager knows no models: every slot reports none.
+      // The real catalog over an empty cache: slots with a model are missing, E5 has none.
       await app.start();
-      expect(app.snapshot().readiness?.slots.every((s) => s.status === 'no-model')).toBe(true);
+      const readiness = app.snapshot().readiness?.slots ?? [];
+      expect(readiness.find((s) => s.slot === 'E8')?.status).toBe('missing');
+      expect(readiness.find((s) => s.slot === 'E5')?.status).toBe('no-model');
     } finally {
       await app.shutdown();
     }
