@@ -3,8 +3,8 @@
 // open the Electron app — or, when Electron's binary is missing (or --headless is
 // given), run the headless server whose dashboard opens in a browser.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, statSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { electronBinaryPresent, fetchElectron, fetchCudaProvider } from './fetch-binaries.mjs';
 
@@ -23,12 +23,22 @@ function newestMtime(dir) {
   return newest;
 }
 
+// electron-vite's `exports` hide its bin file from require.resolve: find the package
+// from its main entry and read the bin path from its package.json.
+function electronViteBin() {
+  let dir = dirname(require.resolve('electron-vite'));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin['electron-vite'];
+  return join(dir, bin);
+}
+
 function buildIfStale() {
   const outFile = join(root, 'out', 'main', 'headless.js');
   const stale = !existsSync(outFile) || newestMtime(join(root, 'src')) > statSync(outFile).mtimeMs;
   if (!stale) return;
   process.stdout.write('Building Modelbay…\n');
-  const res = spawnSync(process.execPath, [require.resolve('electron-vite/bin/electron-vite.js'), 'build'], { cwd: root, stdio: 'inherit' });
+  const res = spawnSync(process.execPath, [electronViteBin(), 'build'], { cwd: root, stdio: 'inherit' });
   if (res.status !== 0) process.exit(res.status ?? 1);
 }
 
