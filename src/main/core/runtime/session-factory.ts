@@ -159,7 +159,10 @@ export class OnnxSessionFactory implements SessionFactory<OnnxModelSession> {
         // The first session of a host is charged its CUDA context too, as in the estimate.
         measured = after === null ? null : Math.max(0, after - (before ?? 0));
       } else {
-        measured = Math.max(0, loaded.rssAfterBytes - loaded.rssBeforeBytes);
+        // RSS growth under-counts when the host reuses memory a released session gave
+        // back to its allocator (seen: 0 B for a 31 MB model after an eviction), yet the
+        // weights are resident either way: never charge less than them.
+        measured = Math.max(fileBytes, loaded.rssAfterBytes - loaded.rssBeforeBytes);
       }
       const opened = new OnnxModelSession(slot, device, key, lease, loaded, estimate, measured, files);
       session = opened;

@@ -143,7 +143,8 @@ function DeviceHistory({ device }: { device: string }): React.JSX.Element {
 export function VramChart(): React.JSX.Element {
   const devices = useDashboard(useShallow((s) => chartDevices(s.model.devices, s.model.history)));
   const chosen = useDashboard((s) => s.ui.chartDevice);
-  const device = chosenChartDevice(devices, chosen);
+  const slotDevices = useDashboard(useShallow((s) => Object.values(s.model.slots).map((slot) => slot?.device ?? '')));
+  const device = chosenChartDevice(devices, chosen, slotDevices);
   const ui = useUiUpdate();
 
   return (

@@ -74,9 +74,18 @@ export function chartDevices(devices: readonly DeviceBudgetSnapshot[], history: 
   return [...set].sort((a, b) => rank(a) - rank(b));
 }
 
-export function chosenChartDevice(devices: readonly string[], chosen: string | null): string | null {
+/**
+ * The device the chart shows: the user's choice, else the device most slots are placed
+ * on (a CPU-only setup with a GPU in the machine should not open on an empty GPU chart),
+ * else the first.
+ */
+export function chosenChartDevice(devices: readonly string[], chosen: string | null, slotDevices: readonly string[] = []): string | null {
   if (chosen && devices.includes(chosen)) return chosen;
-  return devices[0] ?? null;
+  const counts = new Map<string, number>();
+  for (const d of slotDevices) if (devices.includes(d)) counts.set(d, (counts.get(d) ?? 0) + 1);
+  let best: string | null = null;
+  for (const [d, n] of counts) if (best === null || n > (counts.get(best) ?? 0)) best = d;
+  return best ?? devices[0] ?? null;
 }
 
 export type ChartRow = { at: number; used: number | null; budget: number } & Partial<Record<SlotId, number>>;

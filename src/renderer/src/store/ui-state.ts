@@ -56,7 +56,8 @@ export function toggleGpu(ui: UiState, index: number): UiState {
 
 /** A bulk command (downloadAll) succeeds as a whole but may fail per slot: file each failure on its card. */
 export function bulkFinished(ui: UiState, command: CommandName, results: ReadonlyArray<{ slot: SlotId; ok: boolean; error?: SerializedError }>): UiState {
-  const failed = results.filter((r) => !r.ok && r.error);
+  // A slot with no model is skipped, not failed: its card already says "choose a model".
+  const failed = results.filter((r) => !r.ok && r.error && r.error.details['skipped'] !== 'no-model');
   if (failed.length === 0) return ui;
   const errors = { ...ui.errors };
   for (const r of failed) errors[r.slot] = { command, error: r.error as SerializedError };

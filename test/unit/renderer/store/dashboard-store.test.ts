@@ -58,10 +58,13 @@ describe('dashboard store', () => {
     const store = createDashboardStore();
     const api = {
       downloadAll: () =>
-        Promise.resolve({ results: [{ slot: 'E1', ok: true }, { slot: 'E13', ok: false, error: { code: 'EMB-E102', message: 'gated', details: {} } }] }),
+        Promise.resolve({ results: [{ slot: 'E1', ok: true }, { slot: 'E13', ok: false, error: { code: 'EMB-E102', message: 'gated', details: {} } },
+          { slot: 'E5', ok: false, error: { code: 'EMB-E118', message: 'no model', details: { skipped: 'no-model' } } }] }),
     } as unknown as ModelbayApi;
     await runCommand(store, api, 'app', 'downloadAll', {});
     expect(store.getState().ui.errors.E13?.error.code).toBe('EMB-E102');
+    // Skipped, not failed: the card already says it has no model.
+    expect(store.getState().ui.errors.E5).toBeUndefined();
     expect(store.getState().ui.errors.E1).toBeUndefined();
     expect(store.getState().ui.errors.app).toBeUndefined();
   });

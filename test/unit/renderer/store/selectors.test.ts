@@ -54,6 +54,9 @@ describe('selectors', () => {
     expect(chosenChartDevice(devices, 'cpu')).toBe('cpu');
     expect(chosenChartDevice(devices, 'cuda:7')).toBe('cuda:2');
     expect(chosenChartDevice([], null)).toBeNull();
+    // No choice yet: the device the slots are on, not an empty GPU.
+    expect(chosenChartDevice(['cuda:0', 'cpu'], null, ['cpu', 'cpu', 'cuda:0'])).toBe('cpu');
+    expect(chosenChartDevice(['cuda:0', 'cpu'], null, ['cuda:0'])).toBe('cuda:0');
   });
 
   it('builds chart rows with only the slots that held memory, zero-filled for stacking', () => {
