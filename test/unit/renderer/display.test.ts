@@ -49,6 +49,10 @@ describe('event log text', () => {
       'cuda:0 pressure Critical 96 %',
     );
     expect(activityText({ at: 1, kind: 'evicted', slot: 'E12', message: 'E12 evicted: idle for 10 min', reason: 'idle' })).toBe('E12 evicted: idle for 10 min');
+    // The registry's own wording for a manual evict ("by hand") counts as the reason.
+    expect(activityText({ at: 1, kind: 'evicted', slot: 'E3', message: 'E3 evicted: by hand (freed 29.3 MiB; cpu now Medium 61 %).', reason: 'manual', level: 'Medium', ratio: 0.61 })).toBe(
+      'E3 evicted: by hand (freed 29.3 MiB; cpu now Medium 61 %).',
+    );
     expect(activityText({ at: 1, kind: 'evicted', slot: 'E2', message: 'E2 evicted: LRU', reason: 'lru', level: 'High', ratio: 0.9 })).toBe(
       'E2 evicted: LRU (budget High 90 %)',
     );

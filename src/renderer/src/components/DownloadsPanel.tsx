@@ -1,7 +1,7 @@
 import { memo, useMemo } from 'react';
 import type { SlotDownloadProgress } from '../../../shared/artifacts.js';
 import { duration, fileSize, speed } from '../display/figures.js';
-import { downloadsView, selectDownloads, selectPending, slotActions } from '../store/selectors.js';
+import { downloadsView, isDownloadActive, selectDownloads, selectPending, slotActions } from '../store/selectors.js';
 import { useCommand, useDashboard } from '../store/use-dashboard.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { ProgressBar } from './ProgressBar.js';
@@ -64,7 +64,7 @@ export function DownloadsPanel(): React.JSX.Element {
   return (
     <section className="card downloads" aria-labelledby="downloads-title">
       <h2 id="downloads-title" className="card-title">
-        Downloads <span className="muted num">· {rows.length} active</span>
+        Downloads <span className="muted num">· {rows.filter(isDownloadActive).length} active</span>
       </h2>
       {rows.length === 0 ? (
         <p className="muted">No downloads running.</p>

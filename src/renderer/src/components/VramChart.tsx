@@ -28,7 +28,10 @@ function minuteTime(at: number): string {
   return clockTime(at).slice(0, 5);
 }
 
+/** Axis labels: MiB below 1 GiB, so a small CPU budget does not read 0.2, 0.2, 0.1, 0.1. */
 function gibTick(bytes: number): string {
+  if (bytes === 0) return '0';
+  if (bytes < 1024 ** 3) return `${Math.round(bytes / 1024 ** 2)} MiB`;
   return `${(bytes / 1024 ** 3).toFixed(bytes < 2 * 1024 ** 3 ? 1 : 0)} GiB`;
 }
 

@@ -24,7 +24,7 @@ const REASON_KEYWORD: Record<EvictionReason, string> = {
 export function activityText(e: ActivityEntry): string {
   const message = e.message.toLowerCase();
   const parts: string[] = [];
-  if (e.reason && !message.includes(REASON_KEYWORD[e.reason])) parts.push(REASON_TEXT[e.reason]);
+  if (e.reason && !message.includes(REASON_KEYWORD[e.reason]) && !message.includes(REASON_TEXT[e.reason].toLowerCase())) parts.push(REASON_TEXT[e.reason]);
   if (e.level && !message.includes(e.level.toLowerCase())) {
     parts.push(e.ratio === undefined ? `budget ${e.level}` : `budget ${e.level} ${Math.round(e.ratio * 100)} %`);
   }
