@@ -2,7 +2,7 @@
 // context isolation, sandbox, no Node integration, a strict CSP, navigation, new windows
 // and permission requests denied, and every IPC sender checked (src/main/ipc.ts).
 import { app as electronApp, BrowserWindow, ipcMain, safeStorage, session, shell, utilityProcess, type WebContents } from 'electron';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { toModelbayError } from '../shared/errors.js';
 import type { App } from './app.js';
@@ -53,7 +53,8 @@ async function startUp(): Promise<void> {
   const appRoot = electronApp.getAppPath();
   const { app } = await composeApp({
     mode: 'electron',
-    dataDir: electronApp.getPath('userData'),
+    // The same override as headless mode, so both can share (or keep apart) one data folder.
+    dataDir: process.env['MODELBAY_DATA_DIR'] ? resolve(process.env['MODELBAY_DATA_DIR']) : electronApp.getPath('userData'),
     catalogPath: electronApp.isPackaged ? join(process.resourcesPath, 'catalog.json') : join(appRoot, 'resources', 'catalog.json'),
     launcher: new UtilityProcessLauncher({ utilityProcess, entry: join(import.meta.dirname, 'host.js') }),
     version: electronApp.getVersion(),
