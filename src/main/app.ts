@@ -469,8 +469,9 @@ class AppService implements App {
   }
 
   /** In the background: pinned and loaded slots keep their files whatever the limit. */
-  private enforceCacheLimit(): void {
+  private enforceCacheLimit(spare?: SlotId): void {
     const protectedSlots = new Set(this.registry.snapshots().filter((s) => s.pinned || s.state === 'loaded' || s.state === 'loading').map((s) => s.id));
+    if (spare) protectedSlots.add(spare);
     this.artifacts.enforceCacheLimit(protectedSlots).catch((e: unknown) => this.report(e, 'Applying the cache size limit failed'));
   }
 
@@ -512,7 +513,12 @@ class AppService implements App {
         return;
       case 'state':
         this.registry.setArtifactState(e.slot, e.state, e.error);
-        if (e.state === 'ready') this.refreshEstimate(e.slot);
+        if (e.state === 'ready') {
+          this.refreshEstimate(e.slot);
+          // A finished download is what grows the cache: keep it under its limit.
+          // The slot just downloaded is spared, or a limit below its size would undo the download.
+          if (this.settings.get().cacheLimitBytes !== null) this.enforceCacheLimit(e.slot);
+        }
         return;
       case 'readiness':
         this.setReadiness(e.report);

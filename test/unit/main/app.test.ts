@@ -120,6 +120,9 @@ describe('App: commands change state and persist it', () => {
     ok(await h.app.execute('pin', { slot: 'E12' }));
     ok(await h.app.execute('updateSettings', { cacheLimitBytes: 10 * 1024 * 1024 }));
     expect(h.artifacts.cacheLimitCalls.map((s) => [...s])).toEqual([['E12']]);
+    // A finished download grows the cache: the limit is applied again, sparing that slot too.
+    ok(await h.app.execute('download', { slot: 'E7' }));
+    expect(h.artifacts.cacheLimitCalls.map((s) => [...s].sort())).toEqual([['E12'], ['E12', 'E7']]);
   });
 
   it('an invalid settings file is reported in the activity log at start', async () => {
