@@ -8,13 +8,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from './browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../../src/main/server/server-token.js';
 import { harness, type Harness } from '../unit/main/app-harness.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 const PAGE_SCRIPT = `
 window.results = (async () => {
@@ -43,7 +43,7 @@ describe('headless dashboard session in Chromium', () => {
     writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Modelbay</title><script>window.inlineRan = true</script><script src="./assets/page.js"></script>');
     writeFileSync(join(rendererDir, 'assets', 'page.js'), PAGE_SCRIPT);
     server = await startServer({ app: h.app, token: loadOrCreateServerToken(h.dir), port: 0, rendererDir });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    browser = await launchBrowser();
   });
 
   afterAll(async () => {
