@@ -50,7 +50,7 @@ export function Header(): React.JSX.Element {
           disabled={pending !== undefined || !connected}
           onClick={() => send(GLOBAL_KEY, 'downloadAll', {})}
         >
-          {pending === 'downloadAll' ? 'Starting…' : 'Download & verify all'}
+          {pending === 'downloadAll' ? 'Downloading…' : 'Download & verify all'}
         </button>
         <button type="button" className="button" onClick={() => ui((u) => ({ ...u, settingsOpen: true }))} aria-haspopup="dialog">
           Settings
