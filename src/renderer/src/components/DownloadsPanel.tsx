@@ -24,8 +24,9 @@ const DownloadRow = memo(function DownloadRow({ d }: { d: SlotDownloadProgress }
         <span className="num dl-eta">{d.phase === 'downloading' ? `ETA ${duration(d.etaSeconds)}` : ''}</span>
         <span className="dl-actions">
           {d.phase === 'paused' || d.phase === 'failed' ? (
+            // The backend's resume() starts a failed download again too, so Retry is the same command.
             <button type="button" className="button small" disabled={!actions.resume} onClick={() => send(d.slot, 'resumeDownload', { slot: d.slot })}>
-              Resume
+              {d.phase === 'failed' ? 'Retry' : 'Resume'}
             </button>
           ) : (
             <button type="button" className="button small" disabled={!actions.pause} onClick={() => send(d.slot, 'pauseDownload', { slot: d.slot })}>
