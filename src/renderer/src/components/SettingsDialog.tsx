@@ -1,43 +1,12 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { SettingsView } from '../../../shared/settings.js';
 import { selectSettings } from '../store/selectors.js';
 import { fieldErrorsFromDetails, formFromSettings, patchFromForm, type FormErrors, type SettingsField, type SettingsForm } from '../store/settings-form.js';
 import { SETTINGS_KEY } from '../store/ui-state.js';
 import { useCommand, useDashboard, useUiUpdate } from '../store/use-dashboard.js';
 import { ErrorNotice } from './ErrorNotice.js';
-
-function Field({
-  id,
-  label,
-  hint,
-  error,
-  code,
-  children,
-}: {
-  id: string;
-  label: string;
-  hint?: string;
-  error?: string;
-  code: string;
-  children: React.ReactNode;
-}): React.JSX.Element {
-  return (
-    <div className={error ? 'field has-error' : 'field'}>
-      <label htmlFor={id}>{label}</label>
-      {children}
-      {hint && !error && (
-        <span className="field-hint" id={`${id}-hint`}>
-          {hint}
-        </span>
-      )}
-      {error && (
-        <span className="field-error" id={`${id}-error`} role="alert">
-          <code className="error-code">{code}</code> {error}
-        </span>
-      )}
-    </div>
-  );
-}
+import { describedBy, Field } from './Field.js';
+import { ModalDialog } from './ModalDialog.js';
 
 function TokenSection({ view }: { view: SettingsView }): React.JSX.Element {
   const [token, setToken] = useState('');
@@ -111,7 +80,7 @@ function SettingsBody({ view, onClose }: { view: SettingsView; onClose: () => vo
           {...attrs}
           value={form[field] as string}
           aria-invalid={error ? true : undefined}
-          aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined}
+          aria-describedby={describedBy(id, error, hint)}
           onChange={(e) => setForm({ ...form, [field]: e.target.value })}
         />
       </Field>
@@ -188,24 +157,14 @@ function SettingsBody({ view, onClose }: { view: SettingsView; onClose: () => vo
   );
 }
 
-/** A modal <dialog>: the browser traps focus inside it and closes it on Escape. */
 export function SettingsDialog(): React.JSX.Element {
   const open = useDashboard((s) => s.ui.settingsOpen);
   const view = useDashboard(selectSettings);
   const ui = useUiUpdate();
-  const ref = useRef<HTMLDialogElement>(null);
   const close = (): void => ui((u) => ({ ...u, settingsOpen: false }));
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
-
   return (
-    <dialog ref={ref} className="settings-dialog" aria-labelledby="settings-title" onClose={close}>
-      {open && (view ? <SettingsBody view={view} onClose={close} /> : <p className="muted">Settings are not loaded yet.</p>)}
-    </dialog>
+    <ModalDialog open={open} onClose={close} labelledBy="settings-title" className="settings-dialog">
+      {view ? <SettingsBody view={view} onClose={close} /> : <p className="muted">Settings are not loaded yet.</p>}
+    </ModalDialog>
   );
 }

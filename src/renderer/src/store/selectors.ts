@@ -26,6 +26,8 @@ export const selectCatalogEntry = (id: SlotId) => (s: DashboardState): CatalogSl
 export const selectDownload = (id: SlotId) => (s: DashboardState): SlotDownloadProgress | undefined => s.model.downloads[id];
 export const selectSlotReadiness = (id: SlotId) => (s: DashboardState): SlotReadiness | undefined =>
   s.model.readiness?.slots.find((r) => r.slot === id);
+/** Whether the user chose the slot's model instead of the catalog's. */
+export const selectHasOwnSource = (id: SlotId) => (s: DashboardState): boolean => (s.model.settings?.settings.slots[id]?.source ?? null) !== null;
 export const selectPending = (key: CommandKey) => (s: DashboardState) => s.ui.pending[key];
 export const selectCommandError = (key: CommandKey) => (s: DashboardState) => s.ui.errors[key];
 
@@ -85,8 +87,13 @@ export function activityView(activity: readonly ActivityEntry[], filter: Activit
 /** Devices that have a budget or a history, cuda first in index order, then cpu. */
 export function chartDevices(devices: readonly DeviceBudgetSnapshot[], history: Record<string, HistoryPoint[]>): string[] {
   const set = new Set<string>([...devices.map((d) => d.device), ...Object.keys(history)]);
+  return [...set].sort(compareDevices);
+}
+
+/** cuda:N in index order, then cpu. */
+export function compareDevices(a: string, b: string): number {
   const rank = (d: string): number => (d === 'cpu' ? 1000 : Number(d.slice(5)));
-  return [...set].sort((a, b) => rank(a) - rank(b));
+  return rank(a) - rank(b);
 }
 
 /**
