@@ -51,3 +51,32 @@ export function ModalDialog({
     </dialog>
   );
 }
+
+/** A dialog's title (the id its aria-labelledby names) and its × close button. */
+export function DialogHead({ id, closeLabel, onClose, children }: { id: string; closeLabel: string; onClose: () => void; children: React.ReactNode }): React.JSX.Element {
+  return (
+    <div className="dialog-head">
+      <h2 id={id}>{children}</h2>
+      <button type="button" className="icon-button" onClick={onClose} aria-label={closeLabel}>
+        ×
+      </button>
+    </div>
+  );
+}
+
+/** The command in flight, then close and submit. */
+export function DialogActions({ pending, closeText, onClose }: { pending: string | undefined; closeText: string; onClose: () => void }): React.JSX.Element {
+  return (
+    <div className="dialog-actions">
+      <span className="muted" role="status">
+        {pending ? `${pending}…` : ''}
+      </span>
+      <button type="button" className="button" onClick={onClose}>
+        {closeText}
+      </button>
+      <button type="submit" className="button primary" disabled={pending !== undefined}>
+        Save
+      </button>
+    </div>
+  );
+}

@@ -6,7 +6,7 @@ import { SETTINGS_KEY } from '../store/ui-state.js';
 import { useCommand, useDashboard, useUiUpdate } from '../store/use-dashboard.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { describedBy, Field } from './Field.js';
-import { ModalDialog } from './ModalDialog.js';
+import { DialogActions, DialogHead, ModalDialog } from './ModalDialog.js';
 
 function TokenSection({ view }: { view: SettingsView }): React.JSX.Element {
   const [token, setToken] = useState('');
@@ -100,12 +100,9 @@ function SettingsBody({ view, onClose }: { view: SettingsView; onClose: () => vo
 
   return (
     <form onSubmit={save} className="settings-form" noValidate>
-      <div className="dialog-head">
-        <h2 id="settings-title">Settings</h2>
-        <button type="button" className="icon-button" onClick={onClose} aria-label="Close settings">
-          ×
-        </button>
-      </div>
+      <DialogHead id="settings-title" closeLabel="Close settings" onClose={onClose}>
+        Settings
+      </DialogHead>
       <div className="settings-grid">
         <fieldset className="fieldset">
           <legend>Memory</legend>
@@ -142,17 +139,7 @@ function SettingsBody({ view, onClose }: { view: SettingsView; onClose: () => vo
         <TokenSection view={view} />
       </div>
       {commandError && <ErrorNotice error={commandError.error} />}
-      <div className="dialog-actions">
-        <span className="muted" role="status">
-          {pending ? `${pending}…` : ''}
-        </span>
-        <button type="button" className="button" onClick={onClose}>
-          Close
-        </button>
-        <button type="submit" className="button primary" disabled={pending !== undefined}>
-          Save
-        </button>
-      </div>
+      <DialogActions pending={pending} closeText="Close" onClose={onClose} />
     </form>
   );
 }

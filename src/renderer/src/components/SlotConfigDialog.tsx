@@ -22,7 +22,7 @@ import { SLOT_CONFIG_KEY, openSlotConfig } from '../store/ui-state.js';
 import { useCommandResult, useCommandSequence, useDashboard, useUiUpdate } from '../store/use-dashboard.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { describedBy, Field } from './Field.js';
-import { ModalDialog } from './ModalDialog.js';
+import { DialogActions, DialogHead, ModalDialog } from './ModalDialog.js';
 
 const EXTERNAL_HINT = 'One path per line: weights kept beside the .onnx file (.onnx_data)';
 const PLANNED: ReadonlySet<string> = new Set<PlannedCommand['command']>(['setDevice', 'setIdleTtl', 'setSlotSource']);
@@ -118,14 +118,9 @@ function SlotConfigBody({ slot, catalog, view, onClose }: { slot: SlotSnapshot; 
 
   return (
     <form onSubmit={save} className="config-form" noValidate>
-      <div className="dialog-head">
-        <h2 id="config-title">
-          Configure {id} <span className="muted">· {slot.name}</span>
-        </h2>
-        <button type="button" className="icon-button" onClick={onClose} aria-label="Close configuration">
-          ×
-        </button>
-      </div>
+      <DialogHead id="config-title" closeLabel="Close configuration" onClose={onClose}>
+        Configure {id} <span className="muted">· {slot.name}</span>
+      </DialogHead>
       <fieldset className="fieldset">
         <legend>Placement</legend>
         <div className="field-row config-placement">
@@ -200,17 +195,7 @@ function SlotConfigBody({ slot, catalog, view, onClose }: { slot: SlotSnapshot; 
           {text('dims', 'Dimensions', 'Empty: read from the model', { inputMode: 'numeric', placeholder: 'auto' })}
         </div>
       </fieldset>
-      <div className="dialog-actions">
-        <span className="muted" role="status">
-          {pending ? `${pending}…` : ''}
-        </span>
-        <button type="button" className="button" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="submit" className="button primary" disabled={busy}>
-          Save
-        </button>
-      </div>
+      <DialogActions pending={pending} closeText="Cancel" onClose={onClose} />
     </form>
   );
 }
