@@ -378,6 +378,7 @@ class AppService implements App {
         const view = a.setSlotSource(slot, source);
         await this.settings.updateSlot(slot, { source });
         this.refreshEstimate(slot);
+        this.emitSettings();
         return view;
       },
       download: ({ slot }) => a.download(slot),
@@ -430,6 +431,8 @@ class AppService implements App {
       undo();
       throw e;
     }
+    // The dashboard reads a slot's own choices (TTL unset vs. set, its source) from the settings view.
+    this.emitSettings();
   }
 
   private assertNotInUse(slot: SlotId, what: string): void {

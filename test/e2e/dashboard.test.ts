@@ -3,61 +3,22 @@
  * what the buttons send, how errors and the no-GPU case read, light and dark, keyboard.
  * Screenshots land in test-results/ for people to look at.
  */
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLOT_IDS } from '../../src/shared/slots.js';
-import { scriptedApiScript, type ScriptedApiOptions, type ScriptedControl } from '../fixtures/ui/scripted-api.js';
-import { launchBrowser } from './browser.js';
-import { buildRenderer, serveStatic, type StaticServer } from './renderer-server.js';
+import type { ScriptedControl } from '../fixtures/ui/scripted-api.js';
+import { calls, card, SHOTS, startDashboard, type DashboardHarness } from './dashboard-page.js';
 
-const SHOTS = resolve(import.meta.dirname, '../../test-results');
-let browser: Browser;
-let server: StaticServer;
-let cleanup: () => Promise<void>;
-const consoleErrors = new WeakMap<Page, string[]>();
+let dashboard: DashboardHarness;
 
 beforeAll(async () => {
-  const built = await buildRenderer();
-  cleanup = built.cleanup;
-  server = await serveStatic(built.dir);
-  browser = await launchBrowser();
-  await mkdir(SHOTS, { recursive: true });
+  dashboard = await startDashboard();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await cleanup?.();
+  await dashboard?.close();
 });
 
-async function open(options: ScriptedApiOptions, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  const console: string[] = [];
-  consoleErrors.set(page, console);
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') console.push(m.text());
-  });
-  await page.addInitScript(() => {
-    const seen: string[] = [];
-    (window as unknown as { __csp: string[] }).__csp = seen;
-    document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} ${e.sample}`));
-  });
-  await page.addInitScript(scriptedApiScript(options));
-  await page.goto(server.url);
-  await page.locator('[data-slot="E13"] .slot-name').waitFor();
-  expect(errors).toEqual([]);
-  return page;
-}
-
-function calls(page: Page): Promise<ScriptedControl['calls']> {
-  return page.evaluate(() => (window as unknown as { __scripted: ScriptedControl }).__scripted.calls);
-}
-
-const card = (page: Page, id: string) => page.locator(`.slot-grid [data-slot="${id}"]`);
+const open: DashboardHarness['open'] = (options, colorScheme) => dashboard.open(options, colorScheme);
 
 describe('dashboard in Chromium', () => {
   it('renders the 13 slot cards in order, the GPU, the gauges and the readiness summary', async () => {
@@ -131,6 +92,23 @@ describe('dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('a failed download offers Retry, which resumes it', async () => {
+    const page = await open({ gpu: 'present' });
+    await page.evaluate(() => {
+      const scripted = (window as unknown as { __scripted: ScriptedControl }).__scripted;
+      const error = { code: 'EMB-E107' as const, message: 'The Hub could not be reached.', details: {} };
+      const file = { slot: 'E7' as const, file: 'onnx/model.onnx', phase: 'failed' as const, bytes: 0, total: null, speedBps: 0, etaSeconds: null, error };
+      scripted.emit({ type: 'download', progress: { slot: 'E7', phase: 'failed', bytes: 51_200_000, total: 640_711_396, speedBps: 0, etaSeconds: null, files: [file], error } });
+    });
+    const row = page.locator('.download-list [data-slot="E7"]');
+    // A failed file of unknown size shows an empty bar, not the moving stripe of a running one.
+    expect(await row.locator('.download-file .progress').getAttribute('class')).toBe('progress tone-accent');
+    await row.getByRole('button', { name: 'Retry', exact: true }).click();
+    expect(await row.getByRole('button', { name: 'Resume', exact: true }).count()).toBe(0);
+    await expect.poll(async () => (await calls(page)).filter((c) => c.command === 'resumeDownload')).toEqual([{ command: 'resumeDownload', input: { slot: 'E7' } }]);
+    await page.close();
+  });
+
   it('without a GPU shows the CPU card with the reason', async () => {
     const page = await open({ gpu: 'absent' });
     const none = page.getByRole('article', { name: 'No NVIDIA GPU' });
@@ -185,7 +163,7 @@ describe('dashboard in Chromium', () => {
     await expect.poll(async () => (await calls(page)).find((c) => c.command === 'updateSettings')?.input).toMatchObject({ gpuBudgetBytes: 6 * 1024 ** 3, thresholds: { low: 0.4 } });
     await page.screenshot({ path: `${SHOTS}/settings.png` });
     // Validating settings must not trip the CSP (zod probes eval unless told not to).
-    expect(consoleErrors.get(page)).toEqual([]);
+    expect(dashboard.consoleErrors(page)).toEqual([]);
     expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.isVisible()).toBe(false);

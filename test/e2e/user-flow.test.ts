@@ -4,7 +4,8 @@
  * test Hub on 127.0.0.1, serving real ONNX models written by the generator, with a fake
  * nvidia-smi replaying a real capture. Download all → verified → load slots until the
  * pressure rises → an LRU eviction shows in the log → the pinned slot survives → manual
- * evict → the gated repository without a token shows the token error. A screenshot of
+ * evict → the gated repository without a token shows the token error → a slot with no default
+ * model is pointed at the user's own Hub repository and downloads it. A screenshot of
  * each step lands in test-results/.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -27,6 +28,8 @@ const FAKE_SMI = join(import.meta.dirname, '../fixtures/nvidia-smi/bin/nvidia-sm
 /** Slots with a model in the test catalog; E5 and E9 have none, E13 is gated. */
 const MODEL_SLOTS = ['E1', 'E2', 'E3', 'E4', 'E6', 'E7', 'E8', 'E10', 'E11', 'E12'] as const;
 const GATED_REPO = 'test/gated-splade';
+/** In no catalog entry: a user points a slot at it through Configure. */
+const OWN_REPO = 'test/own-model';
 
 let dir: string;
 let hub: HubServer;
@@ -72,7 +75,7 @@ beforeAll(async () => {
   });
   const modelFor = (i: number): EmbeddingModel => models[i % models.length] as EmbeddingModel;
   hub = await startHubServer({
-    repos: [...MODEL_SLOTS.map((s, i) => repoOf(modelFor(i), `test/${s.toLowerCase()}`)), repoOf(modelFor(0), GATED_REPO, true)],
+    repos: [...MODEL_SLOTS.map((s, i) => repoOf(modelFor(i), `test/${s.toLowerCase()}`)), repoOf(modelFor(0), GATED_REPO, true), repoOf(modelFor(1), OWN_REPO)],
     tokens: {},
   });
   const none = (slot: string) => ({ slot, status: 'none', repo: null, revision: null, defaultVariant: null, variants: {}, dims: 768, pooling: null, license: null, gated: false, note: 'No default model — choose one.' });
@@ -191,4 +194,27 @@ describe('a user session in the browser', () => {
     expect(pageErrors).toEqual([]);
     await shot('05-pinned-forced-evict');
   }, 60_000);
+
+  it('a slot with no default model gets the user\'s own Hub model through Configure, downloads it and turns ready', async () => {
+    await card('E5').getByRole('button', { name: 'Configure E5', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: /^Configure E5/ });
+    await dialog.waitFor();
+    await dialog.getByLabel('Repository').fill(OWN_REPO);
+    await dialog.getByLabel('Model file').fill('onnx/model.onnx');
+    await dialog.getByLabel('Dimensions').fill('384');
+    await dialog.getByLabel('Unload when idle for (minutes)').fill('20');
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    await expect.poll(() => card('E5').locator('.repo').textContent()).toBe(OWN_REPO);
+    const own = composition.app.snapshot().settings.settings.slots['E5'];
+    expect(own?.source).toMatchObject({ repo: OWN_REPO, revision: 'main', model: 'onnx/model.onnx', tokenizer: 'tokenizer.json', dims: 384 });
+    expect(own?.idleTtlMs).toBe(20 * 60_000);
+    // Its files are not in the cache yet.
+    await expect.poll(() => stateOf('E5')).toBe('missing');
+    await card('E5').getByRole('button', { name: 'Download', exact: true }).click();
+    await expect.poll(() => stateOf('E5'), { timeout: 60_000, interval: 200 }).toBe('ready');
+    await expect.poll(() => page.locator('.readiness-summary').textContent()).toMatch(/^11\/13 ready/);
+    expect(pageErrors).toEqual([]);
+    await shot('06-own-model');
+  }, 90_000);
 });

@@ -5,6 +5,7 @@ import { Header } from './components/Header.js';
 import { PressureGauges } from './components/PressureGauges.js';
 import { ReadinessPanel } from './components/ReadinessPanel.js';
 import { SettingsDialog } from './components/SettingsDialog.js';
+import { SlotConfigDialog } from './components/SlotConfigDialog.js';
 import { SlotGrid } from './components/SlotGrid.js';
 import { VramChart } from './components/VramChart.js';
 
@@ -28,6 +29,7 @@ export function App(): React.JSX.Element {
         <EventLog />
       </main>
       <SettingsDialog />
+      <SlotConfigDialog />
     </div>
   );
 }

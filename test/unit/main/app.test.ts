@@ -185,6 +185,18 @@ describe('App: commands change state and persist it', () => {
     expect(err.code).toBe('EMB-E101');
   });
 
+  it('per-slot choices reach the dashboard as a settings event: TTL, then source, then the catalog default again', async () => {
+    const h = await make();
+    ok(await h.app.execute('setIdleTtl', { slot: 'E5', ttlMs: 120_000 }));
+    expect(ofType(h.events, 'settings').at(-1)?.settings.settings.slots['E5']?.idleTtlMs).toBe(120_000);
+    const source = { repo: 'me/my-model', revision: 'main', model: 'onnx/model.onnx', externalData: [], tokenizer: 'tokenizer.json', pooling: 'cls', dims: 256 } as const;
+    ok(await h.app.execute('setSlotSource', { slot: 'E5', source }));
+    expect(ofType(h.events, 'settings').at(-1)?.settings.settings.slots['E5']?.source).toEqual(source);
+    expect(ofType(h.events, 'catalog').at(-1)?.catalog).toHaveLength(13);
+    ok(await h.app.execute('setSlotSource', { slot: 'E5', source: null }));
+    expect(ofType(h.events, 'settings').at(-1)?.settings.settings.slots['E5']?.source).toBeNull();
+  });
+
   it('setDevice to a GPU that does not exist is EMB-E008 and nothing is saved', async () => {
     const h = await make();
     const err = fail(await h.app.execute('setDevice', { slot: 'E1', device: 'cuda:0' }));

@@ -16,7 +16,7 @@ const DownloadRow = memo(function DownloadRow({ d }: { d: SlotDownloadProgress }
       <div className="download-head">
         <span className="slot-id">{d.slot}</span>
         <span className={`phase phase-${d.phase}`}>{d.phase}</span>
-        <ProgressBar value={d.bytes} total={d.total} label={`Download of ${d.slot}`} tone={d.phase === 'paused' ? 'muted' : 'accent'} />
+        <ProgressBar value={d.bytes} total={d.total} label={`Download of ${d.slot}`} tone={d.phase === 'paused' ? 'muted' : 'accent'} stopped={!isDownloadActive(d)} />
         <span className="num dl-bytes">
           {fileSize(d.bytes)} / {fileSize(d.total)}
         </span>
@@ -24,8 +24,9 @@ const DownloadRow = memo(function DownloadRow({ d }: { d: SlotDownloadProgress }
         <span className="num dl-eta">{d.phase === 'downloading' ? `ETA ${duration(d.etaSeconds)}` : ''}</span>
         <span className="dl-actions">
           {d.phase === 'paused' || d.phase === 'failed' ? (
+            // The backend's resume() starts a failed download again too, so Retry is the same command.
             <button type="button" className="button small" disabled={!actions.resume} onClick={() => send(d.slot, 'resumeDownload', { slot: d.slot })}>
-              Resume
+              {d.phase === 'failed' ? 'Retry' : 'Resume'}
             </button>
           ) : (
             <button type="button" className="button small" disabled={!actions.pause} onClick={() => send(d.slot, 'pauseDownload', { slot: d.slot })}>
@@ -44,7 +45,7 @@ const DownloadRow = memo(function DownloadRow({ d }: { d: SlotDownloadProgress }
               {f.file}
             </span>
             <span className={`phase phase-${f.phase}`}>{f.phase}</span>
-            <ProgressBar value={f.bytes} total={f.total} label={`${d.slot} ${f.file}`} tone={f.phase === 'done' ? 'ok' : 'accent'} />
+            <ProgressBar value={f.bytes} total={f.total} label={`${d.slot} ${f.file}`} tone={f.phase === 'done' ? 'ok' : 'accent'} stopped={f.phase === 'failed' || f.phase === 'cancelled'} />
             <span className="num dl-bytes">
               {fileSize(f.bytes)} / {fileSize(f.total)}
             </span>

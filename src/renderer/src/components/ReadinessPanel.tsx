@@ -1,6 +1,7 @@
 import type { ReadinessStatus } from '../../../shared/artifacts.js';
-import { fileSize } from '../display/figures.js';
-import { selectPending, selectReadiness } from '../store/selectors.js';
+import { useShallow } from 'zustand/react/shallow';
+import { fileSize, missingText, unknownSizesTip } from '../display/figures.js';
+import { readinessSummary, selectPending, selectReadiness, unknownSizeFiles } from '../store/selectors.js';
 import { GLOBAL_KEY } from '../store/ui-state.js';
 import { useCommand, useDashboard } from '../store/use-dashboard.js';
 import { ErrorNotice } from './ErrorNotice.js';
@@ -15,6 +16,7 @@ const STATUS_LABEL: Record<ReadinessStatus, string> = {
 
 export function ReadinessPanel(): React.JSX.Element {
   const report = useDashboard(selectReadiness);
+  const summary = useDashboard(useShallow(readinessSummary));
   const pending = useDashboard(selectPending(GLOBAL_KEY));
   const globalError = useDashboard((s) => s.ui.errors[GLOBAL_KEY]);
   const send = useCommand();
@@ -23,9 +25,16 @@ export function ReadinessPanel(): React.JSX.Element {
       <div className="card-title-row">
         <h2 id="readiness-title" className="card-title">
           Readiness{' '}
-          {report && (
+          {summary && (
             <span className="muted num">
-              · {report.ready}/{report.total} ready · {fileSize(report.presentBytes)} of {fileSize(report.totalBytes)} present
+              · {summary.ready}/{summary.total} ready ·{' '}
+              {summary.unknownSizes > 0 ? (
+                <span className="unknown readiness-unknown" title={unknownSizesTip(summary.unknownSizes)}>
+                  {missingText(summary.missingBytes, summary.unknownSizes)}
+                </span>
+              ) : (
+                missingText(summary.missingBytes, 0)
+              )}
             </span>
           )}
         </h2>
@@ -57,7 +66,14 @@ export function ReadinessPanel(): React.JSX.Element {
                     <span className={`status status-${r.status}`}>{STATUS_LABEL[r.status]}</span>
                   </td>
                   <td className="num right">
-                    {fileSize(r.presentBytes)} / {fileSize(r.totalBytes)}
+                    {fileSize(r.presentBytes)} /{' '}
+                    {unknownSizeFiles(r) > 0 ? (
+                      <span className="unknown" title={unknownSizesTip(unknownSizeFiles(r))}>
+                        {r.totalBytes > 0 ? `≥ ${fileSize(r.totalBytes)}` : 'unknown'}
+                      </span>
+                    ) : (
+                      fileSize(r.totalBytes)
+                    )}
                   </td>
                   <td className="reason" title={r.reason ?? undefined}>
                     {r.code && <code className="error-code">{r.code}</code>} {r.reason ?? ''}

@@ -1,43 +1,12 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { SettingsView } from '../../../shared/settings.js';
 import { selectSettings } from '../store/selectors.js';
 import { fieldErrorsFromDetails, formFromSettings, patchFromForm, type FormErrors, type SettingsField, type SettingsForm } from '../store/settings-form.js';
 import { SETTINGS_KEY } from '../store/ui-state.js';
 import { useCommand, useDashboard, useUiUpdate } from '../store/use-dashboard.js';
 import { ErrorNotice } from './ErrorNotice.js';
-
-function Field({
-  id,
-  label,
-  hint,
-  error,
-  code,
-  children,
-}: {
-  id: string;
-  label: string;
-  hint?: string;
-  error?: string;
-  code: string;
-  children: React.ReactNode;
-}): React.JSX.Element {
-  return (
-    <div className={error ? 'field has-error' : 'field'}>
-      <label htmlFor={id}>{label}</label>
-      {children}
-      {hint && !error && (
-        <span className="field-hint" id={`${id}-hint`}>
-          {hint}
-        </span>
-      )}
-      {error && (
-        <span className="field-error" id={`${id}-error`} role="alert">
-          <code className="error-code">{code}</code> {error}
-        </span>
-      )}
-    </div>
-  );
-}
+import { describedBy, Field } from './Field.js';
+import { DialogActions, DialogHead, ModalDialog } from './ModalDialog.js';
 
 function TokenSection({ view }: { view: SettingsView }): React.JSX.Element {
   const [token, setToken] = useState('');
@@ -111,7 +80,7 @@ function SettingsBody({ view, onClose }: { view: SettingsView; onClose: () => vo
           {...attrs}
           value={form[field] as string}
           aria-invalid={error ? true : undefined}
-          aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined}
+          aria-describedby={describedBy(id, error, hint)}
           onChange={(e) => setForm({ ...form, [field]: e.target.value })}
         />
       </Field>
@@ -131,12 +100,9 @@ function SettingsBody({ view, onClose }: { view: SettingsView; onClose: () => vo
 
   return (
     <form onSubmit={save} className="settings-form" noValidate>
-      <div className="dialog-head">
-        <h2 id="settings-title">Settings</h2>
-        <button type="button" className="icon-button" onClick={onClose} aria-label="Close settings">
-          ×
-        </button>
-      </div>
+      <DialogHead id="settings-title" closeLabel="Close settings" onClose={onClose}>
+        Settings
+      </DialogHead>
       <div className="settings-grid">
         <fieldset className="fieldset">
           <legend>Memory</legend>
@@ -173,39 +139,19 @@ function SettingsBody({ view, onClose }: { view: SettingsView; onClose: () => vo
         <TokenSection view={view} />
       </div>
       {commandError && <ErrorNotice error={commandError.error} />}
-      <div className="dialog-actions">
-        <span className="muted" role="status">
-          {pending ? `${pending}…` : ''}
-        </span>
-        <button type="button" className="button" onClick={onClose}>
-          Close
-        </button>
-        <button type="submit" className="button primary" disabled={pending !== undefined}>
-          Save
-        </button>
-      </div>
+      <DialogActions pending={pending} closeText="Close" onClose={onClose} />
     </form>
   );
 }
 
-/** A modal <dialog>: the browser traps focus inside it and closes it on Escape. */
 export function SettingsDialog(): React.JSX.Element {
   const open = useDashboard((s) => s.ui.settingsOpen);
   const view = useDashboard(selectSettings);
   const ui = useUiUpdate();
-  const ref = useRef<HTMLDialogElement>(null);
   const close = (): void => ui((u) => ({ ...u, settingsOpen: false }));
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
-
   return (
-    <dialog ref={ref} className="settings-dialog" aria-labelledby="settings-title" onClose={close}>
-      {open && (view ? <SettingsBody view={view} onClose={close} /> : <p className="muted">Settings are not loaded yet.</p>)}
-    </dialog>
+    <ModalDialog open={open} onClose={close} labelledBy="settings-title" className="settings-dialog">
+      {view ? <SettingsBody view={view} onClose={close} /> : <p className="muted">Settings are not loaded yet.</p>}
+    </ModalDialog>
   );
 }

@@ -8,12 +8,13 @@ import {
   selectCatalogEntry,
   selectCommandError,
   selectDownload,
+  selectHasOwnSource,
   selectPending,
   selectSlot,
   selectSlotReadiness,
   slotActions,
 } from '../store/selectors.js';
-import { dismissError } from '../store/ui-state.js';
+import { dismissError, openSlotConfig } from '../store/ui-state.js';
 import { useCommand, useDashboard, useUiUpdate } from '../store/use-dashboard.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { ProgressBar } from './ProgressBar.js';
@@ -39,7 +40,7 @@ function StateBadge({ state, download }: { state: SlotState; download: SlotDownl
   );
 }
 
-function ModelLine({ catalog }: { catalog: CatalogSlotView | undefined }): React.JSX.Element {
+function ModelLine({ catalog, custom }: { catalog: CatalogSlotView | undefined; custom: boolean }): React.JSX.Element {
   if (!catalog) return <p className="slot-model muted">Catalog entry not known yet</p>;
   if (catalog.status === 'none' || !catalog.repo) {
     return (
@@ -53,6 +54,11 @@ function ModelLine({ catalog }: { catalog: CatalogSlotView | undefined }): React
       <span className="repo">{catalog.repo}</span>
       {catalog.variant && <span className="tag">{catalog.variant}</span>}
       {catalog.status === 'stand-in' && <span className="tag tag-info">stand-in</span>}
+      {custom && (
+        <span className="tag tag-info" title="Chosen in Configure, instead of the catalog default">
+          your model
+        </span>
+      )}
     </p>
   );
 }
@@ -91,6 +97,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
   const readiness = useDashboard(selectSlotReadiness(id));
   const pending = useDashboard(selectPending(id));
   const commandError = useDashboard(selectCommandError(id));
+  const custom = useDashboard(selectHasOwnSource(id));
   const send = useCommand();
   const ui = useUiUpdate();
   const now = useNow(15_000);
@@ -129,7 +136,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
         </h3>
         <StateBadge state={slot.state} download={download} />
       </header>
-      <ModelLine catalog={catalog} />
+      <ModelLine catalog={catalog} custom={custom} />
       <dl className="slot-facts">
         <div>
           <dt>Size est. · measured</dt>
@@ -190,6 +197,16 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
             <span className="spinner" aria-hidden="true" /> {pending}…
           </span>
         )}
+        <button
+          type="button"
+          className="button small configure"
+          aria-haspopup="dialog"
+          aria-label={`Configure ${id}`}
+          title="Device, idle time-out and model source"
+          onClick={() => ui((u) => openSlotConfig(u, id))}
+        >
+          Configure
+        </button>
       </div>
       <div className="slot-status">
         {error ? (

@@ -61,3 +61,19 @@ export function clockTime(at: number): string {
   const two = (n: number): string => String(n).padStart(2, '0');
   return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
+
+/**
+ * "≥ 90.9 MB missing · 9 sizes unknown": the missing total counts only files of known
+ * size, so with unknown sizes it is a lower bound and says so.
+ */
+export function missingText(missingBytes: number, unknownSizes: number): string {
+  if (unknownSizes === 0) return missingBytes > 0 ? `${fileSize(missingBytes)} missing` : 'nothing missing';
+  const unknown = `${unknownSizes} ${unknownSizes === 1 ? 'size' : 'sizes'} unknown`;
+  if (missingBytes > 0) return `≥ ${fileSize(missingBytes)} missing · ${unknown}`;
+  return unknownSizes === 1 ? '1 file of unknown size missing' : `${unknownSizes} files of unknown size missing`;
+}
+
+export function unknownSizesTip(unknownSizes: number): string | undefined {
+  if (unknownSizes === 0) return undefined;
+  return `${unknownSizes} missing ${unknownSizes === 1 ? 'file has' : 'files have'} no known size until ${unknownSizes === 1 ? 'it is' : 'they are'} resolved on the Hub (at download): the missing total counts only files of known size.`;
+}

@@ -63,3 +63,21 @@ export async function runCommand<K extends CommandName>(
     return null;
   }
 }
+
+/** One command with its input, as a value (e.g. planned by a form and sent later). */
+export type QueuedCommand = { [K in CommandName]: { command: K; input: CommandInput<K> } }[CommandName];
+
+/**
+ * Sends commands one after another under one key, stopping at the first that fails (its
+ * error is filed under `key`, like runCommand's). Resolves to how many succeeded.
+ */
+export async function runCommands(store: DashboardStore, api: ModelbayApi, key: CommandKey, commands: readonly QueuedCommand[]): Promise<number> {
+  let done = 0;
+  for (const c of commands) {
+    // Every command resolves to an object, so null means it failed.
+    const result = await runCommand(store, api, key, c.command, c.input as CommandInput<typeof c.command>);
+    if (result === null) break;
+    done++;
+  }
+  return done;
+}

@@ -26,19 +26,36 @@ export const selectCatalogEntry = (id: SlotId) => (s: DashboardState): CatalogSl
 export const selectDownload = (id: SlotId) => (s: DashboardState): SlotDownloadProgress | undefined => s.model.downloads[id];
 export const selectSlotReadiness = (id: SlotId) => (s: DashboardState): SlotReadiness | undefined =>
   s.model.readiness?.slots.find((r) => r.slot === id);
+/** Whether the user chose the slot's model instead of the catalog's. */
+export const selectHasOwnSource = (id: SlotId) => (s: DashboardState): boolean => (s.model.settings?.settings.slots[id]?.source ?? null) !== null;
 export const selectPending = (key: CommandKey) => (s: DashboardState) => s.ui.pending[key];
 export const selectCommandError = (key: CommandKey) => (s: DashboardState) => s.ui.errors[key];
 
 export interface ReadinessSummary {
   ready: number;
   total: number;
+  /** Bytes of missing files whose size is known: a lower bound when unknownSizes > 0. */
   missingBytes: number;
+  /** Missing files whose size is not known yet (not resolved on the Hub). */
+  unknownSizes: number;
 }
 
-/** The header's "4/13 ready · 7.9 GB missing"; null before the first report. */
+/** Files of one slot not present and of unknown size: its total is a lower bound then. */
+export function unknownSizeFiles(r: SlotReadiness): number {
+  return r.files.filter((f) => !f.present && f.size === null).length;
+}
+
+/** The header's "4/13 ready · ≥ 7.9 GB missing · 9 sizes unknown"; null before the first report. */
 export function readinessSummary(s: DashboardState): ReadinessSummary | null {
   const r = s.model.readiness;
-  return r ? { ready: r.ready, total: r.total, missingBytes: r.missingBytes } : null;
+  if (!r) return null;
+  // Counted once per file, like the backend's totals (E2–E4 share one stand-in's files).
+  const unknown = new Set<string>();
+  for (const slot of r.slots) {
+    for (const f of slot.files) if (!f.present && f.size === null) unknown.add(`${slot.repo ?? ''}@${slot.revision ?? ''}/${f.path}`);
+  }
+  const unknownSizes = unknown.size;
+  return { ready: r.ready, total: r.total, missingBytes: r.missingBytes, unknownSizes };
 }
 
 export const ACTIVE_DOWNLOAD_PHASES: readonly DownloadPhase[] = ['queued', 'resolving', 'downloading', 'paused', 'verifying'];
@@ -70,8 +87,13 @@ export function activityView(activity: readonly ActivityEntry[], filter: Activit
 /** Devices that have a budget or a history, cuda first in index order, then cpu. */
 export function chartDevices(devices: readonly DeviceBudgetSnapshot[], history: Record<string, HistoryPoint[]>): string[] {
   const set = new Set<string>([...devices.map((d) => d.device), ...Object.keys(history)]);
+  return [...set].sort(compareDevices);
+}
+
+/** cuda:N in index order, then cpu. */
+export function compareDevices(a: string, b: string): number {
   const rank = (d: string): number => (d === 'cpu' ? 1000 : Number(d.slice(5)));
-  return [...set].sort((a, b) => rank(a) - rank(b));
+  return rank(a) - rank(b);
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { GiB, MB } from '../../../shared/bytes.js';
 import { SettingsPatchSchema, type Settings, type SettingsPatch } from '../../../shared/settings.js';
+import { errorsByField, issuesFromDetails } from './form-issues.js';
 
 export interface SettingsForm {
   gpuBudgetGiB: string;
@@ -111,25 +112,12 @@ export function patchFromForm(form: SettingsForm): { ok: true; patch: SettingsPa
   };
   const parsed = SettingsPatchSchema.safeParse(candidate);
   if (parsed.success) return { ok: true, patch: parsed.data };
-  for (const issue of parsed.error.issues) {
-    const field = fieldOfPath(issue.path);
-    if (field && !errors[field]) errors[field] = issue.message;
-  }
+  Object.assign(errors, errorsByField(parsed.error.issues, fieldOfPath));
   if (Object.keys(errors).length === 0) errors.highPct = parsed.error.issues[0]?.message ?? 'invalid';
   return { ok: false, errors };
 }
 
 /** Field errors from a rejected updateSettings whose details carry `issues: [{ path: 'a.b', message }]`. */
 export function fieldErrorsFromDetails(details: Record<string, unknown>): FormErrors {
-  const errors: FormErrors = {};
-  const issues = details['issues'];
-  if (!Array.isArray(issues)) return errors;
-  for (const issue of issues as unknown[]) {
-    if (typeof issue !== 'object' || issue === null) continue;
-    const { path, message } = issue as { path?: unknown; message?: unknown };
-    if (typeof path !== 'string' || typeof message !== 'string') continue;
-    const field = fieldOfPath(path.split('.'));
-    if (field && !errors[field]) errors[field] = message;
-  }
-  return errors;
+  return errorsByField(issuesFromDetails(details), fieldOfPath);
 }

@@ -8,13 +8,17 @@ import type { SlotId } from '../../../shared/slots.js';
 export const GLOBAL_KEY = 'app';
 /** Settings and token commands, so their errors show in the settings dialog. */
 export const SETTINGS_KEY = 'settings';
-export type CommandKey = SlotId | typeof GLOBAL_KEY | typeof SETTINGS_KEY;
+/** The slot configuration dialog's commands, so their errors show on its fields rather than on the card. */
+export const SLOT_CONFIG_KEY = 'slot-config';
+export type CommandKey = SlotId | typeof GLOBAL_KEY | typeof SETTINGS_KEY | typeof SLOT_CONFIG_KEY;
 
 export interface UiState {
   selectedSlot: SlotId | null;
   /** GPU cards showing their process list, by GPU index. */
   expandedGpus: number[];
   settingsOpen: boolean;
+  /** The slot whose configuration dialog is open. */
+  configSlot: SlotId | null;
   /** The device the VRAM chart shows; null = the first device with history. */
   chartDevice: string | null;
   /** Kinds hidden from the event log; empty = show all. */
@@ -26,7 +30,7 @@ export interface UiState {
 }
 
 export function initialUiState(): UiState {
-  return { selectedSlot: null, expandedGpus: [], settingsOpen: false, chartDevice: null, activityFilter: 'all', pending: {}, errors: {} };
+  return { selectedSlot: null, expandedGpus: [], settingsOpen: false, configSlot: null, chartDevice: null, activityFilter: 'all', pending: {}, errors: {} };
 }
 
 export function commandStarted(ui: UiState, key: CommandKey, command: CommandName): UiState {
@@ -47,6 +51,11 @@ export function dismissError(ui: UiState, key: CommandKey): UiState {
   const errors = { ...ui.errors };
   delete errors[key];
   return { ...ui, errors };
+}
+
+/** Opens a slot's configuration dialog without the last slot's leftover error. */
+export function openSlotConfig(ui: UiState, slot: SlotId | null): UiState {
+  return { ...dismissError(ui, SLOT_CONFIG_KEY), configSlot: slot };
 }
 
 export function toggleGpu(ui: UiState, index: number): UiState {

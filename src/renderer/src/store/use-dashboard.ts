@@ -1,8 +1,8 @@
 /** The thin React binding: components read the vanilla store through selectors. */
 import { createContext, useCallback, useContext } from 'react';
 import { useStore } from 'zustand';
-import type { CommandInput, CommandName, ModelbayApi } from '../../../shared/api.js';
-import { runCommand, updateUi, type DashboardState, type DashboardStore } from './dashboard-store.js';
+import type { CommandInput, CommandName, CommandResults, ModelbayApi } from '../../../shared/api.js';
+import { runCommand, runCommands, updateUi, type DashboardState, type DashboardStore, type QueuedCommand } from './dashboard-store.js';
 import type { CommandKey, UiState } from './ui-state.js';
 
 export interface DashboardContextValue {
@@ -38,4 +38,18 @@ export function useCommand(): SendCommand {
 export function useUiUpdate(): (change: (ui: UiState) => UiState) => void {
   const { store } = useDashboardContext();
   return useCallback((change: (ui: UiState) => UiState) => updateUi(store, change), [store]);
+}
+
+export type CallCommand = <K extends CommandName>(key: CommandKey, command: K, input: CommandInput<K>) => Promise<CommandResults[K] | null>;
+
+/** Like useCommand, for callers that act on the result (null when the command failed). */
+export function useCommandResult(): CallCommand {
+  const { store, api } = useDashboardContext();
+  return useCallback<CallCommand>((key, command, input) => runCommand(store, api, key, command, input), [store, api]);
+}
+
+/** Sends commands in order under one key; resolves to how many succeeded before the first failure. */
+export function useCommandSequence(): (key: CommandKey, commands: readonly QueuedCommand[]) => Promise<number> {
+  const { store, api } = useDashboardContext();
+  return useCallback((key: CommandKey, commands: readonly QueuedCommand[]) => runCommands(store, api, key, commands), [store, api]);
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AppEvent, ModelbayApi } from '../../../../src/shared/api.js';
 import { ModelbayError } from '../../../../src/shared/errors.js';
-import { connectStore, createDashboardStore, runCommand } from '../../../../src/renderer/src/store/dashboard-store.js';
-import { commandFinished, commandStarted, dismissError, initialUiState, toggleGpu } from '../../../../src/renderer/src/store/ui-state.js';
+import { connectStore, createDashboardStore, runCommand, runCommands } from '../../../../src/renderer/src/store/dashboard-store.js';
+import { SLOT_CONFIG_KEY, commandFinished, commandStarted, dismissError, initialUiState, openSlotConfig, toggleGpu } from '../../../../src/renderer/src/store/ui-state.js';
 import { appSnapshot, slotSnapshot } from '../snapshot-fixture.js';
 
 /** An api whose `load` is settled by the test and whose `subscribe` hands the listener out. */
@@ -67,6 +67,27 @@ describe('dashboard store', () => {
     expect(store.getState().ui.errors.E5).toBeUndefined();
     expect(store.getState().ui.errors.E1).toBeUndefined();
     expect(store.getState().ui.errors.app).toBeUndefined();
+  });
+
+  it('runCommands sends in order and stops at the first failure, filed under the one key', async () => {
+    const store = createDashboardStore();
+    const sent: string[] = [];
+    const api = {
+      setSlotSource: (input: unknown) => (sent.push('setSlotSource'), Promise.resolve(input)),
+      setIdleTtl: () => (sent.push('setIdleTtl'), Promise.reject(new ModelbayError('EMB-E401', 'Invalid input for setIdleTtl.', { issues: [] }))),
+      setDevice: (input: unknown) => (sent.push('setDevice'), Promise.resolve(input)),
+    } as unknown as ModelbayApi;
+    const done = await runCommands(store, api, SLOT_CONFIG_KEY, [
+      { command: 'setSlotSource', input: { slot: 'E2', source: null } },
+      { command: 'setIdleTtl', input: { slot: 'E2', ttlMs: 60_000 } },
+      { command: 'setDevice', input: { slot: 'E2', device: 'cpu' } },
+    ]);
+    expect(done).toBe(1);
+    expect(sent).toEqual(['setSlotSource', 'setIdleTtl']);
+    expect(store.getState().ui.errors[SLOT_CONFIG_KEY]).toMatchObject({ command: 'setIdleTtl', error: { code: 'EMB-E401' } });
+    expect(store.getState().ui.pending[SLOT_CONFIG_KEY]).toBeUndefined();
+    // Opening the dialog for another slot starts without the old error.
+    expect(openSlotConfig(store.getState().ui, 'E3')).toMatchObject({ configSlot: 'E3', errors: {} });
   });
 
   it('turns transport failures into EMB-E500 with the message', async () => {
