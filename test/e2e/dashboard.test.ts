@@ -33,6 +33,7 @@ describe('dashboard in Chromium', () => {
     expect(await card(page, 'E5').textContent()).toContain('no default model — choose one');
     expect(await card(page, 'E2').textContent()).toContain('stand-in');
     await page.screenshot({ path: `${SHOTS}/dashboard-light.png`, fullPage: true });
+    await page.screenshot({ path: `${SHOTS}/dashboard-light-window.png` });
     // The chart follows the device selector: the CPU holds only E11.
     expect(await page.locator('.chart-legend').textContent()).toContain('E1');
     await page.getByRole('group', { name: 'Device shown in the chart' }).getByRole('button', { name: 'cpu', exact: true }).click();

@@ -175,6 +175,10 @@ describe('a user session in the browser', () => {
     expect(victim?.slot).not.toBe('E1');
     expect(await stateOf(victim?.slot as string)).toBe('ready');
     await shot('03-lru-eviction');
+    // What a window shows without scrolling (the README's picture comes from this one).
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: join(SHOTS, '03-lru-eviction-window.png') });
   }, 240_000);
 
   it('a manual evict unloads a slot and says so', async () => {

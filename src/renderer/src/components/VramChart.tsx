@@ -44,17 +44,22 @@ const THRESHOLD_LINES: Array<{ key: keyof PressureThresholds; color: string; lab
 const Chart = memo(function Chart({ view }: { view: ChartView }): React.JSX.Element {
   const { rows, slots, constantBudget, thresholds } = view;
   const last = rows[rows.length - 1]?.at ?? 0;
-  const domain: [number, number] = [last - HISTORY_SECONDS * 1000, last];
+  const first = rows[0]?.at ?? last;
+  // A young session fills the chart instead of hugging its right edge: the window grows
+  // in whole minutes from 3 up to the 10 kept.
+  const spanMs = Math.min(HISTORY_SECONDS * 1000, Math.max(180_000, Math.ceil((last - first) / 60_000) * 60_000));
+  const domain: [number, number] = [last - spanMs, last];
   // Ticks on whole minutes: the labels repeat between renders, so recharts' text measurements stay cached.
+  const step = spanMs <= 360_000 ? 60_000 : 120_000;
   const ticks: number[] = [];
-  for (let t = Math.ceil(domain[0] / 120_000) * 120_000; t <= last; t += 120_000) ticks.push(t);
+  for (let t = Math.ceil(domain[0] / step) * step; t <= last; t += step) ticks.push(t);
   const hasUsed = rows.some((r) => r.used !== null);
   return (
     <ResponsiveContainer width="100%" height="100%">
       <ComposedChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
         <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" vertical={false} />
         <XAxis dataKey="at" type="number" scale="time" domain={domain} ticks={ticks} tickFormatter={minuteTime} stroke="var(--muted)" tick={{ fontSize: 11 }} />
-        <YAxis tickFormatter={gibTick} stroke="var(--muted)" tick={{ fontSize: 11 }} width={56} />
+        <YAxis tickFormatter={gibTick} stroke="var(--muted)" tick={{ fontSize: 11 }} width={64} />
         <Tooltip
           isAnimationActive={false}
           labelFormatter={(at) => clockTime(Number(at))}
