@@ -75,7 +75,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!hostAllowed(req.headers.host, port, host)) {
-      sendError(res, new ModelbayError('EMB-E403', 'This server answers only to its own loopback address: open the URL it printed (through an SSH tunnel when remote).', { host: String(req.headers.host ?? '').slice(0, 100) }));
+      sendError(res, new ModelbayError('EMB-E403', `This server answers only to its own loopback address and port (${port}): open the URL it printed; through an SSH tunnel, forward the same port on both ends (ssh -L ${port}:127.0.0.1:${port} …).`, { host: String(req.headers.host ?? '').slice(0, 100) }));
       return;
     }
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
