@@ -98,8 +98,8 @@ describe('dashboard in Chromium', () => {
     await page.evaluate(() => {
       const scripted = (window as unknown as { __scripted: ScriptedControl }).__scripted;
       const error = { code: 'EMB-E107' as const, message: 'The Hub could not be reached.', details: {} };
-      const file = { slot: 'E7' as const, file: 'onnx/model.onnx', phase: 'failed' as const, bytes: 0, total: null, speedBps: 0, etaSeconds: null, error };
-      scripted.emit({ type: 'download', progress: { slot: 'E7', phase: 'failed', bytes: 51_200_000, total: 640_711_396, speedBps: 0, etaSeconds: null, files: [file], error } });
+      const file = { slot: 'E7' as const, file: 'onnx/model.onnx', phase: 'failed' as const, bytes: 0, total: null, speedBps: 0, etaSeconds: null, error, retry: null };
+      scripted.emit({ type: 'download', progress: { slot: 'E7', phase: 'failed', bytes: 51_200_000, total: 640_711_396, speedBps: 0, etaSeconds: null, files: [file], error, retry: null } });
     });
     const row = page.locator('.download-list [data-slot="E7"]');
     // A failed file of unknown size shows an empty bar, not the moving stripe of a running one.

@@ -183,9 +183,9 @@ describe('artifact manager', () => {
     // 50 updates while the clock stands still, then one 100 ms later.
     const hh = h;
     h.downloader.download = async (req, opts) => {
-      for (let i = 1; i <= 50; i++) opts?.onProgress?.({ phase: 'downloading', bytes: i * 1000, total: model.length, speedBps: 1e6, etaSeconds: 1 });
+      for (let i = 1; i <= 50; i++) opts?.onProgress?.({ phase: 'downloading', bytes: i * 1000, total: model.length, speedBps: 1e6, etaSeconds: 1, retry: null });
       hh.clock.t += 100;
-      opts?.onProgress?.({ phase: 'downloading', bytes: 60_000, total: model.length, speedBps: 1e6, etaSeconds: 1 });
+      opts?.onProgress?.({ phase: 'downloading', bytes: 60_000, total: model.length, speedBps: 1e6, etaSeconds: 1, retry: null });
       const { ScriptedDownloader } = await import('../../../fixtures/scripted-downloader.js');
       const real = new ScriptedDownloader(hh.cache);
       real.repos.set('org/e8', { commit: C1, files: new Map([['onnx/model.onnx', model]]) });
