@@ -110,6 +110,21 @@ describe('dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('a retrying download says when it tries again, which attempt, and why', async () => {
+    const page = await open({ gpu: 'present' });
+    await page.evaluate(() => {
+      const scripted = (window as unknown as { __scripted: ScriptedControl }).__scripted;
+      const retry = { attempt: 3, of: 6, code: 'EMB-E107' as const, message: 'The Hub could not be reached.', nextAt: Date.now() + 4500 };
+      const file = { slot: 'E7' as const, file: 'onnx/model.onnx', phase: 'downloading' as const, bytes: 0, total: 640_711_396, speedBps: 0, etaSeconds: null, error: null, retry };
+      scripted.emit({ type: 'download', progress: { slot: 'E7', phase: 'downloading', bytes: 0, total: 640_711_396, speedBps: 0, etaSeconds: null, files: [file], error: null, retry } });
+    });
+    const row = page.locator('.download-list [data-slot="E7"]');
+    expect(await row.locator('.download-head .phase').textContent()).toBe('retrying');
+    expect(await row.locator('.retry-note').textContent()).toMatch(/^retrying in [1-5] s \(attempt 3 of 6\) — EMB-E107 The Hub could not be reached\.$/);
+    await row.screenshot({ path: `${SHOTS}/dashboard-retrying.png` });
+    await page.close();
+  });
+
   it('without a GPU shows the CPU card with the reason', async () => {
     const page = await open({ gpu: 'absent' });
     const none = page.getByRole('article', { name: 'No NVIDIA GPU' });
