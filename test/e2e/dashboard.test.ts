@@ -122,6 +122,10 @@ describe('dashboard in Chromium', () => {
     expect(await row.locator('.download-head .phase').textContent()).toBe('retrying');
     expect(await row.locator('.retry-note').textContent()).toMatch(/^retrying in [1-5] s \(attempt 3 of 6\) — EMB-E107 The Hub could not be reached\.$/);
     await row.screenshot({ path: `${SHOTS}/dashboard-retrying.png` });
+    const e7 = card(page, 'E7');
+    expect(await e7.locator('.slot-download-figures').textContent()).toContain('· retrying');
+    expect(await e7.locator('.retry-note').textContent()).toMatch(/^retrying in [1-5] s \(attempt 3 of 6\) — EMB-E107/);
+    await e7.screenshot({ path: `${SHOTS}/dashboard-retrying-card.png` });
     await page.close();
   });
 
