@@ -32,6 +32,17 @@ export interface CatalogSlotView {
 export const DOWNLOAD_PHASES = ['queued', 'resolving', 'downloading', 'paused', 'verifying', 'done', 'failed', 'cancelled'] as const;
 export type DownloadPhase = (typeof DOWNLOAD_PHASES)[number];
 
+/** A transfer that failed transiently and will be tried again at `nextAt` (epoch ms). */
+export interface RetryNotice {
+  /** The number of the coming try, 2 for the first retry. */
+  attempt: number;
+  /** All tries allowed: the first plus the retries. */
+  of: number;
+  code: ErrorCode;
+  message: string;
+  nextAt: number | null;
+}
+
 export interface FileProgress {
   slot: SlotId;
   file: string;
@@ -42,6 +53,8 @@ export interface FileProgress {
   speedBps: number;
   etaSeconds: number | null;
   error: SerializedError | null;
+  /** Null unless the file waits to be tried again. */
+  retry: RetryNotice | null;
 }
 
 export interface SlotDownloadProgress {
@@ -53,6 +66,8 @@ export interface SlotDownloadProgress {
   etaSeconds: number | null;
   files: FileProgress[];
   error: SerializedError | null;
+  /** The retry of any of its files, so the slot does not look stalled. */
+  retry: RetryNotice | null;
 }
 
 export type ReadinessStatus = 'ready' | 'missing' | 'partial' | 'failed' | 'no-model';

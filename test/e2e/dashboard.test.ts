@@ -98,8 +98,8 @@ describe('dashboard in Chromium', () => {
     await page.evaluate(() => {
       const scripted = (window as unknown as { __scripted: ScriptedControl }).__scripted;
       const error = { code: 'EMB-E107' as const, message: 'The Hub could not be reached.', details: {} };
-      const file = { slot: 'E7' as const, file: 'onnx/model.onnx', phase: 'failed' as const, bytes: 0, total: null, speedBps: 0, etaSeconds: null, error };
-      scripted.emit({ type: 'download', progress: { slot: 'E7', phase: 'failed', bytes: 51_200_000, total: 640_711_396, speedBps: 0, etaSeconds: null, files: [file], error } });
+      const file = { slot: 'E7' as const, file: 'onnx/model.onnx', phase: 'failed' as const, bytes: 0, total: null, speedBps: 0, etaSeconds: null, error, retry: null };
+      scripted.emit({ type: 'download', progress: { slot: 'E7', phase: 'failed', bytes: 51_200_000, total: 640_711_396, speedBps: 0, etaSeconds: null, files: [file], error, retry: null } });
     });
     const row = page.locator('.download-list [data-slot="E7"]');
     // A failed file of unknown size shows an empty bar, not the moving stripe of a running one.
@@ -107,6 +107,25 @@ describe('dashboard in Chromium', () => {
     await row.getByRole('button', { name: 'Retry', exact: true }).click();
     expect(await row.getByRole('button', { name: 'Resume', exact: true }).count()).toBe(0);
     await expect.poll(async () => (await calls(page)).filter((c) => c.command === 'resumeDownload')).toEqual([{ command: 'resumeDownload', input: { slot: 'E7' } }]);
+    await page.close();
+  });
+
+  it('a retrying download says when it tries again, which attempt, and why', async () => {
+    const page = await open({ gpu: 'present' });
+    await page.evaluate(() => {
+      const scripted = (window as unknown as { __scripted: ScriptedControl }).__scripted;
+      const retry = { attempt: 3, of: 6, code: 'EMB-E107' as const, message: 'The Hub could not be reached.', nextAt: Date.now() + 4500 };
+      const file = { slot: 'E7' as const, file: 'onnx/model.onnx', phase: 'downloading' as const, bytes: 0, total: 640_711_396, speedBps: 0, etaSeconds: null, error: null, retry };
+      scripted.emit({ type: 'download', progress: { slot: 'E7', phase: 'downloading', bytes: 0, total: 640_711_396, speedBps: 0, etaSeconds: null, files: [file], error: null, retry } });
+    });
+    const row = page.locator('.download-list [data-slot="E7"]');
+    expect(await row.locator('.download-head .phase').textContent()).toBe('retrying');
+    expect(await row.locator('.retry-note').textContent()).toMatch(/^retrying in [1-5] s \(attempt 3 of 6\) — EMB-E107 The Hub could not be reached\.$/);
+    await row.screenshot({ path: `${SHOTS}/dashboard-retrying.png` });
+    const e7 = card(page, 'E7');
+    expect(await e7.locator('.slot-download-figures').textContent()).toContain('· retrying');
+    expect(await e7.locator('.retry-note').textContent()).toMatch(/^retrying in [1-5] s \(attempt 3 of 6\) — EMB-E107/);
+    await e7.screenshot({ path: `${SHOTS}/dashboard-retrying-card.png` });
     await page.close();
   });
 

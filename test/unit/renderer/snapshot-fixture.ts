@@ -23,7 +23,7 @@ export function activityEntry(at: number, kind: ActivityEntry['kind'] = 'info', 
 }
 
 export function downloadProgress(slot: SlotId, change: Partial<SlotDownloadProgress> = {}): SlotDownloadProgress {
-  return { slot, phase: 'downloading', bytes: 10, total: 100, speedBps: 5, etaSeconds: 18, files: [], error: null, ...change };
+  return { slot, phase: 'downloading', bytes: 10, total: 100, speedBps: 5, etaSeconds: 18, files: [], error: null, retry: null, ...change };
 }
 
 export function appSnapshot(change: Partial<AppSnapshot> = {}): AppSnapshot {

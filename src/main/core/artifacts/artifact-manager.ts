@@ -70,7 +70,7 @@ function megabytes(bytes: number): string {
 }
 
 function idleProgress(slot: SlotId, phase: DownloadPhase): SlotDownloadProgress {
-  return { slot, phase, bytes: 0, total: null, speedBps: 0, etaSeconds: null, files: [], error: null };
+  return { slot, phase, bytes: 0, total: null, speedBps: 0, etaSeconds: null, files: [], error: null, retry: null };
 }
 
 function request(model: SlotModel, file: CatalogFile): FileRequest {
@@ -275,6 +275,7 @@ class HubArtifactManager implements ArtifactManager {
     p.total = files.length > 0 && files.every((f) => f.total !== null) ? files.reduce((s, f) => s + (f.total ?? 0), 0) : null;
     p.speedBps = files.filter((f) => f.phase === 'downloading').reduce((s, f) => s + f.speedBps, 0);
     p.etaSeconds = p.total !== null && p.speedBps > 0 ? Math.max(0, (p.total - p.bytes) / p.speedBps) : null;
+    p.retry = files.find((f) => f.retry !== null)?.retry ?? null;
   }
 
   private emitProgress(job: Job): void {
@@ -291,8 +292,9 @@ class HubArtifactManager implements ArtifactManager {
 
   private onFileProgress(job: Job, file: FileProgress, u: FileProgressUpdate): void {
     if (job.stop !== null) return;
-    const phaseChanged = file.phase !== u.phase;
-    Object.assign(file, { phase: u.phase, bytes: u.bytes, total: u.total, speedBps: u.speedBps, etaSeconds: u.etaSeconds });
+    // A retry beginning or ending is news the throttle must not swallow.
+    const phaseChanged = file.phase !== u.phase || file.retry?.attempt !== u.retry?.attempt;
+    Object.assign(file, { phase: u.phase, bytes: u.bytes, total: u.total, speedBps: u.speedBps, etaSeconds: u.etaSeconds, retry: u.retry });
     const now = this.now();
     const last = job.lastEmit.get(file.file);
     if (!phaseChanged && last && now - last.at < PROGRESS_INTERVAL_MS) return;
@@ -336,7 +338,7 @@ class HubArtifactManager implements ArtifactManager {
     job.controller = new AbortController();
     job.lastEmit.clear();
     this.failures.delete(slot);
-    job.progress = { ...idleProgress(slot, 'resolving'), files: model.files.map((f) => ({ slot, file: f.path, phase: 'queued', bytes: 0, total: f.size, speedBps: 0, etaSeconds: null, error: null })) };
+    job.progress = { ...idleProgress(slot, 'resolving'), files: model.files.map((f) => ({ slot, file: f.path, phase: 'queued', bytes: 0, total: f.size, speedBps: 0, etaSeconds: null, error: null, retry: null })) };
     this.setPhase(job, 'resolving');
     const signal = job.controller.signal;
     try {
@@ -363,7 +365,7 @@ class HubArtifactManager implements ArtifactManager {
       if (after.readiness.status !== 'ready') {
         throw new ModelbayError(after.readiness.code ?? 'EMB-E101', after.readiness.reason ?? `${slot}'s files are not complete after the download.`, { slot });
       }
-      for (const f of job.progress.files) Object.assign(f, { phase: 'done', speedBps: 0, etaSeconds: null });
+      for (const f of job.progress.files) Object.assign(f, { phase: 'done', speedBps: 0, etaSeconds: null, retry: null });
       job.controller = null;
       this.setPhase(job, 'done');
       const bytes = after.files.reduce((s, f) => s + (f.size ?? 0), 0);
@@ -430,7 +432,7 @@ class HubArtifactManager implements ArtifactManager {
   private async settleFailure(job: Job, model: SlotModel, err: unknown): Promise<SlotDownloadProgress> {
     const slot = job.slot;
     if (job.stop === 'pause' || job.stop === 'close') {
-      for (const f of job.progress.files) if (f.phase !== 'done') Object.assign(f, { phase: 'paused', speedBps: 0, etaSeconds: null });
+      for (const f of job.progress.files) if (f.phase !== 'done') Object.assign(f, { phase: 'paused', speedBps: 0, etaSeconds: null, retry: null });
       this.setPhase(job, 'paused');
       this.publishState(slot);
       return structuredClone(job.progress);
@@ -452,7 +454,7 @@ class HubArtifactManager implements ArtifactManager {
   }
 
   private finishCancel(job: Job): void {
-    for (const f of job.progress.files) Object.assign(f, { phase: f.phase === 'done' ? 'done' : 'cancelled', bytes: f.phase === 'done' ? f.bytes : 0, speedBps: 0, etaSeconds: null });
+    for (const f of job.progress.files) Object.assign(f, { phase: f.phase === 'done' ? 'done' : 'cancelled', bytes: f.phase === 'done' ? f.bytes : 0, speedBps: 0, etaSeconds: null, retry: null });
     this.setPhase(job, 'cancelled');
     this.publishState(job.slot, true);
     this.activity('download', job.slot, `${job.slot} download cancelled`);
@@ -501,7 +503,7 @@ class HubArtifactManager implements ArtifactManager {
     if (this.running(slot) && job.progress.phase !== 'verifying') {
       job.stop = 'pause';
       job.controller?.abort();
-      for (const f of job.progress.files) if (f.phase !== 'done') Object.assign(f, { phase: 'paused', speedBps: 0, etaSeconds: null });
+      for (const f of job.progress.files) if (f.phase !== 'done') Object.assign(f, { phase: 'paused', speedBps: 0, etaSeconds: null, retry: null });
       this.setPhase(job, 'paused');
       this.activity('download', slot, `${slot} download paused`);
     }

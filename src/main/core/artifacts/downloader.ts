@@ -264,7 +264,7 @@ export class Downloader {
     if (this.offline) return this.fromCache(req, 'offline');
     let meta: FileMetadata;
     try {
-      meta = await this.withRetries(signal, () => this.client.fileMetadata(req.repo, req.revision, req.path, signal));
+      meta = await this.withRetries(signal, () => this.client.fileMetadata(req.repo, req.revision, req.path, signal), undefined, progress);
     } catch (err) {
       const e = toModelbayError(err);
       if (e.code === 'EMB-E105') await this.markMissing(req, e);
@@ -373,7 +373,7 @@ export class Downloader {
   }
 
   /** One try plus `retries` after transient failures; bytes arriving resets the count. */
-  private async withRetries<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>, progressed: () => boolean = () => false): Promise<T> {
+  private async withRetries<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>, progressed: () => boolean = () => false, progress?: ProgressReporter): Promise<T> {
     let failures = 0;
     for (;;) {
       if (signal?.aborted) throw cancelled();
@@ -384,7 +384,10 @@ export class Downloader {
         if (!isRetryable(err)) throw err;
         failures = progressed() ? 1 : failures + 1;
         if (failures > this.retries) throw err;
-        await this.sleep(backoffDelay(failures, this.backoff, retryAfterOf(err)), signal);
+        const delay = backoffDelay(failures, this.backoff, retryAfterOf(err));
+        const e = toModelbayError(err);
+        progress?.retrying({ attempt: failures + 1, of: this.retries + 1, code: e.code, message: e.message, nextAt: this.now() + delay });
+        await this.sleep(delay, signal);
       }
     }
   }
@@ -432,7 +435,7 @@ export class Downloader {
       partialPath: this.layout.partialPath(req.repo, meta.etag), partsPath: this.layout.partsPath(req.repo, meta.etag),
       state, fresh, hash, signal, idleTimeoutMs: this.idleTimeoutMs,
       ctx: { repo: req.repo, revision: req.revision, path: req.path },
-      retrying: (s, attempt, progressed) => this.withRetries(s, attempt, progressed),
+      retrying: (s, attempt, progressed) => this.withRetries(s, attempt, progressed, progress),
       onBytes: (n) => progress.bytes(n),
       now: this.now,
     });
@@ -551,7 +554,7 @@ export class Downloader {
             throw new ModelbayError('EMB-E107', `${ctx.path}: the connection ended after ${offset} of ${meta.size} bytes.`, { retryable: true });
           }
           done = true;
-        }, () => progressed);
+        }, () => progressed, progress);
       }
       return await hash.digest(offset);
     } finally {

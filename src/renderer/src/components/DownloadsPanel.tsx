@@ -5,6 +5,7 @@ import { downloadsView, isDownloadActive, selectDownloads, selectPending, slotAc
 import { useCommand, useDashboard } from '../store/use-dashboard.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { ProgressBar } from './ProgressBar.js';
+import { RetryNote } from './RetryNote.js';
 
 const DownloadRow = memo(function DownloadRow({ d }: { d: SlotDownloadProgress }): React.JSX.Element {
   const pending = useDashboard(selectPending(d.slot));
@@ -15,7 +16,7 @@ const DownloadRow = memo(function DownloadRow({ d }: { d: SlotDownloadProgress }
     <li className="download" data-slot={d.slot}>
       <div className="download-head">
         <span className="slot-id">{d.slot}</span>
-        <span className={`phase phase-${d.phase}`}>{d.phase}</span>
+        <span className={`phase phase-${d.retry ? 'retrying' : d.phase}`}>{d.retry ? 'retrying' : d.phase}</span>
         <ProgressBar value={d.bytes} total={d.total} label={`Download of ${d.slot}`} tone={d.phase === 'paused' ? 'muted' : 'accent'} stopped={!isDownloadActive(d)} />
         <span className="num dl-bytes">
           {fileSize(d.bytes)} / {fileSize(d.total)}
@@ -38,6 +39,7 @@ const DownloadRow = memo(function DownloadRow({ d }: { d: SlotDownloadProgress }
           </button>
         </span>
       </div>
+      {d.retry && <RetryNote retry={d.retry} />}
       <ul className="download-files">
         {d.files.map((f) => (
           <li key={f.file} className="download-file">

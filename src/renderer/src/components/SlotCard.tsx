@@ -18,6 +18,7 @@ import { dismissError, openSlotConfig } from '../store/ui-state.js';
 import { useCommand, useDashboard, useUiUpdate } from '../store/use-dashboard.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { ProgressBar } from './ProgressBar.js';
+import { RetryNote } from './RetryNote.js';
 
 const STATE_LABEL: Record<SlotState, string> = {
   missing: 'missing',
@@ -84,8 +85,9 @@ function DownloadLine({ download }: { download: SlotDownloadProgress }): React.J
     <div className="slot-download">
       <ProgressBar value={download.bytes} total={download.total} label={`Download of ${download.slot}`} />
       <span className="num slot-download-figures">
-        {fileSize(download.bytes)} / {fileSize(download.total)} · {download.phase}
+        {fileSize(download.bytes)} / {fileSize(download.total)} · {download.retry ? 'retrying' : download.phase}
       </span>
+      {download.retry && <RetryNote retry={download.retry} />}
     </div>
   );
 }

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DownloadedFile } from '../../../../src/main/core/artifacts/downloader.js';
+import type { DownloadedFile, FileProgressUpdate } from '../../../../src/main/core/artifacts/downloader.js';
 import { commitSha } from '../../../fixtures/hub-server/hub-server.js';
 import { GATED, GOOD_TOKEN, MODEL, startEnv, type HubTestEnv } from './hub-test-env.js';
 
@@ -66,6 +66,20 @@ describe('Downloader faults', () => {
     expect(env.sleeps[1]).toBeLessThanOrEqual(1250);
     expect(env.sleeps[2]).toBeGreaterThanOrEqual(1500);
     expect(env.sleeps[2]).toBeLessThanOrEqual(2500);
+  });
+
+  it('reports each retry with its attempt, code and next try, and clears it once bytes flow', async () => {
+    env.hub.addFault({ origin: 'cdn', times: 2, action: { kind: 'status', status: 503 } });
+    const updates: FileProgressUpdate[] = [];
+    const f = await env.downloader({ retries: 5, now: () => 50_000 }).download(W, { onProgress: (u) => updates.push(u) });
+    await assertVerified(f, env.files.weights);
+    const notices = updates.map((u) => u.retry).filter((r) => r !== null);
+    expect(notices.map((r) => [r.attempt, r.of])).toEqual([[2, 6], [3, 6]]);
+    expect(notices[0]?.code).toBe('EMB-E116');
+    expect(notices[0]?.nextAt).toBe(50_000 + (env.sleeps[0] ?? NaN));
+    const lastNotice = updates.findLastIndex((u) => u.retry !== null);
+    expect(updates.slice(lastNotice + 1).some((u) => u.phase === 'downloading' && u.retry === null)).toBe(true);
+    expect(updates.at(-1)).toMatchObject({ phase: 'done', retry: null });
   });
 
   it('gives up with EMB-E116 after the retries when the server keeps failing', async () => {

@@ -183,9 +183,9 @@ describe('artifact manager', () => {
     // 50 updates while the clock stands still, then one 100 ms later.
     const hh = h;
     h.downloader.download = async (req, opts) => {
-      for (let i = 1; i <= 50; i++) opts?.onProgress?.({ phase: 'downloading', bytes: i * 1000, total: model.length, speedBps: 1e6, etaSeconds: 1 });
+      for (let i = 1; i <= 50; i++) opts?.onProgress?.({ phase: 'downloading', bytes: i * 1000, total: model.length, speedBps: 1e6, etaSeconds: 1, retry: null });
       hh.clock.t += 100;
-      opts?.onProgress?.({ phase: 'downloading', bytes: 60_000, total: model.length, speedBps: 1e6, etaSeconds: 1 });
+      opts?.onProgress?.({ phase: 'downloading', bytes: 60_000, total: model.length, speedBps: 1e6, etaSeconds: 1, retry: null });
       const { ScriptedDownloader } = await import('../../../fixtures/scripted-downloader.js');
       const real = new ScriptedDownloader(hh.cache);
       real.repos.set('org/e8', { commit: C1, files: new Map([['onnx/model.onnx', model]]) });
@@ -194,6 +194,28 @@ describe('artifact manager', () => {
     await h.manager.download('E8');
     const downloading = h.events.filter((e) => e.type === 'progress' && e.progress.phase === 'downloading');
     expect(downloading.map((e) => e.type === 'progress' && e.progress.bytes)).toEqual([1000, 60_000]);
+  });
+
+  it('carries a file retry into the slot progress, past the throttle, and clears it when bytes flow', async () => {
+    h = await harness({ E8: { ...e8, files: [e8.files[0] as TestSlot['files'][number]] } });
+    serve(h);
+    const hh = h;
+    const retry = { attempt: 3, of: 6, code: 'EMB-E107' as const, message: 'network error', nextAt: 4000 };
+    h.downloader.download = async (req, opts) => {
+      opts?.onProgress?.({ phase: 'downloading', bytes: 1000, total: model.length, speedBps: 0, etaSeconds: null, retry: null });
+      // Same clock instant: the throttle would drop a plain byte update.
+      opts?.onProgress?.({ phase: 'downloading', bytes: 1000, total: model.length, speedBps: 0, etaSeconds: null, retry });
+      opts?.onProgress?.({ phase: 'downloading', bytes: 2000, total: model.length, speedBps: 0, etaSeconds: null, retry: null });
+      const { ScriptedDownloader } = await import('../../../fixtures/scripted-downloader.js');
+      const real = new ScriptedDownloader(hh.cache);
+      real.repos.set('org/e8', { commit: C1, files: new Map([['onnx/model.onnx', model]]) });
+      return real.download(req);
+    };
+    await h.manager.download('E8');
+    const progress = h.events.flatMap((e) => e.type === 'progress' && e.progress.phase === 'downloading' ? [e.progress] : []);
+    expect(progress.map((p) => p.retry?.attempt ?? null)).toEqual([null, 3, null]);
+    expect(progress[1]?.retry).toEqual(retry);
+    expect(progress[1]?.files[0]?.retry).toEqual(retry);
   });
 });
 
