@@ -33,7 +33,7 @@ import { SLOT_IDS, type SlotId } from '../shared/slots.js';
 import type { DeviceBudgetSnapshot, DeviceId } from '../shared/state.js';
 import type { ArtifactEvent, ArtifactManager } from './core/artifacts/types.js';
 import { applyGpuSample, DEFAULT_GPU_BUDGET_BYTES, defaultGpuBudget, gpuDeviceId, GpuMonitor, type GpuMonitorOptions } from './core/gpu/index.js';
-import { ModelRegistry, type RegistryEvent } from './core/registry/registry.js';
+import { ModelRegistry, unrefTimers, type RegistryEvent } from './core/registry/registry.js';
 import type { Timers } from './core/registry/types.js';
 import {
   estimateSessionBytes,
@@ -92,15 +92,6 @@ export interface AppOptions {
 /** `raw` is the validated input as sent, before zod filled in defaults (settings patches merge only what was sent). */
 type Handlers = { [K in CommandName]: (args: CommandArgs<K>, raw: unknown) => Promise<CommandResults[K]> };
 
-const defaultTimers: Timers = {
-  setInterval: (fn, ms) => {
-    const h = setInterval(fn, ms);
-    h.unref();
-    return h;
-  },
-  clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
-};
-
 export function createApp(options: AppOptions): App {
   return new AppService(options);
 }
@@ -142,7 +133,7 @@ class AppService implements App {
     this.artifacts = options.artifacts;
     this.env = options.env ?? process.env;
     this.now = options.now ?? Date.now;
-    this.timers = options.timers ?? defaultTimers;
+    this.timers = options.timers ?? unrefTimers;
     this.log = options.log ?? (() => undefined);
     this.token = resolveToken(this.tokens, this.env);
     const s = this.settings.get();

@@ -14,6 +14,16 @@ import { assertBytes, assertSlotId } from '../slots/validate.js';
 import { Semaphore, SerialQueue } from './async-primitives.js';
 import type { Clock, ModelSession, RegistryHooks, SessionFactory, SlotConfig, Timers } from './types.js';
 
+/** Real interval timers that never keep the process alive on their own. */
+export const unrefTimers: Timers = {
+  setInterval: (fn, ms) => {
+    const h = setInterval(fn, ms);
+    h.unref?.();
+    return h;
+  },
+  clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
+};
+
 export type RegistryEvent =
   | { type: 'slot'; slot: SlotSnapshot }
   | { type: 'activity'; entry: ActivityEntry }
@@ -75,14 +85,7 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     this.factory = options.factory;
     this.slots = options.slots;
     this.clock = options.clock ?? { now: Date.now };
-    this.timers = options.timers ?? {
-      setInterval: (fn, ms) => {
-        const h = setInterval(fn, ms);
-        h.unref?.();
-        return h;
-      },
-      clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
-    };
+    this.timers = options.timers ?? unrefTimers;
     this.hooks = options.hooks ?? {};
     this.loadLimit = new Semaphore(this.checkLoadLimit(options.maxParallelLoads ?? 2));
     const configs = new Map((options.configs ?? []).map((c) => [assertSlotId(c.id), c]));
