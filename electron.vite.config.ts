@@ -14,7 +14,7 @@ export default defineConfig({
         input: {
           index: resolve(import.meta.dirname, 'src/main/index.ts'),
           headless: resolve(import.meta.dirname, 'src/main/headless.ts'),
-          host: resolve(import.meta.dirname, 'src/main/host.ts'),
+          host: resolve(import.meta.dirname, 'src/main/host/main.ts'),
         },
       },
     },

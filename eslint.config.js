@@ -57,7 +57,18 @@ export default tseslint.config(
         patterns: [
           { group: ['electron', 'electron/*'], message: 'src/main/core is plain Node: Electron stays in src/main/index.ts and ipc.ts.' },
           { group: ['**/renderer/**', '**/preload/**', '../app', '../../app', '**/main/app'], message: 'core imports only shared and core.' },
+          { group: ['onnxruntime-node', '**/host/*'], message: 'onnxruntime-node runs only in the session host (src/main/host): it blocks the thread it runs on.' },
         ],
+      }],
+    },
+  },
+  {
+    // The main process never runs inference: onnxruntime's create() and run() block its thread.
+    files: ['src/main/**/*.ts'],
+    ignores: ['src/main/host/**', 'src/main/core/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['onnxruntime-node', '**/host/*', './host/*'], message: 'onnxruntime-node runs only in the session host (src/main/host).' }],
       }],
     },
   },

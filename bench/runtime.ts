@@ -13,12 +13,12 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { Embedder } from '../src/main/core/runtime/embedder.js';
+import { Embedder } from '../src/main/host/embedder.js';
 import { ForkLauncher } from '../src/main/core/runtime/fork-launcher.js';
-import { sessionOptions } from '../src/main/core/runtime/host-server.js';
+import { sessionOptions } from '../src/main/host/host-server.js';
 import { HostPool } from '../src/main/core/runtime/host-pool.js';
 import { OnnxSessionFactory, type SlotFiles } from '../src/main/core/runtime/session-factory.js';
-import { TextTokenizer } from '../src/main/core/runtime/text-tokenizer.js';
+import { TextTokenizer } from '../src/main/host/text-tokenizer.js';
 import type { HostLoadOptions } from '../src/main/core/runtime/protocol.js';
 import type { SlotId } from '../src/shared/slots.js';
 import { writeEmbeddingModel } from '../test/fixtures/onnx/embedding-model.js';
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
 
   const load: HostLoadOptions = { intraOpNumThreads: THREADS, batchSize: BATCH, maxSequenceLength: 128 };
   const files = (m: typeof model): SlotFiles => ({ model: m.modelPath, externalData: [], tokenizer: m.tokenizerPath, pooling: 'mean', dims: m.dim });
-  const pool = new HostPool({ launcher: new ForkLauncher({ entry: join(ROOT, 'src/main/host.ts'), execArgv: ['--import', 'tsx'] }) });
+  const pool = new HostPool({ launcher: new ForkLauncher({ entry: join(ROOT, 'src/main/host/main.ts'), execArgv: ['--import', 'tsx'] }) });
   const resolveFiles = (slot: SlotId): Promise<SlotFiles> => Promise.resolve(slot === 'E13' ? files(keeper) : files(model));
   const coldFactory = new OnnxSessionFactory({ pool, resolve: resolveFiles, loadOptions: load });
   const factory = new OnnxSessionFactory({ pool, resolve: resolveFiles, loadOptions: { ...load, warmup: false } });

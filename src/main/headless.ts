@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const builtHost = join(import.meta.dirname, 'host.js');
   const launcher = existsSync(builtHost)
     ? new ForkLauncher({ entry: builtHost })
-    : new ForkLauncher({ entry: join(import.meta.dirname, 'host.ts'), execArgv: ['--import', 'tsx'] });
+    : new ForkLauncher({ entry: join(import.meta.dirname, 'host/main.ts'), execArgv: ['--import', 'tsx'] });
   const rendererDir = join(root, 'out', 'renderer');
   if (!existsSync(join(rendererDir, 'index.html'))) log('The dashboard is not built (out/renderer is missing): only the API is served. Run `npm run build`.');
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version;

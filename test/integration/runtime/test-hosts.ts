@@ -8,7 +8,7 @@ import { HostPool, type HostPoolOptions } from '../../../src/main/core/runtime/h
 import type { SlotFiles } from '../../../src/main/core/runtime/session-factory.js';
 import type { EmbeddingModel } from '../../fixtures/onnx/embedding-model.js';
 
-export const HOST_ENTRY = join(import.meta.dirname, '../../../src/main/host.ts');
+export const HOST_ENTRY = join(import.meta.dirname, '../../../src/main/host/main.ts');
 
 export function testLauncher(): ForkLauncher {
   return new ForkLauncher({ entry: HOST_ENTRY, execArgv: ['--import', 'tsx'] });

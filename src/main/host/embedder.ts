@@ -4,9 +4,9 @@
  * Used inside the host process and, for the benchmark's baseline, in-process.
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import { ModelbayError } from '../../../shared/errors.js';
+import { ModelbayError } from '../../shared/errors.js';
 import { normalizeRows, poolSequence, tokenVectors } from './pooling.js';
-import type { EmbedResult, PoolingMode } from './protocol.js';
+import type { EmbedResult, PoolingMode } from '../core/runtime/protocol.js';
 import type { EncodedBatch, TextTokenizer } from './text-tokenizer.js';
 
 type TensorCtor = new (type: 'int64', data: BigInt64Array, dims: number[]) => OrtTensor;

@@ -4,8 +4,8 @@
  * child_process.fork (headless, tests) or Electron's utilityProcess.fork; speaks over
  * process.send or process.parentPort accordingly.
  */
-import { HostServer, type HostTransport } from './core/runtime/host-server.js';
-import type { HostMessage } from './core/runtime/protocol.js';
+import { HostServer, type HostTransport } from './host-server.js';
+import type { HostMessage } from '../core/runtime/protocol.js';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): void;

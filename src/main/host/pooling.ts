@@ -4,7 +4,7 @@
  * pooled here as the catalog says (mean over real tokens, the CLS token, or none: one
  * normalised vector per token for late-interaction models).
  */
-import type { PoolingMode } from './protocol.js';
+import type { PoolingMode } from '../core/runtime/protocol.js';
 
 export function l2normalizeInPlace(v: Float32Array): void {
   let ss = 0;

@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { ModelbayError, serializeError } from '../../../shared/errors.js';
+import { ModelbayError, serializeError } from '../../shared/errors.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_SEQUENCE_LENGTH, Embedder } from './embedder.js';
 import { createError } from './ort-errors.js';
 import {
@@ -17,7 +17,7 @@ import {
   type HostStats,
   type LoadMessage,
   type LoadResult,
-} from './protocol.js';
+} from '../core/runtime/protocol.js';
 import { TextTokenizer } from './text-tokenizer.js';
 
 export interface HostTransport {
