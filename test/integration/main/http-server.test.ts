@@ -134,7 +134,8 @@ describe('headless HTTP server', () => {
     const pair = cookie.split(';')[0] as string;
     const page = await send(server.port, { path: '/', headers: { cookie: pair } });
     expect(page.status).toBe(200);
-    const api = await send(server.port, { method: 'POST', path: '/api/getSnapshot', headers: { cookie: pair }, body: '' });
+    // As the dashboard sends it: JSON from its own origin (a cookie alone is refused, see http-edge.test.ts).
+    const api = await send(server.port, { method: 'POST', path: '/api/getSnapshot', headers: { cookie: pair, 'content-type': 'application/json', origin: `http://127.0.0.1:${server.port}` }, body: '' });
     expect(api.status).toBe(200);
   });
 
