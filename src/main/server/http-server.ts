@@ -109,7 +109,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const bearer = bearerToken(req.headers.authorization);
     const given = bearer ?? readCookie(req.headers.cookie, cookie);
     if (!tokensEqual(given, options.token)) {
-      sendError(res, new ModelbayError('EMB-E402', 'A token is needed: open the URL that `modelbay serve` printed, or send "Authorization: Bearer <token>" (`modelbay token` prints it).', {}));
+      sendError(res, new ModelbayError('EMB-E402', 'A token is needed: open this address with ?token=<token> once (`modelbay token` prints it; on a terminal `modelbay serve` prints the whole URL), or send "Authorization: Bearer <token>".', {}));
       return;
     }
     // Before any route: whatever changes state here (commands, /v1) must come from the dashboard or a script.
@@ -175,7 +175,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const server: Server = createServer(serverTimeouts(limits), (req, res) => {
     handle(req, res).catch((e: unknown) => {
-      log(`The server failed on ${req.method ?? ''} ${req.url ?? ''}: ${e instanceof Error ? e.message : String(e)}`);
+      // The path only: a query may carry the token, which never goes to a log.
+      log(`The server failed on ${req.method ?? ''} ${(req.url ?? '').split('?')[0] ?? ''}: ${e instanceof Error ? e.message : String(e)}`);
       if (!res.headersSent) sendError(res, new ModelbayError('EMB-E500', 'The server failed on this request.', {}));
       else res.destroy();
     });
