@@ -546,7 +546,7 @@ class AppService implements App {
     const s = this.settings.get();
     return {
       settings: s,
-      token: { set: this.token.token !== null, source: this.token.source, encrypted: this.token.source === 'app' && this.tokens.encrypted },
+      token: { set: this.token.token !== null, source: this.token.source, encrypted: this.token.source === 'app' && this.tokens.encrypted, backend: this.tokens.backend },
       cacheDir: resolveCacheDir(s, this.env),
       endpoint: resolveEndpoint(s, this.env),
       offline: isOffline(this.env),

@@ -14,7 +14,7 @@ import type { ArtifactManager } from './core/artifacts/types.js';
 import type { HostLauncher } from './core/runtime/index.js';
 import { artifactConfig, resolveToken } from './core/state/hub-environment.js';
 import { SettingsStore } from './core/state/settings-store.js';
-import { createFileTokenStore, type TokenCipher, type TokenStore } from './core/state/token-store.js';
+import { createFileTokenStore, type TokenCipher, type TokenStore, type TokenStoreOptions } from './core/state/token-store.js';
 
 export const HF_TOKEN_FILE = 'hf-token';
 
@@ -28,6 +28,8 @@ export interface ComposeOptions {
   env?: NodeJS.ProcessEnv;
   /** Electron's safeStorage when available; null keeps the token in a 0600 file as is. */
   tokenCipher?: TokenCipher | null;
+  /** The secret store named in the settings view, and how to open a token sealed before (see token-encryption.ts). */
+  tokenStorage?: TokenStoreOptions;
   log?: (message: string) => void;
   /** Everything else the App takes (GPU monitor options, load options, timers…). */
   app?: Partial<AppOptions>;
@@ -45,7 +47,7 @@ export interface Composition {
 export async function composeApp(options: ComposeOptions): Promise<Composition> {
   const env = options.env ?? process.env;
   const settings = await SettingsStore.open({ dir: options.dataDir });
-  const tokens = createFileTokenStore(join(options.dataDir, HF_TOKEN_FILE), options.tokenCipher ?? null);
+  const tokens = createFileTokenStore(join(options.dataDir, HF_TOKEN_FILE), options.tokenCipher ?? null, options.tokenStorage);
   const sources: Partial<Record<SlotId, SlotSource>> = {};
   for (const slot of SLOT_IDS) {
     const source = settings.get().slots[slot]?.source;

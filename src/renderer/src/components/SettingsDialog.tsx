@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import type { SettingsView } from '../../../shared/settings.js';
+import { tokenStorageText } from '../display/token-storage-text.js';
 import { selectSettings } from '../store/selectors.js';
 import { fieldErrorsFromDetails, formFromSettings, patchFromForm, type FormErrors, type SettingsField, type SettingsForm } from '../store/settings-form.js';
 import { SETTINGS_KEY } from '../store/ui-state.js';
@@ -19,7 +20,7 @@ function TokenSection({ view }: { view: SettingsView }): React.JSX.Element {
         {view.token.set ? (
           <>
             <span className="tag tag-ok">token set</span> {source}
-            {view.token.encrypted ? ' · stored encrypted' : ''}
+            {tokenStorageText(view.token)}
           </>
         ) : (
           <span className="tag">no token</span>
