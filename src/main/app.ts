@@ -8,6 +8,7 @@
  */
 import { totalmem } from 'node:os';
 import type { ActivityEntry } from '../shared/activity.js';
+import { describeSensitiveChange, sensitiveChanges } from '../shared/settings-changes.js';
 import {
   ACTIVITY_LIMIT,
   COMMAND_NAMES,
@@ -401,6 +402,7 @@ class AppService implements App {
       updateSettings: async (_patch, raw) => {
         const before = this.settings.get();
         const after = await this.settings.update(raw);
+        for (const change of sensitiveChanges(before, after)) this.pushActivity({ kind: 'info', slot: null, message: describeSensitiveChange(change) });
         await this.applySettings(before, after);
         return this.emitSettings();
       },
