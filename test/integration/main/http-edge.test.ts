@@ -3,30 +3,11 @@
  * riding on the cookie, malformed HTTP, and slow clients that hold connections open.
  */
 import { connect, type Socket } from 'node:net';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../../../src/main/server/server-token.js';
 import { harness, type Harness } from '../../unit/main/app-harness.js';
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-function send(port: number, options: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: { host: `127.0.0.1:${port}`, ...options.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
+import { send, type Answer } from './send-request.js';
 
 /** Writes raw bytes and reads whatever comes back until the server closes. */
 function raw(port: number, bytes: string): Promise<string> {
