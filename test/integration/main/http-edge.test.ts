@@ -206,6 +206,37 @@ describe('slow clients and the connection cap', () => {
     }
   });
 
+  it('the time-outs cover receiving a request, not answering it: an event stream and a slow command outlive them', async () => {
+    const slowApp = {
+      execute: async (name: string, input: unknown) => {
+        await new Promise((r) => setTimeout(r, 1500));
+        return h.app.execute(name, input);
+      },
+      subscribe: (l: Parameters<Harness['app']['subscribe']>[0]) => h.app.subscribe(l),
+    };
+    const server = await startServer({ app: slowApp, token, port: 0, rendererDir: null, heartbeatMs: 100, limits: { headersTimeoutMs: 300, requestTimeoutMs: 500, keepAliveTimeoutMs: 300, checkIntervalMs: 50 } });
+    servers.push(server);
+    const stream = connect(server.port, '127.0.0.1');
+    let received = '';
+    let closed = false;
+    stream.setEncoding('utf8');
+    stream.on('data', (c: string) => {
+      received += c;
+    });
+    stream.on('close', () => {
+      closed = true;
+    });
+    stream.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+    try {
+      const res = await snapshot(server.port);
+      expect(res.status).toBe(200);
+      await until('heartbeats after the time-outs', () => received.split(': ping').length > 10);
+      expect(closed).toBe(false);
+    } finally {
+      stream.destroy();
+    }
+  });
+
   it('when every connection is serving a request, a newcomer gets 503 JSON EMB-E412', async () => {
     const server = await start({ maxConnections: 2 });
     const streams = await Promise.all([0, 1].map(() => new Promise<Socket>((resolve) => {
