@@ -28,10 +28,11 @@ export function sensitiveChanges(current: Pick<Settings, SensitiveSetting>, patc
   return changes;
 }
 
-/** One sentence for the activity log and the confirmation. */
-export function describeSensitiveChange(change: SensitiveChange): string {
+/** One sentence for the activity log; `inUse` is what the new value resolves to (a default through HF_ENDPOINT, HF_HUB_CACHE…). */
+export function describeSensitiveChange(change: SensitiveChange, inUse?: string): string {
+  const now = change.to === null && inUse ? ` (${inUse})` : '';
   if (change.field === 'hfEndpoint') {
-    return `The Hugging Face endpoint changed from ${change.from ?? 'the default'} to ${change.to ?? 'the default'}: downloads, and the Hugging Face token, now go there.`;
+    return `The Hugging Face endpoint changed from ${change.from ?? 'the default'} to ${change.to ?? 'the default'}${now}: downloads, and the Hugging Face token, now go there.`;
   }
-  return `The cache folder changed from ${change.from ?? 'the standard Hugging Face cache'} to ${change.to ?? 'the standard Hugging Face cache'}: model files are now read from and downloaded there.`;
+  return `The cache folder changed from ${change.from ?? 'the standard Hugging Face cache'} to ${change.to ?? 'the standard Hugging Face cache'}${now}: model files are now read from and downloaded there.`;
 }
