@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   off();
   await app.shutdown();
   await new Promise((r) => setTimeout(r, 500));
-  const childrenLeft = pids.filter(alive).length;
+  const childrenLeft = pids.filter((p): p is number => p !== null && alive(p)).length;
   await rm(dir, { recursive: true, force: true });
   const pct = (a: number, b: number): number => Math.round(((b - a) / a) * 1000) / 10;
   console.log(JSON.stringify({ cycles: CYCLES, main_rss_growth_pct: pct(mainAt, mainEnd), host_rss_growth_pct: pct(hostAt, hostEnd), children_left: childrenLeft }));
