@@ -10,17 +10,20 @@
  * partial data: pause is abort, resume is calling again. See shared/notes/hub-protocol.md.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, lstat, mkdir, open, readFile, readlink, rename, stat, statfs, symlink, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readFile, readlink, rename, stat, statfs, symlink, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { ModelbayError, toModelbayError } from '../../../shared/errors.js';
-import { BlobHasher, hashFile, type BlobDigest } from './blob-hasher.js';
+import { hashFile, type BlobDigest } from './blob-hasher.js';
 import { DownloadGate } from './download-gate.js';
 import { ProgressReporter, type FileProgressUpdate } from './download-progress.js';
 import { assertCommit, assertEtag, assertRepoId, assertRepoPath, assertRevision, HubCacheLayout } from './hf-cache-layout.js';
-import { contentRange, dropBody, HubClient, isRetryable, networkError, retryAfterOf, type FileMetadata, type HubResponse } from './hub-client.js';
+import { HubClient, isRetryable, retryAfterOf, type FileMetadata, type HubResponse } from './hub-client.js';
+import type { LowSpeedLimit } from './low-speed.js';
 import { downloadInParts, loadParts, planParts, RangeIgnoredError } from './range-parts.js';
 import { abortableSleep, backoffDelay } from './retry-policy.js';
+import { inlineHash, streamTransfer, workerHash } from './stream-transfer.js';
 import { TailHasher } from './tail-hasher.js';
+import { gaveUp, isTooSlow, permissionDenied } from './transfer-errors.js';
 import { WriterLock } from './writer-lock.js';
 
 export type { FileProgressUpdate } from './download-progress.js';
@@ -40,6 +43,8 @@ export interface DownloaderOptions {
   idleTimeoutMs?: number;
   /** Range parts for large files; null or absent = one stream. */
   parallelParts?: { minBytes: number; parts: number } | null;
+  /** curl's --speed-limit/--speed-time per attempt; null or absent = no floor. */
+  lowSpeed?: LowSpeedLimit | null;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
   /** Files from this size are hashed in a worker thread reading behind the writer (default 16 MiB). */
@@ -71,10 +76,6 @@ export interface DownloadedFile {
 }
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
-/** Bytes gathered before one write: fewer syscalls, and the hash runs on arriving chunks meanwhile. */
-const WRITE_BATCH = 1 << 20;
-/** A slow transfer still reaches the disk this often, so a killed process loses little. */
-const WRITE_EVERY_MS = 250;
 const SYMLINK_FALLBACK_CODES = new Set(['EPERM', 'EACCES', 'ENOTSUP', 'EOPNOTSUPP', 'EINVAL', 'ENOSYS']);
 
 function cancelled(): ModelbayError {
@@ -101,48 +102,25 @@ async function fileSize(path: string): Promise<number | null> {
   return stat(path).then((s) => s.size, () => null);
 }
 
+/** A partial holding no downloaded byte is litter (huggingface_hub leaves none): remove it. */
+async function dropEmptyPartial(partial: string, partsPath: string): Promise<void> {
+  const size = await fileSize(partial);
+  if (size === null) return;
+  if (await exists(partsPath)) {
+    const saved = await loadParts(partsPath, null, size);
+    if (saved === null || saved.parts.some((p) => p.done > 0)) return;
+  } else if (size > 0) {
+    return;
+  }
+  await unlink(partsPath).catch(() => undefined);
+  await unlink(partial).catch(() => undefined);
+}
+
 async function writeAtomic(path: string, data: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   await writeFile(tmp, data);
   await rename(tmp, path);
-}
-
-/** How a single stream is hashed: inline on arriving chunks, or by a worker reading behind the writes. */
-interface StreamHash {
-  chunk(c: Buffer): void;
-  /** Bytes [0, n) are on disk. */
-  written(n: number): void;
-  /** A resumed prefix of `n` bytes already on disk. */
-  prefix(path: string, n: number): Promise<void>;
-  /** Forget everything: the file starts over (call before truncating it). */
-  restart(): Promise<void>;
-  digest(size: number): Promise<BlobDigest>;
-  close(): Promise<void>;
-}
-
-function inlineHash(gitSize: number | null): StreamHash {
-  let h = new BlobHasher(gitSize);
-  return {
-    chunk: (c) => h.update(c),
-    written: () => undefined,
-    prefix: (path, n) => h.updateFromFile(path, 0, n),
-    restart: () => { h = new BlobHasher(gitSize); return Promise.resolve(); },
-    digest: () => Promise.resolve(h.digest()),
-    close: () => Promise.resolve(),
-  };
-}
-
-function workerHash(path: string, gitSize: number | null): StreamHash {
-  let t = new TailHasher(path, gitSize);
-  return {
-    chunk: () => undefined,
-    written: (n) => t.advance(n),
-    prefix: (_path, n) => { t.advance(n); return Promise.resolve(); },
-    restart: async () => { await t.close(); t = new TailHasher(path, gitSize); },
-    digest: (size) => t.digest(size),
-    close: () => t.close(),
-  };
 }
 
 /** Serializes work per key inside this process (two slots sharing one blob wait for each other). */
@@ -168,7 +146,8 @@ export class Downloader {
   private readonly retries: number;
   private readonly backoff: { initial: number; max: number };
   private readonly idleTimeoutMs: number;
-  private readonly parallelParts: { minBytes: number; parts: number } | null;
+  private parallelParts: { minBytes: number; parts: number } | null;
+  private lowSpeed: LowSpeedLimit | null;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly now: () => number;
   private readonly hashInWorkerMinBytes: number;
@@ -185,12 +164,15 @@ export class Downloader {
     this.backoff = options.backoffMs ?? { initial: 1000, max: 8000 };
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
     this.parallelParts = options.parallelParts ?? null;
+    this.lowSpeed = options.lowSpeed ?? null;
     this.sleep = options.sleep ?? abortableSleep;
     this.now = options.now ?? Date.now;
     this.hashInWorkerMinBytes = options.hashInWorkerMinBytes ?? 16 << 20;
   }
 
-  configure(partial: Partial<Pick<DownloaderOptions, 'cacheDir' | 'endpoint' | 'token' | 'offline' | 'concurrency'>>): void {
+  configure(partial: Partial<Pick<DownloaderOptions, 'cacheDir' | 'endpoint' | 'token' | 'offline' | 'concurrency' | 'parallelParts' | 'lowSpeed'>>): void {
+    if (partial.parallelParts !== undefined) this.parallelParts = partial.parallelParts;
+    if (partial.lowSpeed !== undefined) this.lowSpeed = partial.lowSpeed;
     if (partial.cacheDir !== undefined) this.layout = new HubCacheLayout(partial.cacheDir);
     if (partial.offline !== undefined) this.offline = partial.offline;
     this.client.configure({
@@ -216,7 +198,7 @@ export class Downloader {
         return file;
       });
     } catch (err) {
-      const e = signal?.aborted ? cancelled() : diskFull(err, req.path) ?? toModelbayError(err);
+      const e = signal?.aborted ? cancelled() : diskFull(err, req.path) ?? permissionDenied(err, this.layout.root) ?? toModelbayError(err);
       progress.enter(e.code === 'EMB-E114' ? 'paused' : 'failed');
       throw e;
     }
@@ -295,6 +277,8 @@ export class Downloader {
     if (present) return { path: blobPath, digest: present, reused: true };
 
     await mkdir(this.layout.blobsDir(req.repo), { recursive: true });
+    // As huggingface_hub does: snapshots/ exists beside blobs/, or other clients' cache scans warn.
+    await mkdir(dirname(this.layout.snapshotPath(req.repo, meta.commit, req.path)), { recursive: true });
     const lock = await WriterLock.acquire(this.layout.writerLockPath(req.repo, meta.etag), `${req.repo}/${req.path}`);
     try {
       // Another process may have finished it while we resolved.
@@ -327,6 +311,7 @@ export class Downloader {
         progress.enter('downloading');
       }
     } finally {
+      await dropEmptyPartial(this.layout.partialPath(req.repo, meta.etag), this.layout.partsPath(req.repo, meta.etag));
       await lock.release();
     }
   }
@@ -372,9 +357,14 @@ export class Downloader {
     }
   }
 
-  /** One try plus `retries` after transient failures; bytes arriving resets the count. */
-  private async withRetries<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>, progressed: () => boolean = () => false, progress?: ProgressReporter): Promise<T> {
+  /**
+   * One try plus `retries` after transient failures. Only bytes kept on disk beyond their
+   * previous maximum reset the count (issue #10): bytes later thrown away, or a transfer
+   * too slow to be worth keeping, are no progress.
+   */
+  private async withRetries<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>, kept: () => number = () => 0, progress?: ProgressReporter): Promise<T> {
     let failures = 0;
+    let best = kept();
     for (;;) {
       if (signal?.aborted) throw cancelled();
       try {
@@ -382,8 +372,10 @@ export class Downloader {
       } catch (err) {
         if (signal?.aborted) throw cancelled();
         if (!isRetryable(err)) throw err;
-        failures = progressed() ? 1 : failures + 1;
-        if (failures > this.retries) throw err;
+        const now = kept();
+        failures = now > best && !isTooSlow(err) ? 1 : failures + 1;
+        best = Math.max(best, now);
+        if (failures > this.retries) throw gaveUp(err, failures);
         const delay = backoffDelay(failures, this.backoff, retryAfterOf(err));
         const e = toModelbayError(err);
         progress?.retrying({ attempt: failures + 1, of: this.retries + 1, code: e.code, message: e.message, nextAt: this.now() + delay });
@@ -395,7 +387,6 @@ export class Downloader {
   private async transfer(req: FileRequest, meta: FileMetadata, signal: AbortSignal | undefined, progress: ProgressReporter): Promise<BlobDigest> {
     const partial = this.layout.partialPath(req.repo, meta.etag);
     const partsPath = this.layout.partsPath(req.repo, meta.etag);
-    const ctx = { repo: req.repo, revision: req.revision, path: req.path };
     const gitSize = meta.etag.length === 40 ? meta.size : null;
     let saved = await loadParts(partsPath, meta.etag, meta.size);
     let partialSize = await fileSize(partial);
@@ -426,7 +417,14 @@ export class Downloader {
       await unlink(partsPath).catch(() => undefined);
       await unlink(partial).catch(() => undefined);
     }
-    return this.stream(meta, partial, signal, progress, gitSize, ctx);
+    return streamTransfer({
+      fetch: (start) => this.fetch(req, meta, { start, signal }), url: () => meta.downloadUrl,
+      size: meta.size, partialPath: partial, path: req.path,
+      hash: meta.size >= this.hashInWorkerMinBytes ? workerHash(partial, gitSize) : inlineHash(gitSize),
+      signal, progress, lowSpeed: this.lowSpeed, now: this.now,
+      retrying: (attempt, keptBytes) => this.withRetries(signal, attempt, keptBytes, progress),
+      writeError: (err) => diskFull(err, req.path) ?? permissionDenied(err, this.layout.root),
+    });
   }
 
   private async parts(req: FileRequest, meta: FileMetadata, signal: AbortSignal | undefined, progress: ProgressReporter, hash: TailHasher, state: ReturnType<typeof planParts>, fresh: boolean): Promise<void> {
@@ -435,7 +433,8 @@ export class Downloader {
       partialPath: this.layout.partialPath(req.repo, meta.etag), partsPath: this.layout.partsPath(req.repo, meta.etag),
       state, fresh, hash, signal, idleTimeoutMs: this.idleTimeoutMs,
       ctx: { repo: req.repo, revision: req.revision, path: req.path },
-      retrying: (s, attempt, progressed) => this.withRetries(s, attempt, progressed, progress),
+      retrying: (s, attempt, keptBytes) => this.withRetries(s, attempt, keptBytes, progress),
+      lowSpeed: this.lowSpeed,
       onBytes: (n) => progress.bytes(n),
       now: this.now,
     });
@@ -460,106 +459,6 @@ export class Downloader {
       }
       meta.downloadUrl = fresh.downloadUrl;
       return this.client.get(meta.downloadUrl, opts);
-    }
-  }
-
-  /** One stream, resuming from the partial file with `Range: bytes=N-`. */
-  private async stream(meta: FileMetadata, partial: string, signal: AbortSignal | undefined, progress: ProgressReporter,
-    gitSize: number | null, ctx: { repo: string; revision: string; path: string }): Promise<BlobDigest> {
-    const fh: FileHandle = await open(partial, 'a+');
-    const hash = meta.size >= this.hashInWorkerMinBytes ? workerHash(partial, gitSize) : inlineHash(gitSize);
-    try {
-      let offset = (await fh.stat()).size;
-      if (offset > meta.size) {
-        await fh.truncate(0);
-        offset = 0;
-      }
-      if (offset > 0) {
-        // After a restart the prefix on disk is all we have: hash it again before appending.
-        progress.enter('downloading');
-        await hash.prefix(partial, offset);
-        progress.bytes(offset);
-      }
-      const restart = async (): Promise<void> => {
-        await hash.restart();
-        await fh.truncate(0);
-        offset = 0;
-      };
-      let progressed = false;
-      let done = offset === meta.size && meta.size > 0;
-      while (!done) {
-        await this.withRetries(signal, async () => {
-          progressed = false;
-          const res = await this.fetch(ctx, meta, { start: offset, signal });
-          const cr = res.status === 206 || res.status === 416 ? contentRange(res) : null;
-          if (res.status === 416) {
-            dropBody(res);
-            if (offset === meta.size) { done = true; return; }
-            throw new ModelbayError('EMB-E109', `${ctx.path}: the server's file is ${cr?.total ?? 'not'} ${cr?.total !== null ? 'bytes' : 'the announced size'}, the Hub announced ${meta.size}.`, { expected: meta.size, actual: cr?.total ?? null });
-          }
-          if (res.status === 206) {
-            if (!cr || cr.start !== offset || (cr.total !== null && cr.total !== meta.size)) {
-              dropBody(res);
-              await restart();
-              throw new ModelbayError('EMB-E107', 'The server answered a different range than asked; starting the file over.', { retryable: true, contentRange: res.headers['content-range'] ?? null });
-            }
-          } else if (offset > 0) {
-            // A 200 to a Range is the whole file: start over, never append it to the prefix.
-            await restart();
-          }
-          progress.enter('downloading');
-          let batch: Buffer[] = [];
-          let batchBytes = 0;
-          let writing: Promise<unknown> = Promise.resolve();
-          let lastWrite = this.now();
-          const flush = (): Promise<unknown> => {
-            lastWrite = this.now();
-            if (batchBytes === 0) return writing;
-            const bufs = batch;
-            const upto = offset;
-            batch = [];
-            batchBytes = 0;
-            writing = writing.then(() => fh.writev(bufs)).then(() => hash.written(upto));
-            // Awaited by the next flush or the finally below; never an unhandled rejection meanwhile.
-            writing.catch(() => undefined);
-            return writing;
-          };
-          try {
-            for await (const c of res.body) {
-              const chunk = c as Buffer;
-              if (offset + chunk.length > meta.size) {
-                dropBody(res);
-                throw new ModelbayError('EMB-E109', `${ctx.path}: the server sent more than the ${meta.size} bytes the Hub announced.`, { expected: meta.size });
-              }
-              hash.chunk(chunk);
-              batch.push(chunk);
-              batchBytes += chunk.length;
-              offset += chunk.length;
-              progressed = true;
-              progress.bytes(offset);
-              // Keep at most one write in flight so memory stays bounded.
-              if (batchBytes >= WRITE_BATCH || this.now() - lastWrite >= WRITE_EVERY_MS) {
-                await writing;
-                void flush();
-              }
-            }
-          } catch (err) {
-            if (signal?.aborted) throw cancelled();
-            throw diskFull(err, ctx.path) ?? networkError(err, meta.downloadUrl);
-          } finally {
-            // Bytes already hashed must reach the file, or the resume offset would lie.
-            await flush();
-          }
-          if (offset < meta.size) {
-            throw new ModelbayError('EMB-E107', `${ctx.path}: the connection ended after ${offset} of ${meta.size} bytes.`, { retryable: true });
-          }
-          done = true;
-        }, () => progressed, progress);
-      }
-      return await hash.digest(offset);
-    } finally {
-      await hash.close();
-      await fh.close();
     }
   }
 
