@@ -1,8 +1,10 @@
 /**
  * One writer per partial file, across processes: an O_EXCL lock file holding the
- * holder's pid, host and a nonce. File locks (flock) are not available from Node and do
- * nothing on some network filesystems (huggingface_hub PR #4306); an exclusive create
- * works everywhere. A lock whose pid is dead on this host is stale and taken over.
+ * holder's pid, its start time, host and a nonce. File locks (flock) are not available
+ * from Node and do nothing on some network filesystems (huggingface_hub PR #4306); an
+ * exclusive create works everywhere. A lock whose pid is dead on this host is stale and
+ * taken over — and so is one whose pid now belongs to a process that started later (a
+ * pid reused after a crash), told apart by the start time in /proc/<pid>/stat.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -11,7 +13,11 @@ import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/
 import { z } from 'zod';
 import { ModelbayError } from '../../../shared/errors.js';
 
-const lockSchema = z.object({ pid: z.number().int().positive(), host: z.string(), nonce: z.string(), at: z.number() });
+const lockSchema = z.object({
+  pid: z.number().int().positive(), host: z.string(), nonce: z.string(), at: z.number(),
+  /** Clock ticks since boot when the holder started (Linux); absent in older locks and elsewhere. */
+  start: z.string().nullable().optional(),
+});
 export type WriterLockInfo = z.infer<typeof lockSchema>;
 
 /** An unreadable lock younger than this may be one being written right now. */
@@ -25,6 +31,28 @@ function pidAlive(pid: number): boolean {
     // EPERM: it exists but belongs to someone else.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Field 22 of /proc/<pid>/stat: when the process started; null where there is no /proc. */
+async function processStart(pid: number): Promise<string | null> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const start = fields[19];
+    return start !== undefined && /^\d+$/.test(start) ? start : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the process that wrote `holder` still runs on this host. */
+async function holderAlive(holder: WriterLockInfo): Promise<boolean> {
+  if (holder.host !== hostname()) return true;
+  if (!pidAlive(holder.pid)) return false;
+  if (holder.start == null) return true;
+  const now = await processStart(holder.pid);
+  return now === null || now === holder.start;
 }
 
 async function readLock(path: string): Promise<WriterLockInfo | null> {
@@ -47,7 +75,7 @@ export class WriterLock {
   /** Take the lock or throw EMB-E113 naming the live holder. */
   static async acquire(path: string, what: string): Promise<WriterLock> {
     await mkdir(dirname(path), { recursive: true });
-    const info: WriterLockInfo = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), at: Date.now() };
+    const info: WriterLockInfo = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), at: Date.now(), start: await processStart(process.pid) };
     for (let attempt = 0; attempt < 4; attempt++) {
       try {
         await writeFile(path, JSON.stringify(info), { flag: 'wx', mode: 0o644 });
@@ -62,8 +90,7 @@ export class WriterLock {
         await takeOver(path, null);
         continue;
       }
-      const stale = holder.host === hostname() && !pidAlive(holder.pid);
-      if (!stale) throw busy(path, what, holder);
+      if (await holderAlive(holder)) throw busy(path, what, holder);
       await takeOver(path, holder);
     }
     throw busy(path, what, await readLock(path));
@@ -80,7 +107,7 @@ export class WriterLock {
   /** Remove a lock left by a process that is gone (for discarding partial data). */
   static async clearStale(path: string): Promise<boolean> {
     const holder = await readLock(path);
-    if (holder && (holder.host !== hostname() || pidAlive(holder.pid))) return false;
+    if (holder && await holderAlive(holder)) return false;
     await unlink(path).catch(() => undefined);
     return true;
   }
