@@ -19,6 +19,7 @@ import { evictToLimit, removeSnapshotFiles, type SnapshotFileRef } from './cache
 import { loadCatalog, slotModel, slotView, type Catalog, type CatalogFile, type SlotModel } from './catalog.js';
 import type { DownloadedFile, DownloaderPort, FileProgressUpdate, FileRequest } from './downloader-port.js';
 import { Downloader } from './downloader.js';
+import { downloaderTuning } from './downloader-tuning.js';
 import { HubCacheLayout } from './hf-cache-layout.js';
 import { cachedCommit, checkSlot, nodeMetadataFs, summarize, type FileCheck, type MetadataFs, type SlotCheck } from './readiness.js';
 import type { ArtifactConfig, ArtifactEvent, ArtifactListener, ArtifactManager } from './types.js';
@@ -142,6 +143,7 @@ class HubArtifactManager implements ArtifactManager {
     if (partial.token !== undefined) d.token = partial.token;
     if (partial.offline !== undefined) d.offline = partial.offline;
     if (partial.downloadConcurrency !== undefined) d.concurrency = partial.downloadConcurrency;
+    Object.assign(d, downloaderTuning(partial, this.config));
     if (Object.keys(d).length > 0) this.downloader.configure(d);
     if (cacheChanged) void this.readiness().catch(() => undefined);
   }
@@ -787,7 +789,7 @@ export async function createArtifactManager(options: ArtifactManagerOptions): Pr
   const records = new VerificationRecords(join(options.stateDir, 'verifications.json'));
   await records.load();
   const downloader = options.downloader ?? defaultDownloader(options.config);
-  downloader.configure({ cacheDir: options.config.cacheDir, endpoint: options.config.endpoint, token: options.config.token, offline: options.config.offline, concurrency: options.config.downloadConcurrency });
+  downloader.configure({ cacheDir: options.config.cacheDir, endpoint: options.config.endpoint, token: options.config.token, offline: options.config.offline, concurrency: options.config.downloadConcurrency, ...downloaderTuning(options.config, options.config) });
   const manager = new HubArtifactManager(options.config, catalog, records, downloader, options.now ?? Date.now, options.metadataFs ?? nodeMetadataFs, options.sources ?? {});
   await manager.readiness();
   return manager;

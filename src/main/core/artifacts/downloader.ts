@@ -398,7 +398,7 @@ export class Downloader {
       saved = null;
       partialSize = null;
     }
-    const usePartsFresh = saved === null && !partialSize && this.parallelParts !== null
+    const usePartsFresh = saved === null && !partialSize && this.parallelParts !== null && meta.lfs
       && meta.size >= this.parallelParts.minBytes && this.parallelParts.parts > 1;
     const state = saved ?? (usePartsFresh && this.parallelParts ? planParts(meta.etag, meta.size, this.parallelParts.parts) : null);
     if (state !== null) {
