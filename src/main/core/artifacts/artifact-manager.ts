@@ -20,6 +20,7 @@ import { loadCatalog, slotModel, slotView, type Catalog, type CatalogFile, type 
 import type { DownloadedFile, DownloaderPort, FileProgressUpdate, FileRequest } from './downloader-port.js';
 import { Downloader } from './downloader.js';
 import { downloaderTuning } from './downloader-tuning.js';
+import { runningSlotPhase, stopFiles } from './download-phase.js';
 import { HubCacheLayout } from './hf-cache-layout.js';
 import { cachedCommit, checkSlot, nodeMetadataFs, summarize, type FileCheck, type MetadataFs, type SlotCheck } from './readiness.js';
 import type { ArtifactConfig, ArtifactEvent, ArtifactListener, ArtifactManager } from './types.js';
@@ -301,7 +302,7 @@ class HubArtifactManager implements ArtifactManager {
     const last = job.lastEmit.get(file.file);
     if (!phaseChanged && last && now - last.at < PROGRESS_INTERVAL_MS) return;
     job.lastEmit.set(file.file, { at: now, phase: u.phase });
-    if (job.progress.phase === 'queued' || job.progress.phase === 'resolving') job.progress.phase = 'downloading';
+    job.progress.phase = runningSlotPhase(job.progress.phase, job.progress.files);
     this.emitProgress(job);
     this.publishState(job.slot);
   }
@@ -446,6 +447,7 @@ class HubArtifactManager implements ArtifactManager {
     }
     const e = toModelbayError(err);
     const serialized = e.toJSON();
+    stopFiles(job.progress.files, 'failed');
     this.failures.set(slot, serialized);
     await this.check(slot);
     this.setPhase(job, 'failed', serialized);
