@@ -20,6 +20,7 @@ import { loadCatalog, slotModel, slotView, type Catalog, type CatalogFile, type 
 import type { DownloadedFile, DownloaderPort, FileProgressUpdate, FileRequest } from './downloader-port.js';
 import { Downloader } from './downloader.js';
 import { downloaderTuning } from './downloader-tuning.js';
+import { settledWithin } from './settled-within.js';
 import { runningSlotPhase, stopFiles } from './download-phase.js';
 import { HubCacheLayout } from './hf-cache-layout.js';
 import { cachedCommit, checkSlot, nodeMetadataFs, summarize, type FileCheck, type MetadataFs, type SlotCheck } from './readiness.js';
@@ -37,6 +38,8 @@ export interface ArtifactManagerOptions {
   now?: () => number;
   /** File metadata calls of readiness (tests count them). */
   metadataFs?: MetadataFs;
+  /** How long close() waits for aborted downloads to wind down (default 5 s). */
+  closeGraceMs?: number;
 }
 
 /** At most this many progress events per second per file (plus every phase change). */
@@ -101,6 +104,7 @@ class HubArtifactManager implements ArtifactManager {
   private readonly lastStates = new Map<SlotId, ArtifactState>();
   private layout: HubCacheLayout;
   private closed = false;
+  closeGraceMs = 5000;
 
   constructor(
     private config: ArtifactConfig,
@@ -780,7 +784,8 @@ class HubArtifactManager implements ArtifactManager {
       }
       runs.push(job.run.catch(() => undefined));
     }
-    await Promise.all(runs);
+    // Aborted runs end within moments; one stuck in the kernel must not hold shutdown hostage.
+    await settledWithin(Promise.all(runs), this.closeGraceMs);
     await this.records.flush().catch(() => undefined);
     this.listeners.clear();
   }
@@ -793,6 +798,7 @@ export async function createArtifactManager(options: ArtifactManagerOptions): Pr
   const downloader = options.downloader ?? defaultDownloader(options.config);
   downloader.configure({ cacheDir: options.config.cacheDir, endpoint: options.config.endpoint, token: options.config.token, offline: options.config.offline, concurrency: options.config.downloadConcurrency, ...downloaderTuning(options.config, options.config) });
   const manager = new HubArtifactManager(options.config, catalog, records, downloader, options.now ?? Date.now, options.metadataFs ?? nodeMetadataFs, options.sources ?? {});
+  if (options.closeGraceMs !== undefined) manager.closeGraceMs = options.closeGraceMs;
   await manager.readiness();
   return manager;
 }

@@ -10,7 +10,7 @@
  * partial data: pause is abort, resume is calling again. See shared/notes/hub-protocol.md.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, lstat, mkdir, readFile, readlink, rename, stat, statfs, symlink, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, readFile, readlink, rename, stat, statfs, symlink, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { ModelbayError, toModelbayError } from '../../../shared/errors.js';
 import { hashFile, type BlobDigest } from './blob-hasher.js';
@@ -24,6 +24,7 @@ import { abortableSleep, backoffDelay } from './retry-policy.js';
 import { inlineHash, streamTransfer, workerHash } from './stream-transfer.js';
 import { TailHasher } from './tail-hasher.js';
 import { gaveUp, isTooSlow, permissionDenied } from './transfer-errors.js';
+import { makeDirs } from './make-dirs.js';
 import { WriterLock } from './writer-lock.js';
 
 export type { FileProgressUpdate } from './download-progress.js';
@@ -117,7 +118,7 @@ async function dropEmptyPartial(partial: string, partsPath: string): Promise<voi
 }
 
 async function writeAtomic(path: string, data: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await makeDirs(dirname(path));
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   await writeFile(tmp, data);
   await rename(tmp, path);
@@ -276,9 +277,9 @@ export class Downloader {
     const present = await this.usableBlob(blobPath, req, meta);
     if (present) return { path: blobPath, digest: present, reused: true };
 
-    await mkdir(this.layout.blobsDir(req.repo), { recursive: true });
+    await makeDirs(this.layout.blobsDir(req.repo));
     // As huggingface_hub does: snapshots/ exists beside blobs/, or other clients' cache scans warn.
-    await mkdir(dirname(this.layout.snapshotPath(req.repo, meta.commit, req.path)), { recursive: true });
+    await makeDirs(dirname(this.layout.snapshotPath(req.repo, meta.commit, req.path)));
     const lock = await WriterLock.acquire(this.layout.writerLockPath(req.repo, meta.etag), `${req.repo}/${req.path}`);
     try {
       // Another process may have finished it while we resolved.
@@ -474,7 +475,7 @@ export class Downloader {
 
   /** A relative symlink as huggingface_hub writes it, swapped in atomically; a copy where symlinks fail. */
   private async link(repo: string, commit: string, path: string, etag: string, blobPath: string, snapshotPath: string): Promise<void> {
-    await mkdir(dirname(snapshotPath), { recursive: true });
+    await makeDirs(dirname(snapshotPath));
     const target = this.layout.blobLinkTarget(repo, commit, path, etag);
     const current = await readlink(snapshotPath).catch(() => null);
     if (current === target) return;
@@ -493,7 +494,7 @@ export class Downloader {
     if (typeof commit !== 'string') return;
     try {
       const marker = this.layout.noExistPath(req.repo, assertCommit(commit), req.path);
-      await mkdir(dirname(marker), { recursive: true });
+      await makeDirs(dirname(marker));
       await writeFile(marker, '');
     } catch {
       // The marker is an optimisation for Python's lookups; the error itself is what matters.

@@ -9,9 +9,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ModelbayError } from '../../../shared/errors.js';
+import { makeDirs } from './make-dirs.js';
 
 const lockSchema = z.object({
   pid: z.number().int().positive(), host: z.string(), nonce: z.string(), at: z.number(),
@@ -74,7 +75,7 @@ export class WriterLock {
 
   /** Take the lock or throw EMB-E113 naming the live holder. */
   static async acquire(path: string, what: string): Promise<WriterLock> {
-    await mkdir(dirname(path), { recursive: true });
+    await makeDirs(dirname(path));
     const info: WriterLockInfo = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), at: Date.now(), start: await processStart(process.pid) };
     for (let attempt = 0; attempt < 4; attempt++) {
       try {

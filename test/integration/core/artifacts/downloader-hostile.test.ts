@@ -140,4 +140,11 @@ describe('Downloader against a hostile Hub', () => {
     const names = existsSync(blobsDir()) ? await readdir(blobsDir()) : [];
     expect(names.filter((n) => n.endsWith('.incomplete'))).toEqual([]);
   });
+
+  it.runIf(process.platform === 'linux')('a cache folder where folders cannot be made (/proc/self) fails at once with EMB-E123; nothing keeps spinning', async () => {
+    const d = new Downloader({ cacheDir: '/proc/self', endpoint: env.hub.endpoint, token: null });
+    const err = await d.download(W).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'EMB-E123' });
+    expect((err as Error).message).toContain('/proc/self');
+  }, 20_000);
 });

@@ -76,4 +76,15 @@ describe('artifact manager: what a download reads as', () => {
     expect(last?.phase).toBe('failed');
     expect(last?.files.map((f) => [f.phase, f.speedBps])).toEqual([['failed', 0], ['failed', 0]]);
   });
+
+  it('close() ends within its grace even when a transfer ignores the abort (shutdown never hangs)', async () => {
+    h = await harness({ E8: e8 }, { closeGraceMs: 50 });
+    serve(h);
+    h.downloader.download = () => new Promise(() => undefined);
+    const run = h.manager.download('E8');
+    void run.catch(() => undefined);
+    await settle();
+    await expect(h.manager.close()).resolves.toBeUndefined();
+    expect(h.manager.states().E8).toBe('missing');
+  });
 });
