@@ -9,14 +9,15 @@
  * Hub's LFS sha256 or the git sha1 — never a corrupt or unverified one. Aborting keeps the
  * partial data: pause is abort, resume is calling again. See shared/notes/hub-protocol.md.
  */
-import { randomBytes } from 'node:crypto';
-import { copyFile, lstat, readFile, readlink, rename, stat, statfs, symlink, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { lstat, rename, statfs, unlink, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ModelbayError, toModelbayError } from '../../../shared/errors.js';
 import { hashFile, type BlobDigest } from './blob-hasher.js';
+import { fileSize, fromCache, linkSnapshot, markMissing, mismatch, SHA256_RE, verifiedBy, writeAtomic, type DownloadedFile, type FileRequest } from './cache-entries.js';
+import { KeyedQueue } from './keyed-queue.js';
 import { DownloadGate } from './download-gate.js';
 import { ProgressReporter, type FileProgressUpdate } from './download-progress.js';
-import { assertCommit, assertEtag, assertRepoId, assertRepoPath, assertRevision, HubCacheLayout } from './hf-cache-layout.js';
+import { assertRepoId, assertRepoPath, assertRevision, HubCacheLayout } from './hf-cache-layout.js';
 import { HubClient, isRetryable, retryAfterOf, type FileMetadata, type HubResponse } from './hub-client.js';
 import type { LowSpeedLimit } from './low-speed.js';
 import { downloadInParts, loadParts, planParts, RangeIgnoredError } from './range-parts.js';
@@ -28,6 +29,7 @@ import { makeDirs } from './make-dirs.js';
 import { WriterLock } from './writer-lock.js';
 
 export type { FileProgressUpdate } from './download-progress.js';
+export type { DownloadedFile, FileRequest } from './cache-entries.js';
 
 export interface DownloaderOptions {
   cacheDir: string;
@@ -52,32 +54,6 @@ export interface DownloaderOptions {
   hashInWorkerMinBytes?: number;
 }
 
-export interface FileRequest {
-  repo: string;
-  revision: string;
-  path: string;
-  sha256?: string | null;
-  size?: number | null;
-}
-
-export interface DownloadedFile {
-  repo: string;
-  revision: string;
-  commit: string;
-  path: string;
-  snapshotPath: string;
-  blobPath: string;
-  etag: string;
-  sha256: string;
-  size: number;
-  /** What the bytes were checked against. */
-  verifiedBy: 'catalog' | 'lfs' | 'git-sha1';
-  /** Already in the cache, nothing downloaded. */
-  reused: boolean;
-}
-
-const SHA256_RE = /^[0-9a-f]{64}$/;
-const SYMLINK_FALLBACK_CODES = new Set(['EPERM', 'EACCES', 'ENOTSUP', 'EOPNOTSUPP', 'EINVAL', 'ENOSYS']);
 
 function cancelled(): ModelbayError {
   return new ModelbayError('EMB-E114', 'Download cancelled.', {});
@@ -99,9 +75,6 @@ async function exists(path: string): Promise<boolean> {
   return lstat(path).then(() => true, () => false);
 }
 
-async function fileSize(path: string): Promise<number | null> {
-  return stat(path).then((s) => s.size, () => null);
-}
 
 /** A partial holding no downloaded byte is litter (huggingface_hub leaves none): remove it. */
 async function dropEmptyPartial(partial: string, partsPath: string): Promise<void> {
@@ -117,27 +90,6 @@ async function dropEmptyPartial(partial: string, partsPath: string): Promise<voi
   await unlink(partial).catch(() => undefined);
 }
 
-async function writeAtomic(path: string, data: string): Promise<void> {
-  await makeDirs(dirname(path));
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
-/** Serializes work per key inside this process (two slots sharing one blob wait for each other). */
-class KeyedQueue {
-  private readonly tails = new Map<string, Promise<unknown>>();
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.tails.get(key) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(fn);
-    this.tails.set(key, next);
-    try {
-      return await next;
-    } finally {
-      if (this.tails.get(key) === next) this.tails.delete(key);
-    }
-  }
-}
 
 export class Downloader {
   private layout: HubCacheLayout;
@@ -244,16 +196,16 @@ export class Downloader {
 
   private async downloadNow(req: FileRequest, signal: AbortSignal | undefined, progress: ProgressReporter): Promise<DownloadedFile> {
     progress.enter('resolving');
-    if (this.offline) return this.fromCache(req, 'offline');
+    if (this.offline) return fromCache(this.layout, req, 'offline');
     let meta: FileMetadata;
     try {
       meta = await this.withRetries(signal, () => this.client.fileMetadata(req.repo, req.revision, req.path, signal), undefined, progress);
     } catch (err) {
       const e = toModelbayError(err);
-      if (e.code === 'EMB-E105') await this.markMissing(req, e);
+      if (e.code === 'EMB-E105') await markMissing(this.layout, req, e);
       // huggingface_hub falls back to the cache when the Hub cannot be reached.
       if (e.code === 'EMB-E107' && !signal?.aborted) {
-        const cached = await this.fromCache(req, 'network').catch(() => null);
+        const cached = await fromCache(this.layout, req, 'network').catch(() => null);
         if (cached) return cached;
       }
       throw e;
@@ -292,13 +244,13 @@ export class Downloader {
         try {
           const digest = await this.transfer(req, meta, signal, progress);
           progress.enter('verifying');
-          const mismatch = this.mismatch(req, meta, digest);
-          if (mismatch === null) {
+          const wrong = mismatch(req, meta, digest);
+          if (wrong === null) {
             await rename(partial, blobPath);
             await unlink(this.layout.partsPath(req.repo, meta.etag)).catch(() => undefined);
             return { path: blobPath, digest, reused: false };
           }
-          problem = mismatch;
+          problem = wrong;
         } catch (err) {
           // Bytes that cannot be the announced file (too many, too few): same as a failed check.
           const e = toModelbayError(err);
@@ -317,26 +269,6 @@ export class Downloader {
     }
   }
 
-  /** The checks the bytes must pass, or the error saying which failed. */
-  private mismatch(req: FileRequest, meta: FileMetadata, d: BlobDigest): ModelbayError | null {
-    if (d.size !== meta.size || (req.size != null && d.size !== req.size)) {
-      return new ModelbayError('EMB-E109', `${req.path}: received ${d.size} bytes, expected ${req.size ?? meta.size}. The download was discarded; try again.`, { path: req.path, expected: req.size ?? meta.size, received: d.size });
-    }
-    const want = req.sha256 ?? (SHA256_RE.test(meta.etag) ? meta.etag : null);
-    if (want && d.sha256 !== want) {
-      return new ModelbayError('EMB-E108', `${req.path}: the downloaded bytes have sha256 ${d.sha256.slice(0, 12)}…, expected ${want.slice(0, 12)}…. The download was discarded; try again.`, { path: req.path, expected: want, actual: d.sha256 });
-    }
-    if (meta.etag.length === 40 && d.gitSha1 !== meta.etag) {
-      return new ModelbayError('EMB-E108', `${req.path}: the downloaded bytes do not match the Hub's git hash ${meta.etag.slice(0, 12)}…. The download was discarded; try again.`, { path: req.path, expected: meta.etag, actual: d.gitSha1 });
-    }
-    return null;
-  }
-
-  private verifiedBy(req: FileRequest, etag: string): DownloadedFile['verifiedBy'] {
-    if (req.sha256) return 'catalog';
-    return SHA256_RE.test(etag) ? 'lfs' : 'git-sha1';
-  }
-
   /**
    * A blob already in the cache is reused when its size matches; its name is its sha256
    * for LFS files (written only after a check), and small regular files are re-hashed.
@@ -346,7 +278,7 @@ export class Downloader {
     if (size === null || size !== meta.size) return null;
     if (SHA256_RE.test(meta.etag)) return { size, sha256: meta.etag, gitSha1: null };
     const d = await hashFile(blobPath, size, true);
-    return this.mismatch(req, meta, d) ? null : d;
+    return mismatch(req, meta, d) ? null : d;
   }
 
   private async checkDiskSpace(req: FileRequest, meta: FileMetadata, have: number): Promise<void> {
@@ -465,80 +397,13 @@ export class Downloader {
 
   private async finish(req: FileRequest, meta: FileMetadata, blobPath: string, digest: BlobDigest, reused: boolean): Promise<DownloadedFile> {
     const snapshotPath = this.layout.snapshotPath(req.repo, meta.commit, req.path);
-    await this.link(req.repo, meta.commit, req.path, meta.etag, blobPath, snapshotPath);
+    await linkSnapshot(this.layout, req.repo, meta.commit, req.path, meta.etag, blobPath, snapshotPath);
     if (req.revision !== meta.commit) await writeAtomic(this.layout.refPath(req.repo, req.revision), meta.commit);
     return {
       repo: req.repo, revision: req.revision, commit: meta.commit, path: req.path, snapshotPath, blobPath,
-      etag: meta.etag, sha256: digest.sha256, size: digest.size, verifiedBy: this.verifiedBy(req, meta.etag), reused,
+      etag: meta.etag, sha256: digest.sha256, size: digest.size, verifiedBy: verifiedBy(req, meta.etag), reused,
     };
   }
 
-  /** A relative symlink as huggingface_hub writes it, swapped in atomically; a copy where symlinks fail. */
-  private async link(repo: string, commit: string, path: string, etag: string, blobPath: string, snapshotPath: string): Promise<void> {
-    await makeDirs(dirname(snapshotPath));
-    const target = this.layout.blobLinkTarget(repo, commit, path, etag);
-    const current = await readlink(snapshotPath).catch(() => null);
-    if (current === target) return;
-    const tmp = `${snapshotPath}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    try {
-      await symlink(target, tmp);
-    } catch (err) {
-      if (!SYMLINK_FALLBACK_CODES.has(errnoOf(err) ?? '')) throw err;
-      await copyFile(blobPath, tmp);
-    }
-    await rename(tmp, snapshotPath);
-  }
 
-  private async markMissing(req: FileRequest, err: ModelbayError): Promise<void> {
-    const commit = err.details['commit'];
-    if (typeof commit !== 'string') return;
-    try {
-      const marker = this.layout.noExistPath(req.repo, assertCommit(commit), req.path);
-      await makeDirs(dirname(marker));
-      await writeFile(marker, '');
-    } catch {
-      // The marker is an optimisation for Python's lookups; the error itself is what matters.
-    }
-  }
-
-  /** The file from the cache alone: refs/{revision} → snapshots/{commit}/{path}. */
-  private async fromCache(req: FileRequest, why: 'offline' | 'network'): Promise<DownloadedFile> {
-    const fail = (): ModelbayError => why === 'offline'
-      ? new ModelbayError('EMB-E112', `Offline mode is on and ${req.repo}/${req.path} (${req.revision}) is not in the cache. Turn offline mode off to download it.`, { repo: req.repo, path: req.path })
-      : new ModelbayError('EMB-E107', `Could not reach the Hub and ${req.repo}/${req.path} is not in the cache.`, { repo: req.repo, path: req.path });
-    let commit: string;
-    if (/^[0-9a-f]{40}$/.test(req.revision)) commit = req.revision;
-    else {
-      const raw = await readFile(this.layout.refPath(req.repo, req.revision), 'utf8').catch(() => null);
-      if (raw === null) throw fail();
-      commit = assertCommit(raw.trim());
-    }
-    const snapshotPath = this.layout.snapshotPath(req.repo, commit, req.path);
-    const st = await lstat(snapshotPath).catch(() => null);
-    if (!st) throw fail();
-    let etag: string;
-    let blobPath: string;
-    if (st.isSymbolicLink()) {
-      etag = assertEtag(basename(await readlink(snapshotPath)));
-      blobPath = this.layout.blobPath(req.repo, etag);
-    } else {
-      blobPath = snapshotPath;
-      etag = '';
-    }
-    const size = await fileSize(blobPath);
-    if (size === null) throw fail();
-    const meta: FileMetadata = { ...req, commit, etag: etag || '0'.repeat(64), size, lfs: etag.length === 64, downloadUrl: '' };
-    let digest: BlobDigest;
-    if (SHA256_RE.test(etag)) digest = { size, sha256: etag, gitSha1: null };
-    else {
-      digest = await hashFile(blobPath, size, etag.length === 40);
-      if (!etag) meta.etag = digest.sha256;
-    }
-    const problem = this.mismatch(req, meta, digest);
-    if (problem) throw problem;
-    return {
-      repo: req.repo, revision: req.revision, commit, path: req.path, snapshotPath, blobPath, etag: meta.etag,
-      sha256: digest.sha256, size, verifiedBy: this.verifiedBy(req, meta.etag), reused: true,
-    };
-  }
 }
