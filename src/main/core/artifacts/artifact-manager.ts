@@ -21,6 +21,7 @@ import type { DownloadedFile, DownloaderPort, FileProgressUpdate, FileRequest } 
 import { Downloader } from './downloader.js';
 import { downloaderTuning } from './downloader-tuning.js';
 import { settledWithin } from './settled-within.js';
+import { permissionDenied } from './transfer-errors.js';
 import { runningSlotPhase, stopFiles } from './download-phase.js';
 import { HubCacheLayout } from './hf-cache-layout.js';
 import { cachedCommit, checkSlot, nodeMetadataFs, summarize, type FileCheck, type MetadataFs, type SlotCheck } from './readiness.js';
@@ -449,7 +450,7 @@ class HubArtifactManager implements ArtifactManager {
       this.finishCancel(job);
       return structuredClone(job.progress);
     }
-    const e = toModelbayError(err);
+    const e = permissionDenied(err, this.config.cacheDir) ?? toModelbayError(err);
     const serialized = e.toJSON();
     stopFiles(job.progress.files, 'failed');
     this.failures.set(slot, serialized);

@@ -65,11 +65,14 @@ const PERMISSION_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
 
 /** A permission problem in the cache folder, with the folder named and the remedy. */
 export function permissionDenied(err: unknown, cacheDir: string): ModelbayError | null {
-  const code = errnoOf(err);
-  if (!PERMISSION_CODES.has(code)) return null;
-  const path = (err as NodeJS.ErrnoException).path ?? cacheDir;
+  if (err instanceof ModelbayError && err.code === 'EMB-E123') return err;
+  // The errno may sit on a wrapping error's cause (a ModelbayError made from it).
+  const source = [err, (err as { cause?: unknown } | null)?.cause].find((e) => PERMISSION_CODES.has(errnoOf(e)));
+  if (source === undefined) return null;
+  const code = errnoOf(source);
+  const path = (source as NodeJS.ErrnoException).path ?? cacheDir;
   const what = code === 'EROFS' ? 'is on a read-only file system' : 'is not readable and writable by Modelbay';
   return new ModelbayError('EMB-E123', `The cache folder ${cacheDir} ${what} (${code} on ${path}). Fix its permissions (e.g. chown or chmod u+rwx ${path}) or choose another cache folder in Settings.`, {
     cacheDir, path, cause: code,
-  }, { cause: err });
+  }, { cause: source });
 }

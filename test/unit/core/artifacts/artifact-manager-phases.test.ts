@@ -87,4 +87,17 @@ describe('artifact manager: what a download reads as', () => {
     await expect(h.manager.close()).resolves.toBeUndefined();
     expect(h.manager.states().E8).toBe('missing');
   });
+
+  it('a permission problem reaches the slot and the activity log as EMB-E123 naming the folder, not EMB-E500', async () => {
+    h = await harness({ E8: e8 });
+    serve(h);
+    const hh = h;
+    h.downloader.download = () => Promise.reject(Object.assign(new Error(`EACCES: permission denied, mkdir '${hh.cache}/models--org--e8'`), { code: 'EACCES', path: `${hh.cache}/models--org--e8` }));
+    await expect(h.manager.download('E8')).rejects.toMatchObject({ code: 'EMB-E123' });
+    const logged = h.events.flatMap((e) => (e.type === 'activity' && e.entry.kind === 'error' ? [e.entry] : []));
+    expect(logged.at(-1)).toMatchObject({ slot: 'E8', code: 'EMB-E123' });
+    expect(logged.at(-1)?.message).toContain(h.cache);
+    const failed = h.events.flatMap((e) => (e.type === 'state' && e.slot === 'E8' && e.state === 'failed' ? [e.error] : []));
+    expect(failed.at(-1)?.code).toBe('EMB-E123');
+  });
 });
