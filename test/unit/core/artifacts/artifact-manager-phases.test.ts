@@ -19,7 +19,12 @@ const serve = (hh: Harness): void => {
   hh.downloader.repos.set('org/e8', { commit: C1, files: new Map([['onnx/model.onnx', model], ['tokenizer.json', tokenizer]]) });
 };
 const progressOf = (hh: Harness): SlotDownloadProgress[] => hh.events.flatMap((e) => (e.type === 'progress' && e.progress.slot === 'E8' ? [e.progress] : []));
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
+/** Waits until `ok` holds (polling, so a slow machine only waits longer). */
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(ok()).toBe(true);
+}
+const lastPhase = (hh: Harness): string | undefined => progressOf(hh).at(-1)?.phase;
 
 describe('artifact manager: what a download reads as', () => {
   it('a slot whose files all wait behind the concurrency limit reads queued, not downloading', async () => {
@@ -28,7 +33,8 @@ describe('artifact manager: what a download reads as', () => {
     const a = h.downloader.queue('onnx/model.onnx');
     const b = h.downloader.queue('tokenizer.json');
     const run = h.manager.download('E8');
-    await settle();
+    const hh = h;
+    await until(() => progressOf(hh).at(-1)?.files.every((f) => f.phase === 'queued') === true && lastPhase(hh) !== 'resolving');
     const last = progressOf(h).at(-1);
     expect(last?.phase).toBe('queued');
     expect(last?.files.map((f) => f.phase)).toEqual(['queued', 'queued']);
@@ -45,19 +51,19 @@ describe('artifact manager: what a download reads as', () => {
     h.downloader.queue('onnx/model.onnx');
     h.downloader.queue('tokenizer.json');
     const run = h.manager.download('E8');
-    await settle();
+    const hh = h;
+    await until(() => lastPhase(hh) === 'queued');
     expect(h.manager.pause('E8').phase).toBe('paused');
     expect((await run).phase).toBe('paused');
     const held = h.downloader.queue('onnx/model.onnx');
     h.manager.resume('E8');
-    await settle();
+    await until(() => progressOf(hh).at(-1)?.files[1]?.phase === 'done');
     // The tokenizer is done; the model still waits: nothing runs, so the slot reads queued.
     expect(progressOf(h).at(-1)?.files.map((f) => f.phase)).toEqual(['queued', 'done']);
     expect(progressOf(h).at(-1)?.phase).toBe('queued');
     expect(h.manager.cancel('E8').phase).toBe('cancelled');
     held.release();
-    await settle();
-    expect(progressOf(h).at(-1)?.phase).toBe('cancelled');
+    await until(() => lastPhase(hh) === 'cancelled');
     expect(h.manager.states().E8).toBe('missing');
   });
 
@@ -80,10 +86,11 @@ describe('artifact manager: what a download reads as', () => {
   it('close() ends within its grace even when a transfer ignores the abort (shutdown never hangs)', async () => {
     h = await harness({ E8: e8 }, { closeGraceMs: 50 });
     serve(h);
-    h.downloader.download = () => new Promise(() => undefined);
+    let started = false;
+    h.downloader.download = () => { started = true; return new Promise(() => undefined); };
     const run = h.manager.download('E8');
     void run.catch(() => undefined);
-    await settle();
+    await until(() => started);
     await expect(h.manager.close()).resolves.toBeUndefined();
     expect(h.manager.states().E8).toBe('missing');
   });
