@@ -12,9 +12,9 @@
 import { lstat, rename, statfs, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ModelbayError, toModelbayError } from '../../../shared/errors.js';
+import { KeyedQueue } from '../async/queues.js';
 import { hashFile, type BlobDigest } from './blob-hasher.js';
 import { fileSize, fromCache, linkSnapshot, markMissing, mismatch, SHA256_RE, verifiedBy, writeAtomic, type DownloadedFile, type FileRequest } from './cache-entries.js';
-import { KeyedQueue } from './keyed-queue.js';
 import { DownloadGate } from './download-gate.js';
 import { ProgressReporter, type FileProgressUpdate } from './download-progress.js';
 import { assertRepoId, assertRepoPath, assertRevision, HubCacheLayout } from './hf-cache-layout.js';

@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ModelbayError } from '../../../shared/errors.js';
+import { processStartTime, sameProcessAlive } from '../state/process-identity.js';
 import { makeDirs } from './make-dirs.js';
 
 const lockSchema = z.object({
@@ -24,36 +25,10 @@ export type WriterLockInfo = z.infer<typeof lockSchema>;
 /** An unreadable lock younger than this may be one being written right now. */
 const UNREADABLE_GRACE_MS = 10_000;
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Field 22 of /proc/<pid>/stat: when the process started; null where there is no /proc. */
-async function processStart(pid: number): Promise<string | null> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const start = fields[19];
-    return start !== undefined && /^\d+$/.test(start) ? start : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Whether the process that wrote `holder` still runs on this host. */
-async function holderAlive(holder: WriterLockInfo): Promise<boolean> {
+/** Whether the process that wrote `holder` still runs on this host (pid and, where known, start time). */
+function holderAlive(holder: WriterLockInfo): boolean {
   if (holder.host !== hostname()) return true;
-  if (!pidAlive(holder.pid)) return false;
-  if (holder.start == null) return true;
-  const now = await processStart(holder.pid);
-  return now === null || now === holder.start;
+  return sameProcessAlive(holder.pid, holder.start ?? null);
 }
 
 async function readLock(path: string): Promise<WriterLockInfo | null> {
@@ -76,7 +51,7 @@ export class WriterLock {
   /** Take the lock or throw EMB-E113 naming the live holder. */
   static async acquire(path: string, what: string): Promise<WriterLock> {
     await makeDirs(dirname(path));
-    const info: WriterLockInfo = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), at: Date.now(), start: await processStart(process.pid) };
+    const info: WriterLockInfo = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), at: Date.now(), start: processStartTime(process.pid) };
     for (let attempt = 0; attempt < 4; attempt++) {
       try {
         await writeFile(path, JSON.stringify(info), { flag: 'wx', mode: 0o644 });
@@ -91,7 +66,7 @@ export class WriterLock {
         await takeOver(path, null);
         continue;
       }
-      if (await holderAlive(holder)) throw busy(path, what, holder);
+      if (holderAlive(holder)) throw busy(path, what, holder);
       await takeOver(path, holder);
     }
     throw busy(path, what, await readLock(path));
@@ -108,7 +83,7 @@ export class WriterLock {
   /** Remove a lock left by a process that is gone (for discarding partial data). */
   static async clearStale(path: string): Promise<boolean> {
     const holder = await readLock(path);
-    if (holder && await holderAlive(holder)) return false;
+    if (holder && holderAlive(holder)) return false;
     await unlink(path).catch(() => undefined);
     return true;
   }
