@@ -12,10 +12,9 @@
 import { lstat, rename, statfs, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ModelbayError, toModelbayError } from '../../../shared/errors.js';
-import { KeyedQueue } from '../async/queues.js';
+import { KeyedQueue, Semaphore } from '../async/queues.js';
 import { hashFile, type BlobDigest } from './blob-hasher.js';
 import { fileSize, fromCache, linkSnapshot, markMissing, mismatch, SHA256_RE, verifiedBy, writeAtomic, type DownloadedFile, type FileRequest } from './cache-entries.js';
-import { DownloadGate } from './download-gate.js';
 import { ProgressReporter, type FileProgressUpdate } from './download-progress.js';
 import { assertRepoId, assertRepoPath, assertRevision, HubCacheLayout } from './hf-cache-layout.js';
 import { HubClient, isRetryable, retryAfterOf, type FileMetadata, type HubResponse } from './hub-client.js';
@@ -24,7 +23,7 @@ import { downloadInParts, loadParts, planParts, RangeIgnoredError } from './rang
 import { abortableSleep, backoffDelay } from './retry-policy.js';
 import { inlineHash, streamTransfer, workerHash } from './stream-transfer.js';
 import { TailHasher } from './tail-hasher.js';
-import { gaveUp, isTooSlow, permissionDenied } from './transfer-errors.js';
+import { cancelled, gaveUp, isTooSlow, permissionDenied } from './transfer-errors.js';
 import { makeDirs } from './make-dirs.js';
 import { WriterLock } from './writer-lock.js';
 
@@ -55,9 +54,6 @@ export interface DownloaderOptions {
 }
 
 
-function cancelled(): ModelbayError {
-  return new ModelbayError('EMB-E114', 'Download cancelled.', {});
-}
 
 function errnoOf(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code;
@@ -95,7 +91,8 @@ export class Downloader {
   private layout: HubCacheLayout;
   private readonly client: HubClient;
   private offline: boolean;
-  private readonly gate: DownloadGate;
+  /** Files downloading at once; the limit follows the settings live. */
+  private readonly gate: Semaphore;
   private readonly retries: number;
   private readonly backoff: { initial: number; max: number };
   private readonly idleTimeoutMs: number;
@@ -112,7 +109,7 @@ export class Downloader {
     this.layout = new HubCacheLayout(options.cacheDir);
     this.offline = options.offline ?? false;
     this.client = new HubClient({ endpoint: options.endpoint, token: options.token, offline: this.offline, timeoutMs: options.idleTimeoutMs ?? 10_000 });
-    this.gate = new DownloadGate(options.concurrency ?? 3);
+    this.gate = new Semaphore(Math.max(1, Math.floor(options.concurrency ?? 3)));
     this.retries = options.retries ?? 5;
     this.backoff = options.backoffMs ?? { initial: 1000, max: 8000 };
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
@@ -133,7 +130,7 @@ export class Downloader {
       ...(partial.token !== undefined ? { token: partial.token } : {}),
       ...(partial.offline !== undefined ? { offline: partial.offline } : {}),
     });
-    if (partial.concurrency !== undefined) this.gate.setLimit(partial.concurrency);
+    if (partial.concurrency !== undefined) this.gate.setLimit(Math.max(1, Math.floor(partial.concurrency)));
   }
 
   async download(req: FileRequest, opts: { signal?: AbortSignal; onProgress?: (p: FileProgressUpdate) => void } = {}): Promise<DownloadedFile> {
@@ -142,14 +139,14 @@ export class Downloader {
     try {
       this.checkRequest(req);
       if (this.gate.full) progress.enter('queued');
-      return await this.gate.run(signal, async () => {
+      return await this.gate.run(async () => {
         const file = await this.downloadNow(req, signal, progress);
         // Inside the gate, so 'done' comes before the next queued file starts.
         progress.setTotal(file.size);
         progress.bytes(file.size);
         progress.enter('done');
         return file;
-      });
+      }, signal, () => cancelled());
     } catch (err) {
       const e = signal?.aborted ? cancelled() : diskFull(err, req.path) ?? permissionDenied(err, this.layout.root) ?? toModelbayError(err);
       progress.enter(e.code === 'EMB-E114' ? 'paused' : 'failed');

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { isOffline } from '../state/hub-environment.js';
 import { ModelbayError } from '../../../shared/errors.js';
 import { assertCommit, assertEtag, assertRepoId, assertRepoPath, assertRevision } from './hf-cache-layout.js';
-import { redirectLoop } from './transfer-errors.js';
+import { cancelled, redirectLoop } from './transfer-errors.js';
 
 export function normalizeEndpoint(endpoint: string): string {
   const trimmed = endpoint.trim().replace(/\/+$/, '');
@@ -247,7 +247,7 @@ export class HubClient {
       });
       return { status: r.statusCode, headers: r.headers, body: r.body, url };
     } catch (err) {
-      if (signal?.aborted) throw new ModelbayError('EMB-E114', 'Download cancelled.', {});
+      if (signal?.aborted) throw cancelled();
       throw networkError(err, url);
     }
   }

@@ -10,7 +10,7 @@ import { ModelbayError } from '../../../shared/errors.js';
 import { contentEncodings } from './content-decoding.js';
 import { contentRange, dropBody, type HubResponse } from './hub-client.js';
 import { LowSpeedGuard, type LowSpeedLimit } from './low-speed.js';
-import { closedEarly, tooSlow } from './transfer-errors.js';
+import { cancelled, closedEarly, tooSlow } from './transfer-errors.js';
 
 const partsSchema = z.object({
   v: z.literal(1),
@@ -185,7 +185,7 @@ export async function downloadInParts(pc: PartsContext): Promise<void> {
           }
         }
       } catch (err) {
-        if (inner.signal.aborted) throw new ModelbayError('EMB-E114', 'Download cancelled.', {});
+        if (inner.signal.aborted) throw cancelled();
         if (err instanceof ModelbayError) throw err;
         throw closedEarly(err, pc.url, { received: part.start + part.done + batchBytes, size: pc.size, path: pc.ctx.path });
       } finally {

@@ -3,7 +3,7 @@
  * doubling waits (1, 2, 4, 8, 8 s), with jitter so that many clients do not return in
  * step, and the server's Retry-After when it gives one.
  */
-import { ModelbayError } from '../../../shared/errors.js';
+import { cancelled } from './transfer-errors.js';
 
 export interface BackoffOptions {
   initial: number;
@@ -19,10 +19,10 @@ export function backoffDelay(attempt: number, backoff: BackoffOptions, retryAfte
 
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolveSleep, reject) => {
-    if (signal?.aborted) { reject(new ModelbayError('EMB-E114', 'Download cancelled.', {})); return; }
+    if (signal?.aborted) { reject(cancelled()); return; }
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(new ModelbayError('EMB-E114', 'Download cancelled.', {}));
+      reject(cancelled());
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);

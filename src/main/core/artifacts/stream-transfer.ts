@@ -13,7 +13,7 @@ import type { ProgressReporter } from './download-progress.js';
 import { contentRange, dropBody, type HubResponse } from './hub-client.js';
 import { LowSpeedGuard, type LowSpeedLimit } from './low-speed.js';
 import { TailHasher } from './tail-hasher.js';
-import { closedEarly, tooSlow, unsupportedEncoding } from './transfer-errors.js';
+import { cancelled, closedEarly, tooSlow, unsupportedEncoding } from './transfer-errors.js';
 
 /** How a single stream is hashed: inline on arriving chunks, or by a worker reading behind the writes. */
 export interface StreamHash {
@@ -77,9 +77,6 @@ export interface StreamContext {
   writeError: (err: unknown) => ModelbayError | null;
 }
 
-function cancelled(): ModelbayError {
-  return new ModelbayError('EMB-E114', 'Download cancelled.', {});
-}
 
 export async function streamTransfer(sc: StreamContext): Promise<BlobDigest> {
   const { size, hash, progress, signal } = sc;

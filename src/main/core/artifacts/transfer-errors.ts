@@ -76,3 +76,8 @@ export function permissionDenied(err: unknown, cacheDir: string): ModelbayError 
     cacheDir, path, cause: code,
   }, { cause: source });
 }
+
+/** The one cancellation error of downloads (a cancel, a pause or shutdown aborted the transfer). */
+export function cancelled(message = 'Download cancelled.', details: Record<string, unknown> = {}): ModelbayError {
+  return new ModelbayError('EMB-E114', message, details);
+}

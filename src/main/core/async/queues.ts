@@ -19,9 +19,22 @@ export class Semaphore {
     return this.active;
   }
 
-  /** Wait for a place; an aborted signal takes the waiter out of the line and rejects with its reason. */
-  async acquire(signal?: AbortSignal): Promise<() => void> {
-    signal?.throwIfAborted();
+  get limitNow(): number {
+    return this.limit;
+  }
+
+  /** Whether a caller would have to wait right now. */
+  get full(): boolean {
+    return this.active >= this.limit || this.waiters.length > 0;
+  }
+
+  /**
+   * Wait for a place; an aborted signal takes the waiter out of the line and rejects with
+   * `abortError()` (default: the signal's reason).
+   */
+  async acquire(signal?: AbortSignal, abortError?: () => Error): Promise<() => void> {
+    const reason = (): Error => abortError?.() ?? (signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    if (signal?.aborted) throw reason();
     if (this.active < this.limit && this.waiters.length === 0) {
       this.active++;
     } else {
@@ -33,7 +46,7 @@ export class Semaphore {
         const onAbort = (): void => {
           const i = this.waiters.indexOf(waiter);
           if (i >= 0) this.waiters.splice(i, 1);
-          reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+          reject(reason());
         };
         signal?.addEventListener('abort', onAbort, { once: true });
         this.waiters.push(waiter);
@@ -48,8 +61,8 @@ export class Semaphore {
     };
   }
 
-  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const release = await this.acquire(signal);
+  async run<T>(fn: () => Promise<T>, signal?: AbortSignal, abortError?: () => Error): Promise<T> {
+    const release = await this.acquire(signal, abortError);
     try {
       return await fn();
     } finally {
