@@ -32,7 +32,7 @@ import { slotSettings, type Settings, type SettingsView, type SlotSettings } fro
 import { SLOT_IDS, type SlotId } from '../shared/slots.js';
 import type { DeviceBudgetSnapshot, DeviceId } from '../shared/state.js';
 import type { ArtifactEvent, ArtifactManager } from './core/artifacts/types.js';
-import { applyGpuSample, DEFAULT_GPU_BUDGET_BYTES, defaultGpuBudget, gpuDeviceId, GpuMonitor, type GpuMonitorOptions } from './core/gpu/index.js';
+import { applyGpuSample, DEFAULT_GPU_BUDGET_BYTES, defaultGpuBudget, type DeviceMemory, gpuDeviceId, GpuMonitor, type GpuMonitorOptions } from './core/gpu/index.js';
 import { ModelRegistry, unrefTimers, type RegistryEvent } from './core/registry/registry.js';
 import type { Timers } from './core/registry/types.js';
 import {
@@ -627,7 +627,7 @@ class AppService implements App {
     return s.cpuBudgetBytes ?? defaultCpuBudget(this.options.totalMemoryBytes ?? totalmem());
   }
 
-  private gpuBudget(gpu: GpuInfo): number {
+  private gpuBudget(gpu: DeviceMemory): number {
     return this.settings.get().gpuBudgetBytes ?? defaultGpuBudget(gpu);
   }
 

@@ -4,12 +4,13 @@
  * settings: it is kept apart (Electron's safeStorage, or a 0600 file) and the settings
  * view only says whether one is set and where it comes from.
  */
+import { DEVICE_ID_PATTERN, DEVICE_ID_RULE } from './devices.js';
 import { z } from 'zod';
 import { GiB } from './bytes.js';
 import { SLOT_IDS, type SlotId } from './slots.js';
 
 export const SlotIdSchema = z.enum(SLOT_IDS);
-export const DeviceIdSchema = z.string().regex(/^(cpu|cuda:\d{1,2})$/, 'a device is "cpu" or "cuda:N"');
+export const DeviceIdSchema = z.string().regex(DEVICE_ID_PATTERN, DEVICE_ID_RULE);
 /** Whole bytes, up to 16 TiB (the slot manager's bound). */
 export const BytesSchema = z.number().int().min(0).max(2 ** 44);
 
