@@ -27,12 +27,12 @@ import {
 import type { ReadinessReport } from '../shared/artifacts.js';
 import { GiB } from '../shared/bytes.js';
 import { ModelbayError, serializeError, toModelbayError } from '../shared/errors.js';
-import type { GpuInfo, GpuSample } from '../shared/gpu.js';
+import type { GpuSample } from '../shared/gpu.js';
 import { slotSettings, type Settings, type SettingsView, type SlotSettings } from '../shared/settings.js';
 import { SLOT_IDS, type SlotId } from '../shared/slots.js';
 import type { DeviceBudgetSnapshot, DeviceId } from '../shared/state.js';
 import type { ArtifactEvent, ArtifactManager } from './core/artifacts/types.js';
-import { applyGpuSample, DEFAULT_GPU_BUDGET_BYTES, defaultGpuBudget, type DeviceMemory, gpuDeviceId, GpuMonitor, type GpuMonitorOptions } from './core/gpu/index.js';
+import { applyGpuSample, defaultGpuBudget, deviceBudget, deviceMemory, type DeviceMemory, findDevice, gpuDevices, GpuMonitor, type GpuMonitorOptions, MigDirectory } from './core/gpu/index.js';
 import { ModelRegistry, unrefTimers, type RegistryEvent } from './core/registry/registry.js';
 import type { Timers } from './core/registry/types.js';
 import {
@@ -113,6 +113,8 @@ class AppService implements App {
   private readonly pool: HostPool;
   private readonly registry: ModelRegistry<OnnxModelSession>;
   private readonly monitor: GpuMonitor;
+  /** MIG instances' UUIDs: a host on one runs with CUDA_VISIBLE_DEVICES=<its UUID>. */
+  private readonly migs = new MigDirectory();
   private readonly listeners = new Set<AppListener>();
   private readonly activityLog = new RingBuffer<ActivityEntry>(ACTIVITY_LIMIT);
   private readonly history = new Map<DeviceId, RingBuffer<HistoryPoint>>();
@@ -142,6 +144,7 @@ class AppService implements App {
     this.monitor = new GpuMonitor({ env: this.env, ...options.gpu });
     this.pool = new HostPool({
       launcher: options.launcher,
+      deviceEnv: (device) => this.migs.env(device),
       onSessionLost: (slot, error) => {
         this.registry.sessionLost(slot, error).catch((e: unknown) => this.report(e, `Recording ${slot}'s lost session failed`));
       },
@@ -441,10 +444,8 @@ class AppService implements App {
       budgets = true;
     }
     if (before.gpuBudgetBytes !== after.gpuBudgetBytes) {
-      const gpus = this.monitor.latest()?.gpus ?? [];
       for (const device of this.slots.listDevices().filter((d) => d.startsWith('cuda:'))) {
-        const gpu = gpus.find((g) => gpuDeviceId(g) === device);
-        this.slots.setBudget(device, after.gpuBudgetBytes ?? (gpu ? defaultGpuBudget(gpu) : DEFAULT_GPU_BUDGET_BYTES));
+        this.slots.setBudget(device, deviceBudget(this.monitor.latest(), device, (m) => after.gpuBudgetBytes ?? defaultGpuBudget(m)));
       }
       budgets = true;
     }
@@ -528,16 +529,18 @@ class AppService implements App {
   }
 
   private onGpuSample(sample: GpuSample): void {
+    this.migs.remember(sample);
     const added = applyGpuSample(this.slots, sample, (gpu) => this.gpuBudget(gpu));
     this.emit({ type: 'gpu', sample });
     if (added.length > 0) {
       for (const device of added) {
-        const gpu = sample.gpus.find((g) => gpuDeviceId(g) === device);
+        const gpu = findDevice(sample, device)?.gpu;
         this.pushActivity({ kind: 'info', slot: null, device, message: `Found ${device}${gpu ? ` (${gpu.name})` : ''}.` });
       }
       this.placeWantedDevices();
-      this.emitDerived(true);
     }
+    // Every sample that changes a device figure (free memory, unknown) reaches the dashboard; unchanged ones are not resent.
+    this.emitDerived();
   }
 
   // ── derived state ────────────────────────────────────────────────────────────
@@ -602,14 +605,14 @@ class AppService implements App {
     const at = this.now();
     const sample = this.monitor.latest();
     const points: HistoryPoint[] = this.slots.snapshots().map((d) => {
-      const gpu = d.device.startsWith('cuda:') && sample?.available ? sample.gpus.find((g) => gpuDeviceId(g) === d.device) : undefined;
+      const figures = deviceMemory(sample, d.device);
       return {
         at,
         device: d.device,
         budgetBytes: d.budgetBytes,
         allocatedBytes: d.allocatedBytes,
-        deviceUsedBytes: gpu?.memoryUsedBytes ?? null,
-        deviceTotalBytes: gpu?.memoryTotalBytes ?? null,
+        deviceUsedBytes: figures.usedBytes,
+        deviceTotalBytes: figures.totalBytes,
         slots: Object.fromEntries(d.allocations.map((a) => [a.slot, a.bytes])),
       };
     });
@@ -656,11 +659,12 @@ class AppService implements App {
   }
 
   /**
-   * Where a slot goes when the user chose nothing: the first GPU when onnxruntime can use
+   * Where a slot goes when the user chose nothing: the first GPU (or MIG instance) when onnxruntime can use
    * CUDA, else the CPU (a GPU without the CUDA provider would only fail with EMB-E201).
    */
   private defaultDevice(): DeviceId {
-    return this.options.cudaProvider && this.slots.hasDevice('cuda:0') ? 'cuda:0' : 'cpu';
+    const first = gpuDevices(this.monitor.latest() ?? { at: 0, available: false, reason: null, gpus: [], processes: [] })[0];
+    return this.options.cudaProvider && first !== undefined && this.slots.hasDevice(first) ? first : 'cpu';
   }
 
   /** Slots start on the CPU until their GPU is seen (GPUs appear with the first sample); then they move. */
