@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import { migDeviceId } from '../../../shared/devices.js';
 import type { GpuInfo, GpuProcess, MigInstance } from '../../../shared/gpu.js';
-import { mib } from '../display/figures.js';
+import { memory, mib } from '../display/figures.js';
 import { selectGpu } from '../store/selectors.js';
 import { toggleGpu } from '../store/ui-state.js';
 import { useDashboard, useUiUpdate } from '../store/use-dashboard.js';
@@ -40,10 +40,10 @@ function MigTable({ gpu, instances }: { gpu: GpuInfo; instances: MigInstance[] }
               <Figure value={i.gpuInstanceId} />/<Figure value={i.computeInstanceId} />
             </td>
             <td className="num right">
-              <Figure value={i.memoryUsedBytes === null ? null : mib(i.memoryUsedBytes)} /> / <Figure value={i.memoryTotalBytes === null ? null : mib(i.memoryTotalBytes)} />
+              <Figure value={i.memoryUsedBytes === null ? null : memory(i.memoryUsedBytes)} /> / <Figure value={i.memoryTotalBytes === null ? null : memory(i.memoryTotalBytes)} />
             </td>
             <td className="num right mig-free">
-              <Figure value={i.memoryFreeBytes === null ? null : mib(i.memoryFreeBytes)} />
+              <Figure value={i.memoryFreeBytes === null ? null : memory(i.memoryFreeBytes)} />
             </td>
           </tr>
         ))}

@@ -29,10 +29,12 @@ const Gauge = memo(function Gauge({ device }: { device: DeviceBudgetSnapshot }):
           {deviceLabel(device.device)} <span className="muted">{device.device.split(':').at(-1)}</span>
         </div>
       )}
-      <div className="gauge-head">
-        <span className="gauge-device" title={device.device}>
-          {mig ? 'MIG' : device.device}
-        </span>
+      <div className={mig ? 'gauge-head gauge-head-mig' : 'gauge-head'}>
+        {!mig && (
+          <span className="gauge-device" title={device.device}>
+            {device.device}
+          </span>
+        )}
         <span className="gauge-figures num">
           {memory(device.allocatedBytes)} / {memory(device.budgetBytes)}
         </span>
