@@ -45,7 +45,9 @@ export class GpuMonitor {
   private badLines = 0;
   private lastBadLine = '';
   /** null = unknown (the last query failed or printed garbage). */
-  private processes: GpuProcess[] | null = [];
+  private processes: GpuProcess[] | null = null;
+  /** No process list or MIG instances have been asked for since the GPU (re)appeared. */
+  private fresh = true;
   private processFailures = 0;
   private migList: MigListEntry[] = [];
   private mig = new Map<string, MigInstance[]>();
@@ -67,7 +69,7 @@ export class GpuMonitor {
     this.startupGrace = options.startupGraceMs ?? 2000;
     this.unreadableLimit = Math.max(1, options.unreadableLimit ?? 3);
     this.restartDelay = new Delay(options.backoff?.initialMs ?? 1000, options.backoff?.maxMs ?? 5000);
-    this.noGpuDelay = new Delay(options.noGpuBackoff?.initialMs ?? 3000, options.noGpuBackoff?.maxMs ?? 60_000);
+    this.noGpuDelay = new Delay(options.noGpuBackoff?.initialMs ?? 3000, options.noGpuBackoff?.maxMs ?? 30_000);
     this.spawn = options.spawn ?? nodeSpawn;
     this.now = options.now ?? Date.now;
     this.timers = options.timers ?? defaultTimers;
@@ -210,8 +212,9 @@ export class GpuMonitor {
     this.tick = [];
     this.lastGpus = gpus;
     this.state = 'ok';
-    // A MIG GPU's instances are only devices once listed: ask now rather than at the next poll.
-    if (this.mig.size === 0 && !this.polling && gpus.some(isMigGpu) && this.pollTimer !== null) {
+    // A GPU (back) without a process list or MIG instances yet: ask now rather than at the next poll.
+    if (this.fresh && !this.polling && this.pollTimer !== null) {
+      this.fresh = false;
       this.timers.clearTimeout(this.pollTimer);
       this.schedulePoll(0);
     }
@@ -223,7 +226,7 @@ export class GpuMonitor {
     this.emit({
       at: this.now(), available: true, reason: null, gpus, processes, state: 'ok', code: null, title: GPU_STATE_INFO.ok.title,
       processesKnown: known,
-      processesReason: known ? null : `The GPU process list is unknown: nvidia-smi --query-compute-apps failed or printed output Modelbay cannot read (EMB-E308).`,
+      processesReason: known ? null : `The GPU process list is unknown: nvidia-smi --query-compute-apps has not answered yet, failed, or printed output Modelbay cannot read (EMB-E308).`,
     });
   }
 
@@ -345,6 +348,10 @@ export class GpuMonitor {
   private emitState(state: GpuState, reason: string): void {
     this.state = state;
     this.lastGpus = [];
+    // What was known before the fault is not known now: asked again once the GPU is back.
+    this.processes = null;
+    this.mig = new Map();
+    this.fresh = true;
     const { code, title } = GPU_STATE_INFO[state];
     this.emit({
       at: this.now(), available: false, reason: code ? `${reason} (${code})` : reason, gpus: [], processes: [],

@@ -28,7 +28,7 @@ export interface GpuMonitorOptions {
   unreadableLimit?: number;
   /** Restart delays after a crash, hang or garbage: doubling from `initialMs` up to `maxMs`; default 1 s … 5 s. */
   backoff?: Backoff;
-  /** Retry delays while the driver is lost or sees no device; default 3 s … 60 s. */
+  /** Retry delays while the driver is lost or sees no device; default 3 s … 30 s. */
   noGpuBackoff?: Backoff;
   /** Time given to one one-shot query (`--query-compute-apps`, `-L`, `-q`); default 5 s. */
   queryTimeoutMs?: number;

@@ -170,4 +170,27 @@ describe('GpuMonitor faults (injected time)', () => {
     expect(samples.at(-1)).toMatchObject({ processesKnown: true });
     await monitor.stop();
   });
+
+  it('after a fault, the process list is unknown until asked again (at once), never the list from before', async () => {
+    const { clock, smi, samples, monitor, every } = setup();
+    smi.stream = (run, child) => every(child, (t) => (run === 1 && t > 4 ? null : ROW));
+    smi.oneShot = (c) => {
+      c.print('GPU-00000000-0000-0000-0000-000000000000, 4242, modelbay-host, 512\n');
+      c.exit(0);
+    };
+    await monitor.start();
+    await clock.advance(3000);
+    expect(samples.at(-1)).toMatchObject({ available: true, processesKnown: true });
+    await clock.advance(4000);
+    const fault = samples.findIndex((s) => s.state === 'hung');
+    expect(fault).toBeGreaterThan(0);
+    await clock.advance(1100);
+    const back = samples.slice(fault).find((s) => s.available);
+    expect(back).toMatchObject({ processesKnown: false, processes: [] });
+    const queries = smi.processQueries().length;
+    await clock.advance(1000);
+    expect(smi.processQueries().length).toBe(queries + 1);
+    expect(samples.at(-1)).toMatchObject({ available: true, processesKnown: true });
+    await monitor.stop();
+  });
 });
