@@ -4,7 +4,7 @@
  * and the session host for an instance is a real process started with
  * CUDA_VISIBLE_DEVICES=<its MIG UUID>, loading on CUDA device 0.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -54,6 +54,7 @@ describe('a slot on a MIG instance', () => {
     expect(snap?.deviceFreeBytes).toBe((40448 - 11091) * MiB);
 
     const dir = mkdtempSync(join(tmpdir(), 'modelbay-mig-'));
+    cleanup.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
     const echo = join(dir, 'env.txt');
     writeFileSync(echo, '');
     const launcher = new ForkLauncher({ entry: HOST, env: { ...process.env, ENV_ECHO_FILE: echo, CUDA_VISIBLE_DEVICES: 'inherited-must-be-replaced' } });
