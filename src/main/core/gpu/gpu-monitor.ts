@@ -185,6 +185,8 @@ export class GpuMonitor {
     if (line.trim() === '') return true;
     const gpu = parseGpuLine(line, this.fields);
     if (!gpu) {
+      // The driver's own failure messages are read when nvidia-smi exits, not counted as garbage.
+      if (isNoDeviceMessage(line) || isDriverLostMessage(line)) return false;
       this.badLines++;
       this.lastBadLine = line;
       if (this.badLines >= this.unreadableLimit) this.unreadable();

@@ -90,6 +90,7 @@ describe('GpuMonitor faults (injected time)', () => {
         child.print('No devices were found\n');
         child.exit(6);
       } else {
+        child.print('Failed to initialize NVML: Driver/library version mismatch\nNVML library version: 590.48\nFailed to initialize NVML: Driver/library version mismatch\n');
         child.print("NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.\n");
         child.exit(9);
       }
