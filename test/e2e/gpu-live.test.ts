@@ -85,6 +85,8 @@ describe('live GPU figures in the browser (fake nvidia-smi, MIG capture)', () =>
     expect(await page.locator('.gauge').count()).toBe(2);
     await page.locator('.gpu-card').first().screenshot({ path: join(SHOTS, 'gpu-card-mig.png') });
     await page.locator('.gauges').screenshot({ path: join(SHOTS, 'gauges-mig.png') });
+    await page.screenshot({ path: join(SHOTS, 'dashboard-mig.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, 'dashboard-mig-window.png') });
   }, 60_000);
 
   it("the free figure follows the instance's memory without a reload, and turns unknown when nvidia-smi has none", async () => {
