@@ -10,7 +10,7 @@ import { ModelbayError, toModelbayError } from '../../../shared/errors.js';
 import type { SlotId } from '../../../shared/slots.js';
 import type { DeviceId, EvictionReason, RegistryStats } from '../../../shared/state.js';
 import type { SlotManager } from '../slots/slot-manager.js';
-import type { Semaphore } from './async-primitives.js';
+import type { Semaphore } from '../async/queues.js';
 import type { SlotRecord } from './slot-record.js';
 import type { Clock, ModelSession, RegistryHooks, SessionFactory } from './types.js';
 
@@ -42,7 +42,6 @@ export class SlotLifecycle<S extends ModelSession> {
     r.abort = abort;
     r.runtime = 'loading';
     this.c.changed(r);
-    let reserved = false;
     const releaseSlot = await this.c.loadLimit.acquire();
     try {
       if (this.c.hooks.prepare) {
@@ -60,7 +59,6 @@ export class SlotLifecycle<S extends ModelSession> {
           await this.evictFor(this.c.record(victim), 'lru', r);
         }
         this.c.slots.reserve(r.id, r.device, r.estimateBytes);
-        reserved = true;
       });
       const session = await this.c.factory.create({ slot: r.id, device: r.device, estimateBytes: r.estimateBytes, signal: abort.signal });
       if (this.c.isClosed()) {
@@ -89,16 +87,8 @@ export class SlotLifecycle<S extends ModelSession> {
       });
       return session;
     } catch (error) {
-      if (reserved && this.c.slots.isAllocated(r.id)) this.c.slots.release(r.id);
       const err = toModelbayError(error, 'EMB-E006');
-      r.session = null;
-      r.runtime = 'idle';
-      r.loadError = err.toJSON();
-      r.lastOutcome = 'failed';
-      r.failures++;
-      this.c.counters.failures++;
-      this.c.changed(r);
-      this.c.activity({ kind: 'load-failed', slot: r.id, code: err.code, device: r.device, message: `${r.id} failed to load: ${err.message}` });
+      this.fail(r, err, 'load-failed', `${r.id} failed to load: ${err.message}`);
       throw err;
     } finally {
       r.abort = null;
@@ -200,15 +190,7 @@ export class SlotLifecycle<S extends ModelSession> {
     const err = toModelbayError(error, 'EMB-E203');
     await r.queue.run(() => {
       if (r.runtime !== 'loaded') return Promise.resolve();
-      r.session = null;
-      if (this.c.slots.isAllocated(r.id)) this.c.slots.release(r.id);
-      r.runtime = 'idle';
-      r.loadError = err.toJSON();
-      r.lastOutcome = 'failed';
-      r.failures++;
-      this.c.counters.failures++;
-      this.c.changed(r);
-      this.c.activity({ kind: 'session-lost', slot: r.id, code: err.code, device: r.device, message: `${r.id} lost its session: ${err.message}` });
+      this.fail(r, err, 'session-lost', `${r.id} lost its session: ${err.message}`);
       return Promise.resolve();
     });
   }
@@ -247,5 +229,18 @@ export class SlotLifecycle<S extends ModelSession> {
       // A release is under way: wait until the slot's queue has moved past it.
       await r.queue.run(() => Promise.resolve());
     }
+  }
+
+  /** The slot has no session any more: free what it held, record why, tell the dashboard. */
+  private fail(r: SlotRecord<S>, err: ModelbayError, kind: 'load-failed' | 'session-lost', message: string): void {
+    if (this.c.slots.isAllocated(r.id)) this.c.slots.release(r.id);
+    r.session = null;
+    r.runtime = 'idle';
+    r.loadError = err.toJSON();
+    r.lastOutcome = 'failed';
+    r.failures++;
+    this.c.counters.failures++;
+    this.c.changed(r);
+    this.c.activity({ kind, slot: r.id, code: err.code, device: r.device, message });
   }
 }

@@ -12,20 +12,13 @@ import { isDeviceId, type ArtifactState, type DeviceBudgetSnapshot, type DeviceI
 import { applyGpuSample, type DeviceMemory } from '../gpu/gpu-devices.js';
 import { SlotManager } from '../slots/slot-manager.js';
 import { assertBytes, assertSlotId } from '../slots/validate.js';
-import { Semaphore } from './async-primitives.js';
+import { Semaphore } from '../async/queues.js';
 import { SlotLifecycle } from './lifecycle.js';
 import { newRecord, recordView, stateOf, type SlotRecord } from './slot-record.js';
 import type { Clock, ModelSession, RegistryHooks, SessionFactory, SlotConfig, Timers } from './types.js';
 
-/** Real interval timers that never keep the process alive on their own. */
-export const unrefTimers: Timers = {
-  setInterval: (fn, ms) => {
-    const h = setInterval(fn, ms);
-    h.unref?.();
-    return h;
-  },
-  clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
-};
+export { unrefTimers } from '../async/timers.js';
+import { unrefTimers } from '../async/timers.js';
 
 export type RegistryEvent =
   | { type: 'slot'; slot: SlotSnapshot }
