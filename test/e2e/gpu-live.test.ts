@@ -48,7 +48,7 @@ beforeAll(async () => {
     env,
     app: {
       gpu: {
-        nvidiaSmi: FAKE_SMI, intervalMs: 250, processIntervalMs: 250,
+        nvidiaSmi: FAKE_SMI, intervalMs: 250, processIntervalMs: 250, stallMs: 5000,
         env: { ...env, FAKE_NVIDIA_SMI_CAPTURE: 'linux-x86_64__nvidia-h100-mig__590.48.01.txt', FAKE_NVIDIA_SMI_MEMORY_FILE: memoryFile },
       },
     },

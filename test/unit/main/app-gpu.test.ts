@@ -13,6 +13,7 @@ const gpu = (env: Record<string, string> = {}) => ({
   nvidiaSmi: FAKE,
   intervalMs: 100,
   processIntervalMs: 100,
+  stallMs: 5000,
   env: { ...process.env, FAKE_NVIDIA_SMI_GPUS: '2', ...env },
 });
 

@@ -23,6 +23,8 @@ function monitor(env: Record<string, string>, options: Partial<GpuMonitorOptions
     intervalMs: 100,
     processIntervalMs: 100,
     backoff: { initialMs: 50, maxMs: 200 },
+    // A busy machine can pause the fake for longer than 3 short intervals: only the hang test uses a short stall.
+    stallMs: 5000,
     env: { ...process.env, ...env },
     ...options,
   });

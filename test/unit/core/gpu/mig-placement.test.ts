@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 async function migSample(): Promise<GpuSample> {
-  const monitor = new GpuMonitor({ nvidiaSmi: FAKE, intervalMs: 100, processIntervalMs: 100, env: { ...process.env, FAKE_NVIDIA_SMI_CAPTURE: MIG_CAPTURE } });
+  const monitor = new GpuMonitor({ nvidiaSmi: FAKE, intervalMs: 100, processIntervalMs: 100, stallMs: 5000, env: { ...process.env, FAKE_NVIDIA_SMI_CAPTURE: MIG_CAPTURE } });
   cleanup.push(() => monitor.stop());
   const got = new Promise<GpuSample>((resolve) => monitor.on((s) => {
     if (s.available && (s.gpus[0]?.migInstances ?? []).length > 0) resolve(s);
