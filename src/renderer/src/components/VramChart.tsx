@@ -1,7 +1,7 @@
-import { deviceLabel, parseDeviceId } from '../../../shared/devices.js';
 import { memo, useDeferredValue, useMemo } from 'react';
 import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useShallow } from 'zustand/react/shallow';
+import { deviceLabel, parseDeviceId } from '../../../shared/devices.js';
 import { HISTORY_SECONDS } from '../../../shared/api.js';
 import { SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
 import { DEFAULT_THRESHOLDS, type PressureThresholds } from '../../../shared/state.js';
