@@ -24,7 +24,7 @@ import type { GpuSample } from '../shared/gpu.js';
 import { slotSettings } from '../shared/settings.js';
 import { SLOT_IDS, type SlotId } from '../shared/slots.js';
 import type { ArtifactEvent, ArtifactManager } from './core/artifacts/types.js';
-import { gpuDeviceId, GpuMonitor } from './core/gpu/index.js';
+import { findDevice, GpuMonitor, gpuDevices, MigDirectory } from './core/gpu/index.js';
 import { ModelRegistry, unrefTimers, type RegistryEvent } from './core/registry/registry.js';
 import type { Timers } from './core/registry/types.js';
 import { HostPool, ModelShapeCache, OnnxSessionFactory, type OnnxModelSession } from './core/runtime/index.js';
@@ -52,6 +52,8 @@ class AppService implements App {
   private readonly pool: HostPool;
   private readonly registry: ModelRegistry<OnnxModelSession>;
   private readonly monitor: GpuMonitor;
+  /** MIG instances' UUIDs: a host on one runs with CUDA_VISIBLE_DEVICES=<its UUID>. */
+  private readonly migs = new MigDirectory();
   private readonly hub: EventHub;
   private readonly sync: SettingsSync;
   private readonly handlers: Handlers;
@@ -76,6 +78,7 @@ class AppService implements App {
     this.monitor = new GpuMonitor({ env, ...options.gpu });
     this.pool = new HostPool({
       launcher: options.launcher,
+      deviceEnv: (device) => this.migs.env(device),
       onSessionLost: (slot, error) => {
         this.registry.sessionLost(slot, error).catch((e: unknown) => this.hub.report(e, `Recording ${slot}'s lost session failed`));
       },
@@ -281,11 +284,12 @@ class AppService implements App {
   }
 
   private onGpuSample(sample: GpuSample): void {
+    this.migs.remember(sample);
     const added = this.registry.syncGpus(sample, (gpu) => gpuBudget(this.settings.get(), gpu));
     this.hub.emit({ type: 'gpu', sample });
     if (added.length > 0) {
       for (const device of added) {
-        const gpu = sample.gpus.find((g) => gpuDeviceId(g) === device);
+        const gpu = findDevice(sample, device)?.gpu;
         this.hub.activity({ kind: 'info', slot: null, device, message: `Found ${device}${gpu ? ` (${gpu.name})` : ''}.` });
       }
       this.placeSlots();
@@ -295,7 +299,8 @@ class AppService implements App {
   // ── derived state ────────────────────────────────────────────────────────────
 
   private placeSlots(): void {
-    this.registry.placeSlots(defaultDevice(this.options.cudaProvider ?? false, (d) => this.registry.hasDevice(d)));
+    const latest = this.monitor.latest();
+    this.registry.placeSlots(defaultDevice(this.options.cudaProvider ?? false, (d) => this.registry.hasDevice(d), latest ? gpuDevices(latest) : undefined));
   }
 
   /** In the background: pinned and loaded slots keep their files whatever the limit. */

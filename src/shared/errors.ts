@@ -52,6 +52,13 @@ export const ERROR_CODES = {
   // GPU telemetry
   'EMB-E301': 'nvidia-smi not found',
   'EMB-E302': 'nvidia-smi failed',
+  'EMB-E303': 'No NVIDIA GPU found',
+  'EMB-E304': 'NVIDIA driver not reachable',
+  'EMB-E305': 'nvidia-smi stopped answering',
+  'EMB-E306': 'nvidia-smi output unreadable',
+  'EMB-E307': 'nvidia-smi could not be started',
+  'EMB-E308': 'GPU process list unknown',
+  'EMB-E309': 'MIG instance not available',
   // App, IPC, HTTP, settings
   'EMB-E401': 'Invalid request',
   'EMB-E402': 'Unauthorized',

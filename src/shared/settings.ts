@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { GiB } from './bytes.js';
+import { DEVICE_ID_RULE } from './devices.js';
 import { SLOT_IDS, type SlotId } from './slots.js';
 import { isDeviceId } from './state.js';
 import { cacheDirProblem, repoIdProblem, repoPathProblem, revisionProblem } from './values.js';
@@ -19,7 +20,7 @@ function rule(problem: (value: string) => string | null) {
 }
 
 export const SlotIdSchema = z.enum(SLOT_IDS);
-export const DeviceIdSchema = z.string().refine(isDeviceId, 'a device is "cpu" or "cuda:N"');
+export const DeviceIdSchema = z.string().refine(isDeviceId, DEVICE_ID_RULE);
 /** Whole bytes, up to 16 TiB (the slot manager's bound). */
 export const BytesSchema = z.number().int().min(0).max(2 ** 44);
 

@@ -5,6 +5,7 @@
  *      ▲                    │              │          ▲                       │
  *      └──── failed(reason) ◀──────────────┴──────────┴──── unloading ◀─evict/unload/TTL
  */
+import { DEVICE_ID_PATTERN } from './devices.js';
 import type { SerializedError } from './errors.js';
 import type { SlotId } from './slots.js';
 
@@ -18,11 +19,11 @@ export type ArtifactState = (typeof ARTIFACT_STATES)[number];
 export const HEALTH_STATES = ['unknown', 'healthy', 'degraded', 'unhealthy', 'loading'] as const;
 export type Health = (typeof HEALTH_STATES)[number];
 
-/** `cpu` or `cuda:N`. */
+/** `cpu`, `cuda:N` or a MIG instance `cuda:N/mig:<profile>:<id>` (the rule is in devices.ts). */
 export type DeviceId = string;
 
 export function isDeviceId(value: unknown): value is DeviceId {
-  return typeof value === 'string' && (value === 'cpu' || /^cuda:\d{1,2}$/.test(value));
+  return typeof value === 'string' && DEVICE_ID_PATTERN.test(value);
 }
 
 export const PRESSURE_LEVELS = ['Low', 'Medium', 'High', 'Critical'] as const;

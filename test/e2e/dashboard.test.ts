@@ -138,6 +138,15 @@ describe('dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('a lost driver is titled as what happened, not "no GPU"', async () => {
+    const page = await open({ gpu: 'driver-lost' });
+    const card = page.getByRole('article', { name: 'NVIDIA driver not reachable — retrying' });
+    expect(await card.locator('h3').textContent()).toBe('NVIDIA driver not reachable — retrying');
+    expect(await card.textContent()).toContain('EMB-E304');
+    await card.screenshot({ path: `${SHOTS}/dashboard-driver-lost.png` });
+    await page.close();
+  });
+
   it('follows the dark colour scheme', async () => {
     const page = await open({ gpu: 'present' }, 'dark');
     await page.emulateMedia({ colorScheme: 'dark' });

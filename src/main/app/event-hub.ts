@@ -7,7 +7,7 @@ import { ACTIVITY_LIMIT, HISTORY_SECONDS, type AppEvent, type HistoryPoint } fro
 import { toModelbayError } from '../../shared/errors.js';
 import type { GpuSample } from '../../shared/gpu.js';
 import type { DeviceBudgetSnapshot, DeviceId } from '../../shared/state.js';
-import { gpuDeviceId } from '../core/gpu/index.js';
+import { deviceMemory } from '../core/gpu/index.js';
 import { RingBuffer } from '../core/state/ring-buffer.js';
 import type { AppListener } from './types.js';
 
@@ -76,14 +76,14 @@ export class EventHub {
   recordHistory(devices: DeviceBudgetSnapshot[], sample: GpuSample | null): void {
     const at = this.now();
     const points: HistoryPoint[] = devices.map((d) => {
-      const gpu = d.device.startsWith('cuda:') && sample?.available ? sample.gpus.find((g) => gpuDeviceId(g) === d.device) : undefined;
+      const figures = deviceMemory(sample, d.device);
       return {
         at,
         device: d.device,
         budgetBytes: d.budgetBytes,
         allocatedBytes: d.allocatedBytes,
-        deviceUsedBytes: gpu?.memoryUsedBytes ?? null,
-        deviceTotalBytes: gpu?.memoryTotalBytes ?? null,
+        deviceUsedBytes: figures.usedBytes,
+        deviceTotalBytes: figures.totalBytes,
         slots: Object.fromEntries(d.allocations.map((a) => [a.slot, a.bytes])),
       };
     });

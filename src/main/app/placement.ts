@@ -4,12 +4,11 @@
  * changing a budget or a device is a registry operation.
  */
 import { GiB } from '../../shared/bytes.js';
-import type { GpuInfo } from '../../shared/gpu.js';
 import type { Settings } from '../../shared/settings.js';
 import type { SlotId } from '../../shared/slots.js';
 import type { DeviceId } from '../../shared/state.js';
 import type { ArtifactManager } from '../core/artifacts/types.js';
-import { defaultGpuBudget } from '../core/gpu/index.js';
+import { defaultGpuBudget, type DeviceMemory } from '../core/gpu/index.js';
 import { estimateSessionBytes, type HostLoadOptions, type ModelShape } from '../core/runtime/index.js';
 import { seedEstimateBytes } from '../core/slots/seed.js';
 
@@ -22,16 +21,18 @@ export function cpuBudget(settings: Settings, totalMemoryBytes: number): number 
   return settings.cpuBudgetBytes ?? defaultCpuBudget(totalMemoryBytes);
 }
 
-export function gpuBudget(settings: Settings, gpu: GpuInfo): number {
+export function gpuBudget(settings: Settings, gpu: DeviceMemory): number {
   return settings.gpuBudgetBytes ?? defaultGpuBudget(gpu);
 }
 
 /**
- * Where a slot goes when the user chose nothing: the first GPU when onnxruntime can use
- * CUDA, else the CPU (a GPU without the CUDA provider would only fail with EMB-E201).
+ * Where a slot goes when the user chose nothing: the first GPU (or, on a MIG GPU, its first
+ * instance) when onnxruntime can use CUDA, else the CPU (a GPU without the CUDA provider
+ * would only fail with EMB-E201).
  */
-export function defaultDevice(cudaProvider: boolean, hasDevice: (device: DeviceId) => boolean): DeviceId {
-  return cudaProvider && hasDevice('cuda:0') ? 'cuda:0' : 'cpu';
+export function defaultDevice(cudaProvider: boolean, hasDevice: (device: DeviceId) => boolean, gpuDevices: DeviceId[] = ['cuda:0']): DeviceId {
+  const first = gpuDevices.find(hasDevice);
+  return cudaProvider && first !== undefined ? first : 'cpu';
 }
 
 export interface EstimatorInput {

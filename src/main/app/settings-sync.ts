@@ -11,7 +11,7 @@ import { SLOT_IDS, type SlotId } from '../../shared/slots.js';
 import { pathWithin } from '../../shared/values.js';
 import type { ArtifactManager } from '../core/artifacts/types.js';
 import type { GpuMonitor } from '../core/gpu/index.js';
-import { gpuDeviceId } from '../core/gpu/index.js';
+import { deviceBudget, findDevice } from '../core/gpu/index.js';
 import type { ModelRegistry } from '../core/registry/registry.js';
 import type { ModelSession } from '../core/registry/types.js';
 import { artifactConfig, isOffline, resolveCacheDir, resolveEndpoint, resolveToken, type ResolvedToken } from '../core/state/hub-environment.js';
@@ -105,10 +105,10 @@ export class SettingsSync {
       budgets = true;
     }
     if (before.gpuBudgetBytes !== after.gpuBudgetBytes) {
-      const gpus = this.o.monitor.latest()?.gpus ?? [];
+      const sample = this.o.monitor.latest();
       for (const device of registry.devices().map((d) => d.device).filter((d) => d.startsWith('cuda:'))) {
-        const gpu = gpus.find((g) => gpuDeviceId(g) === device);
-        if (gpu) registry.setBudget(device, gpuBudget(after, gpu));
+        // A MIG instance never gets more than it has; a GPU not in the sample keeps its budget unless one is set.
+        if (findDevice(sample, device)) registry.setBudget(device, deviceBudget(sample, device, (m) => gpuBudget(after, m)));
         else if (after.gpuBudgetBytes !== null) registry.setBudget(device, after.gpuBudgetBytes);
       }
       budgets = true;

@@ -13,6 +13,7 @@ const gpu = (env: Record<string, string> = {}) => ({
   nvidiaSmi: FAKE,
   intervalMs: 100,
   processIntervalMs: 100,
+  stallMs: 5000,
   env: { ...process.env, FAKE_NVIDIA_SMI_GPUS: '2', ...env },
 });
 
@@ -82,5 +83,21 @@ describe('App with GPUs (fake nvidia-smi)', () => {
     expect(snap.devices.map((d) => d.device)).toEqual(['cpu']);
     expect(snap.gpu).toMatchObject({ available: false });
     expect(snap.gpu?.reason).toContain('nvidia-smi');
+  });
+
+  it('a MIG GPU offers its instances, not cuda:0: slots default to the first instance, budgets never exceed an instance', async () => {
+    const h = await harness({ app: { gpu: gpu({ FAKE_NVIDIA_SMI_GPUS: '1', FAKE_NVIDIA_SMI_CAPTURE: 'linux-x86_64__nvidia-h100-mig__590.48.01.txt' }), cudaProvider: true } });
+    open.push(h);
+    await h.app.start();
+    await expect.poll(() => h.app.snapshot().devices.length, { timeout: 10_000 }).toBe(5);
+    const snap = h.app.snapshot();
+    expect(snap.devices.map((d) => d.device)).toEqual(['cpu', 'cuda:0/mig:3g.40gb:00000000', 'cuda:0/mig:2g.20gb:00000001', 'cuda:0/mig:1g.10gb:00000002', 'cuda:0/mig:1g.10gb:00000003']);
+    expect(new Set(snap.slots.map((s) => s.device))).toEqual(new Set(['cuda:0/mig:3g.40gb:00000000']));
+    const reply = await h.app.execute('updateSettings', { gpuBudgetBytes: 30 * GiB });
+    expect(reply.ok).toBe(true);
+    const budgets = Object.fromEntries(h.app.snapshot().devices.map((d) => [d.device, d.budgetBytes]));
+    expect(budgets['cuda:0/mig:3g.40gb:00000000']).toBe(30 * GiB);
+    expect(budgets['cuda:0/mig:1g.10gb:00000002']).toBe(9984 * 1024 * 1024);
+    expect(h.events.some((e) => e.type === 'activity' && e.entry.message.startsWith('Found cuda:0/mig:2g.20gb:00000001 (NVIDIA H100 80GB HBM3)'))).toBe(true);
   });
 });

@@ -106,7 +106,27 @@ export function rejectedFields(stderr: string): string[] {
   return [...stderr.matchAll(/Field "([^"]+)" is not a valid field/g)].map((m) => m[1] ?? '').filter(Boolean);
 }
 
+/** nvidia-smi's text says the driver sees no device ("No devices were found"). */
+export function isNoDeviceMessage(text: string): boolean {
+  return /No devices were found/i.test(text);
+}
+
+/** nvidia-smi's text says it cannot reach the driver (not loaded, crashed, mismatched, GPU lost). */
+export function isDriverLostMessage(text: string): boolean {
+  return /couldn't communicate with the NVIDIA driver|NVIDIA-SMI has failed|Driver\/library version mismatch|GPU is lost|NVML.*(not found|failed)/i.test(text);
+}
+
 /** nvidia-smi's ways of saying there is no usable NVIDIA GPU. */
 export function isNoGpuMessage(text: string): boolean {
-  return /No devices were found|couldn't communicate with the NVIDIA driver|NVIDIA-SMI has failed|Driver\/library version mismatch/i.test(text);
+  return isNoDeviceMessage(text) || isDriverLostMessage(text);
+}
+
+/**
+ * The whole `--query-compute-apps` output, strictly: null (unknown) when any line is not
+ * a process row, because a list read past garbage may silently miss processes.
+ */
+export function parseProcessOutput(text: string, gpus: ReadonlyArray<Pick<GpuInfo, 'uuid' | 'index'>> = []): GpuProcess[] | null {
+  const lines = text.split('\n').filter((l) => l.trim() !== '' && !/^No running (compute )?processes found/i.test(l.trim()));
+  const list = parseProcessLines(lines.join('\n'), gpus);
+  return list.length === lines.length ? list : null;
 }

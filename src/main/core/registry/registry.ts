@@ -6,10 +6,10 @@
  */
 import type { ActivityEntry } from '../../../shared/activity.js';
 import { ModelbayError, toModelbayError, type SerializedError } from '../../../shared/errors.js';
-import type { GpuInfo, GpuSample } from '../../../shared/gpu.js';
+import type { GpuSample } from '../../../shared/gpu.js';
 import { SLOT_IDS, type SlotId } from '../../../shared/slots.js';
 import { isDeviceId, type ArtifactState, type DeviceBudgetSnapshot, type DeviceId, type EvictionReason, type PressureThresholds, type RegistryStats, type SlotSnapshot } from '../../../shared/state.js';
-import { applyGpuSample } from '../gpu/gpu-devices.js';
+import { applyGpuSample, type DeviceMemory } from '../gpu/gpu-devices.js';
 import { SlotManager } from '../slots/slot-manager.js';
 import { assertBytes, assertSlotId } from '../slots/validate.js';
 import { Semaphore } from '../async/queues.js';
@@ -278,7 +278,7 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   }
 
   /** A GPU sample: new GPUs become devices (with `budgetFor`'s budget), free memory follows. Returns the devices added. */
-  syncGpus(sample: GpuSample, budgetFor: (gpu: GpuInfo) => number): DeviceId[] {
+  syncGpus(sample: GpuSample, budgetFor: (gpu: DeviceMemory) => number): DeviceId[] {
     const added = applyGpuSample(this.slots, sample, budgetFor);
     this.emitDerived();
     return added;

@@ -16,11 +16,11 @@ export interface ForkLauncherOptions {
 export class ForkLauncher implements HostLauncher {
   constructor(private readonly options: ForkLauncherOptions) {}
 
-  launch(device: DeviceId): HostChannel {
+  launch(device: DeviceId, env: Record<string, string> = {}): HostChannel {
     const fork = this.options.fork ?? nodeFork;
     const child = fork(this.options.entry, ['--device', device], {
       execArgv: this.options.execArgv ?? [],
-      env: { ...(this.options.env ?? process.env), MODELBAY_HOST_DEVICE: device },
+      env: { ...(this.options.env ?? process.env), ...env, MODELBAY_HOST_DEVICE: device },
       // Structured clone instead of JSON: Float32Array embeddings cross as bytes.
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],

@@ -17,6 +17,11 @@ export interface HostPoolOptions {
   onSessionLost?: (slot: SlotId, error: ModelbayError) => void;
   /** Any host ended (for the activity log and telemetry); `expected` is false for crashes. */
   onHostExit?: (device: DeviceId, exit: HostExit, expected: boolean) => void;
+  /**
+   * Extra environment for a device's host: CUDA_VISIBLE_DEVICES=<MIG UUID> for a MIG
+   * instance. May throw (EMB-E309 for an instance that is gone): the lease is then refused.
+   */
+  deviceEnv?: (device: DeviceId) => Record<string, string>;
 }
 
 export interface HostLease {
@@ -93,7 +98,8 @@ export class HostPool {
   }
 
   private launch(device: DeviceId): Entry {
-    const host = new SessionHost(device, this.options.launcher, this.options.host);
+    const env = this.options.deviceEnv?.(device) ?? {};
+    const host = new SessionHost(device, this.options.launcher, { ...this.options.host, env });
     const entry: Entry = { host, leases: 0, sessions: new Map(), stopping: false };
     this.entries.set(device, entry);
     host.onExit((exit) => {

@@ -23,7 +23,8 @@ export interface HostChannel {
 }
 
 export interface HostLauncher {
-  launch(device: DeviceId): HostChannel;
+  /** `env` is added to the host's environment (e.g. CUDA_VISIBLE_DEVICES for a MIG instance). */
+  launch(device: DeviceId, env?: Record<string, string>): HostChannel;
 }
 
 /** Keeps the tail of a stream of text, for error messages. */

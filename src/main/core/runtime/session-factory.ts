@@ -4,6 +4,7 @@
  * host, measures what the load really took, and hands back an OnnxModelSession.
  */
 import { stat } from 'node:fs/promises';
+import { DEVICE_ID_RULE, parseDeviceId } from '../../../shared/devices.js';
 import { ModelbayError, toModelbayError } from '../../../shared/errors.js';
 import type { SlotId } from '../../../shared/slots.js';
 import type { DeviceId } from '../../../shared/state.js';
@@ -50,11 +51,15 @@ export function splitEmbeddings(e: Embeddings): Float32Array[] {
   return out;
 }
 
+/**
+ * The provider and CUDA device index for a device id. A MIG instance's host runs with
+ * CUDA_VISIBLE_DEVICES=<its MIG UUID> (see HostPool's deviceEnv), so CUDA sees it as device 0.
+ */
 export function parseDevice(device: DeviceId): { provider: 'cuda' | 'cpu'; deviceId: number } {
-  if (device === 'cpu') return { provider: 'cpu', deviceId: 0 };
-  const m = /^cuda:(\d{1,2})$/.exec(device);
-  if (!m) throw new ModelbayError('EMB-E008', `Unknown device ${JSON.stringify(device)}: use "cpu" or "cuda:N".`, { device });
-  return { provider: 'cuda', deviceId: Number(m[1]) };
+  const d = parseDeviceId(device);
+  if (!d) throw new ModelbayError('EMB-E008', `Unknown device ${JSON.stringify(device)}: ${DEVICE_ID_RULE}.`, { device });
+  if (d.kind === 'cpu') return { provider: 'cpu', deviceId: 0 };
+  return { provider: 'cuda', deviceId: d.kind === 'mig' ? 0 : d.gpuIndex };
 }
 
 export class OnnxModelSession implements ModelSession {

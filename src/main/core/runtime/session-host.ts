@@ -22,6 +22,8 @@ export interface SessionHostOptions {
   startTimeoutMs?: number;
   /** Time allowed per request kind; absent = no limit (a big model can take minutes to load). */
   requestTimeoutMs?: Partial<Record<HostRequestKind, number>>;
+  /** Added to the process's environment (HostPool's deviceEnv). */
+  env?: Record<string, string>;
 }
 
 export function describeExit(device: DeviceId, exit: HostExit): string {
@@ -41,7 +43,7 @@ export class SessionHost {
   private hostPid: number | null = null;
 
   constructor(readonly device: DeviceId, launcher: HostLauncher, private readonly options: SessionHostOptions = {}) {
-    this.channel = launcher.launch(device);
+    this.channel = launcher.launch(device, options.env);
     this.ready = new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new ModelbayError('EMB-E206', `The session host for ${device} did not start within ${options.startTimeoutMs ?? 60_000} ms.`, { device }));

@@ -37,9 +37,9 @@ export interface UtilityLauncherOptions {
 export class UtilityProcessLauncher implements HostLauncher {
   constructor(private readonly options: UtilityLauncherOptions) {}
 
-  launch(device: DeviceId): HostChannel {
+  launch(device: DeviceId, env: Record<string, string> = {}): HostChannel {
     const child = this.options.utilityProcess.fork(this.options.entry, ['--device', device], {
-      env: { ...(this.options.env ?? process.env), MODELBAY_HOST_DEVICE: device },
+      env: { ...(this.options.env ?? process.env), ...env, MODELBAY_HOST_DEVICE: device },
       execArgv: this.options.execArgv ?? [],
       serviceName: `Modelbay session host (${device})`,
       stdio: ['ignore', 'inherit', 'pipe'],

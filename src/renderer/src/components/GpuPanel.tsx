@@ -1,6 +1,7 @@
 import { memo } from 'react';
-import type { GpuInfo, GpuProcess } from '../../../shared/gpu.js';
-import { mib } from '../display/figures.js';
+import { migDeviceId } from '../../../shared/devices.js';
+import type { GpuInfo, GpuProcess, MigInstance } from '../../../shared/gpu.js';
+import { memory, mib } from '../display/figures.js';
 import { selectGpu } from '../store/selectors.js';
 import { toggleGpu } from '../store/ui-state.js';
 import { useDashboard, useUiUpdate } from '../store/use-dashboard.js';
@@ -10,7 +11,48 @@ function round(value: number | null, digits = 0): string | null {
   return value === null ? null : value.toFixed(digits);
 }
 
-const GpuCard = memo(function GpuCard({ gpu, processes }: { gpu: GpuInfo; processes: GpuProcess[] }): React.JSX.Element {
+/** A GPU in MIG mode: its instances, each a device slots can be placed on. */
+function MigTable({ gpu, instances }: { gpu: GpuInfo; instances: MigInstance[] }): React.JSX.Element {
+  if (instances.length === 0) return <p className="muted mig-none">MIG mode: instances not listed yet.</p>;
+  return (
+    <table className="process-table mig-table" aria-label={`GPU ${gpu.index} MIG instances`}>
+      <thead>
+        <tr>
+          <th scope="col">MIG</th>
+          <th scope="col" title="GPU instance / compute instance">
+            GI/CI
+          </th>
+          <th scope="col" className="right">
+            Used / total
+          </th>
+          <th scope="col" className="right">
+            Free
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {instances.map((i) => (
+          <tr key={i.uuid} data-device={migDeviceId(i)}>
+            <td title={`${i.uuid} — device ${migDeviceId(i)}`}>
+              <span className="mig-profile">{i.profile ?? '?'}</span> <span className="muted">#{i.index}</span>
+            </td>
+            <td className="num">
+              <Figure value={i.gpuInstanceId} />/<Figure value={i.computeInstanceId} />
+            </td>
+            <td className="num right">
+              <Figure value={i.memoryUsedBytes === null ? null : memory(i.memoryUsedBytes)} /> / <Figure value={i.memoryTotalBytes === null ? null : memory(i.memoryTotalBytes)} />
+            </td>
+            <td className="num right mig-free">
+              <Figure value={i.memoryFreeBytes === null ? null : memory(i.memoryFreeBytes)} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+const GpuCard = memo(function GpuCard({ gpu, processes, processesKnown }: { gpu: GpuInfo; processes: GpuProcess[]; processesKnown: boolean }): React.JSX.Element {
   const expanded = useDashboard((s) => s.ui.expandedGpus.includes(gpu.index));
   const ui = useUiUpdate();
   const total = gpu.memoryTotalBytes;
@@ -19,6 +61,7 @@ const GpuCard = memo(function GpuCard({ gpu, processes }: { gpu: GpuInfo; proces
   const usedPct = total && used !== null ? (used / total) * 100 : 0;
   const reservedPct = total ? (reserved / total) * 100 : 0;
   const listId = `gpu-${gpu.index}-processes`;
+  const isMig = (gpu.migMode ?? '').toLowerCase() === 'enabled';
 
   return (
     <article className="card gpu-card" aria-label={`GPU ${gpu.index} ${gpu.name}`}>
@@ -27,7 +70,7 @@ const GpuCard = memo(function GpuCard({ gpu, processes }: { gpu: GpuInfo; proces
         <h3 className="gpu-name" title={gpu.uuid}>
           {gpu.name}
         </h3>
-        {gpu.migMode && gpu.migMode.toLowerCase() === 'enabled' && <span className="badge">MIG</span>}
+        {isMig && <span className="badge">MIG</span>}
       </header>
       <div className="vram">
         <div className="vram-label">
@@ -80,6 +123,7 @@ const GpuCard = memo(function GpuCard({ gpu, processes }: { gpu: GpuInfo; proces
           </dd>
         </div>
       </dl>
+      {isMig && <MigTable gpu={gpu} instances={gpu.migInstances ?? []} />}
       <button
         type="button"
         className="disclosure"
@@ -87,7 +131,7 @@ const GpuCard = memo(function GpuCard({ gpu, processes }: { gpu: GpuInfo; proces
         aria-controls={listId}
         onClick={() => ui((u) => toggleGpu(u, gpu.index))}
       >
-        <span aria-hidden="true">{expanded ? '▾' : '▸'}</span> Processes ({processes.length})
+        <span aria-hidden="true">{expanded ? '▾' : '▸'}</span> Processes ({processesKnown ? processes.length : 'unknown'})
       </button>
       {expanded && (
         <table className="process-table" id={listId}>
@@ -104,7 +148,7 @@ const GpuCard = memo(function GpuCard({ gpu, processes }: { gpu: GpuInfo; proces
             {processes.length === 0 && (
               <tr>
                 <td colSpan={3} className="muted">
-                  No compute processes.
+                  {processesKnown ? 'No compute processes.' : 'Unknown: nvidia-smi did not list them (EMB-E308).'}
                 </td>
               </tr>
             )}
@@ -137,9 +181,11 @@ export function GpuPanel(): React.JSX.Element {
     );
   }
   if (!sample.available || sample.gpus.length === 0) {
+    // Each state has its own title: a hang or a lost driver is not "no GPU".
+    const title = sample.title ?? 'No NVIDIA GPU — running on CPU';
     return (
-      <article className="card gpu-card gpu-none" aria-label="No NVIDIA GPU">
-        <h3>No NVIDIA GPU — running on CPU</h3>
+      <article className="card gpu-card gpu-none" aria-label={title} data-state={sample.state ?? 'unknown'}>
+        <h3>{title}</h3>
         <p className="muted">{sample.reason ?? 'nvidia-smi reported no GPU.'}</p>
       </article>
     );
@@ -147,7 +193,7 @@ export function GpuPanel(): React.JSX.Element {
   return (
     <>
       {sample.gpus.map((gpu) => (
-        <GpuCard key={gpu.uuid} gpu={gpu} processes={sample.processes.filter((p) => p.gpuUuid === gpu.uuid)} />
+        <GpuCard key={gpu.uuid} gpu={gpu} processes={sample.processes.filter((p) => p.gpuUuid === gpu.uuid)} processesKnown={sample.processesKnown !== false} />
       ))}
     </>
   );

@@ -1,8 +1,14 @@
 import { memo } from 'react';
+import { deviceLabel, parseDeviceId } from '../../../shared/devices.js';
 import type { DeviceBudgetSnapshot, PressureLevel } from '../../../shared/state.js';
 import { memory, percent } from '../display/figures.js';
 import { selectDevices } from '../store/selectors.js';
+import type { DashboardState } from '../store/dashboard-store.js';
 import { useDashboard } from '../store/use-dashboard.js';
+import { Figure } from './Unknown.js';
+
+/** The devices slots are placed on, as one string so the gauges re-render only when it changes. */
+const selectPlacedDevices = (s: DashboardState): string => [...new Set(Object.values(s.model.slots).map((x) => x?.device ?? ''))].sort().join('\n');
 
 const LEVEL_MARK: Record<PressureLevel, string> = { Low: '●', Medium: '▲', High: '◆', Critical: '■' };
 
@@ -15,10 +21,20 @@ const Gauge = memo(function Gauge({ device }: { device: DeviceBudgetSnapshot }):
     { level: 'High', from: t.medium, to: t.high },
     { level: 'Critical', from: t.high, to: 1 },
   ];
+  const mig = parseDeviceId(device.device)?.kind === 'mig';
   return (
-    <div className={`gauge level-${level.toLowerCase()}`}>
-      <div className="gauge-head">
-        <span className="gauge-device">{device.device}</span>
+    <div className={`gauge level-${level.toLowerCase()}`} data-device={device.device}>
+      {mig && (
+        <div className="gauge-device-long" title={device.device}>
+          {deviceLabel(device.device)} <span className="muted">{device.device.split(':').at(-1)}</span>
+        </div>
+      )}
+      <div className={mig ? 'gauge-head gauge-head-mig' : 'gauge-head'}>
+        {!mig && (
+          <span className="gauge-device" title={device.device}>
+            {device.device}
+          </span>
+        )}
         <span className="gauge-figures num">
           {memory(device.allocatedBytes)} / {memory(device.budgetBytes)}
         </span>
@@ -53,14 +69,23 @@ const Gauge = memo(function Gauge({ device }: { device: DeviceBudgetSnapshot }):
       </div>
       <div className="gauge-foot muted num">
         {memory(device.availableBytes)} free in budget
-        {device.deviceFreeBytes !== null && <> · {memory(device.deviceFreeBytes)} free on device</>}
+        {device.device !== 'cpu' && (
+          <span className="device-free">
+            {' '}
+            · <Figure value={device.deviceFreeBytes === null ? null : memory(device.deviceFreeBytes)} /> free on device
+          </span>
+        )}
       </div>
     </div>
   );
 });
 
 export function PressureGauges(): React.JSX.Element {
-  const devices = useDashboard(selectDevices);
+  const all = useDashboard(selectDevices);
+  // One row per device a slot is placed on (a MIG server offers many devices; most hold nothing).
+  const placed = new Set(useDashboard(selectPlacedDevices).split('\n'));
+  const devices = all.filter((d) => placed.has(d.device) || d.allocatedBytes > 0);
+  const others = all.length - devices.length;
   const first = devices[0];
   return (
     <section className="card gauges" aria-labelledby="gauges-title">
@@ -71,6 +96,11 @@ export function PressureGauges(): React.JSX.Element {
       {devices.map((d) => (
         <Gauge key={d.device} device={d} />
       ))}
+      {others > 0 && (
+        <p className="muted gauge-others" title={all.filter((d) => !devices.includes(d)).map((d) => d.device).join('\n')}>
+          {others} more device{others === 1 ? '' : 's'} without slots.
+        </p>
+      )}
       {first && (
         <ul className="gauge-legend" aria-label="Pressure levels">
           <li className="level-low">{LEVEL_MARK.Low} Low &lt; {Math.round(first.thresholds.low * 100)} %</li>

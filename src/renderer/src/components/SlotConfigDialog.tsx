@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { deviceLabel, parseDeviceId } from '../../../shared/devices.js';
 import type { CatalogSlotView } from '../../../shared/artifacts.js';
 import { slotSettings, type SettingsView } from '../../../shared/settings.js';
 import type { SlotId } from '../../../shared/slots.js';
@@ -135,7 +136,7 @@ function SlotConfigBody({ slot, catalog, view, onClose }: { slot: SlotSnapshot; 
             >
               {choices.map((d) => (
                 <option key={d} value={d}>
-                  {d}
+                  {parseDeviceId(d)?.kind === 'mig' ? `${deviceLabel(d)} — ${d}` : d}
                 </option>
               ))}
             </select>

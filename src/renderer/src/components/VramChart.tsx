@@ -1,6 +1,7 @@
 import { memo, useDeferredValue, useMemo } from 'react';
 import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useShallow } from 'zustand/react/shallow';
+import { deviceLabel, parseDeviceId } from '../../../shared/devices.js';
 import { HISTORY_SECONDS } from '../../../shared/api.js';
 import { SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
 import { DEFAULT_THRESHOLDS, type PressureThresholds } from '../../../shared/state.js';
@@ -154,18 +155,21 @@ export function VramChart(): React.JSX.Element {
   const slotDevices = useDashboard(useShallow((s) => Object.values(s.model.slots).map((slot) => slot?.device ?? '')));
   const device = chosenChartDevice(devices, chosen, slotDevices);
   const ui = useUiUpdate();
+  // A MIG server offers many devices: the selector lists those with slots (and the one shown).
+  const placed = devices.filter((d) => d === device || slotDevices.includes(d));
+  const choices = placed.length > 0 ? placed : devices;
 
   return (
     <section className="card chart-card" aria-labelledby="chart-title">
       <div className="card-title-row">
         <h2 id="chart-title" className="card-title">
-          VRAM history <span className="muted">· last 10 minutes{device ? ` · ${device}` : ''}</span>
+          VRAM history <span className="muted">· last 10 minutes{device ? ` · ${parseDeviceId(device)?.kind === 'mig' ? deviceLabel(device) : device}` : ''}</span>
         </h2>
-        {devices.length > 1 && (
+        {choices.length > 1 && (
           <div className="segmented" role="group" aria-label="Device shown in the chart">
-            {devices.map((d) => (
-              <button key={d} type="button" aria-pressed={d === device} onClick={() => ui((u) => ({ ...u, chartDevice: d }))}>
-                {d}
+            {choices.map((d) => (
+              <button key={d} type="button" title={d} aria-pressed={d === device} onClick={() => ui((u) => ({ ...u, chartDevice: d }))}>
+                {parseDeviceId(d)?.kind === 'mig' ? deviceLabel(d) : d}
               </button>
             ))}
           </div>

@@ -2,6 +2,7 @@
  * Read models for the components. Selectors pick stored objects (stable references);
  * the `…View` functions derive display data and are called inside useMemo.
  */
+import { parseDeviceId } from '../../../shared/devices.js';
 import type { ActivityEntry, ActivityKind } from '../../../shared/activity.js';
 import { HISTORY_SECONDS, type HistoryPoint } from '../../../shared/api.js';
 import type { CatalogSlotView, DownloadPhase, SlotDownloadProgress, SlotReadiness } from '../../../shared/artifacts.js';
@@ -102,10 +103,13 @@ export function chartDevices(devices: readonly DeviceBudgetSnapshot[], history: 
   return [...set].sort(compareDevices);
 }
 
-/** cuda:N in index order, then cpu. */
+/** cuda:N in index order (a MIG GPU's instances after it, by id), then cpu. */
 export function compareDevices(a: string, b: string): number {
-  const rank = (d: string): number => (d === 'cpu' ? 1000 : Number(d.slice(5)));
-  return rank(a) - rank(b);
+  const rank = (d: string): number => {
+    const p = parseDeviceId(d);
+    return !p || p.kind === 'cpu' ? 1000 : p.gpuIndex;
+  };
+  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 /**

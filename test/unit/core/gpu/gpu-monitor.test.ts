@@ -23,6 +23,8 @@ function monitor(env: Record<string, string>, options: Partial<GpuMonitorOptions
     intervalMs: 100,
     processIntervalMs: 100,
     backoff: { initialMs: 50, maxMs: 200 },
+    // A busy machine can pause the fake for longer than 3 short intervals: only the hang test uses a short stall.
+    stallMs: 5000,
     env: { ...process.env, ...env },
     ...options,
   });
@@ -71,20 +73,56 @@ describe('GpuMonitor with the fake nvidia-smi', () => {
     expect(slots.listDevices()).toEqual(['cpu', 'cuda:0']);
   });
 
-  it('reports a MIG GPU with unknown utilisation', async () => {
-    const m = monitor({ FAKE_NVIDIA_SMI_CAPTURE: 'linux-x86_64__nvidia-h100-mig__590.48.01.txt' });
-    const got = next(m, (s) => s.available);
+  it('reports a MIG GPU with unknown utilisation and lists its instances with their memory', async () => {
+    const m = monitor({ FAKE_NVIDIA_SMI_CAPTURE: 'linux-x86_64__nvidia-h100-mig__590.48.01.txt', FAKE_NVIDIA_SMI_GPUS: '2' });
+    const got = next(m, (s) => s.available && s.gpus.every((g) => (g.migInstances ?? []).length > 0));
     await m.start();
-    expect((await got).gpus[0]).toMatchObject({ migMode: 'Enabled', utilizationPct: null });
+    const s = await got;
+    expect(s.gpus[0]).toMatchObject({ migMode: 'Enabled', utilizationPct: null });
+    expect(s.gpus[0]?.migInstances?.map((i) => [i.profile, i.gpuInstanceId, i.computeInstanceId, i.memoryTotalBytes, i.memoryUsedBytes])).toEqual([
+      ['3g.40gb', 2, 0, 40448 * MiB, 11091 * MiB],
+      ['2g.20gb', 3, 0, 20096 * MiB, 17 * MiB],
+      ['1g.10gb', 9, 0, 9984 * MiB, 9 * MiB],
+      ['1g.10gb', 10, 0, 9984 * MiB, 9 * MiB],
+    ]);
+    expect(s.gpus[1]?.migInstances?.[0]).toMatchObject({ gpuIndex: 1, uuid: 'MIG-00000000-0001-0000-0000-000000000000' });
+    // Each instance is a device; the whole GPUs are not.
+    expect(gpuDevices(s)).toEqual([
+      'cuda:0/mig:3g.40gb:00000000', 'cuda:0/mig:2g.20gb:00000001', 'cuda:0/mig:1g.10gb:00000002', 'cuda:0/mig:1g.10gb:00000003',
+      'cuda:1/mig:3g.40gb:00000000', 'cuda:1/mig:2g.20gb:00000001', 'cuda:1/mig:1g.10gb:00000002', 'cuda:1/mig:1g.10gb:00000003',
+    ]);
   });
 
-  it('reports garbage as unknown and recovers with the next good tick', async () => {
-    const m = monitor({ FAKE_NVIDIA_SMI_MODE: 'garbage' });
+  it('asks for neither processes nor MIG instances while there is no GPU', async () => {
+    const dir = stateDir();
+    const m = monitor({ FAKE_NVIDIA_SMI_MODE: 'no-devices', FAKE_NVIDIA_SMI_STATE_DIR: dir });
+    const down = next(m, (s) => !s.available);
+    await m.start();
+    await down;
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await m.processMemory(1)).toBeNull();
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(dir).filter((f) => !f.startsWith('run-'))).toEqual([]);
+  });
+
+  it('kills a stream that prints only garbage and recovers once it prints sane rows', async () => {
+    const m = monitor({ FAKE_NVIDIA_SMI_MODE: 'garbage', FAKE_NVIDIA_SMI_FAULT_RUNS: '2', FAKE_NVIDIA_SMI_STATE_DIR: stateDir() });
     const bad = next(m, (s) => !s.available);
     await m.start();
-    expect((await bad).reason).toMatch(/cannot read/);
+    expect(await bad).toMatchObject({ state: 'unreadable', code: 'EMB-E306' });
+    expect((await bad).reason).toMatch(/cannot read, e\.g\. "garbage: ###### 12,, N\/A ;;/);
     const good = await next(m, (s) => s.available);
     expect(good.gpus).toHaveLength(1);
+  });
+
+  it('keeps streaming through a lone unreadable line', async () => {
+    const m = monitor({ FAKE_NVIDIA_SMI_MODE: 'garbage-some' });
+    const samples: GpuSample[] = [];
+    m.on((s) => samples.push(s));
+    const good = next(m, (s) => s.available);
+    await m.start();
+    await good;
+    expect(samples.filter((s) => !s.available)).toEqual([]);
   });
 
   it('restarts nvidia-smi with backoff after it exits', async () => {
@@ -101,6 +139,7 @@ describe('GpuMonitor with the fake nvidia-smi', () => {
     const m = monitor({ FAKE_NVIDIA_SMI_MODE: 'hang', FAKE_NVIDIA_SMI_FAULT_RUNS: '1', FAKE_NVIDIA_SMI_STATE_DIR: stateDir() }, { stallMs: 300 });
     const down = next(m, (s) => !s.available);
     await m.start();
+    expect(await down).toMatchObject({ state: 'hung', code: 'EMB-E305' });
     expect((await down).reason).toMatch(/stopped answering/);
     expect((await next(m, (s) => s.available)).gpus).toHaveLength(1);
   });
@@ -112,13 +151,18 @@ describe('GpuMonitor with the fake nvidia-smi', () => {
     expect((await got).gpus[0]).toMatchObject({ memoryReservedBytes: null, memoryTotalBytes: 81559 * MiB });
   });
 
-  it('says "no NVIDIA GPU" cleanly when the driver is absent', async () => {
+  it('says the driver is not reachable, or has no devices, each with its own code', async () => {
     const m = monitor({ FAKE_NVIDIA_SMI_MODE: 'no-gpu' });
-    const got = next(m, (s) => !s.available && /No NVIDIA GPU/.test(s.reason ?? ''));
+    const got = next(m, (s) => !s.available);
     await m.start();
     const s = await got;
-    expect(s.gpus).toEqual([]);
+    expect(s).toMatchObject({ state: 'driver-lost', code: 'EMB-E304', gpus: [] });
+    expect(s.reason).toMatch(/cannot reach the NVIDIA driver.*couldn't communicate/);
     expect(gpuDevices(s)).toEqual([]);
+    const n = monitor({ FAKE_NVIDIA_SMI_MODE: 'no-devices' });
+    const none = next(n, (x) => !x.available);
+    await n.start();
+    expect(await none).toMatchObject({ state: 'no-gpu', code: 'EMB-E303' });
   });
 
   it('says "no NVIDIA GPU" when nvidia-smi does not exist', async () => {
@@ -129,6 +173,7 @@ describe('GpuMonitor with the fake nvidia-smi', () => {
     expect(samples).toHaveLength(1);
     expect(samples[0]).toMatchObject({ available: false, gpus: [], processes: [] });
     expect(samples[0]?.reason).toMatch(/EMB-E301/);
+    expect(samples[0]).toMatchObject({ state: 'no-nvidia-smi', code: 'EMB-E301', title: 'No NVIDIA GPU — running on CPU' });
     expect(await m.processMemory(1)).toBeNull();
     await m.stop();
   });

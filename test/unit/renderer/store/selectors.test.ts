@@ -79,6 +79,9 @@ describe('selectors', () => {
   it('orders chart devices cuda by index then cpu, and falls back to the first', () => {
     const devices = chartDevices([], { cpu: [], 'cuda:10': [], 'cuda:2': [] });
     expect(devices).toEqual(['cuda:2', 'cuda:10', 'cpu']);
+    // MIG instances sort with their GPU, by id, before the next GPU.
+    expect(chartDevices([], { cpu: [], 'cuda:1': [], 'cuda:0/mig:3g.40gb:00000000': [], 'cuda:0/mig:1g.10gb:00000002': [] }))
+      .toEqual(['cuda:0/mig:1g.10gb:00000002', 'cuda:0/mig:3g.40gb:00000000', 'cuda:1', 'cpu']);
     expect(chosenChartDevice(devices, 'cpu')).toBe('cpu');
     expect(chosenChartDevice(devices, 'cuda:7')).toBe('cuda:2');
     expect(chosenChartDevice([], null)).toBeNull();
