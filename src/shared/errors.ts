@@ -44,6 +44,8 @@ export const ERROR_CODES = {
   'EMB-E205': 'Invalid tokenizer',
   'EMB-E206': 'Session host timed out',
   'EMB-E207': 'Inference failed',
+  'EMB-E208': 'Token id outside the vocabulary',
+  'EMB-E209': 'Serving queue is full',
   // GPU telemetry
   'EMB-E301': 'nvidia-smi not found',
   'EMB-E302': 'nvidia-smi failed',
@@ -54,6 +56,10 @@ export const ERROR_CODES = {
   'EMB-E404': 'Unknown command',
   'EMB-E405': 'Request too large',
   'EMB-E406': 'Invalid settings',
+  'EMB-E420': 'Wrong endpoint for this slot',
+  'EMB-E421': 'Unknown model',
+  'EMB-E422': 'Unsupported dimensions',
+  'EMB-E423': 'No Modelbay server is running',
   'EMB-E500': 'Internal error',
 } as const;
 
