@@ -40,10 +40,14 @@ import {
   HostPool,
   OnnxSessionFactory,
   splitEmbeddings,
+  type EmbedInput,
+  type EmbedOutput,
+  type Embeddings,
   type HostLauncher,
   type HostLoadOptions,
   type OnnxModelSession,
 } from './core/runtime/index.js';
+import { Serving } from './app/serving.js';
 import { seedEstimateBytes } from './core/slots/seed.js';
 import { SlotManager } from './core/slots/slot-manager.js';
 import { artifactConfig, resolveCacheDir, resolveEndpoint, resolveToken, isOffline, type ResolvedToken } from './core/state/hub-environment.js';
@@ -62,6 +66,8 @@ export interface App {
   /** Startup of DESIGN.md: readiness → GPU monitor → preload. Resolves when preloading has settled. */
   start(): Promise<void>;
   shutdown(): Promise<void>;
+  /** Serving (/v1, CLI): binary embeddings, loading the slot on first use. */
+  embedVectors(slot: SlotId, inputs: ReadonlyArray<EmbedInput>, output?: EmbedOutput): Promise<Embeddings>;
 }
 
 export interface AppOptions {
@@ -117,6 +123,7 @@ class AppService implements App {
   private readonly activityLog = new RingBuffer<ActivityEntry>(ACTIVITY_LIMIT);
   private readonly history = new Map<DeviceId, RingBuffer<HistoryPoint>>();
   private readonly handlers: Handlers;
+  private readonly serving: Serving;
   private readonly unsubscribe: Array<() => void> = [];
   /** The device each slot should be on, once that device exists (GPUs appear with the first sample). */
   private readonly wantedDevice = new Map<SlotId, DeviceId>();
@@ -186,6 +193,22 @@ class AppService implements App {
     this.unsubscribe.push(this.artifacts.on((e) => this.guard('An artifact event', () => this.onArtifactEvent(e))));
     this.unsubscribe.push(this.monitor.on((sample) => this.guard('A GPU sample', () => this.onGpuSample(sample))));
     this.handlers = this.createHandlers();
+    this.serving = new Serving({
+      get: (slot) => this.registry.get(slot),
+      loaded: () => SLOT_IDS.flatMap((slot) => {
+        const session = this.registry.peek(slot);
+        return session ? [{ slot, session }] : [];
+      }),
+      used: (slots) => {
+        for (const slot of slots) this.emit({ type: 'slot', slot: this.registry.snapshot(slot) });
+        this.emitDerived();
+      },
+    });
+  }
+
+  embedVectors(slot: SlotId, inputs: ReadonlyArray<EmbedInput>, output?: EmbedOutput): Promise<Embeddings> {
+    if (this.closed) return Promise.reject(new ModelbayError('EMB-E009', 'Modelbay is shutting down.', { slot }));
+    return this.serving.embed(slot, inputs, output);
   }
 
   // ── the API ──────────────────────────────────────────────────────────────────
@@ -234,6 +257,7 @@ class AppService implements App {
       stats: this.registry.stats(),
       settings: this.settingsView(),
       history: [...this.history.values()].flatMap((r) => r.toArray()).sort((a, b) => a.at - b.at),
+      serving: { queueDepth: this.serving.queueDepths() },
     };
   }
 
@@ -289,6 +313,7 @@ class AppService implements App {
   private async shutdownNow(): Promise<void> {
     if (this.historyHandle !== null) this.timers.clearInterval(this.historyHandle);
     this.historyHandle = null;
+    this.serving.close();
     const steps: Array<[string, () => Promise<unknown>]> = [
       ['Stopping the GPU monitor', () => this.monitor.stop()],
       ['Unloading the models', () => this.registry.shutdown()],

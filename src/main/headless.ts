@@ -7,6 +7,7 @@ import { composeApp } from './compose.js';
 import { ForkLauncher } from './core/runtime/index.js';
 import { HEADLESS_USAGE, parseHeadlessOptions } from './headless-options.js';
 import { startServer } from './server/http-server.js';
+import { removeServerAddress, writeServerAddress } from './server/server-address.js';
 import { loadOrCreateServerToken } from './server/server-token.js';
 
 // out/main → the project root (also src/main when run from source with tsx).
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
     stopping = true;
     log('Stopping Modelbay…');
     void (async () => {
+      removeServerAddress(options.dataDir, process.pid);
       await server?.close();
       await app.shutdown();
       process.exit(0);
@@ -58,8 +60,10 @@ async function main(): Promise<void> {
 
   process.stdout.write('Starting Modelbay (settings, model files, GPUs, preloads)…\n');
   await app.start();
-  server = await startServer({ app, token: loadOrCreateServerToken(options.dataDir), host: options.host, port: options.port, rendererDir: existsSync(rendererDir) ? rendererDir : null, log });
+  server = await startServer({ app, token: loadOrCreateServerToken(options.dataDir), host: options.host, port: options.port, rendererDir: existsSync(rendererDir) ? rendererDir : null, log, serving: app });
+  writeServerAddress(options.dataDir, { port: server.port, host: options.host, pid: process.pid });
   process.stdout.write(`Modelbay is serving the dashboard at ${server.dashboardUrl}\n`);
+  process.stdout.write(`OpenAI-compatible API: ${server.url}v1 (api key: the token in ${join(options.dataDir, 'server-token')}); metrics: ${server.url}metrics\n`);
 }
 
 main().catch((e: unknown) => {

@@ -34,6 +34,8 @@ export interface HarnessOptions {
   settingsJson?: string;
   /** Reuse a data folder (a restart); the caller removes it. */
   dir?: string;
+  /** Slots with a token-level model (pooling "none"). */
+  tokenLevel?: SlotId[];
 }
 
 export async function harness(options: HarnessOptions = {}): Promise<Harness> {
@@ -44,7 +46,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
   }
   const settings = await SettingsStore.open({ dir });
   const tokens = createFileTokenStore(join(dir, 'hf-token'));
-  const artifacts = await createMemoryArtifacts({ dir: join(dir, 'models'), ready: options.ready ?? [] });
+  const artifacts = await createMemoryArtifacts({ dir: join(dir, 'models'), ready: options.ready ?? [], tokenLevel: options.tokenLevel });
   const app = createApp({
     mode: 'headless',
     version: 'test',
