@@ -60,6 +60,9 @@ export class EmbedBatcher {
       throw new ModelbayError('EMB-E209', `This model already has ${this.queuedInputs} inputs waiting (limit ${this.options.maxQueuedInputs}); retry shortly.`, { queued: this.queuedInputs, limit: this.options.maxQueuedInputs });
     }
     const tokenizer = await this.embedder.ready();
+    // An unload may have come while the tokenizer loaded: nothing would run this request.
+    const closed = this.closedBy();
+    if (closed) throw closed;
     const encoded = inputs.map((i) => this.embedder.encode(tokenizer, i));
     const tokens = encoded.reduce((n, e) => n + e.ids.length, 0);
     return new Promise<EmbedResult>((resolve, reject) => {
@@ -67,6 +70,10 @@ export class EmbedBatcher {
       this.queuedInputs += inputs.length;
       this.schedule(this.options.maxWaitMs);
     });
+  }
+
+  private closedBy(): ModelbayError | null {
+    return this.closed;
   }
 
   /** The session is going away: every waiting request fails with `error`. */
