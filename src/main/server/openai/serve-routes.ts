@@ -7,7 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppSnapshot } from '../../../shared/api.js';
 import { ModelbayError } from '../../../shared/errors.js';
 import { ENDPOINT_FOR_KIND, resolveModelName, servingKind, type ServingKind } from '../../../shared/serving.js';
-import type { SlotId } from '../../../shared/slots.js';
+import type { CatalogSlotView } from '../../../shared/artifacts.js';
+import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
 import type { App } from '../../app.js';
 import type { EmbedInput, EmbedOutput, Embeddings } from '../../core/runtime/index.js';
 import { ServeMetrics } from '../metrics.js';
@@ -75,12 +76,20 @@ export function modelEntries(snapshot: AppSnapshot): ModelEntry[] {
 
 export class ServeRoutes {
   readonly metrics: ServeMetrics;
+  /** Kept from the event stream: resolving a model name must not build a full snapshot per request. */
+  private catalog: CatalogSlotView[] = [];
+  private readonly off: () => void;
 
   constructor(private readonly options: ServeRoutesOptions) {
     this.metrics = new ServeMetrics(options.app);
+    this.off = options.app.subscribe((event) => {
+      if (event.type === 'snapshot') this.catalog = event.snapshot.catalog;
+      else if (event.type === 'catalog') this.catalog = event.catalog;
+    });
   }
 
   close(): void {
+    this.off();
     this.metrics.close();
   }
 
@@ -164,13 +173,12 @@ export class ServeRoutes {
   }
 
   private resolve(model: string): { slot: SlotId; kind: ServingKind } {
-    const snapshot = this.options.app.snapshot();
-    const slots = snapshot.slots.map((s) => ({ id: s.id, name: s.name, repo: snapshot.catalog.find((c) => c.slot === s.id)?.repo ?? null }));
+    const slots = SLOT_IDS.map((id) => ({ id, name: SLOT_NAMES[id], repo: this.catalog.find((c) => c.slot === id)?.repo ?? null }));
     const slot = resolveModelName(model, slots);
     if (!slot) {
       throw new ModelbayError('EMB-E421', `There is no model ${JSON.stringify(model.slice(0, 100))}: use a slot id (E1…E13) or a slot name; GET /v1/models lists them.`, { model: model.slice(0, 100), param: 'model' });
     }
-    const entry = snapshot.catalog.find((c) => c.slot === slot);
+    const entry = this.catalog.find((c) => c.slot === slot);
     if (!entry || entry.repo === null) throw this.noModel(slot);
     return { slot, kind: servingKind(slot, entry.pooling) };
   }
