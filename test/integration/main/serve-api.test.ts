@@ -3,7 +3,9 @@
  * headless server over the real App, real session hosts and generated ONNX models; the
  * vectors are compared with onnxruntime run in this process on the same inputs.
  */
+import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import * as ort from 'onnxruntime-node';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
@@ -245,5 +247,11 @@ describe('serving: /v1 (OpenAI), /embed_sparse, /embed_all, /metrics', () => {
     expect(value('modelbay_registry_loads_total', {})).toBeGreaterThanOrEqual(4);
     expect(value('modelbay_slot_queue_depth', { slot: 'E1' })).toBe(0);
     expect(h.app.snapshot().serving).toEqual({ queueDepth: {} });
+    // The shipped Grafana dashboard queries only metrics the server exposes.
+    const dashboard = readFileSync(join(import.meta.dirname, '../../../resources/grafana/modelbay-dashboard.json'), 'utf8');
+    const queried = new Set([...dashboard.matchAll(/modelbay_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|count|sum)$/, '')));
+    const exposed = new Set(families.map((f) => f.name));
+    // GPU and download families have no samples without a GPU or a download; their HELP lines still name them.
+    for (const name of queried) expect(exposed.has(name) || answer.body.includes(`# HELP ${name} `), name).toBe(true);
   });
 });
