@@ -8,8 +8,8 @@ import { join, resolve } from 'node:path';
 import type { AppEvent, CommandName, CommandReply, CommandResults } from '../shared/api.js';
 import { ModelbayError } from '../shared/errors.js';
 import { defaultDataDir } from '../main/data-dir.js';
-
-const DEFAULT_PORT = 7878;
+import { readDataDirLock } from '../main/core/state/data-dir-lock.js';
+import { sameProcessAlive } from '../main/core/state/process-identity.js';
 
 export class NoServerError extends Error {}
 
@@ -30,16 +30,17 @@ export function findServer(options: { port?: string; dataDir?: string }, env: No
     throw new NoServerError(`No Modelbay server token in ${dataDir}: no server has run with this data folder. ${START_HINT}`);
   }
   // An empty variable is unset, as for MODELBAY_DATA_DIR.
-  let port = options.port ?? (env['MODELBAY_PORT'] || undefined);
-  if (port === undefined) {
-    try {
-      const written = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as { port?: unknown };
-      if (typeof written.port === 'number') port = String(written.port);
-    } catch {
-      // No port file: the default port.
-    }
+  const port = options.port ?? (env['MODELBAY_PORT'] || undefined);
+  if (port !== undefined) return { baseUrl: `http://127.0.0.1:${port}`, token, dataDir };
+  // The running instance records its port in the data folder's lock.
+  const lock = readDataDirLock(dataDir);
+  if (!lock || !sameProcessAlive(lock.pid, lock.startTime)) {
+    throw new NoServerError(`No Modelbay is running with the data folder ${dataDir}. ${START_HINT}`);
   }
-  return { baseUrl: `http://127.0.0.1:${port ?? DEFAULT_PORT}`, token, dataDir };
+  if (lock.port === null) {
+    throw new NoServerError(`Modelbay (pid ${lock.pid}, ${lock.mode}) uses ${dataDir} but serves no HTTP port${lock.mode === 'headless' ? ' yet (it is starting)' : ''}. ${START_HINT}`);
+  }
+  return { baseUrl: `http://127.0.0.1:${lock.port}`, token, dataDir };
 }
 
 export class ServerClient {

@@ -7,7 +7,6 @@ import { composeApp } from './compose.js';
 import { ForkLauncher } from './core/runtime/index.js';
 import { HEADLESS_USAGE, parseHeadlessOptions } from './headless-options.js';
 import { startServer } from './server/http-server.js';
-import { removeServerAddress, writeServerAddress } from './server/server-address.js';
 import { loadOrCreateServerToken } from './server/server-token.js';
 
 // out/main → the project root (also src/main when run from source with tsx).
@@ -30,7 +29,7 @@ async function main(): Promise<void> {
   const rendererDir = join(root, 'out', 'renderer');
   if (!existsSync(join(rendererDir, 'index.html'))) log('The dashboard is not built (out/renderer is missing): only the API is served. Run `npm run build`.');
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version;
-  const { app } = await composeApp({
+  const { app, lock } = await composeApp({
     mode: 'headless',
     dataDir: options.dataDir,
     catalogPath: join(root, 'resources', 'catalog.json'),
@@ -49,7 +48,6 @@ async function main(): Promise<void> {
     stopping = true;
     log('Stopping Modelbay…');
     void (async () => {
-      removeServerAddress(options.dataDir, process.pid);
       await server?.close();
       await app.shutdown();
       process.exit(0);
@@ -61,7 +59,7 @@ async function main(): Promise<void> {
   process.stdout.write('Starting Modelbay (settings, model files, GPUs, preloads)…\n');
   await app.start();
   server = await startServer({ app, token: loadOrCreateServerToken(options.dataDir), host: options.host, port: options.port, rendererDir: existsSync(rendererDir) ? rendererDir : null, log, serving: app });
-  writeServerAddress(options.dataDir, { port: server.port, host: options.host, pid: process.pid });
+  lock.setPort(server.port);
   process.stdout.write(`Modelbay is serving the dashboard at ${server.dashboardUrl}\n`);
   process.stdout.write(`OpenAI-compatible API: ${server.url}v1 (api key: the token in ${join(options.dataDir, 'server-token')}); metrics: ${server.url}metrics\n`);
 }

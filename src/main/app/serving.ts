@@ -8,8 +8,8 @@ import type { SlotId } from '../../shared/slots.js';
 import type { EmbedInput, EmbedOutput, Embeddings, OnnxModelSession } from '../core/runtime/index.js';
 
 export interface ServingDeps {
-  /** The registry's get: loads when needed, one load for any number of callers. */
-  get(slot: SlotId): Promise<OnnxModelSession>;
+  /** The registry's use: loads when needed (one load for any number of callers) and holds a lease while `fn` runs. */
+  use<T>(slot: SlotId, fn: (session: OnnxModelSession) => Promise<T>): Promise<T>;
   /** Sessions loaded now (for queue depths). */
   loaded(): Array<{ slot: SlotId; session: OnnxModelSession }>;
   /** Tell the dashboard that these slots' figures (use count, last used) moved. */
@@ -28,15 +28,20 @@ export class Serving {
 
   async embed(slot: SlotId, inputs: ReadonlyArray<EmbedInput>, output: EmbedOutput = 'pooled'): Promise<Embeddings> {
     this.loading.set(slot, (this.loading.get(slot) ?? 0) + inputs.length);
-    let session: OnnxModelSession;
-    try {
-      session = await this.deps.get(slot);
-    } finally {
+    let waiting = true;
+    const stopWaiting = (): void => {
+      if (!waiting) return;
+      waiting = false;
       this.loading.set(slot, (this.loading.get(slot) ?? 0) - inputs.length);
-    }
+    };
     try {
-      return await session.embed(inputs, output);
+      return await this.deps.use(slot, (session) => {
+        // From here the inputs count in the session's own queue depth.
+        stopWaiting();
+        return session.embed(inputs, output);
+      });
     } finally {
+      stopWaiting();
       this.touch(slot);
     }
   }

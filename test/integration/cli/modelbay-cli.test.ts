@@ -5,13 +5,13 @@
  * real `bin` script as a child process.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../../../src/cli/main.js';
 import { startServer, type RunningServer } from '../../../src/main/server/http-server.js';
-import { writeServerAddress } from '../../../src/main/server/server-address.js';
+import { DataDirLock } from '../../../src/main/core/state/data-dir-lock.js';
 import { loadOrCreateServerToken } from '../../../src/main/server/server-token.js';
 import { harness, type Harness } from '../../unit/main/app-harness.js';
 import { testLauncher } from '../runtime/test-hosts.js';
@@ -37,6 +37,7 @@ describe('modelbay CLI', () => {
   let h: Harness;
   let server: RunningServer;
   let dataDir: string;
+  let lock: DataDirLock;
 
   const run = async (...args: string[]): Promise<Run> => {
     let out = '';
@@ -55,10 +56,13 @@ describe('modelbay CLI', () => {
     await h.app.start();
     dataDir = h.dir;
     server = await startServer({ app: h.app, serving: h.app, token: loadOrCreateServerToken(dataDir), port: 0, rendererDir: null });
-    writeServerAddress(dataDir, { port: server.port, host: '127.0.0.1', pid: process.pid });
+    // As the headless entry does: the lock names the running instance and its port.
+    lock = DataDirLock.acquire(dataDir, 'headless');
+    lock.setPort(server.port);
   }, 60_000);
   afterAll(async () => {
     await server.close();
+    lock.release();
     await h.close();
   });
 
@@ -142,6 +146,12 @@ describe('modelbay CLI', () => {
     const none = await runBin(['status', '--data-dir', empty]);
     expect(none.code).toBe(3);
     expect(none.err).toContain('modelbay serve');
+    // A token but no running instance recorded in the folder's lock.
+    const orphan = mkdtempSync(join(tmpdir(), 'modelbay-cli-'));
+    copyFileSync(join(dataDir, 'server-token'), join(orphan, 'server-token'));
+    const unlocked = await runBin(['ls', '--data-dir', orphan]);
+    expect(unlocked.code).toBe(3);
+    expect(unlocked.err).toContain('No Modelbay is running');
     // A token but nothing listening on the port.
     const stale = await runBin(['status', '--data-dir', dataDir, '--port', '9']);
     expect(stale.code).toBe(3);

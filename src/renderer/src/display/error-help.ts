@@ -47,6 +47,7 @@ export const ERROR_HELP: Readonly<Record<ErrorCode, string>> = {
   'EMB-E404': 'The backend does not know this command; the dashboard and app versions differ.',
   'EMB-E405': 'The request was too large; send less at once.',
   'EMB-E406': 'A setting is invalid; correct the field shown and save again.',
+  'EMB-E407': 'Another Modelbay uses this data folder; stop it or start with another --data-dir.',
   'EMB-E420': 'Use the endpoint the message names for this kind of model.',
   'EMB-E421': 'Use a slot id (E1…E13) or a slot name that has a model; GET /v1/models lists them.',
   'EMB-E422': 'Ask for at most the model\'s own number of dimensions, or leave dimensions out.',
