@@ -34,7 +34,7 @@ export class ServeMetrics {
 
   constructor(source: MetricsSource) {
     const r = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'modelbay_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'modelbay_' });
     let snap: AppSnapshot | null = null;
     // One snapshot per scrape: the first collector takes it, the render clears it.
     const s = (): AppSnapshot => (snap ??= source.snapshot());
