@@ -10,9 +10,11 @@
  *   p99_ms               request latency p99 under the 64-client load
  *   dashboard_p99_ms     POST /api/getSnapshot latency p99 during that load (goal ≤ 50)
  *
- * Same thread count on both sides. Prints figures, then one JSON line (the last line).
- * BENCH_SECONDS sets each phase's length (default 10).
+ * Same thread count on both sides. The clients run in a child process, so their own work
+ * does not count against the server's event loop. Prints figures, then one JSON line (the
+ * last line). BENCH_SECONDS sets each phase's length (default 10).
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -51,6 +53,45 @@ function corpus(n: number): string[] {
   });
 }
 
+interface LoadResult {
+  texts: number;
+  latencies: number[];
+}
+
+/** The load generator (child process): `clients` loops posting `size` texts each until the time is up. */
+async function generateLoad(url: string, token: string, clients: number, size: number, seconds: number): Promise<LoadResult> {
+  const dispatcher = new Agent({ connections: clients + 2, pipelining: 1 });
+  const texts = corpus(4096);
+  let next = Math.floor(Math.random() * texts.length);
+  const text = (): string => texts[next++ % texts.length] as string;
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const end = performance.now() + seconds * 1000;
+  const latencies: number[] = [];
+  let done = 0;
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (performance.now() < end) {
+      const input = size === 1 ? text() : Array.from({ length: size }, text);
+      const t0 = performance.now();
+      const res = await request(`${url}v1/embeddings`, { method: 'POST', headers, body: JSON.stringify({ model: 'E8', input, encoding_format: 'base64' }), dispatcher });
+      const body = await res.body.text();
+      if (res.statusCode !== 200) throw new Error(`${res.statusCode} ${body.slice(0, 200)}`);
+      latencies.push(performance.now() - t0);
+      done += size;
+    }
+  }));
+  await dispatcher.close();
+  return { texts: done / seconds, latencies };
+}
+
+function loadFromChild(url: string, token: string, clients: number, size: number): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', import.meta.filename, '--load', url, token, String(clients), String(size), String(SECONDS)], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`load generator failed: ${stderr}`));
+      else resolve(JSON.parse(stdout) as LoadResult);
+    });
+  });
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'modelbay-bench-serve-'));
   const artifacts = await createMemoryArtifacts({ dir: join(dir, 'models'), ready: ['E8'], vocab: VOCAB, dim: DIM, layers: LAYERS });
@@ -81,19 +122,18 @@ async function main(): Promise<void> {
   await post('/v1/embeddings', { model: 'E8', input: texts.slice(0, BATCH) });
 
   const runFor = async (clients: number, size: number, latencies: number[]): Promise<number> => {
-    const end = performance.now() + SECONDS * 1000;
-    let done = 0;
-    await Promise.all(Array.from({ length: clients }, async () => {
-      while (performance.now() < end) {
-        const input = size === 1 ? text() : Array.from({ length: size }, text);
-        const t0 = performance.now();
-        await post('/v1/embeddings', { model: 'E8', input, encoding_format: 'base64' });
-        latencies.push(performance.now() - t0);
-        done += size;
-      }
-    }));
-    return done / SECONDS;
+    const r = await loadFromChild(server.url, token, clients, size);
+    latencies.push(...r.latencies);
+    return r.texts;
   };
+
+  const idle: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const t0 = performance.now();
+    await post('/api/getSnapshot', {});
+    idle.push(performance.now() - t0);
+  }
+  console.log(`dashboard API idle: p50 ${percentile(idle, 0.5).toFixed(1)} ms, p99 ${percentile(idle, 0.99).toFixed(1)} ms`);
 
   const seqLat: number[] = [];
   const seq = await runFor(1, 1, seqLat);
@@ -145,7 +185,14 @@ async function main(): Promise<void> {
   }));
 }
 
-main().then(() => process.exit(0), (e: unknown) => {
+const loadArgs = process.argv.indexOf('--load');
+const run = loadArgs >= 0
+  ? (async (): Promise<void> => {
+    const [url, token, clients, size, seconds] = process.argv.slice(loadArgs + 1);
+    process.stdout.write(JSON.stringify(await generateLoad(url ?? '', token ?? '', Number(clients), Number(size), Number(seconds))));
+  })()
+  : main();
+run.then(() => process.exit(0), (e: unknown) => {
   console.error(e);
   process.exit(1);
 });
