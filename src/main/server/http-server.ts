@@ -116,7 +116,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
 
     if (servePath && serve) {
-      await serve.handle(req, res, url.pathname);
+      await serve.handle(req, res, url.pathname, { viaCookie: bearerToken(req.headers.authorization) === null, origin: url.origin });
       return;
     }
     if (url.pathname === '/api/events') {

@@ -162,6 +162,19 @@ describe('serving: /v1 (OpenAI), /embed_sparse, /embed_all, /metrics', () => {
     expect(JSON.parse(badJson.body)).toMatchObject({ error: { code: 'EMB-E401' } });
   });
 
+  it('a cookie-borne POST must be JSON from the server\'s own origin (another local port is the same site)', async () => {
+    const cookie = { cookie: `modelbay_token_${server.port}=${token}` };
+    const body = JSON.stringify({ model: 'E1', input: 'x' });
+    const forged = await send(server.port, { method: 'POST', path: '/v1/embeddings', headers: { ...cookie, 'content-type': 'text/plain', origin: 'http://127.0.0.1:8888' }, body });
+    expect(forged.status).toBe(403);
+    const otherPort = await send(server.port, { method: 'POST', path: '/v1/embeddings', headers: { ...cookie, 'content-type': 'application/json', origin: 'http://127.0.0.1:8888' }, body });
+    expect(otherPort.status).toBe(403);
+    const own = await send(server.port, { method: 'POST', path: '/v1/embeddings', headers: { ...cookie, 'content-type': 'application/json', origin: `http://127.0.0.1:${server.port}` }, body });
+    expect(own.status).toBe(200);
+    const read = await send(server.port, { path: '/v1/models', headers: cookie });
+    expect(read.status).toBe(200);
+  });
+
   it('refuses another Host and a missing token on /v1 and /metrics', async () => {
     for (const path of ['/v1/models', '/metrics']) {
       const rebound = await send(server.port, { path, headers: { ...json, host: `evil.example:${server.port}` } });
