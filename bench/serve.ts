@@ -171,8 +171,15 @@ async function main(): Promise<void> {
     inProcessTexts += BATCH;
   }
   const inProcess = inProcessTexts / SECONDS;
+  // One text per run in-process: with batch 32 this bounds what batching can gain on this device.
+  const singleEnd = performance.now() + (SECONDS * 1000) / 2;
+  let single = 0;
+  while (performance.now() < singleEnd) {
+    await embedder.embed([text()]);
+    single++;
+  }
   await session.release();
-  console.log(`batch ${BATCH}: HTTP + host ${httpBatch.toFixed(1)} texts/s, in-process onnxruntime ${inProcess.toFixed(1)} texts/s`);
+  console.log(`batch ${BATCH}: HTTP + host ${httpBatch.toFixed(1)} texts/s, in-process onnxruntime ${inProcess.toFixed(1)} texts/s; one text per run in-process ${(single / (SECONDS / 2)).toFixed(1)} texts/s (batching ceiling ×${(inProcess / (single / (SECONDS / 2))).toFixed(2)})`);
   await rm(dir, { recursive: true, force: true });
 
   console.log(JSON.stringify({
