@@ -4,7 +4,6 @@
  * vectors are compared with onnxruntime run in this process on the same inputs.
  */
 import { readFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import * as ort from 'onnxruntime-node';
@@ -17,25 +16,7 @@ import { startServer, type RunningServer } from '../../../src/main/server/http-s
 import { loadOrCreateServerToken } from '../../../src/main/server/server-token.js';
 import { harness, type Harness } from '../../unit/main/app-harness.js';
 import { testLauncher } from '../runtime/test-hosts.js';
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-function send(port: number, options: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: { host: `127.0.0.1:${port}`, ...options.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
+import { send } from './http-send.js';
 
 function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let ab = 0;
