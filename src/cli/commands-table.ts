@@ -27,6 +27,7 @@ export const COMMON_OPTIONS = {
 
 export const COMMANDS = {
   serve: { summary: 'run the headless server (dashboard, /v1 API, /metrics)', usage: 'serve [--port N] [--host ADDR] [--data-dir DIR]', slots: 'none' },
+  token: { summary: 'print the server\'s token, for scripts: -H "Authorization: Bearer $(modelbay token)"', usage: 'token [--data-dir DIR]', slots: 'none' },
   status: { summary: 'the server, readiness, loaded models and memory pressure', usage: 'status', slots: 'none' },
   ls: { summary: 'every slot: state, repo, variant, size, ready', usage: 'ls', slots: 'none' },
   ps: { summary: 'loaded models: device, measured memory, last used, uses', usage: 'ps', slots: 'none' },
@@ -73,7 +74,8 @@ export function parseCommand(argv: string[]): ParsedCommand | { help: true; comm
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') return { help: true, command: null };
   if (!isCommand(name)) throw new UsageError(`Unknown command: ${name}`);
   const spec: CommandSpec = COMMANDS[name];
-  if (name === 'serve') {
+  // serve and token take their own flags: the headless entry parses them.
+  if (name === 'serve' || name === 'token') {
     const help = args.includes('--help') || args.includes('-h');
     return { command: name, slots: [], texts: [], json: false, help, port: undefined, dataDir: undefined, flags: {}, rest: args };
   }
@@ -118,7 +120,7 @@ export function parseCommand(argv: string[]): ParsedCommand | { help: true; comm
 
 export function commandHelp(name: CommandId): string {
   const spec: CommandSpec = COMMANDS[name];
-  const extra = name === 'serve' ? '' : '\nOptions:\n  --json           machine-readable output\n  --port N         the server\'s port (default: the running server\'s, MODELBAY_PORT, 7878)\n  --data-dir DIR   where the server keeps its token (default MODELBAY_DATA_DIR, ~/.config/modelbay)\n';
+  const extra = name === 'serve' || name === 'token' ? '' : '\nOptions:\n  --json           machine-readable output\n  --port N         the server\'s port (default: the running server\'s, MODELBAY_PORT, 7878)\n  --data-dir DIR   where the server keeps its token (default MODELBAY_DATA_DIR, ~/.config/modelbay)\n';
   return `Usage: modelbay ${spec.usage}\n\n  ${spec.summary}\n${extra}`;
 }
 

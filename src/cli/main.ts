@@ -10,8 +10,14 @@ import { findServer, NoServerError, ServerClient } from './server-client.js';
 
 export const EXIT = { ok: 0, error: 1, usage: 2, noServer: 3 } as const;
 
-/** Runs one invocation; `serve` is handed to `startServe` (the launcher that builds and starts the server). */
-export async function cli(argv: string[], env: NodeJS.ProcessEnv, io: Output, startServe: (args: string[]) => Promise<void>): Promise<number> {
+/** What the bin script does itself: `serve` builds and starts the server, `token` asks the headless entry for the token. */
+export interface PassThrough {
+  serve(args: string[]): Promise<void>;
+  token(args: string[]): Promise<number>;
+}
+
+/** Runs one invocation; `serve` and `token` are handed to the bin script's own launchers. */
+export async function cli(argv: string[], env: NodeJS.ProcessEnv, io: Output, launch: PassThrough): Promise<number> {
   let parsed: ParsedCommand | { help: true; command: null };
   try {
     parsed = parseCommand(argv);
@@ -25,9 +31,10 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv, io: Output, st
     return EXIT.ok;
   }
   if (parsed.command === 'serve') {
-    await startServe(parsed.rest);
+    await launch.serve(parsed.rest);
     return EXIT.ok;
   }
+  if (parsed.command === 'token') return launch.token(parsed.rest);
   if (parsed.help) {
     io.out(commandHelp(parsed.command));
     return EXIT.ok;

@@ -149,8 +149,8 @@ export async function runCommand(p: ParsedCommand, client: ServerClient, io: Out
       });
       return;
     }
-    case 'serve':
-      throw new ModelbayError('EMB-E500', 'serve is started by the launcher.', {});
+    case 'serve': case 'token':
+      throw new ModelbayError('EMB-E500', `${p.command} is run by the bin script.`, {});
   }
 }
 

@@ -17,6 +17,7 @@ import { harness, type Harness } from '../../unit/main/app-harness.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 
 const BIN = join(import.meta.dirname, '../../../scripts/modelbay.mjs');
+const NO_LAUNCH = { serve: () => Promise.resolve(), token: () => Promise.resolve(0) };
 
 interface Run {
   code: number;
@@ -42,7 +43,7 @@ describe('modelbay CLI', () => {
   const run = async (...args: string[]): Promise<Run> => {
     let out = '';
     let err = '';
-    const code = await cli([...args, '--data-dir', dataDir], {}, { out: (t) => (out += t), err: (t) => (err += t), isTTY: false }, () => Promise.resolve());
+    const code = await cli([...args, '--data-dir', dataDir], {}, { out: (t) => (out += t), err: (t) => (err += t), isTTY: false }, NO_LAUNCH);
     return { code, out, err };
   };
   const json = async <T>(...args: string[]): Promise<T> => {
@@ -130,7 +131,7 @@ describe('modelbay CLI', () => {
       expect(r.err).toContain('Usage: modelbay');
     }
     for (const command of ['status', 'ls', 'ps', 'pull', 'load', 'unload', 'evict', 'pin', 'unpin', 'verify', 'rm', 'gpu', 'embed']) {
-      const r = await cli([command, '--help'], {}, { out: () => undefined, err: () => undefined, isTTY: false }, () => Promise.resolve());
+      const r = await cli([command, '--help'], {}, { out: () => undefined, err: () => undefined, isTTY: false }, NO_LAUNCH);
       expect(r, command).toBe(0);
     }
   });

@@ -8,7 +8,7 @@ import { MAX_COMMAND_BYTES, type AppEvent, type CommandReply } from '../../../sr
 import { startServer, type RunningServer } from '../../../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../../../src/main/server/server-token.js';
 import { harness, type Harness } from '../../unit/main/app-harness.js';
-import { send, type Answer } from './http-send.js';
+import { send, type Answer } from './send-request.js';
 
 /** Reads SSE `data:` events until `count` have arrived, then disconnects. */
 function readEvents(port: number, headers: Record<string, string>, count: number, onOpen?: () => void): Promise<AppEvent[]> {
@@ -116,7 +116,8 @@ describe('headless HTTP server', () => {
     const pair = cookie.split(';')[0] as string;
     const page = await send(server.port, { path: '/', headers: { cookie: pair } });
     expect(page.status).toBe(200);
-    const api = await send(server.port, { method: 'POST', path: '/api/getSnapshot', headers: { cookie: pair }, body: '' });
+    // As the dashboard sends it: JSON from its own origin (a cookie alone is refused, see http-edge.test.ts).
+    const api = await send(server.port, { method: 'POST', path: '/api/getSnapshot', headers: { cookie: pair, 'content-type': 'application/json', origin: `http://127.0.0.1:${server.port}` }, body: '' });
     expect(api.status).toBe(200);
   });
 

@@ -16,7 +16,7 @@ import { startServer, type RunningServer } from '../../../src/main/server/http-s
 import { loadOrCreateServerToken } from '../../../src/main/server/server-token.js';
 import { harness, type Harness } from '../../unit/main/app-harness.js';
 import { testLauncher } from '../runtime/test-hosts.js';
-import { send } from './http-send.js';
+import { send } from './send-request.js';
 
 function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let ab = 0;
@@ -148,6 +148,7 @@ describe('serving: /v1 (OpenAI), /embed_sparse, /embed_all, /metrics', () => {
     const body = JSON.stringify({ model: 'E1', input: 'x' });
     const forged = await send(server.port, { method: 'POST', path: '/v1/embeddings', headers: { ...cookie, 'content-type': 'text/plain', origin: 'http://127.0.0.1:8888' }, body });
     expect(forged.status).toBe(403);
+    expect(JSON.parse(forged.body)).toMatchObject({ error: { code: 'EMB-E410', type: 'permission_error' } });
     const otherPort = await send(server.port, { method: 'POST', path: '/v1/embeddings', headers: { ...cookie, 'content-type': 'application/json', origin: 'http://127.0.0.1:8888' }, body });
     expect(otherPort.status).toBe(403);
     const own = await send(server.port, { method: 'POST', path: '/v1/embeddings', headers: { ...cookie, 'content-type': 'application/json', origin: `http://127.0.0.1:${server.port}` }, body });

@@ -19,6 +19,10 @@ import { evictToLimit, removeSnapshotFiles, type SnapshotFileRef } from './cache
 import { loadCatalog, slotModel, slotView, type Catalog, type CatalogFile, type SlotModel } from './catalog.js';
 import type { DownloadedFile, DownloaderPort, FileProgressUpdate, FileRequest } from './downloader-port.js';
 import { Downloader } from './downloader.js';
+import { downloaderTuning } from './downloader-tuning.js';
+import { settledWithin } from './settled-within.js';
+import { permissionDenied } from './transfer-errors.js';
+import { runningSlotPhase, stopFiles } from './download-phase.js';
 import { HubCacheLayout } from './hf-cache-layout.js';
 import { cachedCommit, checkSlot, nodeMetadataFs, summarize, type FileCheck, type MetadataFs, type SlotCheck } from './readiness.js';
 import type { ArtifactConfig, ArtifactEvent, ArtifactListener, ArtifactManager } from './types.js';
@@ -35,6 +39,8 @@ export interface ArtifactManagerOptions {
   now?: () => number;
   /** File metadata calls of readiness (tests count them). */
   metadataFs?: MetadataFs;
+  /** How long close() waits for aborted downloads to wind down (default 5 s). */
+  closeGraceMs?: number;
 }
 
 /** At most this many progress events per second per file (plus every phase change). */
@@ -99,6 +105,7 @@ class HubArtifactManager implements ArtifactManager {
   private readonly lastStates = new Map<SlotId, ArtifactState>();
   private layout: HubCacheLayout;
   private closed = false;
+  closeGraceMs = 5000;
 
   constructor(
     private config: ArtifactConfig,
@@ -142,6 +149,7 @@ class HubArtifactManager implements ArtifactManager {
     if (partial.token !== undefined) d.token = partial.token;
     if (partial.offline !== undefined) d.offline = partial.offline;
     if (partial.downloadConcurrency !== undefined) d.concurrency = partial.downloadConcurrency;
+    Object.assign(d, downloaderTuning(partial, this.config));
     if (Object.keys(d).length > 0) this.downloader.configure(d);
     if (cacheChanged) void this.readiness().catch(() => undefined);
   }
@@ -301,7 +309,7 @@ class HubArtifactManager implements ArtifactManager {
     const last = job.lastEmit.get(file.file);
     if (!phaseChanged && last && now - last.at < PROGRESS_INTERVAL_MS) return;
     job.lastEmit.set(file.file, { at: now, phase: u.phase });
-    if (job.progress.phase === 'queued' || job.progress.phase === 'resolving') job.progress.phase = 'downloading';
+    job.progress.phase = runningSlotPhase(job.progress.phase, job.progress.files);
     this.emitProgress(job);
     this.publishState(job.slot);
   }
@@ -444,8 +452,9 @@ class HubArtifactManager implements ArtifactManager {
       this.finishCancel(job);
       return structuredClone(job.progress);
     }
-    const e = toModelbayError(err);
+    const e = permissionDenied(err, this.config.cacheDir) ?? toModelbayError(err);
     const serialized = e.toJSON();
+    stopFiles(job.progress.files, 'failed');
     this.failures.set(slot, serialized);
     await this.check(slot);
     this.setPhase(job, 'failed', serialized);
@@ -778,7 +787,8 @@ class HubArtifactManager implements ArtifactManager {
       }
       runs.push(job.run.catch(() => undefined));
     }
-    await Promise.all(runs);
+    // Aborted runs end within moments; one stuck in the kernel must not hold shutdown hostage.
+    await settledWithin(Promise.all(runs), this.closeGraceMs);
     await this.records.flush().catch(() => undefined);
     this.listeners.clear();
   }
@@ -789,8 +799,9 @@ export async function createArtifactManager(options: ArtifactManagerOptions): Pr
   const records = new VerificationRecords(join(options.stateDir, 'verifications.json'));
   await records.load();
   const downloader = options.downloader ?? defaultDownloader(options.config);
-  downloader.configure({ cacheDir: options.config.cacheDir, endpoint: options.config.endpoint, token: options.config.token, offline: options.config.offline, concurrency: options.config.downloadConcurrency });
+  downloader.configure({ cacheDir: options.config.cacheDir, endpoint: options.config.endpoint, token: options.config.token, offline: options.config.offline, concurrency: options.config.downloadConcurrency, ...downloaderTuning(options.config, options.config) });
   const manager = new HubArtifactManager(options.config, catalog, records, downloader, options.now ?? Date.now, options.metadataFs ?? nodeMetadataFs, options.sources ?? {});
+  if (options.closeGraceMs !== undefined) manager.closeGraceMs = options.closeGraceMs;
   await manager.readiness();
   return manager;
 }

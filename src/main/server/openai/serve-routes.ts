@@ -93,10 +93,9 @@ export class ServeRoutes {
     this.metrics.close();
   }
 
-  /** `viaCookie`: the token came from the dashboard's cookie, which a page on another local port could make a browser send. */
-  async handle(req: IncomingMessage, res: ServerResponse, pathname: string, auth: { viaCookie: boolean; origin: string }): Promise<void> {
+  /** Called after the server's Host, token and cross-site checks. */
+  async handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     try {
-      if (auth.viaCookie && req.method === 'POST') assertSameOriginJson(req, auth.origin);
       await this.route(req, res, pathname);
     } catch (e) {
       // An oversized body was not read to its end: the connection cannot carry another request.
@@ -206,14 +205,3 @@ function wrongEndpoint(slot: SlotId, kind: ServingKind, endpoint: string): Model
   return new ModelbayError('EMB-E420', `${slot} gives ${what}: use POST ${ENDPOINT_FOR_KIND[kind]}, not ${endpoint}.`, { slot, kind, endpoint: ENDPOINT_FOR_KIND[kind], param: 'model' });
 }
 
-/**
- * Cookie-borne POSTs must be JSON from our own origin: other ports on 127.0.0.1 are the
- * same site to a browser, so SameSite alone does not stop them; a form or a no-cors fetch
- * cannot send application/json without a preflight we never answer.
- */
-function assertSameOriginJson(req: IncomingMessage, origin: string): void {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (req.headers.origin !== origin || type !== 'application/json') {
-    throw new ModelbayError('EMB-E403', 'A request carrying the dashboard cookie must be JSON from the dashboard itself; scripts send "Authorization: Bearer <token>".', { origin: String(req.headers.origin ?? '').slice(0, 100) });
-  }
-}

@@ -19,6 +19,8 @@ import { useCommand, useDashboard, useUiUpdate } from '../store/use-dashboard.js
 import { ErrorNotice } from './ErrorNotice.js';
 import { ProgressBar } from './ProgressBar.js';
 import { RetryNote } from './RetryNote.js';
+import { DownloadControls } from './DownloadControls.js';
+import type { SlotActions } from '../store/selectors.js';
 
 const STATE_LABEL: Record<SlotState, string> = {
   missing: 'missing',
@@ -80,13 +82,17 @@ function SizeFigures({ slot }: { slot: SlotSnapshot }): React.JSX.Element {
   );
 }
 
-function DownloadLine({ download }: { download: SlotDownloadProgress }): React.JSX.Element {
+function DownloadLine({ download, actions }: { download: SlotDownloadProgress; actions: SlotActions }): React.JSX.Element {
+  const running = download.phase === 'resolving' || download.phase === 'downloading' || download.phase === 'verifying';
   return (
     <div className="slot-download">
-      <ProgressBar value={download.bytes} total={download.total} label={`Download of ${download.slot}`} />
-      <span className="num slot-download-figures">
-        {fileSize(download.bytes)} / {fileSize(download.total)} · {download.retry ? 'retrying' : download.phase}
-      </span>
+      <ProgressBar value={download.bytes} total={download.total} label={`Download of ${download.slot}`} tone={running ? 'accent' : 'muted'} stopped={!running} />
+      <div className="slot-download-row">
+        <span className="num slot-download-figures">
+          {fileSize(download.bytes)} / {fileSize(download.total)} · {download.retry ? 'retrying' : download.phase}
+        </span>
+        <DownloadControls d={download} actions={actions} />
+      </div>
       {download.retry && <RetryNote retry={download.retry} />}
     </div>
   );
@@ -116,7 +122,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
     );
   }
 
-  const actions = slotActions(slot, catalog, readiness, download, pending !== undefined);
+  const actions = slotActions(slot, catalog, readiness, download, pending);
   const error = commandError?.error ?? slot.error;
   const showDownload = download && (slot.state === 'downloading' || slot.state === 'verifying' || download.phase === 'paused');
 
@@ -214,7 +220,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
         {error ? (
           <ErrorNotice error={error} compact onDismiss={commandError ? () => ui((u) => dismissError(u, id)) : undefined} />
         ) : showDownload ? (
-          <DownloadLine download={download} />
+          <DownloadLine download={download} actions={actions} />
         ) : null}
       </div>
       {confirmEvict ? (

@@ -1,4 +1,4 @@
-/** One raw HTTP request to a test server on 127.0.0.1 (any Host, method and body), read whole. */
+/** One HTTP request to a test server on 127.0.0.1, with our own Host header unless the caller sets one. */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 
 export interface Answer {
