@@ -1,14 +1,18 @@
 #!/usr/bin/env node
-// The `modelbay` command. `modelbay serve [--port N] [--host ADDR] [--data-dir DIR]` runs
-// the headless server (building first when the sources are newer, as `npm start` does).
-const [command, ...rest] = process.argv.slice(2);
+// The `modelbay` command. `serve` runs the headless server (building first when the
+// sources are newer, as `npm start` does), `token` prints its token; every other command
+// is a client of a running server, written in TypeScript (src/cli) and run from source
+// through tsx, so `npm link` works without a build step.
+const args = process.argv.slice(2);
 
-if (command === 'serve') {
+async function startServe(rest) {
   // scripts/start.mjs reads its flags from process.argv when it loads.
   process.argv = [process.argv[0], process.argv[1], '--headless', ...rest];
   await import('./start.mjs');
-} else if (command === 'token') {
-  // The headless entry owns the data-folder rule: ask it (from the sources in a checkout, else the build).
+}
+
+/** `token`: the headless entry owns the data-folder rule, so it prints the token (from the sources in a checkout, else the build). */
+async function printToken(rest) {
   const { spawnSync } = await import('node:child_process');
   const { existsSync } = await import('node:fs');
   const { createRequire } = await import('node:module');
@@ -23,16 +27,29 @@ if (command === 'serve') {
   }
   const entry = tsx ? ['--import', 'tsx', join(root, 'src/main/headless.ts')] : [join(root, 'out/main/headless.js')];
   const res = spawnSync(process.execPath, [...entry, '--print-token', ...rest], { stdio: 'inherit' });
-  process.exit(res.status ?? 1);
+  return res.status ?? 1;
+}
+
+const [command, ...rest] = args;
+if (command === 'serve') {
+  await startServe(rest);
+} else if (command === 'token') {
+  process.exit(await printToken(rest));
 } else {
-  const known = command === undefined || command === 'help' || command === '--help' || command === '-h';
-  (known ? process.stdout : process.stderr).write(
-    (known ? '' : `Unknown command: ${command}\n\n`) +
-    'Usage: modelbay serve [--port N] [--host ADDR] [--data-dir DIR]\n' +
-    '       modelbay token [--data-dir DIR]\n\n' +
-    '  serve   run Modelbay without a window and serve the dashboard to a browser\n' +
-    '          (prints http://127.0.0.1:7878/?token=…; reach it over an SSH tunnel on a server)\n' +
-    '  token   print the server\'s token, for scripts: -H "Authorization: Bearer $(modelbay token)"\n',
-  );
-  process.exit(known ? 0 : 2);
+  // The client commands run from the TypeScript sources (no build step for `npm link`).
+  let register;
+  try {
+    ({ register } = await import('tsx/esm/api'));
+  } catch {
+    process.stderr.write('modelbay: this command runs from the sources and needs the dev dependencies: run `npm install` in the Modelbay folder.\n');
+    process.exit(1);
+  }
+  register();
+  const { cli } = await import('../src/cli/main.ts');
+  const io = {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    isTTY: Boolean(process.stderr.isTTY),
+  };
+  process.exitCode = await cli(args, process.env, io, { serve: startServe, token: printToken });
 }

@@ -27,7 +27,8 @@ import type { ArtifactEvent, ArtifactManager } from './core/artifacts/types.js';
 import { findDevice, GpuMonitor, gpuDevices, MigDirectory } from './core/gpu/index.js';
 import { ModelRegistry, unrefTimers, type RegistryEvent } from './core/registry/registry.js';
 import type { Timers } from './core/registry/types.js';
-import { HostPool, ModelShapeCache, OnnxSessionFactory, type OnnxModelSession } from './core/runtime/index.js';
+import { HostPool, ModelShapeCache, OnnxSessionFactory, type EmbedInput, type EmbedOutput, type Embeddings, type OnnxModelSession } from './core/runtime/index.js';
+import { Serving } from './app/serving.js';
 import { SlotManager } from './core/slots/slot-manager.js';
 import { describeIssues, type SettingsStore } from './core/state/settings-store.js';
 import { createHandlers, type Handlers } from './app/commands.js';
@@ -57,6 +58,7 @@ class AppService implements App {
   private readonly hub: EventHub;
   private readonly sync: SettingsSync;
   private readonly handlers: Handlers;
+  private readonly serving: Serving;
   private readonly unsubscribe: Array<() => void> = [];
   private readonly shapes = new ModelShapeCache();
   private readiness: ReadinessReport | null = null;
@@ -129,6 +131,22 @@ class AppService implements App {
       setReadiness: (report) => this.setReadiness(report),
       touched: () => this.emitRuntime(),
     });
+    this.serving = new Serving({
+      use: (slot, fn) => this.registry.use(slot, fn),
+      loaded: () => SLOT_IDS.flatMap((slot) => {
+        const session = this.registry.peek(slot);
+        return session ? [{ slot, session }] : [];
+      }),
+      used: (slots) => {
+        for (const slot of slots) this.hub.emit({ type: 'slot', slot: this.registry.snapshot(slot) });
+        this.emitRuntime();
+      },
+    });
+  }
+
+  embedVectors(slot: SlotId, inputs: ReadonlyArray<EmbedInput>, output?: EmbedOutput): Promise<Embeddings> {
+    if (this.closed) return Promise.reject(new ModelbayError('EMB-E009', 'Modelbay is shutting down.', { slot }));
+    return this.serving.embed(slot, inputs, output);
   }
 
   // ── the API ──────────────────────────────────────────────────────────────────
@@ -173,6 +191,7 @@ class AppService implements App {
       stats: this.registry.stats(),
       settings: this.sync.view(),
       history: this.hub.history(),
+      serving: { queueDepth: this.serving.queueDepths() },
     };
   }
 
@@ -227,6 +246,7 @@ class AppService implements App {
   private async shutdownNow(): Promise<void> {
     if (this.historyHandle !== null) this.timers.clearInterval(this.historyHandle);
     this.historyHandle = null;
+    this.serving.close();
     const steps: Array<[string, () => Promise<unknown>]> = [
       ['Stopping the GPU monitor', () => this.monitor.stop()],
       ['Unloading the models', () => this.registry.shutdown()],

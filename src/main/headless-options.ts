@@ -1,8 +1,8 @@
 /** The headless entry's flags and environment, parsed apart from starting anything so it can be tested. */
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ModelbayError } from '../shared/errors.js';
+import { defaultDataDir } from './data-dir.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './server/http-server.js';
 import { isLoopbackAddress } from './server/request-guard.js';
 
@@ -25,10 +25,7 @@ export const HEADLESS_USAGE = `Usage: modelbay serve [--port N] [--host ADDR] [-
                   else $XDG_CONFIG_HOME/modelbay or ~/.config/modelbay)
 `;
 
-export function defaultDataDir(env: NodeJS.ProcessEnv): string {
-  if (env['MODELBAY_DATA_DIR']) return resolve(env['MODELBAY_DATA_DIR']);
-  return join(env['XDG_CONFIG_HOME'] ? resolve(env['XDG_CONFIG_HOME']) : join(homedir(), '.config'), 'modelbay');
-}
+export { defaultDataDir };
 
 export function parseHeadlessOptions(argv: string[], env: NodeJS.ProcessEnv): HeadlessOptions {
   let values: { port?: string; host?: string; 'data-dir'?: string; help?: boolean; 'print-token'?: boolean };

@@ -69,9 +69,10 @@ async function main(): Promise<void> {
 
   process.stdout.write('Starting Modelbay (settings, model files, GPUs, preloads)…\n');
   await app.start();
-  server = await startServer({ app, token: loadOrCreateServerToken(options.dataDir), host: options.host, port: options.port, rendererDir: existsSync(rendererDir) ? rendererDir : null, log });
+  server = await startServer({ app, token: loadOrCreateServerToken(options.dataDir), host: options.host, port: options.port, rendererDir: existsSync(rendererDir) ? rendererDir : null, log, serving: app });
   lock.setPort(server.port);
   process.stdout.write(servingBanner({ isTTY: process.stdout.isTTY === true, url: server.url, dashboardUrl: server.dashboardUrl, tokenPath: serverTokenPath(options.dataDir) }));
+  process.stdout.write(`OpenAI-compatible API: ${server.url}v1 (api key: the token in ${serverTokenPath(options.dataDir)}); Prometheus metrics: ${server.url}metrics\n`);
 }
 
 main().catch((e: unknown) => {

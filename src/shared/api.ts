@@ -141,6 +141,8 @@ export interface AppSnapshot {
   stats: RegistryStats;
   settings: SettingsView;
   history: HistoryPoint[];
+  /** Serving to code outside the dashboard: inputs waiting per slot (for a load or in its batch queue). */
+  serving?: { queueDepth: Partial<Record<SlotId, number>> };
 }
 
 export type AppEvent =

@@ -49,6 +49,8 @@ export const ERROR_CODES = {
   'EMB-E205': 'Invalid tokenizer',
   'EMB-E206': 'Session host timed out',
   'EMB-E207': 'Inference failed',
+  'EMB-E208': 'Token id outside the vocabulary',
+  'EMB-E209': 'Serving queue is full',
   // GPU telemetry
   'EMB-E301': 'nvidia-smi not found',
   'EMB-E302': 'nvidia-smi failed',
@@ -73,6 +75,10 @@ export const ERROR_CODES = {
   'EMB-E412': 'Server busy: too many connections',
   'EMB-E413': 'Request timed out',
   'EMB-E414': 'Request headers too large',
+  'EMB-E420': 'Wrong endpoint for this slot',
+  'EMB-E421': 'Unknown model',
+  'EMB-E422': 'Unsupported dimensions',
+  'EMB-E423': 'No Modelbay server is running',
   'EMB-E500': 'Internal error',
 } as const;
 

@@ -3,7 +3,8 @@ import type { AppEvent, AppSnapshot, CommandReply, RuntimeInfo } from '../../sha
 import type { ArtifactManager } from '../core/artifacts/types.js';
 import type { GpuMonitorOptions } from '../core/gpu/index.js';
 import type { Timers } from '../core/registry/types.js';
-import type { HostLauncher, HostLoadOptions } from '../core/runtime/index.js';
+import type { EmbedInput, EmbedOutput, Embeddings, HostLauncher, HostLoadOptions } from '../core/runtime/index.js';
+import type { SlotId } from '../../shared/slots.js';
 import type { SettingsStore } from '../core/state/settings-store.js';
 import type { TokenStore } from '../core/state/token-store.js';
 
@@ -18,6 +19,8 @@ export interface App {
   /** Startup: readiness → GPU monitor → preload. Resolves when preloading has settled. */
   start(): Promise<void>;
   shutdown(): Promise<void>;
+  /** Serving (/v1, CLI): binary embeddings, loading the slot on first use. */
+  embedVectors(slot: SlotId, inputs: ReadonlyArray<EmbedInput>, output?: EmbedOutput): Promise<Embeddings>;
 }
 
 export interface AppOptions {

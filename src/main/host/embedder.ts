@@ -5,8 +5,8 @@
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { ModelbayError } from '../../shared/errors.js';
-import { normalizeRows, poolSequence, tokenVectors } from './pooling.js';
-import type { EmbedResult, PoolingMode } from '../core/runtime/protocol.js';
+import { normalizeRows, poolSequence, spladePool, tokenVectors } from './pooling.js';
+import type { EmbedInput, EmbedOutput, EmbedResult, PoolingMode } from '../core/runtime/protocol.js';
 import type { EncodedBatch, TextTokenizer } from './text-tokenizer.js';
 
 type TensorCtor = new (type: 'int64', data: BigInt64Array, dims: number[]) => OrtTensor;
@@ -61,14 +61,32 @@ export class Embedder {
     }
   }
 
-  async embed(texts: ReadonlyArray<string>): Promise<EmbedResult> {
+  /** The tokenizer, loaded on first use when the load deferred it. */
+  async ready(): Promise<TextTokenizer> {
     if (typeof this.tokenizer === 'function') this.tokenizer = await this.tokenizer();
     if (!this.tokenizer) throw new ModelbayError('EMB-E205', 'This slot has no tokenizer.json, so it cannot embed text.', {});
-    const tokenizer = this.tokenizer;
+    return this.tokenizer;
+  }
+
+  /** Token ids of one input (text, or ids the caller tokenized), as the model will see them. */
+  encode(tokenizer: TextTokenizer, input: EmbedInput): { ids: number[]; types: number[] } {
+    return typeof input === 'string' ? tokenizer.encode(input, this.config.maxSequenceLength) : tokenizer.encodeIds(input, this.config.maxSequenceLength);
+  }
+
+  /**
+   * `sparse` max-pools log(1 + relu(logits)) over the real tokens (SPLADE): one
+   * vocabulary-sized vector per input, so 30k-wide token states never leave the host.
+   */
+  async embed(texts: ReadonlyArray<EmbedInput>, output: EmbedOutput = 'pooled', pre?: ReadonlyArray<{ ids: number[]; types: number[] }>): Promise<EmbedResult> {
+    const tokenizer = await this.ready();
     const started = performance.now();
-    const encoded = texts.map((t) => tokenizer.encode(t, this.config.maxSequenceLength));
+    const encoded = pre ?? texts.map((t) => this.encode(tokenizer, t));
     const order = encoded.map((_, i) => i).sort((a, b) => (encoded[a]?.ids.length ?? 0) - (encoded[b]?.ids.length ?? 0));
-    const tokenLevel = this.config.pooling === 'none';
+    const sparse = output === 'sparse';
+    if (sparse && this.config.pooling !== 'none') {
+      throw new ModelbayError('EMB-E420', 'Sparse output needs a token-level model (pooling "none", e.g. SPLADE).', { pooling: this.config.pooling });
+    }
+    const tokenLevel = this.config.pooling === 'none' && !sparse;
     const lengths = encoded.map((e) => e.ids.length);
     // Where each text's floats start in the result, in the caller's order.
     const starts: number[] = [];
@@ -95,14 +113,15 @@ export class Embedder {
       }
       const states = out.data as Float32Array;
       if (out.dims.length === 2) {
-        if (tokenLevel) throw new ModelbayError('EMB-E207', 'The model returned pooled vectors where token states were expected.', {});
+        if (tokenLevel || sparse) throw new ModelbayError('EMB-E207', 'The model returned pooled vectors where token states were expected.', {});
         normalizeRows(states, idx.length, dims, data, (row) => starts[idx[row] ?? 0] ?? 0);
       } else if (out.dims.length === 3) {
         const seq = out.dims[1] ?? batch.length;
         idx.forEach((k, b) => {
           const start = starts[k] ?? 0;
           const len = batch.lengths[b] ?? 0;
-          if (tokenLevel) tokenVectors(states, seq, dims, b, len, (data as Float32Array).subarray(start, start + len * dims));
+          if (sparse) spladePool(states, seq, dims, b, len, (data as Float32Array).subarray(start, start + dims));
+          else if (tokenLevel) tokenVectors(states, seq, dims, b, len, (data as Float32Array).subarray(start, start + len * dims));
           else poolSequence(states, seq, dims, b, len, this.config.pooling === 'cls' ? 'cls' : 'mean', (data as Float32Array).subarray(start, start + dims));
         });
       } else {
@@ -110,7 +129,7 @@ export class Embedder {
       }
     }
     this.embedded += texts.length;
-    return { dims, count: texts.length, data: data ?? new Float32Array(0), lengths: tokenLevel ? lengths : null, hostMs: performance.now() - started };
+    return { dims, count: texts.length, data: data ?? new Float32Array(0), lengths: tokenLevel ? lengths : null, tokens: lengths, hostMs: performance.now() - started };
   }
 
   private async run(batch: EncodedBatch): Promise<OrtTensor> {

@@ -7,6 +7,7 @@
 import { stat } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { ModelbayError, serializeError } from '../../shared/errors.js';
+import { DEFAULT_BATCHER_OPTIONS, EmbedBatcher } from './embed-batcher.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_SEQUENCE_LENGTH, Embedder } from './embedder.js';
 import { createError } from './ort-errors.js';
 import {
@@ -30,6 +31,7 @@ export interface HostTransport {
 interface HostedSession {
   session: ort.InferenceSession;
   embedder: Embedder;
+  batcher: EmbedBatcher;
   provider: ExecutionProvider;
 }
 
@@ -47,6 +49,13 @@ export class HostServer {
     this.transport.post({ kind: 'ready', pid: process.pid });
   }
 
+  /** Runs `fn` after the host's other work: one onnxruntime call at a time. */
+  private readonly exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = this.queue.then(fn);
+    this.queue = run.then(() => undefined, () => undefined);
+    return run;
+  };
+
   private async handle(raw: unknown): Promise<void> {
     const parsed = HostRequestSchema.safeParse(raw);
     if (!parsed.success) {
@@ -55,6 +64,14 @@ export class HostServer {
       return;
     }
     const req = parsed.data;
+    if (req.kind === 'embed') {
+      // Not awaited: the request waits in its session's batcher while the queue moves on, so neighbours can join it.
+      this.embed(req).then(
+        (value) => this.transport.post({ kind: 'reply', id: req.id, ok: true, value }),
+        (e: unknown) => this.reply(req.id, e),
+      );
+      return;
+    }
     try {
       const value = await this.dispatch(req);
       this.transport.post({ kind: 'reply', id: req.id, ok: true, value });
@@ -75,23 +92,29 @@ export class HostServer {
         const s = this.sessions.get(req.session);
         if (s) {
           this.sessions.delete(req.session);
+          s.batcher.close(new ModelbayError('EMB-E005', `Session ${req.session} was unloaded.`, { session: req.session }));
           await s.session.release();
         }
         return { remaining: this.sessions.size };
       }
-      case 'embed': {
-        const s = this.sessions.get(req.session);
-        if (!s) throw new ModelbayError('EMB-E005', `Session ${req.session} is not loaded in this host.`, { session: req.session });
-        return s.embedder.embed(req.texts);
-      }
+      case 'embed': return this.embed(req);
       case 'stats': return this.stats();
       case 'shutdown': {
         const n = this.sessions.size;
-        for (const s of this.sessions.values()) await s.session.release().catch(() => undefined);
+        for (const s of this.sessions.values()) {
+          s.batcher.close(new ModelbayError('EMB-E005', 'The session host is shutting down.', {}));
+          await s.session.release().catch(() => undefined);
+        }
         this.sessions.clear();
         return { released: n };
       }
     }
+  }
+
+  private async embed(req: Extract<HostRequest, { kind: 'embed' }>): Promise<unknown> {
+    const s = this.sessions.get(req.session);
+    if (!s) throw new ModelbayError('EMB-E005', `Session ${req.session} is not loaded in this host.`, { session: req.session });
+    return s.batcher.submit(req.texts, req.output ?? 'pooled');
   }
 
   private async load(req: LoadMessage): Promise<LoadResult> {
@@ -131,7 +154,12 @@ export class HostServer {
         embedder.embedded = 0;
         warmupMs = performance.now() - t1;
       }
-      this.sessions.set(req.session, { session, embedder, provider: req.provider });
+      const batcher = new EmbedBatcher(embedder, this.exclusive, {
+        ...DEFAULT_BATCHER_OPTIONS,
+        ...(req.options.maxBatchTokens !== undefined ? { maxBatchTokens: req.options.maxBatchTokens } : {}),
+        ...(req.options.batchWaitMs !== undefined ? { maxWaitMs: req.options.batchWaitMs } : {}),
+      });
+      this.sessions.set(req.session, { session, embedder, batcher, provider: req.provider });
       return {
         inputNames: [...session.inputNames],
         outputNames: [...session.outputNames],

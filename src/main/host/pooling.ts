@@ -53,3 +53,19 @@ export function tokenVectors(states: Float32Array, seq: number, dims: number, b:
   out.set(states.subarray(base, base + realLength * dims));
   for (let t = 0; t < realLength; t++) l2normalizeInPlace(out.subarray(t * dims, (t + 1) * dims));
 }
+
+/** SPLADE's term weights: max over the real tokens of log(1 + relu(logit)), not normalised. */
+export function spladePool(states: Float32Array, seq: number, dims: number, b: number, realLength: number, out: Float32Array): void {
+  const base = b * seq * dims;
+  out.fill(0);
+  for (let t = 0; t < realLength; t++) {
+    const off = base + t * dims;
+    for (let j = 0; j < dims; j++) {
+      const x = states[off + j] ?? 0;
+      if (x > 0) {
+        const w = Math.log1p(x);
+        if (w > (out[j] ?? 0)) out[j] = w;
+      }
+    }
+  }
+}

@@ -20,6 +20,7 @@ export interface EncodedBatch {
 export class TextTokenizer {
   private readonly padId: number;
   private readonly specialIds: ReadonlySet<number>;
+  private vocabLimit: number | undefined;
 
   private constructor(private readonly tokenizer: Tokenizer) {
     const special = new Set<number>();
@@ -65,6 +66,24 @@ export class TextTokenizer {
       types = types.slice(0, maxLength);
     }
     return { ids, types };
+  }
+
+  /** One past the largest token id: token-array inputs must stay below it. */
+  get vocabSize(): number {
+    this.vocabLimit ??= Math.max(-1, ...this.tokenizer.get_vocab(true).values()) + 1;
+    return this.vocabLimit;
+  }
+
+  /** Token ids given by the caller (OpenAI's token-array input): checked against the vocabulary, truncated like text. */
+  encodeIds(ids: ReadonlyArray<number>, maxLength: number): { ids: number[]; types: number[] } {
+    const limit = this.vocabSize;
+    const bad = ids.find((x) => !Number.isInteger(x) || x < 0 || x >= limit);
+    if (bad !== undefined) {
+      throw new ModelbayError('EMB-E208', `Token id ${bad} is outside this model's vocabulary (0…${limit - 1}).`, { token: bad, vocabSize: limit });
+    }
+    if (ids.length === 0) throw new ModelbayError('EMB-E208', 'A token-array input is empty.', {});
+    const kept = ids.slice(0, maxLength);
+    return { ids: kept, types: kept.map(() => 0) };
   }
 
   /** Pads a batch to its longest member. */

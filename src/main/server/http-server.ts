@@ -12,6 +12,7 @@ import { RENDERER_CSP } from '../renderer-csp.js';
 import { DEFAULT_LIMITS, guardConnections, serverTimeouts, type ConnectionLimits } from './connection-guard.js';
 import { crossSiteRefusal } from './csrf-guard.js';
 import { serveEventStream } from './event-stream.js';
+import { isServePath, ServeRoutes, type ServingApp } from './openai/serve-routes.js';
 import { bearerToken, cookieName, hostAllowed, readCookie, tokensEqual } from './request-guard.js';
 import { readStaticFile } from './static-files.js';
 
@@ -30,6 +31,8 @@ export interface ServerOptions {
   /** Unsent bytes an SSE client may fall behind before it is disconnected. */
   maxBufferedBytes?: number;
   log?: (message: string) => void;
+  /** Serves /v1, /embed_sparse, /embed_all and /metrics when given (the headless entry passes the App). */
+  serving?: ServingApp;
   /** Time-outs and the connection cap (tests shorten them). */
   limits?: Partial<ConnectionLimits>;
 }
@@ -69,6 +72,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const streams = new Set<() => void>();
   const limits: ConnectionLimits = { ...DEFAULT_LIMITS, ...options.limits };
   let port = options.port ?? DEFAULT_PORT;
+  const serve = options.serving ? new ServeRoutes({ app: options.serving, headers: SECURITY_HEADERS, readBody }) : null;
 
   const sendJson = (res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void => {
     const text = JSON.stringify(body);
@@ -81,8 +85,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // Code talking to /v1 and /metrics reads OpenAI's error shape, also for the Host and token checks.
+    const servePath = isServePath((req.url ?? '/').split('?')[0] ?? '/');
+    const refuse = (error: ModelbayError): void => {
+      if (servePath && serve) serve.fail(res, error);
+      else sendError(res, error);
+    };
     if (!hostAllowed(req.headers.host, port, host)) {
-      sendError(res, new ModelbayError('EMB-E403', `This server answers only to its own loopback address and port (${port}): open the URL it printed; through an SSH tunnel, forward the same port on both ends (ssh -L ${port}:127.0.0.1:${port} …).`, { host: String(req.headers.host ?? '').slice(0, 100) }));
+      refuse( new ModelbayError('EMB-E403', `This server answers only to its own loopback address and port (${port}): open the URL it printed; through an SSH tunnel, forward the same port on both ends (ssh -L ${port}:127.0.0.1:${port} …).`, { host: String(req.headers.host ?? '').slice(0, 100) }));
       return;
     }
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
@@ -91,7 +101,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
     // The printed URL carries the token once: trade it for a cookie and drop it from the address bar.
     const queryToken = url.searchParams.get('token');
-    if (queryToken !== null && !isApi && (req.method === 'GET' || req.method === 'HEAD')) {
+    if (queryToken !== null && !isApi && !servePath && (req.method === 'GET' || req.method === 'HEAD')) {
       if (!tokensEqual(queryToken, options.token)) {
         sendError(res, new ModelbayError('EMB-E402', 'The token in this URL is not valid: copy the URL that `modelbay serve` printed.', {}));
         return;
@@ -109,16 +119,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const bearer = bearerToken(req.headers.authorization);
     const given = bearer ?? readCookie(req.headers.cookie, cookie);
     if (!tokensEqual(given, options.token)) {
-      sendError(res, new ModelbayError('EMB-E402', 'A token is needed: open this address with ?token=<token> once (`modelbay token` prints it; on a terminal `modelbay serve` prints the whole URL), or send "Authorization: Bearer <token>".', {}));
+      refuse(new ModelbayError('EMB-E402', 'A token is needed: open this address with ?token=<token> once (`modelbay token` prints it; on a terminal `modelbay serve` prints the whole URL), or send "Authorization: Bearer <token>".', {}));
       return;
     }
     // Before any route: whatever changes state here (commands, /v1) must come from the dashboard or a script.
     const refusal = crossSiteRefusal(req, bearer !== null ? 'bearer' : 'cookie');
     if (refusal) {
-      sendError(res, refusal);
+      refuse(refusal);
       return;
     }
 
+    if (servePath && serve) {
+      await serve.handle(req, res, url.pathname);
+      return;
+    }
     if (url.pathname === '/api/events') {
       if (req.method !== 'GET') {
         sendError(res, new ModelbayError('EMB-E401', 'The event stream is read with GET.', { method: req.method ?? '' }), { allow: 'GET' });
@@ -201,18 +215,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     close: () => new Promise<void>((resolve) => {
       for (const close of streams) close();
       streams.clear();
+      serve?.close();
       server.close(() => resolve());
       for (const s of sockets) s.destroy();
     }),
   };
 }
 
-/** The JSON body of a command: at most MAX_COMMAND_BYTES; an empty body is no input. */
-function readBody(req: IncomingMessage): Promise<unknown> {
+/** The JSON body of a request: at most `limit` bytes (commands: MAX_COMMAND_BYTES); an empty body is no input. */
+function readBody(req: IncomingMessage, limit = MAX_COMMAND_BYTES): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > MAX_COMMAND_BYTES) {
+  if (Number.isFinite(declared) && declared > limit) {
     req.resume();
-    return Promise.resolve(tooLarge(declared));
+    return Promise.resolve(tooLarge(declared, limit));
   }
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -221,10 +236,10 @@ function readBody(req: IncomingMessage): Promise<unknown> {
     req.on('data', (c: Buffer) => {
       if (done) return;
       size += c.length;
-      if (size > MAX_COMMAND_BYTES) {
+      if (size > limit) {
         done = true;
         chunks.length = 0;
-        resolve(tooLarge(size));
+        resolve(tooLarge(size, limit));
         return;
       }
       chunks.push(c);
@@ -252,6 +267,6 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   });
 }
 
-function tooLarge(bytes: number): ModelbayError {
-  return new ModelbayError('EMB-E405', `The request is ${bytes} bytes or more; the limit is ${MAX_COMMAND_BYTES}.`, { bytes, limit: MAX_COMMAND_BYTES });
+function tooLarge(bytes: number, limit: number): ModelbayError {
+  return new ModelbayError('EMB-E405', `The request is ${bytes} bytes or more; the limit is ${limit}.`, { bytes, limit });
 }

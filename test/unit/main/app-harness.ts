@@ -34,6 +34,8 @@ export interface HarnessOptions {
   settingsJson?: string;
   /** Reuse a data folder (a restart); the caller removes it. */
   dir?: string;
+  /** Slots with a token-level model (pooling "none"). */
+  tokenLevel?: SlotId[];
   /** The generated model's size (vocab × dim). */
   model?: { vocab?: number; dim?: number; catalogDims?: Partial<Record<SlotId, number>> };
 }
@@ -46,7 +48,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
   }
   const settings = await SettingsStore.open({ dir });
   const tokens = createFileTokenStore(join(dir, 'hf-token'));
-  const artifacts = await createMemoryArtifacts({ dir: join(dir, 'models'), ready: options.ready ?? [], ...options.model });
+  const artifacts = await createMemoryArtifacts({ dir: join(dir, 'models'), ready: options.ready ?? [], tokenLevel: options.tokenLevel, ...options.model });
   const app = createApp({
     mode: 'headless',
     version: 'test',

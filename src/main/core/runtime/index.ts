@@ -16,5 +16,5 @@ export {
   type SlotFiles,
 } from './session-factory.js';
 export { CUDA_CONTEXT_BYTES, estimateSessionBytes, estimateSessionMemory, type EstimateInput, type MemoryEstimate } from './memory-estimate.js';
-export type { HostLoadOptions, HostStats, LoadResult, PoolingMode } from './protocol.js';
+export type { EmbedInput, EmbedOutput, HostLoadOptions, HostStats, LoadResult, PoolingMode } from './protocol.js';
 export { ModelShapeCache, readModelShape, type ModelShape } from './model-shape.js';

@@ -22,12 +22,22 @@ export const HostLoadOptionsSchema = z.object({
   maxSequenceLength: z.number().int().min(2).max(65_536).optional(),
   /** Texts per onnxruntime run. */
   batchSize: z.number().int().min(1).max(4096).optional(),
+  /** Dynamic batching: tokens one merged run may hold, and how long an idle session waits for neighbours. */
+  maxBatchTokens: z.number().int().min(1).max(1_048_576).optional(),
+  batchWaitMs: z.number().min(0).max(1000).optional(),
   /** Run one tiny batch after creation so the measurement includes the first allocations. */
   warmup: z.boolean().optional(),
 });
 export type HostLoadOptions = z.infer<typeof HostLoadOptionsSchema>;
 
 const id = z.number().int().nonnegative();
+
+/** A text, or token ids the caller produced (OpenAI's token-array input). */
+export const EmbedInputSchema = z.union([z.string(), z.array(z.number().int().nonnegative()).min(1)]);
+export type EmbedInput = z.infer<typeof EmbedInputSchema>;
+/** pooled: as the slot's pooling says; sparse: SPLADE term weights from token-level logits. */
+export const EmbedOutputSchema = z.enum(['pooled', 'sparse']);
+export type EmbedOutput = z.infer<typeof EmbedOutputSchema>;
 
 export const HostRequestSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -44,7 +54,7 @@ export const HostRequestSchema = z.discriminatedUnion('kind', [
     options: HostLoadOptionsSchema,
   }),
   z.object({ kind: z.literal('unload'), id, session: z.string().min(1) }),
-  z.object({ kind: z.literal('embed'), id, session: z.string().min(1), texts: z.array(z.string()).min(1) }),
+  z.object({ kind: z.literal('embed'), id, session: z.string().min(1), texts: z.array(EmbedInputSchema).min(1), output: EmbedOutputSchema.optional() }),
   z.object({ kind: z.literal('stats'), id }),
   z.object({ kind: z.literal('shutdown'), id }),
 ]);
@@ -72,8 +82,12 @@ export const EmbedResultSchema = z.object({
   data: z.instanceof(Float32Array),
   /** Tokens per text for token-level output (pooling `none`); null for pooled vectors. */
   lengths: z.array(z.number().int().nonnegative()).nullable(),
+  /** Tokens per input as the model saw them (after truncation): OpenAI's usage counts. */
+  tokens: z.array(z.number().int().nonnegative()).optional(),
   /** Time the host spent on the request (tokenize + run + pool); the rest of a call is IPC. */
   hostMs: z.number().nonnegative(),
+  /** The dynamic batch this request ran in: its inputs and requests (1 = ran alone). */
+  batch: z.object({ inputs: z.number().int().positive(), requests: z.number().int().positive() }).optional(),
 });
 export type EmbedResult = z.infer<typeof EmbedResultSchema>;
 

@@ -10,7 +10,7 @@ import type { SlotId } from '../../../shared/slots.js';
 import type { DeviceId } from '../../../shared/state.js';
 import type { LoadRequest, ModelSession, SessionFactory } from '../registry/types.js';
 import type { HostLease, HostPool } from './host-pool.js';
-import type { EmbedResult, HostLoadOptions, LoadResult, PoolingMode } from './protocol.js';
+import { EmbedInputSchema, type EmbedInput, type EmbedOutput, type EmbedResult, type HostLoadOptions, type LoadResult, type PoolingMode } from './protocol.js';
 
 /** A slot's files on disk, as the artifact manager resolves them. */
 export interface SlotFiles {
@@ -65,6 +65,7 @@ export function parseDevice(device: DeviceId): { provider: 'cuda' | 'cpu'; devic
 export class OnnxModelSession implements ModelSession {
   private lostError: ModelbayError | null = null;
   private released = false;
+  private waiting = 0;
 
   constructor(
     readonly slot: SlotId,
@@ -87,16 +88,26 @@ export class OnnxModelSession implements ModelSession {
     return !this.released && this.lostError === null;
   }
 
-  /** Embeddings of `texts`, L2-normalised, in the order given. */
-  async embed(texts: ReadonlyArray<string>): Promise<Embeddings> {
+  /** Inputs sent to the host and not answered yet: the slot's serving queue. */
+  get queueDepth(): number {
+    return this.waiting;
+  }
+
+  /** Embeddings of `texts` (or token-id arrays), L2-normalised, in the order given; `sparse` gives SPLADE term weights. */
+  async embed(texts: ReadonlyArray<EmbedInput>, output: EmbedOutput = 'pooled'): Promise<Embeddings> {
     // Callers may come from IPC or HTTP: check the shape, not just the type.
     const list = Array.from(texts as Iterable<unknown>);
-    if (list.length === 0 || list.some((t) => typeof t !== 'string')) {
-      throw new ModelbayError('EMB-E002', 'embed() needs a non-empty list of strings.', { slot: this.slot });
+    if (list.length === 0 || list.some((t) => !EmbedInputSchema.safeParse(t).success)) {
+      throw new ModelbayError('EMB-E002', 'embed() needs a non-empty list of strings (or of token-id arrays).', { slot: this.slot });
     }
     if (this.lostError) throw this.lostError;
     if (this.released) throw new ModelbayError('EMB-E005', `${this.slot} was unloaded.`, { slot: this.slot });
-    return this.lease.host.request('embed', { session: this.key, texts: list as string[] });
+    this.waiting += list.length;
+    try {
+      return await this.lease.host.request('embed', { session: this.key, texts: list as EmbedInput[], ...(output === 'pooled' ? {} : { output }) });
+    } finally {
+      this.waiting -= list.length;
+    }
   }
 
   async release(): Promise<void> {

@@ -42,6 +42,8 @@ export const ERROR_HELP: Readonly<Record<ErrorCode, string>> = {
   'EMB-E205': 'The tokenizer file could not be read; verify or re-download the slot.',
   'EMB-E206': 'The model process did not answer in time; try again, or evict other models.',
   'EMB-E207': 'Running the model failed; check the input, or reload the slot.',
+  'EMB-E208': 'Send token ids from this model\'s own tokenizer, or send text.',
+  'EMB-E209': 'Too many requests are waiting for this model; retry in a moment.',
   'EMB-E301': 'nvidia-smi was not found, so GPU figures are unavailable; install the NVIDIA driver.',
   'EMB-E302': 'nvidia-smi failed; GPU figures are unavailable until it works again.',
   'EMB-E303': 'The NVIDIA driver sees no GPU; Modelbay checks again by itself and runs models on the CPU meanwhile.',
@@ -63,6 +65,10 @@ export const ERROR_HELP: Readonly<Record<ErrorCode, string>> = {
   'EMB-E412': 'The server has too many open connections; close other dashboards or event streams and try again.',
   'EMB-E413': 'The request reached the server too slowly and was dropped; try again.',
   'EMB-E414': 'The request headers or address were too large; clear this site\'s cookies or shorten the address.',
+  'EMB-E420': 'Use the endpoint the message names for this kind of model.',
+  'EMB-E421': 'Use a slot id (E1…E13) or a slot name that has a model; GET /v1/models lists them.',
+  'EMB-E422': 'Ask for at most the model\'s own number of dimensions, or leave dimensions out.',
+  'EMB-E423': 'Start Modelbay with `modelbay serve`, or point the command at it with --port / --data-dir.',
   'EMB-E500': 'Something unexpected went wrong; the message below says what, and the log has details.',
 };
 

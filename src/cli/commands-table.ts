@@ -1,0 +1,132 @@
+/**
+ * The `modelbay` commands, their arguments and help — parsed with node:util's parseArgs
+ * before anything touches the network, so a typo never reaches a server. Adding a
+ * command is one entry here and one function in run-command.ts.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SLOT_IDS, type SlotId } from '../shared/slots.js';
+
+export class UsageError extends Error {}
+
+export interface CommandSpec {
+  summary: string;
+  usage: string;
+  /** Positional slots: none, exactly one, or any number (0 = all where the command allows it). */
+  slots: 'none' | 'one' | 'many';
+  options?: ParseArgsConfig['options'];
+  /** Free text after the slot (embed). */
+  text?: boolean;
+}
+
+export const COMMON_OPTIONS = {
+  json: { type: 'boolean' },
+  port: { type: 'string' },
+  'data-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const COMMANDS = {
+  serve: { summary: 'run the headless server (dashboard, /v1 API, /metrics)', usage: 'serve [--port N] [--host ADDR] [--data-dir DIR]', slots: 'none' },
+  token: { summary: 'print the server\'s token, for scripts: -H "Authorization: Bearer $(modelbay token)"', usage: 'token [--data-dir DIR]', slots: 'none' },
+  status: { summary: 'the server, readiness, loaded models and memory pressure', usage: 'status', slots: 'none' },
+  ls: { summary: 'every slot: state, repo, variant, size, ready', usage: 'ls', slots: 'none' },
+  ps: { summary: 'loaded models: device, measured memory, last used, uses', usage: 'ps', slots: 'none' },
+  pull: { summary: 'download and verify slots\' files (progress bar on a terminal)', usage: 'pull SLOT… | pull --all', slots: 'many', options: { all: { type: 'boolean' } } },
+  load: { summary: 'load a slot (evicting LRU models if needed)', usage: 'load SLOT', slots: 'one' },
+  unload: { summary: 'unload a slot', usage: 'unload SLOT', slots: 'one' },
+  evict: { summary: 'evict a slot (--force: even when pinned)', usage: 'evict SLOT [--force]', slots: 'one', options: { force: { type: 'boolean' } } },
+  pin: { summary: 'pin a slot (never evicted automatically)', usage: 'pin SLOT', slots: 'one' },
+  unpin: { summary: 'unpin a slot', usage: 'unpin SLOT', slots: 'one' },
+  verify: { summary: 're-hash slots\' files against their SHA-256 (default: every slot with files)', usage: 'verify [SLOT…]', slots: 'many' },
+  rm: { summary: 'delete a slot\'s downloaded files (refused while it is loaded)', usage: 'rm SLOT', slots: 'one' },
+  gpu: { summary: 'GPUs (memory, utilisation, temperature, power), their processes and budgets', usage: 'gpu', slots: 'none' },
+  embed: { summary: 'embed texts with a slot (loads it when needed)', usage: 'embed SLOT TEXT…', slots: 'one', text: true },
+} as const satisfies Record<string, CommandSpec>;
+
+export type CommandId = keyof typeof COMMANDS;
+
+export interface ParsedCommand {
+  command: CommandId;
+  slots: SlotId[];
+  texts: string[];
+  json: boolean;
+  help: boolean;
+  port: string | undefined;
+  dataDir: string | undefined;
+  flags: Record<string, boolean>;
+  /** `serve` passes its arguments through to the server. */
+  rest: string[];
+}
+
+export function isCommand(name: string): name is CommandId {
+  return Object.prototype.hasOwnProperty.call(COMMANDS, name);
+}
+
+export function parseSlot(text: string): SlotId {
+  const upper = text.toUpperCase();
+  const slot = SLOT_IDS.find((s) => s === upper);
+  if (!slot) throw new UsageError(`${JSON.stringify(text)} is not a slot: use E1…E13.`);
+  return slot;
+}
+
+export function parseCommand(argv: string[]): ParsedCommand | { help: true; command: null } {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') return { help: true, command: null };
+  if (!isCommand(name)) throw new UsageError(`Unknown command: ${name}`);
+  const spec: CommandSpec = COMMANDS[name];
+  // serve and token take their own flags: the headless entry parses them.
+  if (name === 'serve' || name === 'token') {
+    const help = args.includes('--help') || args.includes('-h');
+    return { command: name, slots: [], texts: [], json: false, help, port: undefined, dataDir: undefined, flags: {}, rest: args };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args, options: { ...COMMON_OPTIONS, ...spec.options }, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const help = values.help === true;
+  const positionals = parsed.positionals;
+  const flags: Record<string, boolean> = {};
+  for (const key of Object.keys(spec.options ?? {})) flags[key] = values[key] === true;
+  let slots: SlotId[] = [];
+  let texts: string[] = [];
+  if (!help) {
+    if (spec.slots === 'none' && positionals.length > 0) throw new UsageError(`${name} takes no arguments.`);
+    if (spec.slots === 'one') {
+      if (positionals.length === 0) throw new UsageError(`${name} needs a slot (E1…E13).`);
+      slots = [parseSlot(positionals[0] as string)];
+      if (spec.text) {
+        texts = positionals.slice(1);
+        if (texts.length === 0) throw new UsageError(`${name} needs at least one text after the slot.`);
+      } else if (positionals.length > 1) {
+        throw new UsageError(`${name} takes one slot.`);
+      }
+    }
+    if (spec.slots === 'many') {
+      slots = positionals.map(parseSlot);
+      if (name === 'pull' && slots.length === 0 && !flags.all) throw new UsageError('pull needs slots (E1 E8 …) or --all.');
+      if (name === 'pull' && slots.length > 0 && flags.all) throw new UsageError('pull takes slots or --all, not both.');
+    }
+  }
+  const port = typeof values.port === 'string' ? values.port : undefined;
+  if (port !== undefined && (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65_535)) throw new UsageError(`--port must be a number from 1 to 65535; got ${JSON.stringify(port)}.`);
+  return {
+    command: name, slots, texts, json: values.json === true, help, port,
+    dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined, flags, rest: [],
+  };
+}
+
+export function commandHelp(name: CommandId): string {
+  const spec: CommandSpec = COMMANDS[name];
+  const extra = name === 'serve' || name === 'token' ? '' : '\nOptions:\n  --json           machine-readable output\n  --port N         the server\'s port (default: the running server\'s, MODELBAY_PORT, 7878)\n  --data-dir DIR   where the server keeps its token (default MODELBAY_DATA_DIR, ~/.config/modelbay)\n';
+  return `Usage: modelbay ${spec.usage}\n\n  ${spec.summary}\n${extra}`;
+}
+
+export function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  const lines = (Object.keys(COMMANDS) as CommandId[]).map((k) => `  ${k.padEnd(width)}  ${COMMANDS[k].summary}`);
+  return `Usage: modelbay COMMAND [ARGS] [--json] [--port N] [--data-dir DIR]\n\nCommands:\n${lines.join('\n')}\n\n` +
+    'Every command takes --help. Exit codes: 0 ok, 1 Modelbay error (code and message on stderr), 2 usage, 3 no server running.\n';
+}

@@ -1,0 +1,142 @@
+/**
+ * The bodies of the serving endpoints: OpenAI's /v1/embeddings and TEI-style
+ * /embed_sparse and /embed_all. Validated here (zod), limited like the dashboard's embed
+ * command (MAX_EMBED_TEXTS inputs of MAX_EMBED_CHARS characters, else 413), and turned
+ * into OpenAI's or TEI's answer shapes from binary vectors.
+ */
+import { z } from 'zod';
+import { MAX_EMBED_CHARS, MAX_EMBED_TEXTS } from '../../../shared/api.js';
+import { ModelbayError } from '../../../shared/errors.js';
+import type { EmbedInput, Embeddings } from '../../core/runtime/index.js';
+
+const tokenIds = z.array(z.number().int().nonnegative()).min(1);
+const inputs = z.union([z.string(), z.array(z.string()).min(1), tokenIds, z.array(tokenIds).min(1)]);
+
+/** OpenAI's body; unknown fields (`user`, vendor extras) are ignored as OpenAI does. */
+export const EmbeddingsBodySchema = z.object({
+  model: z.string().min(1).max(256),
+  input: inputs,
+  encoding_format: z.enum(['float', 'base64']).optional(),
+  dimensions: z.number().int().positive().optional(),
+}).loose();
+
+/** TEI's body (`inputs`), plus the slot to use: one server holds thirteen models. */
+export const TeiBodySchema = z.object({
+  model: z.string().min(1).max(256),
+  inputs,
+  /** /embed_sparse: keep only the k largest weights per text. */
+  top_k: z.number().int().positive().max(1_000_000).optional(),
+}).loose();
+
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body ?? {});
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const path = first?.path.join('.') ?? '';
+    throw new ModelbayError('EMB-E401', `Invalid request: ${path || 'body'}: ${first?.message ?? 'invalid value'}.`, { param: path || null });
+  }
+  return parsed.data;
+}
+
+/** One input or many, as a list; 413 past the limits the dashboard's embed command has too. */
+export function inputList(input: z.infer<typeof inputs>): EmbedInput[] {
+  const list: EmbedInput[] = typeof input === 'string' ? [input] : isTokenArray(input) ? [input] : input;
+  if (list.length > MAX_EMBED_TEXTS) {
+    throw new ModelbayError('EMB-E405', `The request has ${list.length} inputs; send at most ${MAX_EMBED_TEXTS} per request.`, { inputs: list.length, limit: MAX_EMBED_TEXTS, param: 'input' });
+  }
+  list.forEach((item, i) => {
+    if (item.length > MAX_EMBED_CHARS) {
+      const unit = typeof item === 'string' ? 'characters' : 'tokens';
+      throw new ModelbayError('EMB-E405', `Input ${i} has ${item.length} ${unit}; the limit is ${MAX_EMBED_CHARS}.`, { index: i, length: item.length, limit: MAX_EMBED_CHARS, param: 'input' });
+    }
+  });
+  return list;
+}
+
+function isTokenArray(v: unknown[]): v is number[] {
+  return v.length > 0 && typeof v[0] === 'number';
+}
+
+/**
+ * `dimensions` as OpenAI's text-embedding-3 does it: keep the first d components and
+ * renormalise (Matryoshka truncation). More than the model has cannot be made up: 400.
+ */
+export function truncateDims(e: Embeddings, dimensions: number | undefined): Float32Array[] {
+  const rows = splitRows(e);
+  if (dimensions === undefined || dimensions === e.dims) return rows;
+  if (dimensions > e.dims) {
+    throw new ModelbayError('EMB-E422', `This model gives ${e.dims}-dimensional vectors; dimensions must be at most ${e.dims}.`, { dims: e.dims, requested: dimensions, param: 'dimensions' });
+  }
+  return rows.map((row) => {
+    const out = row.slice(0, dimensions);
+    let ss = 0;
+    for (const x of out) ss += x * x;
+    const n = Math.max(Math.sqrt(ss), 1e-12);
+    for (let i = 0; i < out.length; i++) out[i] = (out[i] ?? 0) / n;
+    return out;
+  });
+}
+
+function splitRows(e: Embeddings): Float32Array[] {
+  const rows: Float32Array[] = [];
+  for (let i = 0; i < e.count; i++) rows.push(e.data.subarray(i * e.dims, (i + 1) * e.dims));
+  return rows;
+}
+
+/** Little-endian float32 bytes, as OpenAI's clients decode `encoding_format: "base64"`. */
+export function toBase64(v: Float32Array): string {
+  const bytes = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  if (isBigEndian()) {
+    const copy = Buffer.from(bytes);
+    copy.swap32();
+    return copy.toString('base64');
+  }
+  return bytes.toString('base64');
+}
+
+let bigEndian: boolean | undefined;
+function isBigEndian(): boolean {
+  bigEndian ??= new Uint8Array(new Uint16Array([1]).buffer)[0] === 0;
+  return bigEndian;
+}
+
+export function openAiEmbeddingsAnswer(model: string, rows: Float32Array[], format: 'float' | 'base64', tokens: number): unknown {
+  return {
+    object: 'list',
+    data: rows.map((row, index) => ({ object: 'embedding', index, embedding: format === 'base64' ? toBase64(row) : Array.from(row) })),
+    model,
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  };
+}
+
+/** TEI's /embed_sparse answer: per text, its non-zero weights as {index, value}; the k largest when top_k is set. */
+export function sparseAnswer(e: Embeddings, topK: number | undefined): Array<Array<{ index: number; value: number }>> {
+  return splitRows(e).map((row) => {
+    const terms: Array<{ index: number; value: number }> = [];
+    row.forEach((value, index) => {
+      if (value > 0) terms.push({ index, value });
+    });
+    if (topK === undefined || terms.length <= topK) return terms;
+    return terms.sort((a, b) => b.value - a.value).slice(0, topK).sort((a, b) => a.index - b.index);
+  });
+}
+
+/** TEI's /embed_all answer: per text, one vector per token. */
+export function tokenVectorsAnswer(e: Embeddings): number[][][] {
+  const out: number[][][] = [];
+  let offset = 0;
+  for (let i = 0; i < e.count; i++) {
+    const n = e.lengths?.[i] ?? 1;
+    const text: number[][] = [];
+    for (let t = 0; t < n; t++) {
+      text.push(Array.from(e.data.subarray(offset, offset + e.dims)));
+      offset += e.dims;
+    }
+    out.push(text);
+  }
+  return out;
+}
+
+export function tokenCount(e: Embeddings, inputs: ReadonlyArray<EmbedInput>): number {
+  return e.tokens ? e.tokens.reduce((a, b) => a + b, 0) : inputs.length;
+}

@@ -1,0 +1,207 @@
+/**
+ * The endpoints that serve a researcher's own code, on the dashboard's port behind the
+ * same Host check and token: OpenAI's GET /v1/models[/{id}] and POST /v1/embeddings,
+ * TEI-style POST /embed_sparse and /embed_all, and GET /metrics (Prometheus).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AppSnapshot } from '../../../shared/api.js';
+import { ModelbayError } from '../../../shared/errors.js';
+import { ENDPOINT_FOR_KIND, resolveModelName, servingKind, type ServingKind } from '../../../shared/serving.js';
+import type { CatalogSlotView } from '../../../shared/artifacts.js';
+import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
+import type { App } from '../../app.js';
+import type { EmbedInput, EmbedOutput, Embeddings } from '../../core/runtime/index.js';
+import { ServeMetrics } from '../metrics.js';
+import {
+  EmbeddingsBodySchema,
+  inputList,
+  openAiEmbeddingsAnswer,
+  parseBody,
+  sparseAnswer,
+  TeiBodySchema,
+  tokenCount,
+  tokenVectorsAnswer,
+  truncateDims,
+} from './embedding-requests.js';
+import { sendOpenAiError } from './openai-errors.js';
+
+export type ServingApp = Pick<App, 'snapshot' | 'subscribe' | 'embedVectors'>;
+
+/** Bodies of /v1 requests: 256 inputs of 8192 characters, JSON-escaped, fit. */
+export const MAX_SERVE_BYTES = 16 * 1024 * 1024;
+
+const SERVE_PATHS = /^\/(?:v1(?:\/.*)?|embed_sparse|embed_all|metrics)$/;
+
+export function isServePath(pathname: string): boolean {
+  return SERVE_PATHS.test(pathname);
+}
+
+export interface ServeRoutesOptions {
+  app: ServingApp;
+  headers: Record<string, string>;
+  readBody(req: IncomingMessage, limit: number): Promise<unknown>;
+}
+
+export interface ModelEntry {
+  id: SlotId;
+  object: 'model';
+  created: number;
+  owned_by: string;
+  slot: SlotId;
+  name: string;
+  repo: string | null;
+  revision: string | null;
+  state: string;
+  device: string;
+  dims: number | null;
+  kind: ServingKind;
+  endpoint: string;
+}
+
+export function modelEntries(snapshot: AppSnapshot): ModelEntry[] {
+  return snapshot.catalog.flatMap((c) => {
+    const slot = snapshot.slots.find((s) => s.id === c.slot);
+    if (!slot || c.repo === null) return [];
+    const kind = servingKind(c.slot, c.pooling);
+    return [{
+      id: c.slot, object: 'model' as const,
+      // OpenAI's `created` is a Unix time in seconds; a slot's model exists for us once it loaded (else 0).
+      created: Math.floor((slot.loadedAt ?? 0) / 1000),
+      owned_by: c.repo.split('/')[0] ?? 'modelbay',
+      slot: c.slot, name: slot.name, repo: c.repo, revision: c.revision, state: slot.state, device: slot.device, dims: c.dims, kind,
+      endpoint: ENDPOINT_FOR_KIND[kind],
+    }];
+  });
+}
+
+export class ServeRoutes {
+  readonly metrics: ServeMetrics;
+  /** Kept from the event stream: resolving a model name must not build a full snapshot per request. */
+  private catalog: CatalogSlotView[] = [];
+  private readonly off: () => void;
+
+  constructor(private readonly options: ServeRoutesOptions) {
+    this.metrics = new ServeMetrics(options.app);
+    this.off = options.app.subscribe((event) => {
+      if (event.type === 'snapshot') this.catalog = event.snapshot.catalog;
+      else if (event.type === 'catalog') this.catalog = event.catalog;
+    });
+  }
+
+  close(): void {
+    this.off();
+    this.metrics.close();
+  }
+
+  /** Called after the server's Host, token and cross-site checks. */
+  async handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    try {
+      await this.route(req, res, pathname);
+    } catch (e) {
+      // An oversized body was not read to its end: the connection cannot carry another request.
+      this.fail(res, e, e instanceof ModelbayError && e.code === 'EMB-E405' ? { connection: 'close' } : {});
+    }
+  }
+
+  fail(res: ServerResponse, error: unknown, extra: Record<string, string> = {}): void {
+    sendOpenAiError(res, error, { ...this.options.headers, ...extra });
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    const method = req.method ?? 'GET';
+    const expect = (wanted: 'GET' | 'POST'): void => {
+      if (method !== wanted && !(wanted === 'GET' && method === 'HEAD')) {
+        res.setHeader('allow', wanted);
+        throw new ModelbayError('EMB-E401', `${pathname} is called with ${wanted}.`, { method });
+      }
+    };
+    if (pathname === '/metrics') {
+      expect('GET');
+      const text = await this.metrics.render();
+      res.writeHead(200, { ...this.options.headers, 'content-type': this.metrics.contentType, 'cache-control': 'no-store' });
+      res.end(method === 'HEAD' ? undefined : text);
+      return;
+    }
+    if (pathname === '/v1/models') {
+      expect('GET');
+      this.json(res, { object: 'list', data: modelEntries(this.options.app.snapshot()) });
+      return;
+    }
+    if (pathname.startsWith('/v1/models/')) {
+      expect('GET');
+      const name = decodeURIComponent(pathname.slice('/v1/models/'.length));
+      const { slot } = this.resolve(name);
+      const entry = modelEntries(this.options.app.snapshot()).find((m) => m.id === slot);
+      if (!entry) throw this.noModel(slot);
+      this.json(res, entry);
+      return;
+    }
+    if (pathname === '/v1/embeddings') {
+      expect('POST');
+      const body = parseBody(EmbeddingsBodySchema, await this.body(req));
+      const { slot, kind } = this.resolve(body.model);
+      if (kind !== 'dense') throw wrongEndpoint(slot, kind, pathname);
+      const inputs = inputList(body.input);
+      const e = await this.embed(slot, inputs, 'pooled', pathname);
+      const rows = truncateDims(e, body.dimensions);
+      this.json(res, openAiEmbeddingsAnswer(body.model, rows, body.encoding_format ?? 'float', tokenCount(e, inputs)));
+      return;
+    }
+    if (pathname === '/embed_sparse' || pathname === '/embed_all') {
+      expect('POST');
+      const body = parseBody(TeiBodySchema, await this.body(req));
+      const { slot, kind } = this.resolve(body.model);
+      const wanted: ServingKind = pathname === '/embed_sparse' ? 'sparse' : 'multi-vector';
+      if (kind !== wanted) throw wrongEndpoint(slot, kind, pathname);
+      const inputs = inputList(body.inputs);
+      const e = await this.embed(slot, inputs, wanted === 'sparse' ? 'sparse' : 'pooled', pathname);
+      this.json(res, wanted === 'sparse' ? sparseAnswer(e, body.top_k) : tokenVectorsAnswer(e));
+      return;
+    }
+    throw new ModelbayError('EMB-E404', `Nothing is served at ${pathname.slice(0, 100)}: see GET /v1/models, POST /v1/embeddings, /embed_sparse, /embed_all, GET /metrics.`, {});
+  }
+
+  private async embed(slot: SlotId, inputs: EmbedInput[], output: EmbedOutput, endpoint: string): Promise<Embeddings> {
+    const started = performance.now();
+    try {
+      const e = await this.options.app.embedVectors(slot, inputs, output);
+      this.metrics.observeEmbed(slot, endpoint, 'ok', (performance.now() - started) / 1000, e, inputs.length);
+      return e;
+    } catch (err) {
+      this.metrics.observeEmbed(slot, endpoint, 'error', (performance.now() - started) / 1000, null, inputs.length);
+      throw err;
+    }
+  }
+
+  private resolve(model: string): { slot: SlotId; kind: ServingKind } {
+    const slots = SLOT_IDS.map((id) => ({ id, name: SLOT_NAMES[id], repo: this.catalog.find((c) => c.slot === id)?.repo ?? null }));
+    const slot = resolveModelName(model, slots);
+    if (!slot) {
+      throw new ModelbayError('EMB-E421', `There is no model ${JSON.stringify(model.slice(0, 100))}: use a slot id (E1…E13) or a slot name; GET /v1/models lists them.`, { model: model.slice(0, 100), param: 'model' });
+    }
+    const entry = this.catalog.find((c) => c.slot === slot);
+    if (!entry || entry.repo === null) throw this.noModel(slot);
+    return { slot, kind: servingKind(slot, entry.pooling) };
+  }
+
+  private noModel(slot: SlotId): ModelbayError {
+    return new ModelbayError('EMB-E118', `${slot} has no model: choose one for it in the dashboard (or its settings) first.`, { slot, param: 'model' });
+  }
+
+  private async body(req: IncomingMessage): Promise<unknown> {
+    const body = await this.options.readBody(req, MAX_SERVE_BYTES);
+    if (body instanceof ModelbayError) throw body;
+    return body;
+  }
+
+  private json(res: ServerResponse, body: unknown): void {
+    res.writeHead(200, { ...this.options.headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(body));
+  }
+}
+
+function wrongEndpoint(slot: SlotId, kind: ServingKind, endpoint: string): ModelbayError {
+  const what = kind === 'dense' ? 'one dense vector per text' : kind === 'sparse' ? 'sparse term weights (SPLADE)' : 'one vector per token (late interaction)';
+  return new ModelbayError('EMB-E420', `${slot} gives ${what}: use POST ${ENDPOINT_FOR_KIND[kind]}, not ${endpoint}.`, { slot, kind, endpoint: ENDPOINT_FOR_KIND[kind], param: 'model' });
+}
+

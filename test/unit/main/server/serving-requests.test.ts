@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_EMBED_CHARS, MAX_EMBED_TEXTS } from '../../../../src/shared/api.js';
+import { resolveModelName, servingKind } from '../../../../src/shared/serving.js';
+import { SLOT_IDS, SLOT_NAMES } from '../../../../src/shared/slots.js';
+import { EmbeddingsBodySchema, inputList, parseBody, sparseAnswer, toBase64, truncateDims } from '../../../../src/main/server/openai/embedding-requests.js';
+import { openAiErrorBody } from '../../../../src/main/server/openai/openai-errors.js';
+import { ModelbayError } from '../../../../src/shared/errors.js';
+
+const slots = SLOT_IDS.map((id) => ({ id, name: SLOT_NAMES[id], repo: id === 'E8' ? 'sentence-transformers/all-MiniLM-L6-v2' : id === 'E2' || id === 'E3' ? 'shared/repo' : null }));
+
+describe('serving requests', () => {
+  it('resolves a model by slot id, name (any case) or a repo only one slot holds', () => {
+    expect(resolveModelName('e1', slots)).toBe('E1');
+    expect(resolveModelName('semantic', slots)).toBe('E1');
+    expect(resolveModelName('LateInteraction', slots)).toBe('E12');
+    expect(resolveModelName('sentence-transformers/all-MiniLM-L6-v2', slots)).toBe('E8');
+    expect(resolveModelName('shared/repo', slots)).toBeNull();
+    expect(resolveModelName('gpt-4', slots)).toBeNull();
+  });
+
+  it('serves SPLADE slots sparse and other token-level slots as multi-vector', () => {
+    expect(servingKind('E6', 'none')).toBe('sparse');
+    expect(servingKind('E13', 'none')).toBe('sparse');
+    expect(servingKind('E12', 'none')).toBe('multi-vector');
+    expect(servingKind('E1', 'mean')).toBe('dense');
+    expect(servingKind('E6', 'mean')).toBe('dense');
+  });
+
+  it('takes OpenAI\'s input forms and refuses past the limits with 413', () => {
+    expect(inputList('a')).toEqual(['a']);
+    expect(inputList(['a', 'b'])).toEqual(['a', 'b']);
+    expect(inputList([1, 2, 3])).toEqual([[1, 2, 3]]);
+    expect(inputList([[1], [2, 3]])).toEqual([[1], [2, 3]]);
+    expect(() => inputList(Array.from({ length: MAX_EMBED_TEXTS + 1 }, () => 'x'))).toThrow(expect.objectContaining({ code: 'EMB-E405' }));
+    expect(() => inputList(['x'.repeat(MAX_EMBED_CHARS + 1)])).toThrow(expect.objectContaining({ code: 'EMB-E405' }));
+    expect(() => parseBody(EmbeddingsBodySchema, { model: 'E1', input: [] })).toThrow(expect.objectContaining({ code: 'EMB-E401' }));
+    expect(() => parseBody(EmbeddingsBodySchema, { model: 'E1', input: 'x', encoding_format: 'int8' })).toThrow(/encoding_format/);
+    expect(parseBody(EmbeddingsBodySchema, { model: 'E1', input: 'x', user: 'me' })).toMatchObject({ model: 'E1' });
+  });
+
+  it('truncates to `dimensions` and renormalises; refuses more than the model gives', () => {
+    const e = { dims: 4, count: 2, data: new Float32Array([0.5, 0.5, 0.5, 0.5, 1, 0, 0, 0]), lengths: null, hostMs: 0 };
+    const rows = truncateDims(e, 2);
+    expect(Array.from(rows[0] ?? [])).toEqual([Math.fround(Math.SQRT1_2), Math.fround(Math.SQRT1_2)]);
+    expect(Array.from(rows[1] ?? [])).toEqual([1, 0]);
+    expect(truncateDims(e, 4)[0]).toHaveLength(4);
+    expect(() => truncateDims(e, 5)).toThrow(expect.objectContaining({ code: 'EMB-E422' }));
+  });
+
+  it('encodes base64 as little-endian float32 and keeps the top-k sparse weights in index order', () => {
+    expect(Buffer.from(toBase64(new Float32Array([1, -2])), 'base64')).toEqual(Buffer.from([0, 0, 0x80, 0x3f, 0, 0, 0, 0xc0]));
+    const e = { dims: 5, count: 1, data: new Float32Array([0, 0.3, 0, 0.9, 0.5]), lengths: null, hostMs: 0 };
+    expect(sparseAnswer(e, undefined)).toEqual([[{ index: 1, value: Math.fround(0.3) }, { index: 3, value: Math.fround(0.9) }, { index: 4, value: Math.fround(0.5) }]]);
+    expect(sparseAnswer(e, 2)).toEqual([[{ index: 3, value: Math.fround(0.9) }, { index: 4, value: Math.fround(0.5) }]]);
+  });
+
+  it('maps EMB codes to the statuses OpenAI clients act on', () => {
+    const status = (code: ConstructorParameters<typeof ModelbayError>[0]): number => openAiErrorBody(new ModelbayError(code, 'x')).status;
+    expect([status('EMB-E401'), status('EMB-E402'), status('EMB-E421'), status('EMB-E007'), status('EMB-E405'), status('EMB-E003'), status('EMB-E203')]).toEqual([400, 401, 404, 409, 413, 503, 503]);
+    expect(openAiErrorBody(new ModelbayError('EMB-E422', 'too wide', { param: 'dimensions' })).body.error).toMatchObject({ type: 'invalid_request_error', param: 'dimensions', code: 'EMB-E422', message: 'too wide' });
+  });
+});
