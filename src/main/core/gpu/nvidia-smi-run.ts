@@ -1,12 +1,11 @@
 /** The GPU monitor's options, its short one-shot nvidia-smi runs (process list, `-L`, `-q`) and its backoff. */
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { unrefTimers, type Timers } from '../async/timers.js';
 
 export type SpawnFn = (command: string, args: string[], options: SpawnOptions) => ChildProcess;
 
-export interface MonitorTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** The monitor needs only the one-shot half of main's one Timers interface. */
+export type MonitorTimers = Pick<Timers, 'setTimeout' | 'clearTimeout'>;
 
 export interface Backoff {
   initialMs?: number;
@@ -38,14 +37,7 @@ export interface GpuMonitorOptions {
   timers?: MonitorTimers;
 }
 
-export const defaultTimers: MonitorTimers = {
-  setTimeout: (fn, ms) => {
-    const h = setTimeout(fn, ms);
-    h.unref();
-    return h;
-  },
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+export const defaultTimers: MonitorTimers = unrefTimers;
 
 /** Doubling delays from `initial` up to `max`; `reset()` after a success. */
 export class Delay {
