@@ -14,6 +14,7 @@ import {
   selectSlotReadiness,
   slotActions,
 } from '../store/selectors.js';
+import { slotNotice } from '../store/slot-notice.js';
 import { dismissError, openSlotConfig } from '../store/ui-state.js';
 import { useCommand, useDashboard, useUiUpdate } from '../store/use-dashboard.js';
 import { ErrorNotice } from './ErrorNotice.js';
@@ -117,8 +118,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
   }
 
   const actions = slotActions(slot, catalog, readiness, download, pending !== undefined);
-  const error = commandError?.error ?? slot.error;
-  const showDownload = download && (slot.state === 'downloading' || slot.state === 'verifying' || download.phase === 'paused');
+  const notice = slotNotice(slot, commandError?.error, download);
 
   const evict = (): void => {
     if (slot.pinned && !confirmEvict) {
@@ -211,11 +211,10 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
         </button>
       </div>
       <div className="slot-status">
-        {error ? (
-          <ErrorNotice error={error} compact onDismiss={commandError ? () => ui((u) => dismissError(u, id)) : undefined} />
-        ) : showDownload ? (
-          <DownloadLine download={download} />
-        ) : null}
+        {notice?.kind === 'error' && (
+          <ErrorNotice key={`${notice.error.code}:${notice.error.message}`} error={notice.error} compact onDismiss={notice.fromCommand ? () => ui((u) => dismissError(u, id)) : undefined} />
+        )}
+        {notice?.kind === 'download' && <DownloadLine download={notice.download} />}
       </div>
       {confirmEvict ? (
         <div className="slot-actions confirm" role="group" aria-label={`Confirm evicting pinned slot ${id}`}>
