@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import { memory, missingText, unknownSizesTip } from '../display/figures.js';
+import { memory, missingText, unknownSlotsTip } from '../display/figures.js';
 import { readinessSummary, selectConnected, selectPending, selectRuntime } from '../store/selectors.js';
 import { GLOBAL_KEY } from '../store/ui-state.js';
 import { useCommand, useDashboard, useUiUpdate } from '../store/use-dashboard.js';
@@ -25,13 +25,13 @@ export function Header(): React.JSX.Element {
         {!connected && <span className="badge badge-warn">connecting…</span>}
       </div>
       <div className="header-figures" aria-live="polite">
-        <span className="readiness-summary num" title={summary ? unknownSizesTip(summary.unknownSizes) : undefined}>
+        <span className="readiness-summary num" title={summary ? unknownSlotsTip(summary.unknownSlots) : undefined}>
           {summary ? (
             <>
               <strong>
                 {summary.ready}/{summary.total}
               </strong>{' '}
-              ready · {missingText(summary.missingBytes, summary.unknownSizes)}
+              ready · {missingText(summary.missingBytes, summary.unknownSlots, summary.total)}
             </>
           ) : (
             'readiness unknown'

@@ -1,6 +1,6 @@
 import type { ReadinessStatus } from '../../../shared/artifacts.js';
 import { useShallow } from 'zustand/react/shallow';
-import { fileSize, missingText, unknownSizesTip } from '../display/figures.js';
+import { fileSize, missingText, unknownSizesTip, unknownSlotsTip } from '../display/figures.js';
 import { readinessSummary, selectPending, selectReadiness, unknownSizeFiles } from '../store/selectors.js';
 import { GLOBAL_KEY } from '../store/ui-state.js';
 import { useCommand, useDashboard } from '../store/use-dashboard.js';
@@ -28,12 +28,12 @@ export function ReadinessPanel(): React.JSX.Element {
           {summary && (
             <span className="muted num">
               · {summary.ready}/{summary.total} ready ·{' '}
-              {summary.unknownSizes > 0 ? (
-                <span className="unknown readiness-unknown" title={unknownSizesTip(summary.unknownSizes)}>
-                  {missingText(summary.missingBytes, summary.unknownSizes)}
+              {summary.unknownSlots > 0 ? (
+                <span className="unknown readiness-unknown" title={unknownSlotsTip(summary.unknownSlots)}>
+                  {missingText(summary.missingBytes, summary.unknownSlots, summary.total)}
                 </span>
               ) : (
-                missingText(summary.missingBytes, 0)
+                missingText(summary.missingBytes, 0, summary.total)
               )}
             </span>
           )}

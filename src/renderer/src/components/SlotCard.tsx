@@ -32,11 +32,12 @@ const STATE_LABEL: Record<SlotState, string> = {
   failed: 'failed',
 };
 
-function StateBadge({ state, download }: { state: SlotState; download: SlotDownloadProgress | undefined }): React.JSX.Element {
+/** An empty slot reads "no model" here as in the readiness panel: one word per state. */
+function StateBadge({ state, download, noModel }: { state: SlotState; download: SlotDownloadProgress | undefined; noModel: boolean }): React.JSX.Element {
   const pct = state === 'downloading' && download?.total ? ` ${percent(download.bytes / download.total)}` : '';
   return (
     <span className={`state-badge state-${state}`} data-state={state}>
-      {STATE_LABEL[state]}
+      {state === 'missing' && noModel ? 'no model' : STATE_LABEL[state]}
       {pct && <span className="num">{pct}</span>}
     </span>
   );
@@ -68,7 +69,7 @@ function ModelLine({ catalog, custom }: { catalog: CatalogSlotView | undefined; 
 function SizeFigures({ slot }: { slot: SlotSnapshot }): React.JSX.Element {
   return (
     <span className="num" title="estimate before loading · measured after load and warm-up">
-      ~{fileSize(slot.estimateBytes)}
+      ~{memory(slot.estimateBytes)}
       {' · '}
       {slot.measuredBytes === null ? (
         <span className="unknown" title="not measured yet: measured after a load and one warm-up run">
@@ -136,12 +137,12 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
         <h3 id={`slot-${id}-title`} className="slot-name">
           {slot.name}
         </h3>
-        <StateBadge state={slot.state} download={download} />
+        <StateBadge state={slot.state} download={download} noModel={!custom && (catalog?.status === 'none' || readiness?.status === 'no-model')} />
       </header>
       <ModelLine catalog={catalog} custom={custom} />
       <dl className="slot-facts">
         <div>
-          <dt>Size est. · measured</dt>
+          <dt>Memory est. · measured</dt>
           <dd>
             <SizeFigures slot={slot} />
           </dd>

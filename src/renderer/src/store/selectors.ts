@@ -34,10 +34,10 @@ export const selectCommandError = (key: CommandKey) => (s: DashboardState) => s.
 export interface ReadinessSummary {
   ready: number;
   total: number;
-  /** Bytes of missing files whose size is known: a lower bound when unknownSizes > 0. */
+  /** Bytes of missing files whose size is known: a lower bound when unknownSlots > 0. */
   missingBytes: number;
-  /** Missing files whose size is not known yet (not resolved on the Hub). */
-  unknownSizes: number;
+  /** Slots with a missing file whose size is not known yet (not resolved on the Hub). */
+  unknownSlots: number;
 }
 
 /** Files of one slot not present and of unknown size: its total is a lower bound then. */
@@ -45,17 +45,12 @@ export function unknownSizeFiles(r: SlotReadiness): number {
   return r.files.filter((f) => !f.present && f.size === null).length;
 }
 
-/** The header's "4/13 ready · ≥ 7.9 GB missing · 9 sizes unknown"; null before the first report. */
+/** The header's "4/13 ready · ≥ 7.9 GB missing · 4 of 13 slots have an unknown size"; null before the first report. */
 export function readinessSummary(s: DashboardState): ReadinessSummary | null {
   const r = s.model.readiness;
   if (!r) return null;
-  // Counted once per file, like the backend's totals (E2–E4 share one stand-in's files).
-  const unknown = new Set<string>();
-  for (const slot of r.slots) {
-    for (const f of slot.files) if (!f.present && f.size === null) unknown.add(`${slot.repo ?? ''}@${slot.revision ?? ''}/${f.path}`);
-  }
-  const unknownSizes = unknown.size;
-  return { ready: r.ready, total: r.total, missingBytes: r.missingBytes, unknownSizes };
+  const unknownSlots = r.slots.filter((slot) => unknownSizeFiles(slot) > 0).length;
+  return { ready: r.ready, total: r.total, missingBytes: r.missingBytes, unknownSlots };
 }
 
 export const ACTIVE_DOWNLOAD_PHASES: readonly DownloadPhase[] = ['queued', 'resolving', 'downloading', 'paused', 'verifying'];
