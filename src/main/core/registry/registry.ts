@@ -10,6 +10,8 @@ import { ModelbayError, toModelbayError, type SerializedError } from '../../../s
 import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
 import type { ArtifactState, DeviceId, EvictionReason, Health, RegistryStats, SlotSnapshot, SlotState } from '../../../shared/state.js';
 import { SlotManager } from '../slots/slot-manager.js';
+import type { LoadPreview } from '../../../shared/load-preview.js';
+import { previewLoad } from './load-preview.js';
 import { assertBytes, assertSlotId } from '../slots/validate.js';
 import { Semaphore, SerialQueue } from './async-primitives.js';
 import type { Clock, ModelSession, RegistryHooks, SessionFactory, SlotConfig, Timers } from './types.js';
@@ -119,6 +121,12 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
       }
     }
     return { loaded, bytes, ...this.counters };
+  }
+
+  /** What load(slot) would do now (evictions, pressure after, or its refusal); changes nothing. */
+  previewLoad(slot: SlotId): LoadPreview {
+    const r = this.record(slot);
+    return previewLoad(this.slots, { slot: r.id, device: r.device, estimateBytes: r.estimateBytes, loaded: r.runtime === 'loaded', exclude: this.busySlots() });
   }
 
   /** The session of a loaded slot without loading it (and without counting a use). */
