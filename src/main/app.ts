@@ -411,6 +411,7 @@ class AppService implements App {
         this.pushActivity({ kind: 'info', slot: null, message: token === null ? 'The Hugging Face token was removed.' : 'A Hugging Face token was saved.' });
         return Promise.resolve(this.emitSettings());
       },
+      previewLoad: ({ slot }) => Promise.resolve(r.previewLoad(slot)),
     };
   }
 

@@ -9,6 +9,7 @@ import type { ActivityEntry } from './activity.js';
 import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from './artifacts.js';
 import type { SerializedError } from './errors.js';
 import type { GpuSample } from './gpu.js';
+import type { LoadPreview } from './load-preview.js';
 import { DeviceIdSchema, SettingsPatchSchema, SlotIdSchema, SlotSourceSchema, type SettingsView } from './settings.js';
 import type { SlotId } from './slots.js';
 import type { DeviceBudgetSnapshot, RegistryStats, SlotSnapshot } from './state.js';
@@ -52,6 +53,8 @@ export const COMMAND_SCHEMAS = {
   updateSettings: SettingsPatchSchema,
   /** null clears the app's own token (env and file tokens still apply). */
   setToken: z.object({ token: z.string().trim().min(1).max(512).regex(/^[\x21-\x7e]+$/, 'a token is printable ASCII').nullable() }).strict(),
+  /** What load would do now, changing nothing. */
+  previewLoad: slot,
 } as const;
 
 export type CommandName = keyof typeof COMMAND_SCHEMAS;
@@ -104,6 +107,7 @@ export interface CommandResults {
   embed: EmbedResult;
   updateSettings: SettingsView;
   setToken: SettingsView;
+  previewLoad: LoadPreview;
 }
 
 /** One second of the VRAM history chart for one device. */

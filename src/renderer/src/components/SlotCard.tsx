@@ -18,6 +18,7 @@ import { slotNotice } from '../store/slot-notice.js';
 import { dismissError, openSlotConfig } from '../store/ui-state.js';
 import { useCommand, useDashboard, useUiUpdate } from '../store/use-dashboard.js';
 import { ErrorNotice } from './ErrorNotice.js';
+import { LoadButton } from './LoadButton.js';
 import { ProgressBar } from './ProgressBar.js';
 import { RetryNote } from './RetryNote.js';
 
@@ -235,9 +236,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
           <button type="button" className="button" disabled={!actions.verify} onClick={() => send(id, 'verify', { slot: id })}>
             Verify
           </button>
-          <button type="button" className="button primary" disabled={!actions.load} onClick={() => send(id, 'load', { slot: id })}>
-            Load
-          </button>
+          <LoadButton slot={id} disabled={!actions.load} onLoad={() => send(id, 'load', { slot: id })} />
           <button type="button" className="button" disabled={!actions.evict} onClick={evict}>
             Evict
           </button>
