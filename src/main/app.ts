@@ -612,6 +612,8 @@ class AppService implements App {
         deviceUsedBytes: gpu?.memoryUsedBytes ?? null,
         deviceTotalBytes: gpu?.memoryTotalBytes ?? null,
         slots: Object.fromEntries(d.allocations.map((a) => [a.slot, a.bytes])),
+        utilizationPct: gpu?.utilizationPct ?? null,
+        temperatureC: gpu?.temperatureC ?? null,
       };
     });
     for (const p of points) {

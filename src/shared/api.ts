@@ -121,6 +121,9 @@ export interface HistoryPoint {
   deviceTotalBytes: number | null;
   /** Bytes per loaded slot (measured, else estimated). */
   slots: Partial<Record<SlotId, number>>;
+  /** GPU utilisation and temperature at this second (cuda devices; absent or null when unknown). */
+  utilizationPct?: number | null;
+  temperatureC?: number | null;
 }
 
 export interface RuntimeInfo {

@@ -92,12 +92,15 @@ export function compareDevices(a: string, b: string): number {
 }
 
 /**
- * The device the chart shows: the user's choice, else the device most slots are placed
- * on (a CPU-only setup with a GPU in the machine should not open on an empty GPU chart),
- * else the first.
+ * The device the chart shows: the user's choice, else the first GPU (its utilisation and
+ * temperature history are worth seeing even with every slot on the CPU), else the device
+ * most slots are placed on, else the first.
  */
 export function chosenChartDevice(devices: readonly string[], chosen: string | null, slotDevices: readonly string[] = []): string | null {
   if (chosen && devices.includes(chosen)) return chosen;
+  // A GPU in the machine is what people come to watch: its tab opens first.
+  const gpu = devices.find((d) => d.startsWith('cuda:'));
+  if (gpu) return gpu;
   const counts = new Map<string, number>();
   for (const d of slotDevices) if (devices.includes(d)) counts.set(d, (counts.get(d) ?? 0) + 1);
   let best: string | null = null;
@@ -105,7 +108,7 @@ export function chosenChartDevice(devices: readonly string[], chosen: string | n
   return best ?? devices[0] ?? null;
 }
 
-export type ChartRow = { at: number; used: number | null; budget: number } & Partial<Record<SlotId, number>>;
+export type ChartRow = { at: number; used: number | null; budget: number; util?: number | null; temp?: number | null } & Partial<Record<SlotId, number>>;
 
 export interface ChartView {
   rows: ChartRow[];
@@ -136,7 +139,7 @@ export function chartView(points: readonly HistoryPoint[] | undefined, threshold
     for (const [slot, bytes] of Object.entries(p.slots) as Array<[SlotId, number | undefined]>) if (bytes && bytes > 0) seen.add(slot);
     const next = points[i + 1];
     if (next && Math.floor(next.at / bucketMs) === Math.floor(p.at / bucketMs)) continue;
-    const row: ChartRow = { at: p.at, used: p.deviceUsedBytes, budget: p.budgetBytes };
+    const row: ChartRow = { at: p.at, used: p.deviceUsedBytes, budget: p.budgetBytes, util: p.utilizationPct ?? null, temp: p.temperatureC ?? null };
     for (const [slot, bytes] of Object.entries(p.slots) as Array<[SlotId, number | undefined]>) if (bytes !== undefined) row[slot] = bytes;
     rows.push(row);
   }

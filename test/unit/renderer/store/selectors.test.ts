@@ -84,8 +84,9 @@ describe('selectors', () => {
     expect(chosenChartDevice(devices, 'cpu')).toBe('cpu');
     expect(chosenChartDevice(devices, 'cuda:7')).toBe('cuda:2');
     expect(chosenChartDevice([], null)).toBeNull();
-    // No choice yet: the device the slots are on, not an empty GPU.
-    expect(chosenChartDevice(['cuda:0', 'cpu'], null, ['cpu', 'cpu', 'cuda:0'])).toBe('cpu');
+    // No choice yet: the GPU when there is one, even with most slots on the CPU.
+    expect(chosenChartDevice(['cuda:0', 'cpu'], null, ['cpu', 'cpu', 'cuda:0'])).toBe('cuda:0');
+    expect(chosenChartDevice(['cpu'], null, ['cpu'])).toBe('cpu');
     expect(chosenChartDevice(['cuda:0', 'cpu'], null, ['cuda:0'])).toBe('cuda:0');
   });
 
