@@ -2,7 +2,8 @@
 import { GiB, MiB } from '../../../shared/bytes.js';
 import type { SlotId } from '../../../shared/slots.js';
 
-const STEPS = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072].map((m) => m * MiB);
+const LARGEST_STEP = 128 * 1024 * MiB;
+const STEPS = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536].map((m) => m * MiB);
 
 /**
  * Ticks at 0, s, 2s … up to the first multiple of s at or above `maxBytes`, with s the
@@ -12,7 +13,7 @@ const STEPS = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 
  */
 export function yScale(maxBytes: number, maxTicks = 5): { top: number; ticks: number[] } {
   const max = Number.isFinite(maxBytes) && maxBytes > 0 ? maxBytes : GiB;
-  const step = STEPS.find((s) => Math.ceil(max / s) <= maxTicks) ?? (STEPS.at(-1));
+  const step = STEPS.find((s) => Math.ceil(max / s) <= maxTicks) ?? LARGEST_STEP;
   const top = Math.ceil(max / step - 1e-9) * step;
   const ticks: number[] = [];
   for (let t = 0; t <= top + 1; t += step) ticks.push(t);
