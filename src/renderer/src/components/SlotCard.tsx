@@ -19,6 +19,7 @@ import { dismissError, openSlotConfig } from '../store/ui-state.js';
 import { useCommand, useDashboard, useUiUpdate } from '../store/use-dashboard.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { LoadButton } from './LoadButton.js';
+import { SlotDetailsButton } from './SlotDetails.js';
 import { ProgressBar } from './ProgressBar.js';
 import { RetryNote } from './RetryNote.js';
 
@@ -201,6 +202,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
             <span className="spinner" aria-hidden="true" /> {pending}…
           </span>
         )}
+        <SlotDetailsButton id={id} />
         <button
           type="button"
           className="button small configure"
