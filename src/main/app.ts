@@ -50,6 +50,7 @@ import { artifactConfig, resolveCacheDir, resolveEndpoint, resolveToken, isOffli
 import { RingBuffer } from './core/state/ring-buffer.js';
 import { describeIssues, type SettingsStore } from './core/state/settings-store.js';
 import type { TokenStore } from './core/state/token-store.js';
+import type { LogAccess } from './logging/log-access.js';
 
 export type AppListener = (event: AppEvent) => void;
 
@@ -87,6 +88,8 @@ export interface AppOptions {
   gpuWaitMs?: number;
   /** Where warnings go besides the activity log (stderr in the entries). */
   log?: (message: string) => void;
+  /** The log file: every failed command is recorded there with its code and details; readLog and openLogs read it. */
+  logs?: LogAccess;
 }
 
 /** `raw` is the validated input as sent, before zod filled in defaults (settings patches merge only what was sent). */
@@ -208,7 +211,9 @@ class AppService implements App {
       const result = await handler(parsed.data, input);
       return { ok: true, result } as CommandReply;
     } catch (e) {
-      return { ok: false, error: serializeError(e) };
+      const error = serializeError(e);
+      this.options.logs?.commandFailed(name, error);
+      return { ok: false, error };
     }
   }
 
@@ -412,6 +417,8 @@ class AppService implements App {
         return Promise.resolve(this.emitSettings());
       },
       previewLoad: ({ slot }) => Promise.resolve(r.previewLoad(slot)),
+      readLog: async ({ lines }) => ({ file: this.options.logs?.file ?? null, lines: (await this.options.logs?.tail(lines)) ?? [] }),
+      openLogs: async () => ({ opened: (await this.options.logs?.open?.()) ?? false, path: this.options.logs?.dir ?? null }),
     };
   }
 

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const rendererDir = join(root, 'out', 'renderer');
   if (!existsSync(join(rendererDir, 'index.html'))) log('The dashboard is not built (out/renderer is missing): only the API is served. Run `npm run build`.');
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version;
-  const { app } = await composeApp({
+  const { app, log: appLog } = await composeApp({
     mode: 'headless',
     dataDir: options.dataDir,
     catalogPath: join(root, 'resources', 'catalog.json'),
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     void (async () => {
       await server?.close();
       await app.shutdown();
+      await appLog?.close();
       process.exit(0);
     })();
   };
@@ -58,7 +59,9 @@ async function main(): Promise<void> {
 
   process.stdout.write('Starting Modelbay (settings, model files, GPUs, preloads)…\n');
   await app.start();
-  server = await startServer({ app, token: loadOrCreateServerToken(options.dataDir), host: options.host, port: options.port, rendererDir: existsSync(rendererDir) ? rendererDir : null, log });
+  const serverToken = loadOrCreateServerToken(options.dataDir);
+  appLog?.redactor.addSecret(serverToken);
+  server = await startServer({ app, token: serverToken, host: options.host, port: options.port, rendererDir: existsSync(rendererDir) ? rendererDir : null, log });
   process.stdout.write(`Modelbay is serving the dashboard at ${server.dashboardUrl}\n`);
 }
 

@@ -60,6 +60,8 @@ async function startUp(): Promise<void> {
     version: electronApp.getVersion(),
     tokenCipher: cipher,
     log,
+    // shell.openPath answers '' on success, else why it failed.
+    openFolder: async (dir) => (await shell.openPath(dir)) === '',
   });
   service = app;
   unregisterIpc = registerIpc({

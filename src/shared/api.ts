@@ -55,6 +55,10 @@ export const COMMAND_SCHEMAS = {
   setToken: z.object({ token: z.string().trim().min(1).max(512).regex(/^[\x21-\x7e]+$/, 'a token is printable ASCII').nullable() }).strict(),
   /** What load would do now, changing nothing. */
   previewLoad: slot,
+  /** The last lines of the log file (JSON lines, oldest first). */
+  readLog: z.object({ lines: z.number().int().min(1).max(5000).default(500) }).strict(),
+  /** Open the log folder in the desktop's file manager (desktop only). */
+  openLogs: none,
 } as const;
 
 export type CommandName = keyof typeof COMMAND_SCHEMAS;
@@ -108,6 +112,8 @@ export interface CommandResults {
   updateSettings: SettingsView;
   setToken: SettingsView;
   previewLoad: LoadPreview;
+  readLog: { file: string | null; lines: string[] };
+  openLogs: { opened: boolean; path: string | null };
 }
 
 /** One second of the VRAM history chart for one device. */

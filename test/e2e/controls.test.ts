@@ -97,4 +97,30 @@ describe('cache, files, try it, stats, offline', () => {
     await online.close();
     await page.close();
   });
+
+  it('Settings → Logs: debug toggle saves, Copy diagnostics gathers version, GPU, settings and log lines without a token', async () => {
+    const page = await dashboard.open({ gpu: 'present' });
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    expect(await dialog.getByRole('button', { name: 'Download log' }).count()).toBe(1);
+    await dialog.getByLabel('Debug logging (more detail in the log file)').check();
+    await dialog.getByRole('button', { name: 'Copy diagnostics' }).click();
+    const text = dialog.getByLabel('Diagnostics');
+    await text.waitFor();
+    const body = await text.inputValue();
+    expect(body).toContain('version: 0.1.0 (headless)');
+    expect(body).toContain('GPU 0: NVIDIA GeForce RTX 4080 SUPER');
+    expect(body).toContain('"source": "env"');
+    expect(body).toContain('"code":"EMB-E102"');
+    expect(body).not.toMatch(/hf_[A-Za-z0-9]{8,}/);
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(async () => (await calls(page)).find((c) => c.command === 'updateSettings')?.input).toMatchObject({ debugLog: true });
+    await page.close();
+    const desktop = await dashboard.open({ gpu: 'present', mode: 'electron' });
+    await desktop.getByRole('button', { name: 'Settings', exact: true }).click();
+    await desktop.getByRole('dialog').getByRole('button', { name: 'Open logs' }).click();
+    await expect.poll(() => desktop.getByRole('dialog').locator('.logs-status').textContent()).toContain('Opened /home/researcher/.config/modelbay/logs');
+    await desktop.close();
+  });
 });
