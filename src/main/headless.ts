@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const rendererDir = join(root, 'out', 'renderer');
   if (!existsSync(join(rendererDir, 'index.html'))) log('The dashboard is not built (out/renderer is missing): only the API is served. Run `npm run build`.');
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version;
-  const { app, log: appLog } = await composeApp({
+  const { app, lock, log: appLog } = await composeApp({
     mode: 'headless',
     dataDir: options.dataDir,
     catalogPath: join(root, 'resources', 'catalog.json'),
@@ -50,7 +50,6 @@ async function main(): Promise<void> {
     void (async () => {
       await server?.close();
       await app.shutdown();
-      await appLog?.close();
       process.exit(0);
     })();
   };
@@ -62,6 +61,7 @@ async function main(): Promise<void> {
   const serverToken = loadOrCreateServerToken(options.dataDir);
   appLog?.redactor.addSecret(serverToken);
   server = await startServer({ app, token: serverToken, host: options.host, port: options.port, rendererDir: existsSync(rendererDir) ? rendererDir : null, log });
+  lock.setPort(server.port);
   process.stdout.write(`Modelbay is serving the dashboard at ${server.dashboardUrl}\n`);
 }
 

@@ -67,6 +67,7 @@ export function createAppLog(options: AppLogOptions): AppLog {
     },
     stream,
   );
+  let closing: Promise<void> | null = null;
   return {
     dir: options.dir,
     file: join(options.dir, LOG_FILE),
@@ -93,11 +94,13 @@ export function createAppLog(options: AppLogOptions): AppLog {
       return out.slice(-lines);
     },
     close() {
-      return new Promise((resolve) => {
+      // Idempotent: the app's shutdown closes it, and so may whoever composed the app.
+      closing ??= new Promise((resolve) => {
         logger.flush(() => {
           stream.end(() => resolve());
         });
       });
+      return closing;
     },
   };
 }

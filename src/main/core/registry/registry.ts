@@ -4,32 +4,29 @@
  * (plan room → evict → reserve) run under one lock so two loads never count the same
  * free bytes; events are emitted after the state has changed.
  */
-import { formatBytes, formatPercent } from '../../../shared/bytes.js';
 import type { ActivityEntry } from '../../../shared/activity.js';
 import { ModelbayError, toModelbayError, type SerializedError } from '../../../shared/errors.js';
-import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
-import type { ArtifactState, DeviceId, EvictionReason, Health, RegistryStats, SlotSnapshot, SlotState } from '../../../shared/state.js';
+import type { GpuInfo, GpuSample } from '../../../shared/gpu.js';
+import { SLOT_IDS, type SlotId } from '../../../shared/slots.js';
+import { isDeviceId, type ArtifactState, type DeviceBudgetSnapshot, type DeviceId, type EvictionReason, type PressureThresholds, type RegistryStats, type SlotSnapshot } from '../../../shared/state.js';
+import { applyGpuSample } from '../gpu/gpu-devices.js';
 import { SlotManager } from '../slots/slot-manager.js';
 import type { LoadPreview } from '../../../shared/load-preview.js';
 import { previewLoad } from './load-preview.js';
 import { assertBytes, assertSlotId } from '../slots/validate.js';
-import { Semaphore, SerialQueue } from './async-primitives.js';
+import { Semaphore } from '../async/queues.js';
+import { SlotLifecycle } from './lifecycle.js';
+import { newRecord, recordView, stateOf, type SlotRecord } from './slot-record.js';
 import type { Clock, ModelSession, RegistryHooks, SessionFactory, SlotConfig, Timers } from './types.js';
 
-/** Real interval timers that never keep the process alive on their own. */
-export const unrefTimers: Timers = {
-  setInterval: (fn, ms) => {
-    const h = setInterval(fn, ms);
-    h.unref?.();
-    return h;
-  },
-  clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
-};
+export { unrefTimers } from '../async/timers.js';
+import { unrefTimers } from '../async/timers.js';
 
 export type RegistryEvent =
   | { type: 'slot'; slot: SlotSnapshot }
   | { type: 'activity'; entry: ActivityEntry }
-  | { type: 'stats'; stats: RegistryStats };
+  | { type: 'stats'; stats: RegistryStats }
+  | { type: 'devices'; devices: DeviceBudgetSnapshot[] };
 
 export type RegistryListener = (event: RegistryEvent) => void;
 
@@ -42,31 +39,10 @@ export interface RegistryOptions<S extends ModelSession> {
   clock?: Clock;
   timers?: Timers;
   hooks?: RegistryHooks;
-}
-
-type RuntimeState = 'idle' | 'loading' | 'loaded' | 'unloading';
-
-interface SlotRecord<S> {
-  id: SlotId;
-  device: DeviceId;
-  estimateBytes: number;
-  measuredBytes: number | null;
-  preload: boolean;
-  idleTtlMs: number | null;
-  artifact: ArtifactState;
-  artifactError: SerializedError | null;
-  runtime: RuntimeState;
-  loadError: SerializedError | null;
-  session: S | null;
-  inflight: Promise<S> | null;
-  queue: SerialQueue;
-  lastOutcome: 'none' | 'ok' | 'failed';
-  useCount: number;
-  loadCount: number;
-  failures: number;
-  loadedAt: number | null;
-  lastLoadMs: number | null;
-  abort: AbortController | null;
+  /** The one estimator: bytes a slot will need on a device (weights, activations, context). */
+  estimate?: (slot: SlotId, device: DeviceId) => number;
+  /** How long an unload or eviction waits for work in flight on the session; default 30 s. */
+  leaseWaitMs?: number;
 }
 
 export class ModelRegistry<S extends ModelSession = ModelSession> {
@@ -80,6 +56,10 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   private readonly hooks: RegistryHooks;
   private readonly listeners = new Set<RegistryListener>();
   private readonly counters: Omit<RegistryStats, 'loaded' | 'bytes'> = { loads: 0, unloads: 0, hits: 0, failures: 0, evictions: 0 };
+  private readonly estimator: ((slot: SlotId, device: DeviceId) => number) | null;
+  private readonly leaseWaitMs: number;
+  private readonly lastDerived = { devices: '', stats: '' };
+  private readonly lifecycle: SlotLifecycle<S>;
   private sweepHandle: unknown = null;
   private closed = false;
 
@@ -89,9 +69,21 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     this.clock = options.clock ?? { now: Date.now };
     this.timers = options.timers ?? unrefTimers;
     this.hooks = options.hooks ?? {};
+    this.estimator = options.estimate ?? null;
+    this.leaseWaitMs = options.leaseWaitMs ?? 30_000;
     this.loadLimit = new Semaphore(this.checkLoadLimit(options.maxParallelLoads ?? 2));
     const configs = new Map((options.configs ?? []).map((c) => [assertSlotId(c.id), c]));
     for (const id of SLOT_IDS) this.records.set(id, this.newRecord(id, configs.get(id)));
+    this.lifecycle = new SlotLifecycle<S>({
+      factory: this.factory, slots: this.slots, clock: this.clock, hooks: this.hooks, counters: this.counters,
+      loadLimit: this.loadLimit, memoryLock: this.memoryLock, leaseWaitMs: this.leaseWaitMs,
+      record: (slot) => this.record(slot),
+      busySlots: () => this.busySlots(),
+      changed: (r) => this.changed(r),
+      activity: (entry) => this.activity(entry),
+      isClosed: () => this.closed,
+      assertOpen: () => this.assertOpen(),
+    });
   }
 
   // ── events ─────────────────────────────────────────────────────────────────────
@@ -145,10 +137,12 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     if (r.runtime === 'loaded' && r.session) {
       this.counters.hits++;
       this.slots.touch(r.id);
+      this.emitDerived();
       return r.session;
     }
     if (r.inflight) {
       this.counters.hits++;
+      this.emitDerived();
       return r.inflight;
     }
     return this.startLoad(r);
@@ -163,13 +157,22 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     return this.startLoad(r);
   }
 
+  /**
+   * Run `fn` on the slot's session while holding a lease on it (loading it on first use):
+   * an unload or eviction waits for the lease, and LRU never picks a leased slot. A use
+   * that meets a release already under way waits for it and loads the slot again.
+   */
+  use<T>(slot: SlotId, fn: (session: S) => Promise<T>): Promise<T> {
+    return this.lifecycle.use(this.record(slot), () => this.get(slot), fn);
+  }
+
   /** Unload a loaded slot. A slot that is not loaded is EMB-E005 (nothing changes). */
   async unload(slot: SlotId): Promise<void> {
     const r = this.record(slot);
     this.assertLoaded(r);
     await r.queue.run(async () => {
-      this.assertLoaded(r);
-      await this.release(r, null);
+      this.assertLoadedNow(r);
+      await this.lifecycle.release(r, null);
     });
   }
 
@@ -181,8 +184,8 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
       throw new ModelbayError('EMB-E004', `${slot} is pinned: unpin it first, or evict with force.`, { slot });
     }
     await r.queue.run(async () => {
-      this.assertLoaded(r);
-      await this.release(r, 'manual');
+      this.assertLoadedNow(r);
+      await this.lifecycle.release(r, 'manual');
     });
   }
 
@@ -218,17 +221,75 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   /** Change the estimate used for the next load (e.g. once the files' sizes are known). */
   setEstimate(slot: SlotId, bytes: number): void {
     const r = this.record(slot);
-    r.estimateBytes = assertBytes(bytes, `The estimate of ${slot}`);
+    const next = assertBytes(bytes, `The estimate of ${slot}`);
+    if (next === r.estimateBytes) return;
+    r.estimateBytes = next;
     this.changed(r);
   }
 
-  /** Move a slot to another device; only while it is not loaded. */
-  setDevice(slot: SlotId, device: DeviceId): void {
+  /** Ask the estimator again for one slot (its files or device changed), or for all. */
+  refreshEstimates(slots: readonly SlotId[] = SLOT_IDS): void {
+    if (!this.estimator) return;
+    for (const slot of slots) this.setEstimate(slot, this.estimator(slot, this.record(slot).device));
+  }
+
+  /**
+   * Move a slot to another device; only while it is not loaded. With `whenAvailable`, a
+   * device not seen yet (GPUs appear with the first sample) is remembered and the slot
+   * moves there when it appears; otherwise an unknown device is EMB-E008.
+   */
+  setDevice(slot: SlotId, device: DeviceId, options: { whenAvailable?: boolean } = {}): void {
     const r = this.record(slot);
-    if (!this.slots.hasDevice(device)) throw new ModelbayError('EMB-E008', `Unknown device ${JSON.stringify(device)}.`, { device: String(device), known: this.slots.listDevices() });
+    if (!isDeviceId(device)) throw new ModelbayError('EMB-E008', `Unknown device ${JSON.stringify(device)}.`, { device: String(device) });
+    if (!this.slots.hasDevice(device)) {
+      if (!options.whenAvailable) throw new ModelbayError('EMB-E008', `Unknown device ${JSON.stringify(device)}.`, { device: String(device), known: this.slots.listDevices() });
+      r.wantedDevice = device;
+      return;
+    }
     if (r.runtime !== 'idle') throw new ModelbayError('EMB-E007', `${slot} is ${r.runtime}: unload it before moving it to ${device}.`, { slot, state: r.runtime });
+    r.wantedDevice = device;
+    if (r.device === device) return;
     r.device = device;
+    if (this.estimator) r.estimateBytes = this.estimator(slot, device);
     this.changed(r);
+  }
+
+  /** Where slots go that the user placed nowhere: `defaultDevice` once it exists. Idle slots move to their wanted device. */
+  placeSlots(defaultDevice: DeviceId): void {
+    for (const r of this.records.values()) {
+      const device = r.wantedDevice ?? defaultDevice;
+      if (r.device === device || !this.slots.hasDevice(device) || r.runtime !== 'idle') continue;
+      r.device = device;
+      if (this.estimator) r.estimateBytes = this.estimator(r.id, device);
+      this.changed(r);
+    }
+  }
+
+  // ── devices and budgets (the slot manager has no other writer) ─────────────────
+
+  devices(): DeviceBudgetSnapshot[] {
+    return this.slots.snapshots();
+  }
+
+  hasDevice(device: DeviceId): boolean {
+    return this.slots.hasDevice(device);
+  }
+
+  setBudget(device: DeviceId, bytes: number): void {
+    this.slots.setBudget(device, bytes);
+    this.emitDerived();
+  }
+
+  setThresholds(thresholds: PressureThresholds): void {
+    this.slots.setThresholds(thresholds);
+    this.emitDerived();
+  }
+
+  /** A GPU sample: new GPUs become devices (with `budgetFor`'s budget), free memory follows. Returns the devices added. */
+  syncGpus(sample: GpuSample, budgetFor: (gpu: GpuInfo) => number): DeviceId[] {
+    const added = applyGpuSample(this.slots, sample, budgetFor);
+    this.emitDerived();
+    return added;
   }
 
   /** The artifact manager reports where a slot's files stand. */
@@ -257,23 +318,13 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   /** Budget or thresholds changed: evict LRU unpinned slots until no device is Critical. */
   async rebalance(reason: EvictionReason = 'budget-change'): Promise<SlotId[]> {
     const out: SlotId[] = [];
-    for (const device of this.slots.listDevices()) out.push(...(await this.relieve(device, null, reason)));
+    for (const device of this.slots.listDevices()) out.push(...(await this.lifecycle.relieve(device, null, reason)));
     return out;
   }
 
   /** Unload slots idle for longer than their TTL (pinned slots stay). */
-  async sweepIdle(): Promise<SlotId[]> {
-    const now = this.clock.now();
-    const due: SlotRecord<S>[] = [];
-    for (const r of this.records.values()) {
-      if (r.runtime !== 'loaded' || r.idleTtlMs === null || this.slots.isPinned(r.id) || r.queue.pending > 0) continue;
-      const last = this.slots.lastUsedAt(r.id) ?? r.loadedAt ?? now;
-      if (now - last >= r.idleTtlMs) due.push(r);
-    }
-    await Promise.all(due.map((r) => r.queue.run(async () => {
-      if (r.runtime === 'loaded') await this.release(r, 'idle');
-    })));
-    return due.map((r) => r.id);
+  sweepIdle(): Promise<SlotId[]> {
+    return this.lifecycle.sweepIdle([...this.records.values()]);
   }
 
   /** Sweep idle slots periodically with the injected timers. */
@@ -294,21 +345,7 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
    * memory is freed and it is marked failed with the reason; the next load starts afresh.
    */
   async sessionLost(slot: SlotId, error: unknown): Promise<void> {
-    const r = this.record(slot);
-    const err = toModelbayError(error, 'EMB-E203');
-    await r.queue.run(() => {
-      if (r.runtime !== 'loaded') return Promise.resolve();
-      r.session = null;
-      if (this.slots.isAllocated(r.id)) this.slots.release(r.id);
-      r.runtime = 'idle';
-      r.loadError = err.toJSON();
-      r.lastOutcome = 'failed';
-      r.failures++;
-      this.counters.failures++;
-      this.changed(r);
-      this.activity({ kind: 'session-lost', slot: r.id, code: err.code, device: r.device, message: `${r.id} lost its session: ${err.message}` });
-      return Promise.resolve();
-    });
+    await this.lifecycle.sessionLost(this.record(slot), error);
   }
 
   /** Unload everything and refuse further work. */
@@ -317,14 +354,13 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     this.stopIdleSweeper();
     for (const r of this.records.values()) r.abort?.abort();
     await Promise.allSettled([...this.records.values()].map((r) => r.queue.run(async () => {
-      if (r.runtime === 'loaded') await this.release(r, null);
+      if (r.runtime === 'loaded') await this.lifecycle.release(r, null);
     })));
   }
 
-  // ── internals: load and release ────────────────────────────────────────────────
 
   private startLoad(r: SlotRecord<S>): Promise<S> {
-    const p = r.queue.run(() => this.loadNow(r));
+    const p = r.queue.run(() => this.lifecycle.loadNow(r));
     r.inflight = p;
     const clear = (): void => {
       if (r.inflight === p) r.inflight = null;
@@ -333,155 +369,9 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     return p;
   }
 
-  private async loadNow(r: SlotRecord<S>): Promise<S> {
-    if (r.runtime === 'loaded' && r.session) return r.session;
-    this.assertOpen();
-    const started = this.clock.now();
-    const abort = new AbortController();
-    r.abort = abort;
-    r.runtime = 'loading';
-    this.changed(r);
-    let reserved = false;
-    const releaseSlot = await this.loadLimit.acquire();
-    try {
-      if (this.hooks.prepare) {
-        await this.hooks.prepare(r.id, abort.signal);
-      } else if (r.artifact !== 'ready') {
-        throw new ModelbayError('EMB-E101', `${r.id}'s model files are ${r.artifact}: download them first.`, { slot: r.id, artifact: r.artifact });
-      }
-      await this.memoryLock.run(async () => {
-        // Plan again after each eviction: a victim is taken while its queue is empty, so
-        // we never wait behind work that may itself be waiting for this lock.
-        for (;;) {
-          const plan = this.slots.planRoom(r.device, r.estimateBytes, { slot: r.id, exclude: this.busySlots() });
-          const victim = plan.victims[0];
-          if (victim === undefined) break;
-          await this.evictFor(this.record(victim), 'lru', r);
-        }
-        this.slots.reserve(r.id, r.device, r.estimateBytes);
-        reserved = true;
-      });
-      const session = await this.factory.create({ slot: r.id, device: r.device, estimateBytes: r.estimateBytes, signal: abort.signal });
-      if (this.closed) {
-        await session.release().catch(() => undefined);
-        throw new ModelbayError('EMB-E009', 'Modelbay is shutting down.', { slot: r.id });
-      }
-      const measured = session.measuredBytes;
-      if (typeof measured === 'number' && Number.isFinite(measured) && measured >= 0) {
-        this.slots.commit(r.id, Math.round(measured));
-        r.measuredBytes = Math.round(measured);
-      }
-      r.session = session;
-      r.runtime = 'loaded';
-      r.loadError = null;
-      r.lastOutcome = 'ok';
-      r.loadCount++;
-      r.loadedAt = this.clock.now();
-      r.lastLoadMs = r.loadedAt - started;
-      this.counters.loads++;
-      this.slots.touch(r.id);
-      this.changed(r);
-      const used = this.slots.allocatedBytesOf(r.id);
-      this.activity({
-        kind: 'loaded', slot: r.id, device: r.device,
-        message: `${r.id} loaded on ${r.device} in ${r.lastLoadMs} ms (${formatBytes(used)}${r.measuredBytes !== null ? ' measured' : ' estimated'}).`,
-      });
-      return session;
-    } catch (error) {
-      if (reserved && this.slots.isAllocated(r.id)) this.slots.release(r.id);
-      const err = toModelbayError(error, 'EMB-E006');
-      r.session = null;
-      r.runtime = 'idle';
-      r.loadError = err.toJSON();
-      r.lastOutcome = 'failed';
-      r.failures++;
-      this.counters.failures++;
-      this.changed(r);
-      this.activity({ kind: 'load-failed', slot: r.id, code: err.code, device: r.device, message: `${r.id} failed to load: ${err.message}` });
-      throw err;
-    } finally {
-      r.abort = null;
-      releaseSlot();
-      // Outside the memory lock: relief takes it itself. A measurement above the
-      // estimate can push the device into Critical; the slot just loaded is spared.
-      if (r.runtime === 'loaded') await this.relieve(r.device, r.id, 'critical');
-    }
-  }
-
-  /** Evict to bring a device out of Critical. */
-  private async relieve(device: DeviceId, spare: SlotId | null, reason: EvictionReason): Promise<SlotId[]> {
-    return this.memoryLock.run(async () => {
-      const evicted: SlotId[] = [];
-      for (;;) {
-        const exclude = this.busySlots();
-        if (spare) exclude.add(spare);
-        const victim = this.slots.planRelief(device, exclude)[0];
-        if (victim === undefined) return evicted;
-        await this.evictFor(this.record(victim), reason, null);
-        evicted.push(victim);
-      }
-    });
-  }
-
-  /**
-   * Evict a victim while the memory lock is held. Victims are idle slots (no queued
-   * work) and this enqueues synchronously, so it runs next in the victim's queue.
-   */
-  private async evictFor(victim: SlotRecord<S>, reason: EvictionReason, forSlot: SlotRecord<S> | null): Promise<void> {
-    const before = this.slots.pressure(victim.device);
-    await victim.queue.run(async () => {
-      if (victim.runtime !== 'loaded') return;
-      await this.release(victim, reason, { level: before.level, ratio: before.ratio, forSlot: forSlot?.id ?? null });
-    });
-  }
-
-  private async release(
-    r: SlotRecord<S>,
-    reason: EvictionReason | null,
-    context: { level?: string; ratio?: number; forSlot?: SlotId | null } = {},
-  ): Promise<void> {
-    const session = r.session;
-    r.runtime = 'unloading';
-    this.changed(r);
-    let releaseError: unknown = null;
-    try {
-      await session?.release();
-    } catch (e) {
-      // The memory is gone with the session either way (hosts die with their sessions);
-      // record the failure but never leave the slot stuck in `unloading`.
-      releaseError = e;
-    }
-    const freed = this.slots.isAllocated(r.id) ? this.slots.release(r.id) : 0;
-    r.session = null;
-    r.runtime = 'idle';
-    this.counters.unloads++;
-    if (reason) this.counters.evictions++;
-    this.changed(r);
-    if (reason) {
-      const p = this.slots.pressure(r.device);
-      const why = reason === 'lru'
-        ? `LRU, making room for ${context.forSlot ?? 'a load'}`
-        : reason === 'critical' ? `LRU, budget Critical ${formatPercent(context.ratio ?? p.ratio)}`
-          : reason === 'idle' ? `idle for longer than ${Math.round((r.idleTtlMs ?? 0) / 1000)} s`
-            : reason === 'manual' ? 'by hand' : reason;
-      this.activity({
-        kind: 'evicted', slot: r.id, reason, device: r.device, level: p.level, ratio: p.ratio,
-        message: `${r.id} evicted: ${why} (freed ${formatBytes(freed)}; ${r.device} now ${p.level} ${formatPercent(p.ratio)}).`,
-      });
-    } else {
-      this.activity({ kind: 'unloaded', slot: r.id, device: r.device, message: `${r.id} unloaded (freed ${formatBytes(freed)}).` });
-    }
-    if (releaseError) {
-      const err = toModelbayError(releaseError);
-      this.activity({ kind: 'error', slot: r.id, code: err.code, message: `${r.id}: releasing its session reported: ${err.message}` });
-    }
-  }
-
-  // ── internals: records and views ───────────────────────────────────────────────
-
   private busySlots(): Set<SlotId> {
     const out = new Set<SlotId>();
-    for (const r of this.records.values()) if (r.queue.pending > 0 || r.runtime !== 'loaded') out.add(r.id);
+    for (const r of this.records.values()) if (r.queue.pending > 0 || r.runtime !== 'loaded' || r.leases > 0) out.add(r.id);
     return out;
   }
 
@@ -490,70 +380,44 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   }
 
   private newRecord(id: SlotId, c: SlotConfig | undefined): SlotRecord<S> {
-    const device = c?.device ?? 'cpu';
-    if (!this.slots.hasDevice(device)) throw new ModelbayError('EMB-E008', `${id} is configured for unknown device ${device}.`, { slot: id, device });
+    const configured = c?.device ?? 'cpu';
+    if (!isDeviceId(configured)) throw new ModelbayError('EMB-E008', `${id} is configured for unknown device ${String(configured)}.`, { slot: id, device: String(configured) });
+    // A device not seen yet (a GPU before the first sample) is wanted; the slot starts on the CPU.
+    const device = this.slots.hasDevice(configured) ? configured : 'cpu';
     if (c?.pinned) this.slots.pin(id);
-    return {
-      id,
+    return newRecord<S>(id, {
       device,
-      estimateBytes: assertBytes(c?.estimateBytes ?? 0, `The estimate of ${id}`),
-      measuredBytes: null,
+      wantedDevice: c?.device ?? null,
+      estimateBytes: assertBytes(c?.estimateBytes ?? this.estimator?.(id, device) ?? 0, `The estimate of ${id}`),
       preload: c?.preload ?? false,
       idleTtlMs: c?.idleTtlMs == null ? null : assertBytes(c.idleTtlMs, `The idle time-out of ${id} (ms)`, { allowZero: false }),
       artifact: c?.artifactState ?? 'ready',
-      artifactError: null,
-      runtime: 'idle',
-      loadError: null,
-      session: null,
-      inflight: null,
-      queue: new SerialQueue(),
-      lastOutcome: 'none',
-      useCount: 0,
-      loadCount: 0,
-      failures: 0,
-      loadedAt: null,
-      lastLoadMs: null,
-      abort: null,
-    };
-  }
-
-  private stateOf(r: SlotRecord<S>): SlotState {
-    if (r.runtime !== 'idle') return r.runtime;
-    if (r.loadError) return 'failed';
-    return r.artifact;
-  }
-
-  private healthOf(r: SlotRecord<S>): Health {
-    if (r.runtime === 'loading') return 'loading';
-    if (r.loadError || r.artifact === 'failed') return 'unhealthy';
-    if (r.lastOutcome === 'ok') return r.failures > 0 ? 'degraded' : 'healthy';
-    return 'unknown';
+    });
   }
 
   private view(r: SlotRecord<S>): SlotSnapshot {
-    return {
-      id: r.id,
-      name: SLOT_NAMES[r.id],
-      state: this.stateOf(r),
-      error: r.loadError ?? r.artifactError,
-      health: this.healthOf(r),
-      pinned: this.slots.isPinned(r.id),
-      preload: r.preload,
-      device: r.device,
-      estimateBytes: r.estimateBytes,
-      measuredBytes: r.measuredBytes,
-      lastUsedAt: this.slots.lastUsedAt(r.id),
-      useCount: r.useCount,
-      loadCount: r.loadCount,
-      failures: r.failures,
-      idleTtlMs: r.idleTtlMs,
-      loadedAt: r.runtime === 'loaded' ? r.loadedAt : null,
-      lastLoadMs: r.lastLoadMs,
-    };
+    return recordView(r, { pinned: this.slots.isPinned(r.id), lastUsedAt: this.slots.lastUsedAt(r.id) });
   }
 
   private changed(r: SlotRecord<S>): void {
     this.emit({ type: 'slot', slot: this.view(r) });
+    this.emitDerived();
+  }
+
+  /** Devices and stats follow slot changes: each is sent only when it really changed. */
+  private emitDerived(): void {
+    const devices = this.slots.snapshots();
+    const d = JSON.stringify(devices);
+    if (d !== this.lastDerived.devices) {
+      this.lastDerived.devices = d;
+      this.emit({ type: 'devices', devices });
+    }
+    const stats = this.stats();
+    const st = JSON.stringify(stats);
+    if (st !== this.lastDerived.stats) {
+      this.lastDerived.stats = st;
+      this.emit({ type: 'stats', stats });
+    }
   }
 
   private activity(entry: Omit<ActivityEntry, 'at'>): void {
@@ -573,7 +437,14 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   private assertLoaded(r: SlotRecord<S>): void {
     // A load still queued (inflight, runtime not yet `loading`) counts: the unload waits for it.
     if (r.runtime !== 'loaded' && r.runtime !== 'loading' && !r.inflight) {
-      throw new ModelbayError('EMB-E005', `${r.id} is not loaded (it is ${this.stateOf(r)}).`, { slot: r.id, state: this.stateOf(r) });
+      throw new ModelbayError('EMB-E005', `${r.id} is not loaded (it is ${stateOf(r)}).`, { slot: r.id, state: stateOf(r) });
+    }
+  }
+
+  /** Inside the slot's queue, after whatever was queued before: only a loaded session can be released. */
+  private assertLoadedNow(r: SlotRecord<S>): void {
+    if (r.runtime !== 'loaded') {
+      throw new ModelbayError('EMB-E005', `${r.id} is not loaded (it is ${stateOf(r)}).`, { slot: r.id, state: stateOf(r) });
     }
   }
 

@@ -23,7 +23,8 @@ export interface SessionFactory<S extends ModelSession = ModelSession> {
 export interface SlotConfig {
   id: SlotId;
   device?: DeviceId;
-  estimateBytes: number;
+  /** Default: the registry's estimator, else 0. */
+  estimateBytes?: number;
   pinned?: boolean;
   preload?: boolean;
   /** Unload after this long without use; null = never. */
@@ -36,10 +37,7 @@ export interface Clock {
   now(): number;
 }
 
-export interface Timers {
-  setInterval(fn: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
-}
+export type { Timers } from '../async/timers.js';
 
 export interface RegistryHooks {
   /**
