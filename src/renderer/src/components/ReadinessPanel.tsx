@@ -88,7 +88,7 @@ export function ReadinessPanel(): React.JSX.Element {
                   <td className="reason" title={r.reason ?? undefined}>
                     {r.code && <code className="error-code">{r.code}</code>} {r.reason ?? ''}
                   </td>
-                  <td className="right">
+                  <td className="row-actions">
                     <DeleteFilesButton r={r} />
                   </td>
                 </tr>
