@@ -71,13 +71,15 @@ export function ClearCacheButton(): React.JSX.Element {
 }
 
 /** "Delete files" in a readiness row: asks in place, says how much goes and that shared files stay. */
-export function DeleteFilesButton({ r }: { r: SlotReadiness }): React.JSX.Element {
+export function DeleteFilesButton({ r }: { r: SlotReadiness }): React.JSX.Element | null {
   const [asking, setAsking] = useState(false);
   const state = useDashboard((s) => s.model.slots[r.slot]?.state);
   const pending = useDashboard(selectPending(r.slot));
   const send = useCommand();
   const busy = state === 'loaded' || state === 'loading' || state === 'unloading' || state === 'downloading' || state === 'verifying';
-  const why = r.presentBytes === 0 ? 'No files in the cache' : busy ? `${r.slot} is ${state ?? 'busy'}: unload it or stop its download first` : undefined;
+  const why = busy ? `${r.slot} is ${state ?? 'busy'}: unload it or stop its download first` : undefined;
+  // Nothing in the cache, nothing to offer: a column of dead buttons would only be noise.
+  if (r.presentBytes === 0) return null;
   if (asking) {
     return (
       <span className="delete-confirm" role="group" aria-label={`Confirm deleting the files of ${r.slot}`}>
