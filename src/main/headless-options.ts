@@ -13,6 +13,8 @@ export interface HeadlessOptions {
   /** A loud warning to print when the server is reachable from other machines; null when loopback. */
   exposureWarning: string | null;
   help: boolean;
+  /** Print the server token of the data folder and exit (`modelbay token`). */
+  printToken: boolean;
 }
 
 export const HEADLESS_USAGE = `Usage: modelbay serve [--port N] [--host ADDR] [--data-dir DIR]
@@ -29,11 +31,11 @@ export function defaultDataDir(env: NodeJS.ProcessEnv): string {
 }
 
 export function parseHeadlessOptions(argv: string[], env: NodeJS.ProcessEnv): HeadlessOptions {
-  let values: { port?: string; host?: string; 'data-dir'?: string; help?: boolean };
+  let values: { port?: string; host?: string; 'data-dir'?: string; help?: boolean; 'print-token'?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' }, 'print-token': { type: 'boolean' } },
       strict: true,
       allowPositionals: false,
     }));
@@ -51,5 +53,5 @@ export function parseHeadlessOptions(argv: string[], env: NodeJS.ProcessEnv): He
     : `WARNING: Modelbay is listening on ${host}, not only on this machine. Anyone who can reach ` +
       'this address and has the token can load models and change settings, and the traffic is not ' +
       'encrypted. Prefer the default (127.0.0.1) with an SSH tunnel: ssh -L 7878:127.0.0.1:7878 <server>.';
-  return { host, port, dataDir: values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir(env), exposureWarning, help: values.help ?? false };
+  return { host, port, dataDir: values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir(env), exposureWarning, help: values.help ?? false, printToken: values['print-token'] ?? false };
 }

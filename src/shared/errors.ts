@@ -36,6 +36,11 @@ export const ERROR_CODES = {
   'EMB-E116': 'Hub server error',
   'EMB-E117': 'Access to the repository is disabled',
   'EMB-E118': 'Slot has no model',
+  'EMB-E119': 'Unsupported content encoding',
+  'EMB-E120': 'Download too slow',
+  'EMB-E121': 'Connection closed early by the server',
+  'EMB-E122': 'Too many redirects',
+  'EMB-E123': 'Cache folder not accessible',
   // Runtime: session hosts, onnxruntime, embedding
   'EMB-E201': 'CUDA provider is not available',
   'EMB-E202': 'Invalid or corrupt model file',
@@ -55,6 +60,12 @@ export const ERROR_CODES = {
   'EMB-E405': 'Request too large',
   'EMB-E406': 'Invalid settings',
   'EMB-E407': 'Data folder in use by another Modelbay',
+  // The server's edge: cross-site requests, malformed HTTP, connection limits
+  'EMB-E410': 'Cross-site request refused',
+  'EMB-E411': 'Malformed HTTP request',
+  'EMB-E412': 'Server busy: too many connections',
+  'EMB-E413': 'Request timed out',
+  'EMB-E414': 'Request headers too large',
   'EMB-E500': 'Internal error',
 } as const;
 

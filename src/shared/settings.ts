@@ -69,6 +69,12 @@ export const SettingsSchema = z.object({
   /** null = HF_ENDPOINT or https://huggingface.co. */
   hfEndpoint: z.url({ protocol: /^https?$/ }).max(2048).nullable().default(null),
   downloadConcurrency: z.number().int().min(1).max(8).default(3),
+  /** Low-speed limit (curl --speed-limit): an attempt slower than this over the window fails; 0 = off. */
+  downloadLowSpeedBps: z.number().int().min(0).max(1024 ** 3).default(1024),
+  /** Low-speed window (curl --speed-time), in seconds. */
+  downloadLowSpeedSeconds: z.number().int().min(1).max(3600).default(30),
+  /** Range parts fetched at once for one large LFS file when the server honours Range; 1 = one stream. */
+  downloadPartsPerFile: z.number().int().min(1).max(16).default(4),
   loadConcurrency: z.number().int().min(1).max(13).default(2),
   /** Global idle TTL; null = never unload idle models. */
   idleTtlMs: z.number().int().positive().max(30 * 24 * 3600_000).nullable().default(null),
@@ -94,7 +100,8 @@ export type TokenSource = 'app' | 'env' | 'file' | null;
 /** Settings as the UI sees them: never the token itself. */
 export interface SettingsView {
   settings: Settings;
-  token: { set: boolean; source: TokenSource; encrypted: boolean };
+  /** `backend`: where an app-set token is kept (safeStorage's backend in the desktop app, e.g. basic_text when no keyring exists); null in headless mode. */
+  token: { set: boolean; source: TokenSource; encrypted: boolean; backend?: string | null };
   /** The cache folder in use (resolved from settings and the environment). */
   cacheDir: string;
   /** The endpoint in use. */

@@ -22,6 +22,8 @@ import { LoadButton } from './LoadButton.js';
 import { SlotDetailsButton } from './SlotDetails.js';
 import { ProgressBar } from './ProgressBar.js';
 import { RetryNote } from './RetryNote.js';
+import { DownloadControls } from './DownloadControls.js';
+import type { SlotActions } from '../store/selectors.js';
 
 const STATE_LABEL: Record<SlotState, string> = {
   missing: 'missing',
@@ -84,13 +86,17 @@ function SizeFigures({ slot }: { slot: SlotSnapshot }): React.JSX.Element {
   );
 }
 
-function DownloadLine({ download }: { download: SlotDownloadProgress }): React.JSX.Element {
+function DownloadLine({ download, actions }: { download: SlotDownloadProgress; actions: SlotActions }): React.JSX.Element {
+  const running = download.phase === 'resolving' || download.phase === 'downloading' || download.phase === 'verifying';
   return (
     <div className="slot-download">
-      <ProgressBar value={download.bytes} total={download.total} label={`Download of ${download.slot}`} />
-      <span className="num slot-download-figures">
-        {fileSize(download.bytes)} / {fileSize(download.total)} · {download.retry ? 'retrying' : download.phase}
-      </span>
+      <ProgressBar value={download.bytes} total={download.total} label={`Download of ${download.slot}`} tone={running ? 'accent' : 'muted'} stopped={!running} />
+      <div className="slot-download-row">
+        <span className="num slot-download-figures">
+          {fileSize(download.bytes)} / {fileSize(download.total)} · {download.retry ? 'retrying' : download.phase}
+        </span>
+        <DownloadControls d={download} actions={actions} />
+      </div>
       {download.retry && <RetryNote retry={download.retry} />}
     </div>
   );
@@ -120,7 +126,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
     );
   }
 
-  const actions = slotActions(slot, catalog, readiness, download, pending !== undefined);
+  const actions = slotActions(slot, catalog, readiness, download, pending);
   const notice = slotNotice(slot, commandError?.error, download);
 
   const evict = (): void => {
@@ -218,7 +224,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
         {notice?.kind === 'error' && (
           <ErrorNotice key={`${notice.error.code}:${notice.error.message}`} error={notice.error} compact onDismiss={notice.fromCommand ? () => ui((u) => dismissError(u, id)) : undefined} />
         )}
-        {notice?.kind === 'download' && <DownloadLine download={notice.download} />}
+        {notice?.kind === 'download' && <DownloadLine download={notice.download} actions={actions} />}
       </div>
       {confirmEvict ? (
         <div className="slot-actions confirm" role="group" aria-label={`Confirm evicting pinned slot ${id}`}>

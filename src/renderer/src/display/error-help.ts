@@ -30,6 +30,11 @@ export const ERROR_HELP: Readonly<Record<ErrorCode, string>> = {
   'EMB-E116': 'The Hub answered with a server error; retry in a moment.',
   'EMB-E117': 'Access to this repository has been disabled on the Hub; choose another model.',
   'EMB-E118': 'This slot has no default model: choose a Hub repository and file for it.',
+  'EMB-E119': 'The server compressed the file in a way Modelbay cannot decode (a proxy or CDN setting); the message names it. Try another endpoint or network.',
+  'EMB-E120': 'The transfer stayed below the low-speed limit; check the network, or lower the limit in Settings, then resume: the bytes so far are kept.',
+  'EMB-E121': 'The server closed the connection before the file was complete (the host was reachable); resume to continue from the last byte kept.',
+  'EMB-E122': 'The server kept redirecting; check the Hub endpoint in Settings (HF_ENDPOINT) or any proxy in between.',
+  'EMB-E123': 'Modelbay may not read or write the cache folder the message names: fix its permissions or choose another cache folder in Settings.',
   'EMB-E201': 'The CUDA libraries for onnxruntime are not available: install CUDA 12 and cuDNN 9, or move the slot to cpu.',
   'EMB-E202': 'The model file is not a valid ONNX model; verify or re-download it.',
   'EMB-E203': 'The process running this device’s models crashed; its models were unloaded — load again.',
@@ -46,6 +51,11 @@ export const ERROR_HELP: Readonly<Record<ErrorCode, string>> = {
   'EMB-E405': 'The request was too large; send less at once.',
   'EMB-E406': 'A setting is invalid; correct the field shown and save again.',
   'EMB-E407': 'Another Modelbay uses this data folder; stop it or start with another --data-dir.',
+  'EMB-E410': 'The server refused a command that did not come from this dashboard; reload the page from the URL `modelbay serve` printed.',
+  'EMB-E411': 'The server could not read the request as HTTP; reload the dashboard.',
+  'EMB-E412': 'The server has too many open connections; close other dashboards or event streams and try again.',
+  'EMB-E413': 'The request reached the server too slowly and was dropped; try again.',
+  'EMB-E414': 'The request headers or address were too large; clear this site\'s cookies or shorten the address.',
   'EMB-E500': 'Something unexpected went wrong; the message below says what, and the log has details.',
 };
 
