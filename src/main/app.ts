@@ -126,7 +126,7 @@ class AppService implements App {
     this.unsubscribe.push(this.artifacts.on((e) => this.hub.guard('An artifact event', () => this.onArtifactEvent(e))));
     this.unsubscribe.push(this.monitor.on((sample) => this.hub.guard('A GPU sample', () => this.onGpuSample(sample))));
     this.handlers = createHandlers({
-      registry: this.registry, artifacts: this.artifacts, settings: this.settings, sync: this.sync, hub: this.hub,
+      registry: this.registry, artifacts: this.artifacts, settings: this.settings, sync: this.sync, hub: this.hub, logs: this.options.logs,
       snapshot: () => this.snapshot(),
       setReadiness: (report) => this.setReadiness(report),
       touched: () => this.emitRuntime(),
@@ -169,7 +169,9 @@ class AppService implements App {
       const result = await handler(parsed.data, input);
       return { ok: true, result } as CommandReply;
     } catch (e) {
-      return { ok: false, error: serializeError(e) };
+      const error = serializeError(e);
+      this.options.logs?.commandFailed(name, error);
+      return { ok: false, error };
     }
   }
 

@@ -17,6 +17,8 @@ import { artifactConfig, resolveToken } from './core/state/hub-environment.js';
 import { DataDirLock } from './core/state/data-dir-lock.js';
 import { SettingsStore } from './core/state/settings-store.js';
 import { createFileTokenStore, type TokenCipher, type TokenStore, type TokenStoreOptions } from './core/state/token-store.js';
+import { createAppLog, type AppLog } from './logging/app-log.js';
+import { logAccess, logActivity } from './logging/log-access.js';
 
 export const HF_TOKEN_FILE = 'hf-token';
 
@@ -37,6 +39,10 @@ export interface ComposeOptions {
   app?: Partial<AppOptions>;
   /** Tests pass the in-memory manager. */
   createArtifacts?: (options: ArtifactManagerOptions) => Promise<ArtifactManager>;
+  /** Where the log files go; default <dataDir>/logs, null for no log file. */
+  logDir?: string | null;
+  /** Desktop: show a folder in the file manager. */
+  openFolder?: (dir: string) => Promise<boolean>;
 }
 
 export interface Composition {
@@ -46,6 +52,8 @@ export interface Composition {
   settings: SettingsStore;
   tokens: TokenStore;
   artifacts: ArtifactManager;
+  /** The log file (null when logDir is null). */
+  log: AppLog | null;
 }
 
 export async function composeApp(options: ComposeOptions): Promise<Composition> {
@@ -75,7 +83,12 @@ async function composeLocked(options: ComposeOptions, env: NodeJS.ProcessEnv, lo
     catalogPath: options.catalogPath,
     sources,
   });
+  const logDir = options.logDir === undefined ? join(options.dataDir, 'logs') : options.logDir;
+  const appLog = logDir === null ? null : createAppLog({ dir: logDir, debug: settings.get().debugLog });
+  appLog?.redactor.addSecret(resolveToken(tokens, env).token);
+  const openFolder = options.openFolder;
   const app = createApp({
+    logs: appLog ? logAccess(appLog, openFolder ? () => openFolder(appLog.dir) : undefined) : undefined,
     mode: options.mode,
     version: options.version,
     settings,
@@ -84,18 +97,29 @@ async function composeLocked(options: ComposeOptions, env: NodeJS.ProcessEnv, lo
     launcher: options.launcher,
     env,
     cudaProvider: cudaProviderInstalled(),
-    log: options.log,
+    log: (message) => {
+      appLog?.logger.warn(message);
+      options.log?.(message);
+    },
     ...options.app,
   });
+  if (appLog) {
+    appLog.logger.info({ version: options.version ?? null, mode: options.mode, platform: `${process.platform}-${process.arch}`, node: process.versions.node }, 'Modelbay started');
+    app.subscribe((e) => {
+      if (e.type === 'activity') logActivity(appLog, e.entry);
+      else if (e.type === 'settings') appLog.setDebug(e.settings.settings.debugLog);
+    });
+  }
   const shutdown = app.shutdown.bind(app);
   app.shutdown = async () => {
     try {
       await shutdown();
     } finally {
+      await appLog?.close();
       lock.release();
     }
   };
-  return { app, lock, settings, tokens, artifacts };
+  return { app, lock, settings, tokens, artifacts, log: appLog };
 }
 
 /** Whether onnxruntime-node's CUDA provider library is installed (`npm run fetch-binaries`). */

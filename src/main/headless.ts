@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const rendererDir = join(root, 'out', 'renderer');
   if (!existsSync(join(rendererDir, 'index.html'))) log('The dashboard is not built (out/renderer is missing): only the API is served. Run `npm run build`.');
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version;
-  const { app, lock } = await composeApp({
+  const { app, lock, log: appLog } = await composeApp({
     mode: 'headless',
     dataDir: options.dataDir,
     catalogPath: join(root, 'resources', 'catalog.json'),
@@ -69,7 +69,9 @@ async function main(): Promise<void> {
 
   process.stdout.write('Starting Modelbay (settings, model files, GPUs, preloads)…\n');
   await app.start();
-  server = await startServer({ app, token: loadOrCreateServerToken(options.dataDir), host: options.host, port: options.port, rendererDir: existsSync(rendererDir) ? rendererDir : null, log, serving: app });
+  const serverToken = loadOrCreateServerToken(options.dataDir);
+  appLog?.redactor.addSecret(serverToken);
+  server = await startServer({ app, token: serverToken, host: options.host, port: options.port, rendererDir: existsSync(rendererDir) ? rendererDir : null, log, serving: app });
   lock.setPort(server.port);
   process.stdout.write(servingBanner({ isTTY: process.stdout.isTTY === true, url: server.url, dashboardUrl: server.dashboardUrl, tokenPath: serverTokenPath(options.dataDir) }));
   process.stdout.write(`OpenAI-compatible API: ${server.url}v1 (api key: the token in ${serverTokenPath(options.dataDir)}); Prometheus metrics: ${server.url}metrics\n`);

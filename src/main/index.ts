@@ -73,6 +73,8 @@ async function startUp(): Promise<void> {
     tokenCipher: cipher,
     tokenStorage: { backend: encryption.backend, legacyDecrypt: available ? (data) => safeStorage.decryptString(data) : null },
     log,
+    // shell.openPath answers '' on success, else why it failed.
+    openFolder: async (dir) => (await shell.openPath(dir)) === '',
   });
   service = app;
   app.subscribe((e) => {

@@ -9,6 +9,7 @@ import type { ActivityEntry } from './activity.js';
 import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from './artifacts.js';
 import type { SerializedError } from './errors.js';
 import type { GpuSample } from './gpu.js';
+import type { LoadPreview } from './load-preview.js';
 import { DeviceIdSchema, SettingsPatchSchema, SlotIdSchema, SlotSourceSchema, type SettingsView } from './settings.js';
 import type { SlotId } from './slots.js';
 import type { DeviceBudgetSnapshot, RegistryStats, SlotSnapshot } from './state.js';
@@ -52,6 +53,12 @@ export const COMMAND_SCHEMAS = {
   updateSettings: SettingsPatchSchema,
   /** null clears the app's own token (env and file tokens still apply). */
   setToken: z.object({ token: z.string().trim().min(1).max(512).regex(/^[\x21-\x7e]+$/, 'a token is printable ASCII').nullable() }).strict(),
+  /** What load would do now, changing nothing. */
+  previewLoad: slot,
+  /** The last lines of the log file (JSON lines, oldest first). */
+  readLog: z.object({ lines: z.number().int().min(1).max(5000).default(500) }).strict(),
+  /** Open the log folder in the desktop's file manager (desktop only). */
+  openLogs: none,
 } as const;
 
 export type CommandName = keyof typeof COMMAND_SCHEMAS;
@@ -104,6 +111,9 @@ export interface CommandResults {
   embed: EmbedResult;
   updateSettings: SettingsView;
   setToken: SettingsView;
+  previewLoad: LoadPreview;
+  readLog: { file: string | null; lines: string[] };
+  openLogs: { opened: boolean; path: string | null };
 }
 
 /** One second of the VRAM history chart for one device. */
@@ -117,6 +127,9 @@ export interface HistoryPoint {
   deviceTotalBytes: number | null;
   /** Bytes per loaded slot (measured, else estimated). */
   slots: Partial<Record<SlotId, number>>;
+  /** GPU utilisation and temperature at this second (cuda devices; absent or null when unknown). */
+  utilizationPct?: number | null;
+  temperatureC?: number | null;
 }
 
 export interface RuntimeInfo {

@@ -82,6 +82,8 @@ export const SettingsSchema = z.object({
   strictGpu: z.boolean().default(false),
   /** Download a slot's missing files when it is loaded (or preloaded). */
   autoDownload: z.boolean().default(false),
+  /** Debug lines in the log file (info and above otherwise). */
+  debugLog: z.boolean().default(false),
   slots: z.partialRecord(SlotIdSchema, SlotSettingsSchema).default({}),
 });
 export type Settings = z.infer<typeof SettingsSchema>;

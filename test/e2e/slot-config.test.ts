@@ -95,10 +95,10 @@ describe('slot configuration dialog', () => {
     await expect.poll(() => card(page, 'E2').locator('.state-badge').getAttribute('data-state')).toBe('missing');
     expect(await card(page, 'E2').getByRole('button', { name: 'Download', exact: true }).isEnabled()).toBe(true);
     // Its files have no known size until resolved on the Hub: the summary says the total is a lower bound.
-    await expect.poll(() => page.locator('.readiness-summary').textContent()).toMatch(/^4\/13 ready · ≥ [\d.]+ GB missing · 3 sizes unknown$/);
+    await expect.poll(() => page.locator('.readiness-summary').textContent()).toMatch(/^4\/13 ready · ≥ [\d.]+ GB missing · 1 of 13 slots has an unknown size$/);
     expect(await page.locator('.readiness-summary').getAttribute('title')).toMatch(/resolved on the Hub/);
     const panel = page.locator('.readiness');
-    expect(await panel.locator('.readiness-unknown').getAttribute('title')).toMatch(/^3 missing files have no known size/);
+    expect(await panel.locator('.readiness-unknown').getAttribute('title')).toMatch(/^1 slot has missing files whose size is not known/);
     expect(await panel.locator('tr', { hasText: 'E2' }).locator('td.right').textContent()).toBe('0 B / unknown');
     await page.screenshot({ path: `${SHOTS}/slot-config-after.png` });
     await panel.screenshot({ path: `${SHOTS}/slot-config-readiness.png` });

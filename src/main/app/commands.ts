@@ -11,6 +11,7 @@ import type { ArtifactManager } from '../core/artifacts/types.js';
 import type { ModelRegistry } from '../core/registry/registry.js';
 import { splitEmbeddings, type OnnxModelSession } from '../core/runtime/index.js';
 import type { SettingsStore } from '../core/state/settings-store.js';
+import type { LogAccess } from '../logging/log-access.js';
 import type { EventHub } from './event-hub.js';
 import type { SettingsSync } from './settings-sync.js';
 
@@ -28,6 +29,7 @@ export interface CommandContext {
   setReadiness: (report: CommandResults['refreshReadiness']) => CommandResults['refreshReadiness'];
   /** A slot was used (LRU order, use count moved): runtime figures may follow. */
   touched: () => void;
+  logs?: LogAccess;
 }
 
 export function createHandlers(c: CommandContext): Handlers {
@@ -140,5 +142,8 @@ export function createHandlers(c: CommandContext): Handlers {
     },
     updateSettings: (_patch, raw) => c.sync.update(raw),
     setToken: ({ token }) => Promise.resolve(c.sync.setToken(token)),
+    previewLoad: ({ slot }) => Promise.resolve(r.previewLoad(slot)),
+    readLog: async ({ lines }) => ({ file: c.logs?.file ?? null, lines: (await c.logs?.tail(lines)) ?? [] }),
+    openLogs: async () => ({ opened: (await c.logs?.open?.()) ?? false, path: c.logs?.dir ?? null }),
   };
 }

@@ -7,7 +7,7 @@ import { ACTIVITY_LIMIT, HISTORY_SECONDS, type AppEvent, type HistoryPoint } fro
 import { toModelbayError } from '../../shared/errors.js';
 import type { GpuSample } from '../../shared/gpu.js';
 import type { DeviceBudgetSnapshot, DeviceId } from '../../shared/state.js';
-import { deviceMemory } from '../core/gpu/index.js';
+import { deviceMemory, findDevice } from '../core/gpu/index.js';
 import { RingBuffer } from '../core/state/ring-buffer.js';
 import type { AppListener } from './types.js';
 
@@ -77,6 +77,8 @@ export class EventHub {
     const at = this.now();
     const points: HistoryPoint[] = devices.map((d) => {
       const figures = deviceMemory(sample, d.device);
+      // Utilisation and temperature are the whole GPU's (MIG instances share them).
+      const gpu = sample?.available ? findDevice(sample, d.device)?.gpu : undefined;
       return {
         at,
         device: d.device,
@@ -85,6 +87,8 @@ export class EventHub {
         deviceUsedBytes: figures.usedBytes,
         deviceTotalBytes: figures.totalBytes,
         slots: Object.fromEntries(d.allocations.map((a) => [a.slot, a.bytes])),
+        utilizationPct: gpu?.utilizationPct ?? null,
+        temperatureC: gpu?.temperatureC ?? null,
       };
     });
     for (const p of points) {

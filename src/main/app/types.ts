@@ -7,6 +7,7 @@ import type { EmbedInput, EmbedOutput, Embeddings, HostLauncher, HostLoadOptions
 import type { SlotId } from '../../shared/slots.js';
 import type { SettingsStore } from '../core/state/settings-store.js';
 import type { TokenStore } from '../core/state/token-store.js';
+import type { LogAccess } from '../logging/log-access.js';
 
 export type AppListener = (event: AppEvent) => void;
 
@@ -46,4 +47,6 @@ export interface AppOptions {
   gpuWaitMs?: number;
   /** Where warnings go besides the activity log (stderr in the entries). */
   log?: (message: string) => void;
+  /** The log file: every failed command is recorded there with its code and details; readLog and openLogs read it. */
+  logs?: LogAccess;
 }

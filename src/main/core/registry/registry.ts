@@ -11,6 +11,8 @@ import { SLOT_IDS, type SlotId } from '../../../shared/slots.js';
 import { isDeviceId, type ArtifactState, type DeviceBudgetSnapshot, type DeviceId, type EvictionReason, type PressureThresholds, type RegistryStats, type SlotSnapshot } from '../../../shared/state.js';
 import { applyGpuSample, type DeviceMemory } from '../gpu/gpu-devices.js';
 import { SlotManager } from '../slots/slot-manager.js';
+import type { LoadPreview } from '../../../shared/load-preview.js';
+import { previewLoad } from './load-preview.js';
 import { assertBytes, assertSlotId } from '../slots/validate.js';
 import { Semaphore } from '../async/queues.js';
 import { SlotLifecycle } from './lifecycle.js';
@@ -111,6 +113,12 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
       }
     }
     return { loaded, bytes, ...this.counters };
+  }
+
+  /** What load(slot) would do now (evictions, pressure after, or its refusal); changes nothing. */
+  previewLoad(slot: SlotId): LoadPreview {
+    const r = this.record(slot);
+    return previewLoad(this.slots, { slot: r.id, device: r.device, estimateBytes: r.estimateBytes, loaded: r.runtime === 'loaded', exclude: this.busySlots() });
   }
 
   /** The session of a loaded slot without loading it (and without counting a use). */

@@ -2,6 +2,7 @@ import { memo, useMemo } from 'react';
 import type { ActivityEntry, ActivityKind } from '../../../shared/activity.js';
 import { activityText } from '../display/activity-text.js';
 import { clockTime } from '../display/figures.js';
+import { logEntryId } from '../store/chart-markers.js';
 import { activityView, selectActivity } from '../store/selectors.js';
 import { useDashboard, useUiUpdate } from '../store/use-dashboard.js';
 
@@ -23,7 +24,7 @@ function keyOf(e: ActivityEntry): number {
 
 const Row = memo(function Row({ e }: { e: ActivityEntry }): React.JSX.Element {
   return (
-    <li className={`log-row kind-${e.kind}`}>
+    <li className={`log-row kind-${e.kind}`} id={logEntryId(e)}>
       <time className="num log-time" dateTime={new Date(e.at).toISOString()}>
         {clockTime(e.at)}
       </time>

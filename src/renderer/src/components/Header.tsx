@@ -1,7 +1,8 @@
 import { useShallow } from 'zustand/react/shallow';
-import { memory, missingText, unknownSizesTip } from '../display/figures.js';
+import { memory, missingText, unknownSlotsTip } from '../display/figures.js';
 import { readinessSummary, selectConnected, selectPending, selectRuntime } from '../store/selectors.js';
 import { GLOBAL_KEY } from '../store/ui-state.js';
+import { OFFLINE_REASON, OFFLINE_REASON_ID, OfflineBadge, useOffline } from './OfflineBadge.js';
 import { useCommand, useDashboard, useUiUpdate } from '../store/use-dashboard.js';
 
 export function Header(): React.JSX.Element {
@@ -12,6 +13,7 @@ export function Header(): React.JSX.Element {
   const pending = useDashboard(selectPending(GLOBAL_KEY));
   const send = useCommand();
   const ui = useUiUpdate();
+  const offline = useOffline();
   const mode = runtime ? (runtime.mode === 'electron' ? 'desktop' : 'headless') : null;
 
   return (
@@ -23,15 +25,16 @@ export function Header(): React.JSX.Element {
         <h1>Modelbay</h1>
         {mode && <span className="badge badge-mode" title={`${runtime?.platform ?? ''} · v${runtime?.version ?? ''}`}>{mode}</span>}
         {!connected && <span className="badge badge-warn">connecting…</span>}
+        <OfflineBadge />
       </div>
       <div className="header-figures" aria-live="polite">
-        <span className="readiness-summary num" title={summary ? unknownSizesTip(summary.unknownSizes) : undefined}>
+        <span className="readiness-summary num" title={summary ? unknownSlotsTip(summary.unknownSlots) : undefined}>
           {summary ? (
             <>
               <strong>
                 {summary.ready}/{summary.total}
               </strong>{' '}
-              ready · {missingText(summary.missingBytes, summary.unknownSizes)}
+              ready · {missingText(summary.missingBytes, summary.unknownSlots, summary.total)}
             </>
           ) : (
             'readiness unknown'
@@ -47,7 +50,9 @@ export function Header(): React.JSX.Element {
         <button
           type="button"
           className="button primary"
-          disabled={pending !== undefined || !connected}
+          disabled={pending !== undefined || !connected || offline}
+          title={offline ? OFFLINE_REASON : undefined}
+          aria-describedby={offline ? OFFLINE_REASON_ID : undefined}
           onClick={() => send(GLOBAL_KEY, 'downloadAll', {})}
         >
           {pending === 'downloadAll' ? 'Downloading…' : 'Download & verify all'}

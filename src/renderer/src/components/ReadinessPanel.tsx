@@ -1,10 +1,12 @@
 import type { ReadinessStatus } from '../../../shared/artifacts.js';
 import { useShallow } from 'zustand/react/shallow';
-import { fileSize, missingText, unknownSizesTip } from '../display/figures.js';
+import { fileSize, missingText, unknownSizesTip, unknownSlotsTip } from '../display/figures.js';
 import { readinessSummary, selectPending, selectReadiness, unknownSizeFiles } from '../store/selectors.js';
 import { GLOBAL_KEY } from '../store/ui-state.js';
 import { useCommand, useDashboard } from '../store/use-dashboard.js';
+import { ClearCacheButton, DeleteFilesButton } from './CacheControls.js';
 import { ErrorNotice } from './ErrorNotice.js';
+import { OFFLINE_REASON, useOffline } from './OfflineBadge.js';
 
 const STATUS_LABEL: Record<ReadinessStatus, string> = {
   ready: 'ready',
@@ -20,6 +22,7 @@ export function ReadinessPanel(): React.JSX.Element {
   const pending = useDashboard(selectPending(GLOBAL_KEY));
   const globalError = useDashboard((s) => s.ui.errors[GLOBAL_KEY]);
   const send = useCommand();
+  const offline = useOffline();
   return (
     <section className="card readiness" aria-labelledby="readiness-title">
       <div className="card-title-row">
@@ -28,20 +31,24 @@ export function ReadinessPanel(): React.JSX.Element {
           {summary && (
             <span className="muted num">
               · {summary.ready}/{summary.total} ready ·{' '}
-              {summary.unknownSizes > 0 ? (
-                <span className="unknown readiness-unknown" title={unknownSizesTip(summary.unknownSizes)}>
-                  {missingText(summary.missingBytes, summary.unknownSizes)}
+              {summary.unknownSlots > 0 ? (
+                <span className="unknown readiness-unknown" title={unknownSlotsTip(summary.unknownSlots)}>
+                  {missingText(summary.missingBytes, summary.unknownSlots, summary.total)}
                 </span>
               ) : (
-                missingText(summary.missingBytes, 0)
+                missingText(summary.missingBytes, 0, summary.total)
               )}
             </span>
           )}
         </h2>
-        <button type="button" className="button primary" disabled={pending !== undefined} onClick={() => send(GLOBAL_KEY, 'downloadAll', {})}>
-          Download &amp; verify all
-        </button>
+        <div className="readiness-actions">
+          <ClearCacheButton />
+          <button type="button" className="button primary" disabled={pending !== undefined || offline} title={offline ? OFFLINE_REASON : undefined} onClick={() => send(GLOBAL_KEY, 'downloadAll', {})}>
+            Download &amp; verify all
+          </button>
+        </div>
       </div>
+      {offline && <p className="offline-note">{OFFLINE_REASON}</p>}
       {globalError && <ErrorNotice error={globalError.error} />}
       {!report ? (
         <p className="muted">No readiness report yet.</p>
@@ -56,6 +63,9 @@ export function ReadinessPanel(): React.JSX.Element {
                   Present / total
                 </th>
                 <th scope="col">Reason</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -77,6 +87,9 @@ export function ReadinessPanel(): React.JSX.Element {
                   </td>
                   <td className="reason" title={r.reason ?? undefined}>
                     {r.code && <code className="error-code">{r.code}</code>} {r.reason ?? ''}
+                  </td>
+                  <td className="row-actions">
+                    <DeleteFilesButton r={r} />
                   </td>
                 </tr>
               ))}

@@ -1,3 +1,4 @@
+import { LogsSection } from './LogsSection.js';
 import { useMemo, useState } from 'react';
 import type { SettingsPatch, SettingsView } from '../../../shared/settings.js';
 import { sensitiveChanges, type SensitiveChange } from '../../../shared/settings-changes.js';
@@ -160,6 +161,7 @@ function SettingsBody({ view, onClose }: { view: SettingsView; onClose: () => vo
             Download missing files when a slot is loaded
           </label>
         </fieldset>
+        <LogsSection debug={form.debugLog} onDebug={(on) => setForm({ ...form, debugLog: on })} />
         <TokenSection view={view} />
       </div>
       {commandError && <ErrorNotice error={commandError.error} />}

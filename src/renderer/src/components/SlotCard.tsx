@@ -14,9 +14,12 @@ import {
   selectSlotReadiness,
   slotActions,
 } from '../store/selectors.js';
+import { slotNotice } from '../store/slot-notice.js';
 import { dismissError, openSlotConfig } from '../store/ui-state.js';
 import { useCommand, useDashboard, useUiUpdate } from '../store/use-dashboard.js';
 import { ErrorNotice } from './ErrorNotice.js';
+import { LoadButton } from './LoadButton.js';
+import { SlotDetailsButton } from './SlotDetails.js';
 import { ProgressBar } from './ProgressBar.js';
 import { RetryNote } from './RetryNote.js';
 import { DownloadControls } from './DownloadControls.js';
@@ -33,11 +36,12 @@ const STATE_LABEL: Record<SlotState, string> = {
   failed: 'failed',
 };
 
-function StateBadge({ state, download }: { state: SlotState; download: SlotDownloadProgress | undefined }): React.JSX.Element {
+/** An empty slot reads "no model" here as in the readiness panel: one word per state. */
+function StateBadge({ state, download, noModel }: { state: SlotState; download: SlotDownloadProgress | undefined; noModel: boolean }): React.JSX.Element {
   const pct = state === 'downloading' && download?.total ? ` ${percent(download.bytes / download.total)}` : '';
   return (
     <span className={`state-badge state-${state}`} data-state={state}>
-      {STATE_LABEL[state]}
+      {state === 'missing' && noModel ? 'no model' : STATE_LABEL[state]}
       {pct && <span className="num">{pct}</span>}
     </span>
   );
@@ -69,7 +73,7 @@ function ModelLine({ catalog, custom }: { catalog: CatalogSlotView | undefined; 
 function SizeFigures({ slot }: { slot: SlotSnapshot }): React.JSX.Element {
   return (
     <span className="num" title="estimate before loading · measured after load and warm-up">
-      ~{fileSize(slot.estimateBytes)}
+      ~{memory(slot.estimateBytes)}
       {' · '}
       {slot.measuredBytes === null ? (
         <span className="unknown" title="not measured yet: measured after a load and one warm-up run">
@@ -123,8 +127,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
   }
 
   const actions = slotActions(slot, catalog, readiness, download, pending);
-  const error = commandError?.error ?? slot.error;
-  const showDownload = download && (slot.state === 'downloading' || slot.state === 'verifying' || download.phase === 'paused');
+  const notice = slotNotice(slot, commandError?.error, download);
 
   const evict = (): void => {
     if (slot.pinned && !confirmEvict) {
@@ -142,12 +145,12 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
         <h3 id={`slot-${id}-title`} className="slot-name">
           {slot.name}
         </h3>
-        <StateBadge state={slot.state} download={download} />
+        <StateBadge state={slot.state} download={download} noModel={!custom && (catalog?.status === 'none' || readiness?.status === 'no-model')} />
       </header>
       <ModelLine catalog={catalog} custom={custom} />
       <dl className="slot-facts">
         <div>
-          <dt>Size est. · measured</dt>
+          <dt>Memory est. · measured</dt>
           <dd>
             <SizeFigures slot={slot} />
           </dd>
@@ -205,6 +208,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
             <span className="spinner" aria-hidden="true" /> {pending}…
           </span>
         )}
+        <SlotDetailsButton id={id} />
         <button
           type="button"
           className="button small configure"
@@ -217,11 +221,10 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
         </button>
       </div>
       <div className="slot-status">
-        {error ? (
-          <ErrorNotice error={error} compact onDismiss={commandError ? () => ui((u) => dismissError(u, id)) : undefined} />
-        ) : showDownload ? (
-          <DownloadLine download={download} actions={actions} />
-        ) : null}
+        {notice?.kind === 'error' && (
+          <ErrorNotice key={`${notice.error.code}:${notice.error.message}`} error={notice.error} compact onDismiss={notice.fromCommand ? () => ui((u) => dismissError(u, id)) : undefined} />
+        )}
+        {notice?.kind === 'download' && <DownloadLine download={notice.download} actions={actions} />}
       </div>
       {confirmEvict ? (
         <div className="slot-actions confirm" role="group" aria-label={`Confirm evicting pinned slot ${id}`}>
@@ -241,9 +244,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
           <button type="button" className="button" disabled={!actions.verify} onClick={() => send(id, 'verify', { slot: id })}>
             Verify
           </button>
-          <button type="button" className="button primary" disabled={!actions.load} onClick={() => send(id, 'load', { slot: id })}>
-            Load
-          </button>
+          <LoadButton slot={id} disabled={!actions.load} onLoad={() => send(id, 'load', { slot: id })} />
           <button type="button" className="button" disabled={!actions.evict} onClick={evict}>
             Evict
           </button>

@@ -51,7 +51,8 @@ function SlotConfigBody({ slot, catalog, view, onClose }: { slot: SlotSnapshot; 
   const sendAll = useCommandSequence();
   const call = useCommandResult();
   const locks = slotConfigLocks(slot);
-  const choices = useMemo(() => deviceChoices(devices.map((d) => d.device), initial.device), [devices, initial.device]);
+  const cudaUsable = useDashboard((s) => s.model.runtime?.cudaProvider ?? true);
+  const choices = useMemo(() => deviceChoices(devices.map((d) => d.device), initial.device, cudaUsable), [devices, initial.device, cudaUsable]);
   // The backend's refusals land on the field they concern, as the form's own checks do.
   const serverErrors = useMemo<SlotConfigErrors>(
     () => (commandError && PLANNED.has(commandError.command) ? slotConfigErrorsFromCommand(commandError.command as PlannedCommand['command'], commandError.error) : {}),
@@ -137,6 +138,7 @@ function SlotConfigBody({ slot, catalog, view, onClose }: { slot: SlotSnapshot; 
               {choices.map((d) => (
                 <option key={d} value={d}>
                   {parseDeviceId(d)?.kind === 'mig' ? `${deviceLabel(d)} — ${d}` : d}
+                  {!cudaUsable && d.startsWith('cuda:') ? ' (no CUDA provider: runs on cpu)' : ''}
                 </option>
               ))}
             </select>

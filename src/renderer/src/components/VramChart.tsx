@@ -5,10 +5,13 @@ import { deviceLabel, parseDeviceId } from '../../../shared/devices.js';
 import { HISTORY_SECONDS } from '../../../shared/api.js';
 import { SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
 import { DEFAULT_THRESHOLDS, type PressureThresholds } from '../../../shared/state.js';
+import { byteTick, memoryTop, yScale } from '../display/chart-scale.js';
 import { clockTime, memory } from '../display/figures.js';
-import { chartDevices, chartView, chosenChartDevice, type ChartRow, type ChartView } from '../store/selectors.js';
+import { chartMarkers, type ChartMarker } from '../store/chart-markers.js';
+import { chartDevices, chartView, chosenChartDevice, selectActivity, type ChartRow, type ChartView } from '../store/selectors.js';
 import { useDashboard, useUiUpdate } from '../store/use-dashboard.js';
 import { useThrottled } from '../display/use-throttled.js';
+import { ChartMarkers, MARKER_STYLE, PLOT_RIGHT_PX } from './ChartMarkers.js';
 import { SLOT_COLORS } from './slot-colors.js';
 
 const CHART_REFRESH_MS = 2000;
@@ -29,38 +32,41 @@ function minuteTime(at: number): string {
   return clockTime(at).slice(0, 5);
 }
 
-/** Axis labels: MiB below 1 GiB, so a small CPU budget does not read 0.2, 0.2, 0.1, 0.1. */
-function gibTick(bytes: number): string {
-  if (bytes === 0) return '0';
-  if (bytes < 1024 ** 3) return `${Math.round(bytes / 1024 ** 2)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(bytes < 2 * 1024 ** 3 ? 1 : 0)} GiB`;
-}
-
 const THRESHOLD_LINES: Array<{ key: keyof PressureThresholds; color: string; label: string }> = [
   { key: 'high', color: 'var(--critical)', label: 'Critical' },
   { key: 'medium', color: 'var(--high)', label: 'High' },
   { key: 'low', color: 'var(--medium)', label: 'Medium' },
 ];
 
-const Chart = memo(function Chart({ view }: { view: ChartView }): React.JSX.Element {
-  const { rows, slots, constantBudget, thresholds } = view;
+interface TimeWindow {
+  domain: [number, number];
+  ticks: number[];
+}
+
+/** The time axis: a young session fills the chart instead of hugging its right edge (the axis grows in whole minutes from 3 up to the 10 kept). */
+function timeWindow(rows: readonly ChartRow[]): TimeWindow {
   const last = rows[rows.length - 1]?.at ?? 0;
   const first = rows[0]?.at ?? last;
-  // A young session fills the chart instead of hugging its right edge: the window grows
-  // in whole minutes from 3 up to the 10 kept.
   const spanMs = Math.min(HISTORY_SECONDS * 1000, Math.max(180_000, Math.ceil((last - first) / 60_000) * 60_000));
   const domain: [number, number] = [last - spanMs, last];
   // Ticks on whole minutes: the labels repeat between renders, so recharts' text measurements stay cached.
   const step = spanMs <= 360_000 ? 60_000 : 120_000;
   const ticks: number[] = [];
   for (let t = Math.ceil(domain[0] / step) * step; t <= last; t += step) ticks.push(t);
+  return { domain, ticks };
+}
+
+const Chart = memo(function Chart({ view, axis, markers }: { view: ChartView; axis: TimeWindow; markers: readonly ChartMarker[] }): React.JSX.Element {
+  const { rows, slots, constantBudget, thresholds } = view;
+  const { domain, ticks } = axis;
+  const y = useMemo(() => yScale(memoryTop(view.rows, view.slots)), [view]);
   const hasUsed = rows.some((r) => r.used !== null);
   return (
     <ResponsiveContainer width="100%" height="100%">
-      <ComposedChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
+      <ComposedChart data={rows} margin={{ top: 8, right: PLOT_RIGHT_PX, bottom: 0, left: 8 }}>
         <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" vertical={false} />
         <XAxis dataKey="at" type="number" scale="time" domain={domain} ticks={ticks} tickFormatter={minuteTime} stroke="var(--muted)" tick={{ fontSize: 11 }} />
-        <YAxis tickFormatter={gibTick} stroke="var(--muted)" tick={{ fontSize: 11 }} width={64} />
+        <YAxis domain={[0, y.top]} ticks={y.ticks} tickFormatter={byteTick} stroke="var(--muted)" tick={{ fontSize: 11 }} width={64} allowDataOverflow />
         <Tooltip
           isAnimationActive={false}
           labelFormatter={(at) => clockTime(Number(at))}
@@ -76,18 +82,21 @@ const Chart = memo(function Chart({ view }: { view: ChartView }): React.JSX.Elem
             type="stepAfter"
             stroke={SLOT_COLORS[id]}
             fill={SLOT_COLORS[id]}
-            fillOpacity={0.55}
+            fillOpacity={0.7}
             isAnimationActive={false}
             dot={false}
             activeDot={false}
           />
         ))}
+        {markers.map((m) => (
+          <ReferenceLine key={m.logId} x={m.at} stroke={MARKER_STYLE[m.kind].color} strokeDasharray="2 3" strokeWidth={1} ifOverflow="hidden" />
+        ))}
         {hasUsed && <Line dataKey="used" name="used" stroke="var(--text)" strokeWidth={1.5} dot={false} isAnimationActive={false} type="stepAfter" />}
         {constantBudget !== null ? (
           <>
-            <ReferenceLine y={constantBudget} stroke="var(--accent)" strokeWidth={2} ifOverflow="extendDomain" />
+            <ReferenceLine y={constantBudget} stroke="var(--accent)" strokeWidth={2} ifOverflow="hidden" />
             {THRESHOLD_LINES.map((t) => (
-              <ReferenceLine key={t.key} y={constantBudget * thresholds[t.key]} stroke={t.color} strokeDasharray="6 4" ifOverflow="extendDomain" />
+              <ReferenceLine key={t.key} y={constantBudget * thresholds[t.key]} stroke={t.color} strokeDasharray="6 4" ifOverflow="hidden" />
             ))}
           </>
         ) : (
@@ -113,6 +122,27 @@ const Chart = memo(function Chart({ view }: { view: ChartView }): React.JSX.Elem
   );
 });
 
+/** The GPU's utilisation (%) and temperature (°C) on one 0–100 scale and the VRAM chart's time axis, so the plots line up. */
+const GpuChart = memo(function GpuChart({ rows, axis }: { rows: readonly ChartRow[]; axis: TimeWindow }): React.JSX.Element {
+  return (
+    <ResponsiveContainer width="100%" height="100%">
+      <ComposedChart data={rows} margin={{ top: 6, right: PLOT_RIGHT_PX, bottom: 0, left: 8 }}>
+        <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" vertical={false} />
+        <XAxis dataKey="at" type="number" scale="time" domain={axis.domain} ticks={axis.ticks} tickFormatter={minuteTime} stroke="var(--muted)" tick={{ fontSize: 11 }} hide />
+        <YAxis domain={[0, 100]} ticks={[0, 50, 100]} stroke="var(--muted)" tick={{ fontSize: 11 }} width={64} allowDataOverflow />
+        <Tooltip
+          isAnimationActive={false}
+          labelFormatter={(at) => clockTime(Number(at))}
+          formatter={(value, name) => [name === 'util' ? `${String(value)} %` : `${String(value)} °C`, name === 'util' ? 'Utilisation' : 'Temperature']}
+          contentStyle={{ background: 'var(--surface)', border: '1px solid var(--border)', color: 'var(--text)', fontSize: 12 }}
+        />
+        <Line dataKey="util" name="util" stroke="var(--info)" strokeWidth={1.5} dot={false} isAnimationActive={false} type="stepAfter" connectNulls={false} />
+        <Line dataKey="temp" name="temp" stroke="var(--high)" strokeWidth={1.5} dot={false} isAnimationActive={false} type="stepAfter" connectNulls={false} />
+      </ComposedChart>
+    </ResponsiveContainer>
+  );
+});
+
 /** One device's history; keyed by device so switching devices shows the new one at once. */
 function DeviceHistory({ device }: { device: string }): React.JSX.Element {
   const points = useDashboard((s) => s.model.history[device]);
@@ -121,12 +151,23 @@ function DeviceHistory({ device }: { device: string }): React.JSX.Element {
   );
   // The chart redraws at most every 2 s (like nvitop), in a deferred render React can slice.
   const deferredPoints = useDeferredValue(useThrottled(points, CHART_REFRESH_MS));
+  const activity = useDeferredValue(useThrottled(useDashboard(selectActivity), CHART_REFRESH_MS));
+  const slotDevices = useDashboard(useShallow((s) => Object.fromEntries(Object.values(s.model.slots).map((slot) => [slot?.id, slot?.device]))));
   const view = useMemo(() => chartView(deferredPoints, thresholds), [deferredPoints, thresholds]);
+  const axis = useMemo(() => timeWindow(view.rows), [view]);
+  const markers = useMemo(() => chartMarkers(activity, device, slotDevices, axis.domain[0], axis.domain[1] + CHART_REFRESH_MS), [activity, device, slotDevices, axis]);
+  const gpu = device.startsWith('cuda:') && view.rows.some((r) => r.util !== null && r.util !== undefined);
   return (
     <>
       <div className="chart-body">
-        {view.rows.length === 0 ? <p className="muted chart-empty">No history yet.</p> : <Chart view={view} />}
+        {view.rows.length === 0 ? <p className="muted chart-empty">No history yet.</p> : <Chart view={view} axis={axis} markers={markers} />}
       </div>
+      {view.rows.length > 0 && <ChartMarkers markers={markers} domain={axis.domain} />}
+      {gpu && (
+        <div className="chart-body gpu-history" aria-label={`Utilisation and temperature of ${device}`} role="img">
+          <GpuChart rows={view.rows} axis={axis} />
+        </div>
+      )}
       <ul className="chart-legend" aria-label="Legend">
         {view.slots.map((id) => (
           <li key={id}>
@@ -144,6 +185,24 @@ function DeviceHistory({ device }: { device: string }): React.JSX.Element {
         <li>
           <span className="swatch line dashed" style={{ borderColor: 'var(--medium)' }} /> thresholds
         </li>
+        {gpu && (
+          <>
+            <li>
+              <span className="swatch line" style={{ background: 'var(--info)' }} /> utilisation %
+            </li>
+            <li>
+              <span className="swatch line" style={{ background: 'var(--high)' }} /> temperature °C
+            </li>
+          </>
+        )}
+        {Object.values(MARKER_STYLE).map((m) => (
+          <li key={m.label}>
+            <span className="marker-glyph" style={{ color: m.color }} aria-hidden="true">
+              {m.glyph}
+            </span>{' '}
+            {m.label}
+          </li>
+        ))}
       </ul>
     </>
   );

@@ -63,14 +63,20 @@ export function clockTime(at: number): string {
 }
 
 /**
- * "≥ 90.9 MB missing · 9 sizes unknown": the missing total counts only files of known
- * size, so with unknown sizes it is a lower bound and says so.
+ * "≥ 90.9 MB missing · 4 of 13 slots have an unknown size": the missing total counts only
+ * files of known size, so with unknown sizes it is a lower bound and says so. Counted in
+ * slots, the unit the user acts on, not in files (which slots may share).
  */
-export function missingText(missingBytes: number, unknownSizes: number): string {
-  if (unknownSizes === 0) return missingBytes > 0 ? `${fileSize(missingBytes)} missing` : 'nothing missing';
-  const unknown = `${unknownSizes} ${unknownSizes === 1 ? 'size' : 'sizes'} unknown`;
+export function missingText(missingBytes: number, unknownSlots: number, slots: number): string {
+  if (unknownSlots === 0) return missingBytes > 0 ? `${fileSize(missingBytes)} missing` : 'nothing missing';
+  const unknown = `${unknownSlots} of ${slots} ${slots === 1 ? 'slot' : 'slots'} ${unknownSlots === 1 ? 'has' : 'have'} an unknown size`;
   if (missingBytes > 0) return `≥ ${fileSize(missingBytes)} missing · ${unknown}`;
-  return unknownSizes === 1 ? '1 file of unknown size missing' : `${unknownSizes} files of unknown size missing`;
+  return unknown;
+}
+
+export function unknownSlotsTip(unknownSlots: number): string | undefined {
+  if (unknownSlots === 0) return undefined;
+  return `${unknownSlots} ${unknownSlots === 1 ? 'slot has' : 'slots have'} missing files whose size is not known until they are resolved on the Hub (at download): the missing total counts only files of known size.`;
 }
 
 export function unknownSizesTip(unknownSizes: number): string | undefined {

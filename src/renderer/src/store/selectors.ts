@@ -35,10 +35,10 @@ export const selectCommandError = (key: CommandKey) => (s: DashboardState) => s.
 export interface ReadinessSummary {
   ready: number;
   total: number;
-  /** Bytes of missing files whose size is known: a lower bound when unknownSizes > 0. */
+  /** Bytes of missing files whose size is known: a lower bound when unknownSlots > 0. */
   missingBytes: number;
-  /** Missing files whose size is not known yet (not resolved on the Hub). */
-  unknownSizes: number;
+  /** Slots with a missing file whose size is not known yet (not resolved on the Hub). */
+  unknownSlots: number;
 }
 
 /** Files of one slot not present and of unknown size: its total is a lower bound then. */
@@ -46,17 +46,12 @@ export function unknownSizeFiles(r: SlotReadiness): number {
   return r.files.filter((f) => !f.present && f.size === null).length;
 }
 
-/** The header's "4/13 ready · ≥ 7.9 GB missing · 9 sizes unknown"; null before the first report. */
+/** The header's "4/13 ready · ≥ 7.9 GB missing · 4 of 13 slots have an unknown size"; null before the first report. */
 export function readinessSummary(s: DashboardState): ReadinessSummary | null {
   const r = s.model.readiness;
   if (!r) return null;
-  // Counted once per file, like the backend's totals (E2–E4 share one stand-in's files).
-  const unknown = new Set<string>();
-  for (const slot of r.slots) {
-    for (const f of slot.files) if (!f.present && f.size === null) unknown.add(`${slot.repo ?? ''}@${slot.revision ?? ''}/${f.path}`);
-  }
-  const unknownSizes = unknown.size;
-  return { ready: r.ready, total: r.total, missingBytes: r.missingBytes, unknownSizes };
+  const unknownSlots = r.slots.filter((slot) => unknownSizeFiles(slot) > 0).length;
+  return { ready: r.ready, total: r.total, missingBytes: r.missingBytes, unknownSlots };
 }
 
 export const ACTIVE_DOWNLOAD_PHASES: readonly DownloadPhase[] = ['queued', 'resolving', 'downloading', 'paused', 'verifying'];
@@ -113,12 +108,15 @@ export function compareDevices(a: string, b: string): number {
 }
 
 /**
- * The device the chart shows: the user's choice, else the device most slots are placed
- * on (a CPU-only setup with a GPU in the machine should not open on an empty GPU chart),
- * else the first.
+ * The device the chart shows: the user's choice, else the first GPU (its utilisation and
+ * temperature history are worth seeing even with every slot on the CPU), else the device
+ * most slots are placed on, else the first.
  */
 export function chosenChartDevice(devices: readonly string[], chosen: string | null, slotDevices: readonly string[] = []): string | null {
   if (chosen && devices.includes(chosen)) return chosen;
+  // A GPU in the machine is what people come to watch: its tab opens first.
+  const gpu = devices.find((d) => d.startsWith('cuda:'));
+  if (gpu) return gpu;
   const counts = new Map<string, number>();
   for (const d of slotDevices) if (devices.includes(d)) counts.set(d, (counts.get(d) ?? 0) + 1);
   let best: string | null = null;
@@ -126,7 +124,7 @@ export function chosenChartDevice(devices: readonly string[], chosen: string | n
   return best ?? devices[0] ?? null;
 }
 
-export type ChartRow = { at: number; used: number | null; budget: number } & Partial<Record<SlotId, number>>;
+export type ChartRow = { at: number; used: number | null; budget: number; util?: number | null; temp?: number | null } & Partial<Record<SlotId, number>>;
 
 export interface ChartView {
   rows: ChartRow[];
@@ -157,7 +155,7 @@ export function chartView(points: readonly HistoryPoint[] | undefined, threshold
     for (const [slot, bytes] of Object.entries(p.slots) as Array<[SlotId, number | undefined]>) if (bytes && bytes > 0) seen.add(slot);
     const next = points[i + 1];
     if (next && Math.floor(next.at / bucketMs) === Math.floor(p.at / bucketMs)) continue;
-    const row: ChartRow = { at: p.at, used: p.deviceUsedBytes, budget: p.budgetBytes };
+    const row: ChartRow = { at: p.at, used: p.deviceUsedBytes, budget: p.budgetBytes, util: p.utilizationPct ?? null, temp: p.temperatureC ?? null };
     for (const [slot, bytes] of Object.entries(p.slots) as Array<[SlotId, number | undefined]>) if (bytes !== undefined) row[slot] = bytes;
     rows.push(row);
   }

@@ -23,6 +23,7 @@ export interface SettingsForm {
   idleTtlMinutes: string;
   strictGpu: boolean;
   autoDownload: boolean;
+  debugLog: boolean;
 }
 
 export type SettingsField = keyof SettingsForm;
@@ -49,6 +50,7 @@ export function formFromSettings(s: Settings): SettingsForm {
     idleTtlMinutes: s.idleTtlMs === null ? '' : trimNumber(s.idleTtlMs / 60_000),
     strictGpu: s.strictGpu,
     autoDownload: s.autoDownload,
+    debugLog: s.debugLog,
   };
 }
 
@@ -124,6 +126,7 @@ export function patchFromForm(form: SettingsForm): { ok: true; patch: SettingsPa
     idleTtlMs: round(ttl),
     strictGpu: form.strictGpu,
     autoDownload: form.autoDownload,
+    debugLog: form.debugLog,
   };
   const parsed = SettingsPatchSchema.safeParse(candidate);
   if (parsed.success) return { ok: true, patch: parsed.data };

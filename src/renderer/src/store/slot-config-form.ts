@@ -215,7 +215,12 @@ export function acceptSaved(initial: SlotConfigForm, form: SlotConfigForm, saved
   return next;
 }
 
-/** The devices a slot can be moved to: those with a budget, cuda in index order, then cpu. */
-export function deviceChoices(devices: readonly string[], current: string): string[] {
-  return [...new Set([...devices, current])].sort(compareDevices);
+/**
+ * The devices a slot can be moved to: those with a budget, cuda in index order, then cpu.
+ * Without onnxruntime's CUDA provider a cuda device would only fall back to the CPU, so
+ * it is not offered (the slot's current device stays listed, so the form shows the truth).
+ */
+export function deviceChoices(devices: readonly string[], current: string, cudaUsable = true): string[] {
+  const usable = cudaUsable ? devices : devices.filter((d) => !d.startsWith('cuda:'));
+  return [...new Set([...usable, current])].sort(compareDevices);
 }

@@ -14,7 +14,7 @@ import {
   downloadCounts,
   unknownSizeFiles,
 } from '../../../../src/renderer/src/store/selectors.js';
-import { missingText, unknownSizesTip } from '../../../../src/renderer/src/display/figures.js';
+import { missingText, unknownSizesTip, unknownSlotsTip } from '../../../../src/renderer/src/display/figures.js';
 import type { SlotId } from '../../../../src/shared/slots.js';
 import { activityEntry, appSnapshot, downloadProgress, historyPoint, slotSnapshot } from '../snapshot-fixture.js';
 
@@ -30,32 +30,35 @@ describe('selectors', () => {
     const store = createDashboardStore();
     expect(readinessSummary(store.getState())).toBeNull();
     dispatchEvent(store, { type: 'snapshot', snapshot: appSnapshot({ readiness: { at: 1, ready: 4, total: 13, totalBytes: 9e9, presentBytes: 1.1e9, missingBytes: 7.9e9, computeMs: 2, slots: [] } }) });
-    expect(readinessSummary(store.getState())).toEqual({ ready: 4, total: 13, missingBytes: 7.9e9, unknownSizes: 0 });
+    expect(readinessSummary(store.getState())).toEqual({ ready: 4, total: 13, missingBytes: 7.9e9, unknownSlots: 0 });
     expect(selectSlot('E9')(store.getState())?.name).toBe('Hdc');
   });
 
-  it('counts missing files of unknown size once each, so the missing total reads as a lower bound', () => {
+  it('counts slots with a missing file of unknown size, so "4 of 13 slots" reads honestly next to the lower-bound total', () => {
     const file = (path: string, size: number | null, present = false) => ({ path, size, present, verified: present });
     const slot = (id: SlotId, repo: string, files: SlotReadiness['files']): SlotReadiness => ({ ...readiness('missing'), slot: id, repo, files });
     const slots = [
       slot('E1', 'a/one', [file('model.onnx', null), file('tokenizer.json', 711_396)]),
-      // E2 and E3 share one stand-in: its unknown file counts once.
+      // E2 and E3 share one stand-in: each slot still lacks it, so both count.
       slot('E2', 'b/shared', [file('onnx/model.onnx', null), file('tokenizer.json', null, true)]),
       slot('E3', 'b/shared', [file('onnx/model.onnx', null), file('tokenizer.json', null, true)]),
       slot('E4', 'c/known', [file('model.onnx', 90_000_000)]),
+      // Two unknown files in one slot are still one slot.
+      slot('E5', 'd/two', [file('a.onnx', null), file('b.onnx', null)]),
     ];
     const store = createDashboardStore();
     dispatchEvent(store, { type: 'snapshot', snapshot: appSnapshot({ readiness: { at: 1, ready: 0, total: 13, totalBytes: 90_711_396, presentBytes: 0, missingBytes: 90_711_396, computeMs: 1, slots } }) });
     const summary = readinessSummary(store.getState());
-    expect(summary).toEqual({ ready: 0, total: 13, missingBytes: 90_711_396, unknownSizes: 2 });
-    expect(missingText(summary?.missingBytes ?? 0, summary?.unknownSizes ?? 0)).toBe('≥ 90.7 MB missing · 2 sizes unknown');
+    expect(summary).toEqual({ ready: 0, total: 13, missingBytes: 90_711_396, unknownSlots: 4 });
+    expect(missingText(summary?.missingBytes ?? 0, summary?.unknownSlots ?? 0, 13)).toBe('≥ 90.7 MB missing · 4 of 13 slots have an unknown size');
+    expect(unknownSlotsTip(4)).toMatch(/^4 slots have missing files .* resolved on the Hub/);
     expect(unknownSizesTip(2)).toMatch(/resolved on the Hub/);
     expect(unknownSizeFiles(slots[0] as SlotReadiness)).toBe(1);
     expect(unknownSizeFiles(slots[3] as SlotReadiness)).toBe(0);
-    expect(missingText(90_900_000, 0)).toBe('90.9 MB missing');
-    expect(missingText(0, 0)).toBe('nothing missing');
-    expect(missingText(0, 3)).toBe('3 files of unknown size missing');
-    expect(unknownSizesTip(0)).toBeUndefined();
+    expect(missingText(90_900_000, 0, 13)).toBe('90.9 MB missing');
+    expect(missingText(0, 0, 13)).toBe('nothing missing');
+    expect(missingText(0, 1, 13)).toBe('1 of 13 slots has an unknown size');
+    expect(unknownSlotsTip(0)).toBeUndefined();
   });
 
   it('lists the event log newest first and filters by kind', () => {
@@ -85,8 +88,9 @@ describe('selectors', () => {
     expect(chosenChartDevice(devices, 'cpu')).toBe('cpu');
     expect(chosenChartDevice(devices, 'cuda:7')).toBe('cuda:2');
     expect(chosenChartDevice([], null)).toBeNull();
-    // No choice yet: the device the slots are on, not an empty GPU.
-    expect(chosenChartDevice(['cuda:0', 'cpu'], null, ['cpu', 'cpu', 'cuda:0'])).toBe('cpu');
+    // No choice yet: the GPU when there is one, even with most slots on the CPU.
+    expect(chosenChartDevice(['cuda:0', 'cpu'], null, ['cpu', 'cpu', 'cuda:0'])).toBe('cuda:0');
+    expect(chosenChartDevice(['cpu'], null, ['cpu'])).toBe('cpu');
     expect(chosenChartDevice(['cuda:0', 'cpu'], null, ['cuda:0'])).toBe('cuda:0');
   });
 

@@ -97,6 +97,9 @@ describe('slot configuration form', () => {
     const next = acceptSaved(initial, form, plan.commands.slice(0, 1));
     expect(slotConfigPlan('E7', next, form)).toEqual({ ok: true, commands: [{ command: 'setDevice', input: { slot: 'E7', device: 'cpu' } }] });
     expect(deviceChoices(['cpu', 'cuda:10', 'cuda:2'], 'cuda:0')).toEqual(['cuda:0', 'cuda:2', 'cuda:10', 'cpu']);
+    // Without the CUDA provider only cpu is offered; the current device stays visible.
+    expect(deviceChoices(['cuda:0', 'cuda:1', 'cpu'], 'cpu', false)).toEqual(['cpu']);
+    expect(deviceChoices(['cuda:0', 'cuda:1', 'cpu'], 'cuda:1', false)).toEqual(['cuda:1', 'cpu']);
   });
 });
 
