@@ -7,9 +7,19 @@
 import { z } from 'zod';
 import { GiB } from './bytes.js';
 import { SLOT_IDS, type SlotId } from './slots.js';
+import { isDeviceId } from './state.js';
+import { cacheDirProblem, repoIdProblem, repoPathProblem, revisionProblem } from './values.js';
+
+/** A zod check from one of the shared rules of values.ts. */
+function rule(problem: (value: string) => string | null) {
+  return z.string().superRefine((value, ctx) => {
+    const p = problem(value);
+    if (p !== null) ctx.addIssue({ code: 'custom', message: p });
+  });
+}
 
 export const SlotIdSchema = z.enum(SLOT_IDS);
-export const DeviceIdSchema = z.string().regex(/^(cpu|cuda:\d{1,2})$/, 'a device is "cpu" or "cuda:N"');
+export const DeviceIdSchema = z.string().refine(isDeviceId, 'a device is "cpu" or "cuda:N"');
 /** Whole bytes, up to 16 TiB (the slot manager's bound). */
 export const BytesSchema = z.number().int().min(0).max(2 ** 44);
 
@@ -17,17 +27,12 @@ export const ThresholdsSchema = z
   .object({ low: z.number().gt(0).lt(1), medium: z.number().gt(0).lt(1), high: z.number().gt(0).lte(1) })
   .refine((t) => t.low < t.medium && t.medium < t.high, { message: 'thresholds must rise: low < medium < high' });
 
-/** A repository-relative path: no absolute paths, no `..`, no backslashes. */
-export const RepoPathSchema = z
-  .string()
-  .min(1)
-  .max(512)
-  .refine((p) => !p.startsWith('/') && !p.includes('\\') && !p.split('/').some((s) => s === '..' || s === '.' || s === ''), {
-    message: 'a repository path must be relative and stay inside the repository',
-  });
-
-export const RepoIdSchema = z.string().regex(/^[A-Za-z0-9][\w.-]{0,95}\/[\w.-]{1,96}$/, 'a repository is "owner/name"');
-export const RevisionSchema = z.string().min(1).max(256).regex(/^[\w./-]+$/, 'a revision is a branch, tag or commit');
+/** A repository-relative path: no absolute paths, drive letters, `..`, backslashes or control characters. */
+export const RepoPathSchema = rule(repoPathProblem);
+export const RepoIdSchema = rule(repoIdProblem);
+export const RevisionSchema = rule(revisionProblem);
+/** A user-chosen cache folder (the data-folder collision is checked by the App, which knows that folder). */
+export const CacheDirSchema = rule(cacheDirProblem);
 
 /** The user's own model for a slot, replacing the catalog's default. */
 export const SlotSourceSchema = z.object({
@@ -58,7 +63,7 @@ export const SettingsSchema = z.object({
   cpuBudgetBytes: BytesSchema.min(64 * 1024 * 1024).nullable().default(null),
   thresholds: ThresholdsSchema.default({ low: 0.5, medium: 0.8, high: 0.95 }),
   /** null = the standard HF cache (HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub). */
-  cacheDir: z.string().min(1).max(4096).nullable().default(null),
+  cacheDir: CacheDirSchema.nullable().default(null),
   /** null = no limit. */
   cacheLimitBytes: BytesSchema.min(1024 * 1024).nullable().default(null),
   /** null = HF_ENDPOINT or https://huggingface.co. */

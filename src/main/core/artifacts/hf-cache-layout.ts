@@ -13,6 +13,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ModelbayError } from '../../../shared/errors.js';
+import { repoIdProblem, repoPathProblem, revisionProblem } from '../../../shared/values.js';
 
 /** The cache root of huggingface_hub: HF_HUB_CACHE, HF_HOME/hub, XDG_CACHE_HOME/huggingface/hub, ~/.cache/huggingface/hub. */
 export function defaultHubCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -22,14 +23,14 @@ export function defaultHubCacheDir(env: NodeJS.ProcessEnv = process.env): string
   return resolve(xdg ? join(xdg, 'huggingface', 'hub') : join(homedir(), '.cache', 'huggingface', 'hub'));
 }
 
-const REPO_RE = /^[A-Za-z0-9][\w.-]{0,95}\/[\w.-]{1,96}$/;
 const COMMIT_RE = /^[0-9a-f]{40}$/;
 /** An LFS etag is a sha256; a regular file's is a git blob sha1. */
 const ETAG_RE = /^(?:[0-9a-f]{64}|[0-9a-f]{40})$/;
 
 export function assertRepoId(repo: string): string {
-  if (!REPO_RE.test(repo) || repo.split('/').some((p) => p === '.' || p === '..')) {
-    throw new ModelbayError('EMB-E111', `"${repo}" is not a repository id (owner/name).`, { repo });
+  const problem = repoIdProblem(repo);
+  if (problem !== null) {
+    throw new ModelbayError('EMB-E111', `"${repo.slice(0, 200)}" is not a repository id: ${problem}.`, { repo: repo.slice(0, 200) });
   }
   return repo;
 }
@@ -46,8 +47,7 @@ export function assertEtag(etag: string): string {
 
 /** A repository-relative file path: relative, no `..`, `.`, empty segments or backslashes. */
 export function assertRepoPath(path: string): string {
-  if (path.length === 0 || path.length > 512 || path.startsWith('/') || path.includes('\\') || path.includes('\0') || /^[A-Za-z]:/.test(path)
-    || path.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+  if (repoPathProblem(path) !== null) {
     throw new ModelbayError('EMB-E111', `The path "${path.slice(0, 200)}" would leave the repository: refused.`, { path: path.slice(0, 200) });
   }
   return path;
@@ -55,7 +55,7 @@ export function assertRepoPath(path: string): string {
 
 /** A revision as a refs/ file name: branch and tag names may hold `/`, never `..`. */
 export function assertRevision(revision: string): string {
-  if (!/^[\w./-]{1,256}$/.test(revision) || revision.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+  if (revisionProblem(revision) !== null) {
     throw new ModelbayError('EMB-E111', `"${revision.slice(0, 80)}" is not a revision name.`, { revision: revision.slice(0, 80) });
   }
   return revision;

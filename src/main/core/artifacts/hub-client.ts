@@ -15,49 +15,9 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
+import { isOffline } from '../state/hub-environment.js';
 import { ModelbayError } from '../../../shared/errors.js';
 import { assertCommit, assertEtag, assertRepoId, assertRepoPath, assertRevision } from './hf-cache-layout.js';
-
-export type TokenSource = 'app' | 'env' | 'file';
-
-export interface TokenResolution {
-  token: string | null;
-  source: TokenSource | null;
-}
-
-/**
- * The token in huggingface_hub's order, after the app's own setting: HF_TOKEN,
- * HUGGING_FACE_HUB_TOKEN, then the file $HF_TOKEN_PATH (default $HF_HOME/token, i.e.
- * ~/.cache/huggingface/token). Values are trimmed; empty means absent.
- */
-export function resolveToken(input: {
-  appToken?: string | null;
-  env?: NodeJS.ProcessEnv;
-  readFile?: (path: string) => string;
-}): TokenResolution {
-  const env = input.env ?? process.env;
-  const app = input.appToken?.trim();
-  if (app) return { token: app, source: 'app' };
-  for (const name of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN']) {
-    const v = env[name]?.trim();
-    if (v) return { token: v, source: 'env' };
-  }
-  const hfHome = env['HF_HOME'] ?? join(env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'huggingface');
-  const path = env['HF_TOKEN_PATH'] ?? join(hfHome, 'token');
-  const read = input.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
-  try {
-    const v = read(path).trim();
-    if (v) return { token: v, source: 'file' };
-  } catch {
-    // No token file is the common case, not an error.
-  }
-  return { token: null, source: null };
-}
-
-/** HF_HUB_OFFLINE as huggingface_hub reads it. */
-export function isOfflineEnv(env: NodeJS.ProcessEnv = process.env): boolean {
-  return ['1', 'ON', 'YES', 'TRUE'].includes((env['HF_HUB_OFFLINE'] ?? '').trim().toUpperCase());
-}
 
 export function normalizeEndpoint(endpoint: string): string {
   const trimmed = endpoint.trim().replace(/\/+$/, '');
@@ -212,7 +172,7 @@ export class HubClient {
   constructor(options: HubClientOptions) {
     this.endpointUrl = normalizeEndpoint(options.endpoint);
     this.token = options.token?.trim() || null;
-    this.offline = options.offline ?? isOfflineEnv();
+    this.offline = options.offline ?? isOffline(process.env);
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.dispatcher = options.dispatcher;
   }

@@ -19,24 +19,40 @@ export interface ResolvedToken {
   source: TokenSource;
 }
 
+/** The token the app uses: its own store first, then huggingface_hub's sources. */
 export function resolveToken(store: TokenStore, env: NodeJS.ProcessEnv): ResolvedToken {
-  const own = store.get();
-  if (own) return { token: own, source: 'app' };
-  const fromEnv = (env['HF_TOKEN'] ?? env['HUGGING_FACE_HUB_TOKEN'])?.trim();
-  if (fromEnv) return { token: fromEnv, source: 'env' };
-  const file = env['HF_TOKEN_PATH'] ?? join(env['HF_HOME'] ?? join(env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'huggingface'), 'token');
+  return resolveTokenFrom({ appToken: store.get(), env });
+}
+
+/**
+ * The token in huggingface_hub's order, after the app's own setting: HF_TOKEN,
+ * HUGGING_FACE_HUB_TOKEN, then the file $HF_TOKEN_PATH (default $HF_HOME/token, i.e.
+ * ~/.cache/huggingface/token). Values are trimmed; empty means absent (an empty
+ * HF_TOKEN falls through to HUGGING_FACE_HUB_TOKEN, as Python's `or` does).
+ */
+export function resolveTokenFrom(input: { appToken?: string | null; env?: NodeJS.ProcessEnv; readFile?: (path: string) => string }): ResolvedToken {
+  const env = input.env ?? process.env;
+  const app = input.appToken?.trim();
+  if (app) return { token: app, source: 'app' };
+  for (const name of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN']) {
+    const v = env[name]?.trim();
+    if (v) return { token: v, source: 'env' };
+  }
+  const hfHome = env['HF_HOME'] ?? join(env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'huggingface');
+  const path = env['HF_TOKEN_PATH'] ?? join(hfHome, 'token');
+  const read = input.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
   try {
-    const fromFile = readFileSync(file, 'utf8').trim();
-    if (fromFile) return { token: fromFile, source: 'file' };
+    const v = read(path).trim();
+    if (v) return { token: v, source: 'file' };
   } catch {
-    // No token file: anonymous access.
+    // No token file is the common case, not an error.
   }
   return { token: null, source: null };
 }
 
-export function isOffline(env: NodeJS.ProcessEnv): boolean {
-  const v = (env['HF_HUB_OFFLINE'] ?? '').trim().toLowerCase();
-  return v === '1' || v === 'true' || v === 'yes' || v === 'on';
+/** HF_HUB_OFFLINE as huggingface_hub reads it. */
+export function isOffline(env: NodeJS.ProcessEnv = process.env): boolean {
+  return ['1', 'ON', 'YES', 'TRUE'].includes((env['HF_HUB_OFFLINE'] ?? '').trim().toUpperCase());
 }
 
 export function resolveEndpoint(settings: Settings, env: NodeJS.ProcessEnv): string {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { encodeRepoPath, encodeRevision, HubClient, isOfflineEnv, normalizeEndpoint, resolveToken } from '../../../../src/main/core/artifacts/hub-client.js';
+import { isOffline as isOfflineEnv, resolveTokenFrom as resolveToken } from '../../../../src/main/core/state/hub-environment.js';
+import { encodeRepoPath, encodeRevision, HubClient, normalizeEndpoint } from '../../../../src/main/core/artifacts/hub-client.js';
 import { startHubServer, type HubServer } from '../../../fixtures/hub-server/hub-server.js';
 
 describe('resolveToken', () => {
