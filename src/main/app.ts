@@ -32,6 +32,8 @@ import { slotSettings, type Settings, type SettingsView, type SlotSettings } fro
 import { SLOT_IDS, type SlotId } from '../shared/slots.js';
 import type { DeviceBudgetSnapshot, DeviceId } from '../shared/state.js';
 import type { ArtifactEvent, ArtifactManager } from './core/artifacts/types.js';
+import { DiskDiscovery } from './core/artifacts/disk-discovery.js';
+import { createDiskHandlers } from './app/disk-handlers.js';
 import { applyGpuSample, DEFAULT_GPU_BUDGET_BYTES, defaultGpuBudget, gpuDeviceId, GpuMonitor, type GpuMonitorOptions } from './core/gpu/index.js';
 import { ModelRegistry, unrefTimers, type RegistryEvent } from './core/registry/registry.js';
 import type { Timers } from './core/registry/types.js';
@@ -113,6 +115,7 @@ class AppService implements App {
   private readonly pool: HostPool;
   private readonly registry: ModelRegistry<OnnxModelSession>;
   private readonly monitor: GpuMonitor;
+  private readonly discovery: DiskDiscovery;
   private readonly listeners = new Set<AppListener>();
   private readonly activityLog = new RingBuffer<ActivityEntry>(ACTIVITY_LIMIT);
   private readonly history = new Map<DeviceId, RingBuffer<HistoryPoint>>();
@@ -140,6 +143,13 @@ class AppService implements App {
 
     this.slots = new SlotManager({ devices: [{ device: 'cpu', budgetBytes: this.cpuBudget(s) }], thresholds: s.thresholds, now: this.now });
     this.monitor = new GpuMonitor({ env: this.env, ...options.gpu });
+    this.discovery = new DiskDiscovery({
+      cacheDir: () => resolveCacheDir(this.settings.get(), this.env),
+      localFolders: () => this.settings.get().modelFolders,
+      slotModels: () => this.artifacts.catalog().map((c) => ({ slot: c.slot, repo: c.repo, revision: c.revision, model: c.files.find((f) => f.role === 'model')?.path ?? null })),
+      onChange: (disk) => this.emit({ type: 'disk', disk }),
+      now: this.now,
+    });
     this.pool = new HostPool({
       launcher: options.launcher,
       onSessionLost: (slot, error) => {
@@ -234,6 +244,7 @@ class AppService implements App {
       stats: this.registry.stats(),
       settings: this.settingsView(),
       history: [...this.history.values()].flatMap((r) => r.toArray()).sort((a, b) => a.at - b.at),
+      disk: this.discovery.view(),
     };
   }
 
@@ -257,6 +268,8 @@ class AppService implements App {
       this.report(e, 'Checking which model files are present failed');
     }
     this.refreshEstimates();
+    // What else is on disk is for the On-disk view: never worth delaying the start for.
+    this.discovery.scanInBackground();
     await this.startGpuMonitor();
     this.historyHandle = this.timers.setInterval(() => this.recordHistory(), this.options.historyIntervalMs ?? 1000);
     this.registry.startIdleSweeper();
@@ -411,6 +424,18 @@ class AppService implements App {
         this.pushActivity({ kind: 'info', slot: null, message: token === null ? 'The Hugging Face token was removed.' : 'A Hugging Face token was saved.' });
         return Promise.resolve(this.emitSettings());
       },
+      ...createDiskHandlers({
+        discovery: this.discovery,
+        artifacts: a,
+        settings: () => this.settings.get(),
+        slots: () => r.snapshots(),
+        assertNotInUse: (slot, what) => this.assertNotInUse(slot, what),
+        updateSlot: async (slot, patch) => {
+          await this.settings.updateSlot(slot, patch);
+          this.emitSettings();
+        },
+        setReadiness: (report) => this.setReadiness(report),
+      }),
     };
   }
 
@@ -460,6 +485,7 @@ class AppService implements App {
       await this.registry.rebalance('budget-change');
     }
     if (after.cacheLimitBytes !== null && before.cacheLimitBytes !== after.cacheLimitBytes) this.enforceCacheLimit();
+    if (before.cacheDir !== after.cacheDir || JSON.stringify(before.modelFolders) !== JSON.stringify(after.modelFolders)) this.discovery.scanInBackground();
   }
 
   /** In the background: pinned and loaded slots keep their files whatever the limit. */
@@ -520,6 +546,7 @@ class AppService implements App {
       case 'catalog':
         this.emit({ type: 'catalog', catalog: e.catalog });
         this.refreshEstimates();
+        this.discovery.refreshUsage().catch((err: unknown) => this.report(err, 'Marking which slot uses which model on disk failed'));
         return;
       case 'activity':
         this.pushActivity({ at: this.now(), ...e.entry });

@@ -7,9 +7,10 @@
 import { z } from 'zod';
 import type { ActivityEntry } from './activity.js';
 import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from './artifacts.js';
+import type { DiskModel, DiskView } from './discovery.js';
 import type { SerializedError } from './errors.js';
 import type { GpuSample } from './gpu.js';
-import { DeviceIdSchema, SettingsPatchSchema, SlotIdSchema, SlotSourceSchema, type SettingsView } from './settings.js';
+import { DeviceIdSchema, RepoIdSchema, SettingsPatchSchema, SlotIdSchema, SlotSourceSchema, type SettingsView } from './settings.js';
 import type { SlotId } from './slots.js';
 import type { DeviceBudgetSnapshot, RegistryStats, SlotSnapshot } from './state.js';
 
@@ -52,6 +53,12 @@ export const COMMAND_SCHEMAS = {
   updateSettings: SettingsPatchSchema,
   /** null clears the app's own token (env and file tokens still apply). */
   setToken: z.object({ token: z.string().trim().min(1).max(512).regex(/^[\x21-\x7e]+$/, 'a token is printable ASCII').nullable() }).strict(),
+  /** Scan the HF cache and the model folders; `wait` answers with the finished scan, else at once. */
+  scanDisk: z.object({ wait: z.boolean().default(false) }).strict(),
+  /** Put a model found on disk (its id from the scan) in a slot, without a download. */
+  assignModel: z.object({ slot: SlotIdSchema, model: z.string().min(1).max(8192) }).strict(),
+  /** Remove one revision of a cached repository (never a blob another snapshot uses). */
+  deleteRevision: z.object({ repo: RepoIdSchema, commit: z.string().regex(/^[0-9a-f]{40}$/, 'a commit is 40 hex characters') }).strict(),
 } as const;
 
 export type CommandName = keyof typeof COMMAND_SCHEMAS;
@@ -81,6 +88,22 @@ export interface BulkResult {
   results: Array<{ slot: SlotId; ok: boolean; error?: SerializedError }>;
 }
 
+export interface AssignResult {
+  slot: SlotId;
+  model: DiskModel;
+  catalog: CatalogSlotView;
+  verify: VerifyReport;
+}
+
+export interface DeleteRevisionResult {
+  repo: string;
+  commit: string;
+  removedBytes: number;
+  /** Blobs kept because another snapshot still uses them. */
+  keptShared: number;
+  disk: DiskView;
+}
+
 export interface CommandResults {
   getSnapshot: AppSnapshot;
   load: SlotSnapshot;
@@ -104,6 +127,9 @@ export interface CommandResults {
   embed: EmbedResult;
   updateSettings: SettingsView;
   setToken: SettingsView;
+  scanDisk: DiskView;
+  assignModel: AssignResult;
+  deleteRevision: DeleteRevisionResult;
 }
 
 /** One second of the VRAM history chart for one device. */
@@ -141,6 +167,8 @@ export interface AppSnapshot {
   stats: RegistryStats;
   settings: SettingsView;
   history: HistoryPoint[];
+  /** What is on disk (HF cache and model folders); null report until the first scan ends. */
+  disk: DiskView;
 }
 
 export type AppEvent =
@@ -155,7 +183,8 @@ export type AppEvent =
   | { type: 'catalog'; catalog: CatalogSlotView[] }
   | { type: 'settings'; settings: SettingsView }
   | { type: 'history'; points: HistoryPoint[] }
-  | { type: 'runtime'; runtime: RuntimeInfo };
+  | { type: 'runtime'; runtime: RuntimeInfo }
+  | { type: 'disk'; disk: DiskView };
 
 export type AppEventType = AppEvent['type'];
 

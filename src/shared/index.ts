@@ -7,3 +7,4 @@ export * from './artifacts.js';
 export * from './gpu.js';
 export * from './settings.js';
 export * from './api.js';
+export * from './discovery.js';

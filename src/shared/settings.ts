@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { GiB } from './bytes.js';
 import { SLOT_IDS, type SlotId } from './slots.js';
 import { isDeviceId } from './state.js';
-import { cacheDirProblem, repoIdProblem, repoPathProblem, revisionProblem } from './values.js';
+import { aliasProblem, cacheDirProblem, modelFolderProblem, repoIdProblem, repoPathProblem, revisionProblem } from './values.js';
 
 /** A zod check from one of the shared rules of values.ts. */
 function rule(problem: (value: string) => string | null) {
@@ -33,6 +33,9 @@ export const RepoIdSchema = rule(repoIdProblem);
 export const RevisionSchema = rule(revisionProblem);
 /** A user-chosen cache folder (the data-folder collision is checked by the App, which knows that folder). */
 export const CacheDirSchema = rule(cacheDirProblem);
+export const ModelFolderSchema = rule(modelFolderProblem);
+/** Unique across slots: the App checks that, since it needs every slot's settings. */
+export const AliasSchema = rule(aliasProblem);
 
 /** The user's own model for a slot, replacing the catalog's default. */
 export const SlotSourceSchema = z.object({
@@ -53,6 +56,8 @@ export const SlotSettingsSchema = z.object({
   /** null = the global idle TTL. */
   idleTtlMs: z.number().int().positive().max(30 * 24 * 3600_000).nullable().default(null),
   source: SlotSourceSchema.nullable().default(null),
+  /** The slot's public name in the UI, the CLI and the serving API; null = its id. */
+  alias: AliasSchema.nullable().default(null),
 });
 export type SlotSettings = z.infer<typeof SlotSettingsSchema>;
 
@@ -76,6 +81,10 @@ export const SettingsSchema = z.object({
   /** Download a slot's missing files when it is loaded (or preloaded). */
   autoDownload: z.boolean().default(false),
   slots: z.partialRecord(SlotIdSchema, SlotSettingsSchema).default({}),
+  /** The user's own model folders (an .onnx, tokenizer.json and config.json), listed with the cache. */
+  modelFolders: z.array(ModelFolderSchema).max(64).default([]),
+  /** Refuse to start without a usable CUDA device and provider (exit 101 headless). */
+  requireGpu: z.boolean().default(false),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

@@ -98,19 +98,33 @@ export class DiskDiscovery {
   }
 
   private async markUsage(report: DiskScanReport): Promise<void> {
-    const layout = new HubCacheLayout(report.cacheDir);
     const byKey = new Map<string, DiskModel>(report.models.map((m) => [`${m.repo ?? ''}@${m.commit ?? ''}:${m.model}`, m]));
     for (const m of report.models) m.usedBy = [];
-    for (const ref of this.options.slotModels()) {
-      if (!ref.repo || !ref.revision || !ref.model) continue;
-      let commit: string | null = null;
-      try {
-        commit = await cachedCommit(layout, ref.repo, ref.revision);
-      } catch {
-        continue;
-      }
-      byKey.get(`${ref.repo}@${commit ?? ''}:${ref.model}`)?.usedBy.push(ref.slot);
+    for (const ref of await this.resolvedSlotModels(report.cacheDir)) {
+      byKey.get(`${ref.repo}@${ref.commit}:${ref.model}`)?.usedBy.push(ref.slot);
     }
+  }
+
+  /** Each slot's repository and the commit its revision stands for in the cache now. */
+  private async resolvedSlotModels(cacheDir: string): Promise<Array<{ slot: SlotId; repo: string; commit: string; model: string | null }>> {
+    const layout = new HubCacheLayout(cacheDir);
+    const out: Array<{ slot: SlotId; repo: string; commit: string; model: string | null }> = [];
+    for (const ref of this.options.slotModels()) {
+      if (!ref.repo || !ref.revision) continue;
+      try {
+        const commit = await cachedCommit(layout, ref.repo, ref.revision);
+        if (commit) out.push({ slot: ref.slot, repo: ref.repo, commit, model: ref.model });
+      } catch {
+        // A revision name the layout refuses cannot be in the cache.
+      }
+    }
+    return out;
+  }
+
+  /** Slots whose model (whatever file of it) comes from this revision. */
+  async slotsUsing(repo: string, commit: string): Promise<SlotId[]> {
+    const cacheDir = this.report?.cacheDir ?? this.options.cacheDir();
+    return (await this.resolvedSlotModels(cacheDir)).filter((r) => r.repo === repo && r.commit === commit).map((r) => r.slot);
   }
 
   find(id: string): DiskModel | null {
