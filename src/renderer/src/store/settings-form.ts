@@ -20,6 +20,9 @@ export interface SettingsForm {
   idleTtlMinutes: string;
   strictGpu: boolean;
   autoDownload: boolean;
+  requireGpu: boolean;
+  /** One absolute folder per line. */
+  modelFolders: string;
 }
 
 export type SettingsField = keyof SettingsForm;
@@ -43,6 +46,8 @@ export function formFromSettings(s: Settings): SettingsForm {
     idleTtlMinutes: s.idleTtlMs === null ? '' : trimNumber(s.idleTtlMs / 60_000),
     strictGpu: s.strictGpu,
     autoDownload: s.autoDownload,
+    requireGpu: s.requireGpu,
+    modelFolders: s.modelFolders.join('\n'),
   };
 }
 
@@ -62,6 +67,7 @@ const FIELD_OF_PATH: Record<string, SettingsField> = {
   downloadConcurrency: 'downloadConcurrency',
   loadConcurrency: 'loadConcurrency',
   idleTtlMs: 'idleTtlMinutes',
+  modelFolders: 'modelFolders',
 };
 
 export function fieldOfPath(path: readonly PropertyKey[]): SettingsField | null {
@@ -109,6 +115,8 @@ export function patchFromForm(form: SettingsForm): { ok: true; patch: SettingsPa
     idleTtlMs: round(ttl),
     strictGpu: form.strictGpu,
     autoDownload: form.autoDownload,
+    requireGpu: form.requireGpu,
+    modelFolders: form.modelFolders.split('\n').map((l) => l.trim()).filter((l) => l.length > 0),
   };
   const parsed = SettingsPatchSchema.safeParse(candidate);
   if (parsed.success) return { ok: true, patch: parsed.data };
