@@ -34,6 +34,8 @@ import type { DeviceBudgetSnapshot, DeviceId } from '../shared/state.js';
 import type { ArtifactEvent, ArtifactManager } from './core/artifacts/types.js';
 import { DiskDiscovery } from './core/artifacts/disk-discovery.js';
 import { createDiskHandlers } from './app/disk-handlers.js';
+import { createAliasHandlers } from './app/alias-handlers.js';
+import { aliasesConflict } from '../shared/model-names.js';
 import { applyGpuSample, DEFAULT_GPU_BUDGET_BYTES, defaultGpuBudget, gpuDeviceId, GpuMonitor, type GpuMonitorOptions } from './core/gpu/index.js';
 import { ModelRegistry, unrefTimers, type RegistryEvent } from './core/registry/registry.js';
 import type { Timers } from './core/registry/types.js';
@@ -413,7 +415,10 @@ class AppService implements App {
       },
       updateSettings: async (_patch, raw) => {
         const before = this.settings.get();
-        const after = await this.settings.update(raw);
+        const after = await this.settings.update(raw, (next) => {
+          const conflict = aliasesConflict(next);
+          if (conflict) throw conflict;
+        });
         await this.applySettings(before, after);
         return this.emitSettings();
       },
@@ -424,6 +429,13 @@ class AppService implements App {
         this.pushActivity({ kind: 'info', slot: null, message: token === null ? 'The Hugging Face token was removed.' : 'A Hugging Face token was saved.' });
         return Promise.resolve(this.emitSettings());
       },
+      ...createAliasHandlers({
+        settings: this.settings,
+        changed: (slot, alias, before) => {
+          this.emitSettings();
+          this.pushActivity({ kind: 'info', slot, message: alias === null ? `${slot} no longer has an alias (was ${before ?? '—'}).` : `${slot} is now named ${alias}${before ? ` (was ${before})` : ''}.` });
+        },
+      }),
       ...createDiskHandlers({
         discovery: this.discovery,
         artifacts: a,

@@ -58,6 +58,8 @@ export const COMMAND_SCHEMAS = {
   /** Put a model found on disk (its id from the scan) in a slot, without a download. */
   assignModel: z.object({ slot: SlotIdSchema, model: z.string().min(1).max(8192) }).strict(),
   /** Remove one revision of a cached repository (never a blob another snapshot uses). */
+  /** A slot's public name (validated by the handler: EMB-E020 form, EMB-E021 taken); null removes it. */
+  setAlias: z.object({ slot: SlotIdSchema, alias: z.string().max(256).nullable() }).strict(),
   deleteRevision: z.object({ repo: RepoIdSchema, commit: z.string().regex(/^[0-9a-f]{40}$/, 'a commit is 40 hex characters') }).strict(),
 } as const;
 
@@ -104,6 +106,13 @@ export interface DeleteRevisionResult {
   disk: DiskView;
 }
 
+export interface AliasResult {
+  slot: SlotId;
+  alias: string | null;
+  /** What the slot is called now in the UI, the CLI and the serving API. */
+  name: string;
+}
+
 export interface CommandResults {
   getSnapshot: AppSnapshot;
   load: SlotSnapshot;
@@ -130,6 +139,7 @@ export interface CommandResults {
   scanDisk: DiskView;
   assignModel: AssignResult;
   deleteRevision: DeleteRevisionResult;
+  setAlias: AliasResult;
 }
 
 /** One second of the VRAM history chart for one device. */

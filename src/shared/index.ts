@@ -8,3 +8,4 @@ export * from './gpu.js';
 export * from './settings.js';
 export * from './api.js';
 export * from './discovery.js';
+export * from './model-names.js';

@@ -19,6 +19,7 @@ import { useCommand, useDashboard, useUiUpdate } from '../store/use-dashboard.js
 import { ErrorNotice } from './ErrorNotice.js';
 import { ProgressBar } from './ProgressBar.js';
 import { RetryNote } from './RetryNote.js';
+import { SlotAlias } from './SlotAlias.js';
 
 const STATE_LABEL: Record<SlotState, string> = {
   missing: 'missing',
@@ -136,6 +137,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
         <h3 id={`slot-${id}-title`} className="slot-name">
           {slot.name}
         </h3>
+        <SlotAlias id={id} />
         <StateBadge state={slot.state} download={download} />
       </header>
       <ModelLine catalog={catalog} custom={custom} />
