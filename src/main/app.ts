@@ -35,6 +35,9 @@ import type { ArtifactEvent, ArtifactManager } from './core/artifacts/types.js';
 import { DiskDiscovery } from './core/artifacts/disk-discovery.js';
 import { createDiskHandlers } from './app/disk-handlers.js';
 import { createAliasHandlers } from './app/alias-handlers.js';
+import { runProbe } from './app/health-probe.js';
+import { UsageTracker } from './core/registry/slot-usage.js';
+import type { ProbeResult } from '../shared/usage.js';
 import { aliasesConflict } from '../shared/model-names.js';
 import { applyGpuSample, DEFAULT_GPU_BUDGET_BYTES, defaultGpuBudget, gpuDeviceId, GpuMonitor, type GpuMonitorOptions } from './core/gpu/index.js';
 import { ModelRegistry, unrefTimers, type RegistryEvent } from './core/registry/registry.js';
@@ -118,6 +121,9 @@ class AppService implements App {
   private readonly registry: ModelRegistry<OnnxModelSession>;
   private readonly monitor: GpuMonitor;
   private readonly discovery: DiskDiscovery;
+  private readonly usage: UsageTracker;
+  /** Each slot's last state, to probe a slot once when it becomes loaded. */
+  private readonly lastState = new Map<SlotId, string>();
   private readonly listeners = new Set<AppListener>();
   private readonly activityLog = new RingBuffer<ActivityEntry>(ACTIVITY_LIMIT);
   private readonly history = new Map<DeviceId, RingBuffer<HistoryPoint>>();
@@ -145,6 +151,7 @@ class AppService implements App {
 
     this.slots = new SlotManager({ devices: [{ device: 'cpu', budgetBytes: this.cpuBudget(s) }], thresholds: s.thresholds, now: this.now });
     this.monitor = new GpuMonitor({ env: this.env, ...options.gpu });
+    this.usage = new UsageTracker({ now: this.now, onChange: (usage) => this.emit({ type: 'usage', usage }) });
     this.discovery = new DiskDiscovery({
       cacheDir: () => resolveCacheDir(this.settings.get(), this.env),
       localFolders: () => this.settings.get().modelFolders,
@@ -247,6 +254,7 @@ class AppService implements App {
       settings: this.settingsView(),
       history: [...this.history.values()].flatMap((r) => r.toArray()).sort((a, b) => a.at - b.at),
       disk: this.discovery.view(),
+      usage: this.usage.views(),
     };
   }
 
@@ -406,8 +414,15 @@ class AppService implements App {
       },
       refreshReadiness: async () => this.setReadiness(await a.readiness()),
       embed: async ({ slot, texts }) => {
-        const session = await r.get(slot);
-        const result = await session.embed(texts);
+        let session;
+        try {
+          session = await r.get(slot);
+        } catch (e) {
+          this.usage.failure(slot, e);
+          throw e;
+        }
+        const loaded = session;
+        const result = await this.usage.measure(slot, texts.length, () => loaded.embed(texts));
         // A use of a loaded slot changes no state in the registry, but its figures moved (use count, LRU order).
         this.emit({ type: 'slot', slot: r.snapshot(slot) });
         this.emitDerived();
@@ -429,6 +444,7 @@ class AppService implements App {
         this.pushActivity({ kind: 'info', slot: null, message: token === null ? 'The Hugging Face token was removed.' : 'A Hugging Face token was saved.' });
         return Promise.resolve(this.emitSettings());
       },
+      probe: ({ slot }) => this.probe(slot),
       ...createAliasHandlers({
         settings: this.settings,
         changed: (slot, alias, before) => {
@@ -529,10 +545,22 @@ class AppService implements App {
 
   // ── events in ────────────────────────────────────────────────────────────────
 
+  private probe(slot: SlotId): Promise<ProbeResult> {
+    return runProbe(slot, this.registry.peek(slot), this.usage, { now: this.now, elapsed: () => performance.now() });
+  }
+
   private onRegistryEvent(e: RegistryEvent): void {
     if (e.type === 'activity') {
       this.pushActivity(e.entry);
       return;
+    }
+    if (e.type === 'slot') {
+      const was = this.lastState.get(e.slot.id);
+      this.lastState.set(e.slot.id, e.slot.state);
+      // A fresh load is probed once: a model that loads but cannot embed shows up now, not at the first request.
+      if (e.slot.state === 'loaded' && was !== 'loaded') {
+        this.probe(e.slot.id).catch((err: unknown) => this.report(err, `The health probe of ${e.slot.id} could not run`));
+      }
     }
     this.emit(e);
     if (e.type === 'slot') this.emitDerived();

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { ActivityEntry } from './activity.js';
 import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from './artifacts.js';
 import type { DiskModel, DiskView } from './discovery.js';
+import type { ProbeResult, SlotUsage } from './usage.js';
 import type { SerializedError } from './errors.js';
 import type { GpuSample } from './gpu.js';
 import { DeviceIdSchema, RepoIdSchema, SettingsPatchSchema, SlotIdSchema, SlotSourceSchema, type SettingsView } from './settings.js';
@@ -60,6 +61,8 @@ export const COMMAND_SCHEMAS = {
   /** Remove one revision of a cached repository (never a blob another snapshot uses). */
   /** A slot's public name (validated by the handler: EMB-E020 form, EMB-E021 taken); null removes it. */
   setAlias: z.object({ slot: SlotIdSchema, alias: z.string().max(256).nullable() }).strict(),
+  /** One tiny embed on a loaded slot: its health now. */
+  probe: slot,
   deleteRevision: z.object({ repo: RepoIdSchema, commit: z.string().regex(/^[0-9a-f]{40}$/, 'a commit is 40 hex characters') }).strict(),
 } as const;
 
@@ -140,6 +143,7 @@ export interface CommandResults {
   assignModel: AssignResult;
   deleteRevision: DeleteRevisionResult;
   setAlias: AliasResult;
+  probe: ProbeResult;
 }
 
 /** One second of the VRAM history chart for one device. */
@@ -179,6 +183,8 @@ export interface AppSnapshot {
   history: HistoryPoint[];
   /** What is on disk (HF cache and model folders); null report until the first scan ends. */
   disk: DiskView;
+  /** Health and usage per slot (uses, texts, latency, failures in a row, last probe). */
+  usage: SlotUsage[];
 }
 
 export type AppEvent =
@@ -194,7 +200,8 @@ export type AppEvent =
   | { type: 'settings'; settings: SettingsView }
   | { type: 'history'; points: HistoryPoint[] }
   | { type: 'runtime'; runtime: RuntimeInfo }
-  | { type: 'disk'; disk: DiskView };
+  | { type: 'disk'; disk: DiskView }
+  | { type: 'usage'; usage: SlotUsage };
 
 export type AppEventType = AppEvent['type'];
 

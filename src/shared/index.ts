@@ -9,3 +9,4 @@ export * from './settings.js';
 export * from './api.js';
 export * from './discovery.js';
 export * from './model-names.js';
+export * from './usage.js';

@@ -94,10 +94,34 @@ describe('models on disk: scan, assign, delete', () => {
     expect(c.app.snapshot().slots.find((s) => s.id === 'E1')?.state).toBe('ready');
     expect(c.app.snapshot().disk.report?.models.find((m) => m.id === id)?.usedBy).toEqual(['E1']);
 
+    const probed = new Promise<void>((resolve) => {
+      const off = c.app.subscribe((e) => {
+        if (e.type === 'usage' && e.usage.slot === 'E1' && e.usage.lastProbe) {
+          off();
+          resolve();
+        }
+      });
+    });
     ok(await c.app.execute('load', { slot: 'E1' }));
+    // A fresh load is probed once in the background: one tiny embed, not counted as a use.
+    await probed;
+    expect(c.app.snapshot().usage.find((u) => u.slot === 'E1')).toMatchObject({ health: 'healthy', uses: 0, lastProbe: { ok: true, dims: 16 } });
     const embedded = ok<EmbedResult>(await c.app.execute('embed', { slot: 'E1', texts: ['hello world'] }));
     const expected = Array.from(model.reference('hello world')).map((x) => Math.round(x * 1e4));
     expect(embedded.vectors[0]?.map((x) => Math.round(x * 1e4))).toEqual(expected);
+    ok(await c.app.execute('embed', { slot: 'E1', texts: ['a', 'b', 'c'] }));
+    const usage = c.app.snapshot().usage.find((u) => u.slot === 'E1');
+    expect(usage).toMatchObject({ health: 'healthy', uses: 2, texts: 4, failures: 0 });
+    expect(usage?.meanMs).toBeGreaterThan(0);
+    expect(usage?.p95Ms).toBeGreaterThan(0);
+    const probe = ok<{ ok: boolean; dims: number }>(await c.app.execute('probe', { slot: 'E1' }));
+    expect(probe).toMatchObject({ ok: true, dims: 16 });
+    const notLoaded = await c.app.execute('probe', { slot: 'E5' });
+    expect(!notLoaded.ok && notLoaded.error.code).toBe('EMB-E005');
+    // A load that fails counts against the slot's health.
+    const failed = await c.app.execute('embed', { slot: 'E5', texts: ['x'] });
+    expect(failed.ok).toBe(false);
+    expect(c.app.snapshot().usage.find((u) => u.slot === 'E5')).toMatchObject({ health: 'degraded', failures: 1, lastError: { code: 'EMB-E118' } });
   });
 
   it('refuses to delete the revision a loaded slot uses; after unload it goes, and the blob the other revision shares stays', async () => {

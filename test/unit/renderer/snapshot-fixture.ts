@@ -41,6 +41,7 @@ export function appSnapshot(change: Partial<AppSnapshot> = {}): AppSnapshot {
     settings: { settings: defaultSettings(), token: { set: false, source: null, encrypted: false }, cacheDir: '/tmp/hub', endpoint: 'https://huggingface.co', offline: false },
     history: [],
     disk: { scanning: false, report: null, error: null },
+    usage: [],
     ...change,
   };
 }

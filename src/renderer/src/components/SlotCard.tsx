@@ -20,6 +20,7 @@ import { ErrorNotice } from './ErrorNotice.js';
 import { ProgressBar } from './ProgressBar.js';
 import { RetryNote } from './RetryNote.js';
 import { SlotAlias } from './SlotAlias.js';
+import { SlotHealth } from './SlotHealth.js';
 
 const STATE_LABEL: Record<SlotState, string> = {
   missing: 'missing',
@@ -212,6 +213,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
           Configure
         </button>
       </div>
+      <SlotHealth id={id} />
       <div className="slot-status">
         {error ? (
           <ErrorNotice error={error} compact onDismiss={commandError ? () => ui((u) => dismissError(u, id)) : undefined} />

@@ -8,6 +8,7 @@ import type { AppEvent, AppSnapshot, HistoryPoint, RuntimeInfo } from '../../../
 import { ACTIVITY_LIMIT, HISTORY_SECONDS } from '../../../shared/api.js';
 import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from '../../../shared/artifacts.js';
 import type { DiskView } from '../../../shared/discovery.js';
+import type { SlotUsage } from '../../../shared/usage.js';
 import type { GpuSample } from '../../../shared/gpu.js';
 import type { SettingsView } from '../../../shared/settings.js';
 import type { SlotId } from '../../../shared/slots.js';
@@ -32,6 +33,8 @@ export interface ModelState {
   history: Record<string, HistoryPoint[]>;
   /** What is on disk (HF cache and model folders). */
   disk: DiskView;
+  /** Health and usage per slot. */
+  usage: Partial<Record<SlotId, SlotUsage>>;
 }
 
 export function emptyModelState(): ModelState {
@@ -50,6 +53,7 @@ export function emptyModelState(): ModelState {
     settings: null,
     history: {},
     disk: { scanning: false, report: null, error: null },
+    usage: {},
   };
 }
 
@@ -114,6 +118,7 @@ function fromSnapshot(s: AppSnapshot): ModelState {
     history: appendHistory({}, s.history),
     // An older backend sends no disk view.
     disk: s.disk ?? { scanning: false, report: null, error: null },
+    usage: byId(s.usage ?? [], (x) => x.slot),
   };
 }
 
@@ -149,6 +154,8 @@ export function applyEvent(state: ModelState, event: AppEvent): ModelState {
       return { ...state, runtime: event.runtime };
     case 'disk':
       return { ...state, disk: event.disk };
+    case 'usage':
+      return { ...state, usage: { ...state.usage, [event.usage.slot]: event.usage } };
     default:
       // A newer backend may send event types this dashboard does not know yet.
       return state;
