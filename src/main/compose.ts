@@ -4,6 +4,7 @@
  * the environment, then the App with the launcher the entry provides.
  */
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { SlotSource } from '../shared/settings.js';
@@ -13,6 +14,7 @@ import { createArtifactManager, type ArtifactManagerOptions } from './core/artif
 import type { ArtifactManager } from './core/artifacts/types.js';
 import type { HostLauncher } from './core/runtime/index.js';
 import { artifactConfig, resolveToken } from './core/state/hub-environment.js';
+import { DataDirLock } from './core/state/data-dir-lock.js';
 import { SettingsStore } from './core/state/settings-store.js';
 import { createFileTokenStore, type TokenCipher, type TokenStore } from './core/state/token-store.js';
 
@@ -37,6 +39,8 @@ export interface ComposeOptions {
 
 export interface Composition {
   app: App;
+  /** This instance's claim on the data folder; released when the app shuts down. */
+  lock: DataDirLock;
   settings: SettingsStore;
   tokens: TokenStore;
   artifacts: ArtifactManager;
@@ -44,6 +48,18 @@ export interface Composition {
 
 export async function composeApp(options: ComposeOptions): Promise<Composition> {
   const env = options.env ?? process.env;
+  await mkdir(options.dataDir, { recursive: true });
+  // First of all: a second instance on the same folder would overwrite this one's settings.
+  const lock = DataDirLock.acquire(options.dataDir, options.mode);
+  try {
+    return await composeLocked(options, env, lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+async function composeLocked(options: ComposeOptions, env: NodeJS.ProcessEnv, lock: DataDirLock): Promise<Composition> {
   const settings = await SettingsStore.open({ dir: options.dataDir });
   const tokens = createFileTokenStore(join(options.dataDir, HF_TOKEN_FILE), options.tokenCipher ?? null);
   const sources: Partial<Record<SlotId, SlotSource>> = {};
@@ -69,7 +85,15 @@ export async function composeApp(options: ComposeOptions): Promise<Composition> 
     log: options.log,
     ...options.app,
   });
-  return { app, settings, tokens, artifacts };
+  const shutdown = app.shutdown.bind(app);
+  app.shutdown = async () => {
+    try {
+      await shutdown();
+    } finally {
+      lock.release();
+    }
+  };
+  return { app, lock, settings, tokens, artifacts };
 }
 
 /** Whether onnxruntime-node's CUDA provider library is installed (`npm run fetch-binaries`). */

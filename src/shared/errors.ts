@@ -66,6 +66,7 @@ export const ERROR_CODES = {
   'EMB-E404': 'Unknown command',
   'EMB-E405': 'Request too large',
   'EMB-E406': 'Invalid settings',
+  'EMB-E407': 'Data folder in use by another Modelbay',
   'EMB-E500': 'Internal error',
 } as const;
 

@@ -12,7 +12,7 @@ const REVISION_RE = /^[\w./-]{1,256}$/;
 
 /** `owner/name`, as huggingface_hub validates it; no `.`/`..` parts, no `--` or `..` inside a name. */
 export function repoIdProblem(repo: string): string | null {
-  if (!REPO_ID_RE.test(repo)) return 'a repository is "owner/name" (letters, digits, "-", "_", ".")';
+  if (!REPO_ID_RE.test(repo)) return 'a repository is "owner/name"';
   const parts = repo.split('/');
   if (parts.some((p) => p === '.' || p === '..' || p.includes('..') || p.includes('--') || p.endsWith('.') || p.startsWith('-') || p.startsWith('.'))) {
     return 'a repository name may not start with "-" or ".", end with ".", or hold ".." or "--"';

@@ -3,6 +3,7 @@ import { mkdir, rename, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { estimateSessionBytes, readModelShape } from '../../../src/main/core/runtime/index.js';
 import type { SlotId } from '../../../src/shared/slots.js';
 import { OnnxSessionFactory, splitEmbeddings, type SlotFiles } from '../../../src/main/core/runtime/session-factory.js';
 import type { HostPool } from '../../../src/main/core/runtime/host-pool.js';
@@ -62,7 +63,9 @@ describe('embeddings through a real CPU session host', () => {
 
   it('matches independently computed embeddings, in order, across batches of mixed lengths', async () => {
     files.set('E1', filesOf(sentence));
-    const s = await factory.create({ slot: 'E1', device: 'cpu', estimateBytes: 0, signal: signal() });
+    // The registry's one estimate, from the model's own shape, reaches the session as is.
+    const estimate = estimateSessionBytes({ fileBytes: sentence.files[0]?.bytes ?? 0, device: 'cpu', shape: readModelShape(sentence.modelPath) });
+    const s = await factory.create({ slot: 'E1', device: 'cpu', estimateBytes: estimate, signal: signal() });
     expect(s.load.inputNames).toEqual(['input_ids', 'attention_mask', 'token_type_ids']);
     expect(s.load.output).toBe('sentence_embedding');
     const e = await s.embed(TEXTS);
@@ -70,6 +73,7 @@ describe('embeddings through a real CPU session host', () => {
     const vectors = splitEmbeddings(e);
     TEXTS.forEach((t, i) => expectClose(vectors[i], sentence.reference(t)));
     // The estimate is known before the load; the measurement (RSS growth) after it.
+    expect(s.estimateBytes).toBe(estimate);
     expect(s.estimateBytes).toBeGreaterThan(sentence.files[0]?.bytes ?? 0);
     expect(s.measuredBytes).toBeGreaterThanOrEqual(0);
     await s.release();

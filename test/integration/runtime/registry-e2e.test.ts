@@ -27,7 +27,7 @@ describe('registry with the onnxruntime factory, end to end', () => {
     registry = new ModelRegistry({
       factory,
       slots: new SlotManager(),
-      configs: [{ id: 'E1', estimateBytes: estimateSessionBytes({ fileBytes, device: 'cpu', dims: 48, batchSize: 8, maxSequenceLength: 64 }) }, { id: 'E2', estimateBytes: 64 * 1024 * 1024 }],
+      configs: [{ id: 'E1', estimateBytes: estimateSessionBytes({ fileBytes, device: 'cpu', shape: { hiddenSize: 48, attentionLayers: 0, heads: 1, outputWidth: 48, perTokenOutput: false, elementBytes: 4, source: 'onnx' }, batchSize: 8, maxSequenceLength: 64 }) }, { id: 'E2', estimateBytes: 64 * 1024 * 1024 }],
     });
   });
 

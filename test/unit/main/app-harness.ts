@@ -34,6 +34,8 @@ export interface HarnessOptions {
   settingsJson?: string;
   /** Reuse a data folder (a restart); the caller removes it. */
   dir?: string;
+  /** The generated model's size (vocab × dim). */
+  model?: { vocab?: number; dim?: number; catalogDims?: Partial<Record<SlotId, number>> };
 }
 
 export async function harness(options: HarnessOptions = {}): Promise<Harness> {
@@ -44,7 +46,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
   }
   const settings = await SettingsStore.open({ dir });
   const tokens = createFileTokenStore(join(dir, 'hf-token'));
-  const artifacts = await createMemoryArtifacts({ dir: join(dir, 'models'), ready: options.ready ?? [] });
+  const artifacts = await createMemoryArtifacts({ dir: join(dir, 'models'), ready: options.ready ?? [], ...options.model });
   const app = createApp({
     mode: 'headless',
     version: 'test',

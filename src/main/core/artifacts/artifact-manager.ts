@@ -171,6 +171,8 @@ class HubArtifactManager implements ArtifactManager {
     } else {
       const parsed = SlotSourceSchema.safeParse(source);
       if (!parsed.success) throw new ModelbayError('EMB-E002', `The model chosen for ${slot} is invalid: ${parsed.error.issues[0]?.message ?? 'invalid'}.`, { slot });
+      // Build the model before keeping the source: a source that cannot become one is refused whole.
+      slotModel(this.catalogEntries[slot], parsed.data);
       this.sources[slot] = parsed.data;
     }
     this.failures.delete(slot);

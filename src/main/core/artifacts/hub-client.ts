@@ -9,9 +9,6 @@
  * @huggingface/hub is not used for the transfer: its download helper trusted hostile
  * etags and forwarded the token to the CDN (see the notes).
  */
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';

@@ -7,11 +7,14 @@
 import { formatBytes, formatPercent } from '../../../shared/bytes.js';
 import type { ActivityEntry } from '../../../shared/activity.js';
 import { ModelbayError, toModelbayError, type SerializedError } from '../../../shared/errors.js';
-import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
-import type { ArtifactState, DeviceId, EvictionReason, Health, RegistryStats, SlotSnapshot, SlotState } from '../../../shared/state.js';
+import type { GpuInfo, GpuSample } from '../../../shared/gpu.js';
+import { SLOT_IDS, type SlotId } from '../../../shared/slots.js';
+import { isDeviceId, type ArtifactState, type DeviceBudgetSnapshot, type DeviceId, type EvictionReason, type PressureThresholds, type RegistryStats, type SlotSnapshot } from '../../../shared/state.js';
+import { applyGpuSample } from '../gpu/gpu-devices.js';
 import { SlotManager } from '../slots/slot-manager.js';
 import { assertBytes, assertSlotId } from '../slots/validate.js';
-import { Semaphore, SerialQueue } from './async-primitives.js';
+import { Semaphore } from './async-primitives.js';
+import { newRecord, recordView, stateOf, type SlotRecord } from './slot-record.js';
 import type { Clock, ModelSession, RegistryHooks, SessionFactory, SlotConfig, Timers } from './types.js';
 
 /** Real interval timers that never keep the process alive on their own. */
@@ -27,7 +30,8 @@ export const unrefTimers: Timers = {
 export type RegistryEvent =
   | { type: 'slot'; slot: SlotSnapshot }
   | { type: 'activity'; entry: ActivityEntry }
-  | { type: 'stats'; stats: RegistryStats };
+  | { type: 'stats'; stats: RegistryStats }
+  | { type: 'devices'; devices: DeviceBudgetSnapshot[] };
 
 export type RegistryListener = (event: RegistryEvent) => void;
 
@@ -40,31 +44,10 @@ export interface RegistryOptions<S extends ModelSession> {
   clock?: Clock;
   timers?: Timers;
   hooks?: RegistryHooks;
-}
-
-type RuntimeState = 'idle' | 'loading' | 'loaded' | 'unloading';
-
-interface SlotRecord<S> {
-  id: SlotId;
-  device: DeviceId;
-  estimateBytes: number;
-  measuredBytes: number | null;
-  preload: boolean;
-  idleTtlMs: number | null;
-  artifact: ArtifactState;
-  artifactError: SerializedError | null;
-  runtime: RuntimeState;
-  loadError: SerializedError | null;
-  session: S | null;
-  inflight: Promise<S> | null;
-  queue: SerialQueue;
-  lastOutcome: 'none' | 'ok' | 'failed';
-  useCount: number;
-  loadCount: number;
-  failures: number;
-  loadedAt: number | null;
-  lastLoadMs: number | null;
-  abort: AbortController | null;
+  /** The one estimator: bytes a slot will need on a device (weights, activations, context). */
+  estimate?: (slot: SlotId, device: DeviceId) => number;
+  /** How long an unload or eviction waits for work in flight on the session; default 30 s. */
+  leaseWaitMs?: number;
 }
 
 export class ModelRegistry<S extends ModelSession = ModelSession> {
@@ -78,6 +61,9 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   private readonly hooks: RegistryHooks;
   private readonly listeners = new Set<RegistryListener>();
   private readonly counters: Omit<RegistryStats, 'loaded' | 'bytes'> = { loads: 0, unloads: 0, hits: 0, failures: 0, evictions: 0 };
+  private readonly estimator: ((slot: SlotId, device: DeviceId) => number) | null;
+  private readonly leaseWaitMs: number;
+  private readonly lastDerived = { devices: '', stats: '' };
   private sweepHandle: unknown = null;
   private closed = false;
 
@@ -87,6 +73,8 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     this.clock = options.clock ?? { now: Date.now };
     this.timers = options.timers ?? unrefTimers;
     this.hooks = options.hooks ?? {};
+    this.estimator = options.estimate ?? null;
+    this.leaseWaitMs = options.leaseWaitMs ?? 30_000;
     this.loadLimit = new Semaphore(this.checkLoadLimit(options.maxParallelLoads ?? 2));
     const configs = new Map((options.configs ?? []).map((c) => [assertSlotId(c.id), c]));
     for (const id of SLOT_IDS) this.records.set(id, this.newRecord(id, configs.get(id)));
@@ -137,10 +125,12 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     if (r.runtime === 'loaded' && r.session) {
       this.counters.hits++;
       this.slots.touch(r.id);
+      this.emitDerived();
       return r.session;
     }
     if (r.inflight) {
       this.counters.hits++;
+      this.emitDerived();
       return r.inflight;
     }
     return this.startLoad(r);
@@ -155,12 +145,38 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     return this.startLoad(r);
   }
 
+  /**
+   * Run `fn` on the slot's session while holding a lease on it (loading it on first use):
+   * an unload or eviction waits for the lease, and LRU never picks a leased slot. A use
+   * that meets a release already under way waits for it and loads the slot again.
+   */
+  async use<T>(slot: SlotId, fn: (session: S) => Promise<T>): Promise<T> {
+    const r = this.record(slot);
+    for (let attempt = 0; ; attempt++) {
+      const session = await this.get(slot);
+      if (r.runtime === 'loaded' && r.session === session && !r.draining) {
+        r.leases++;
+        try {
+          return await fn(session);
+        } finally {
+          r.leases--;
+          if (r.leases === 0) for (const wake of r.leaseWaiters.splice(0)) wake();
+        }
+      }
+      if (attempt >= 3) {
+        throw new ModelbayError('EMB-E007', `${slot} kept being unloaded while this request waited for it; try again.`, { slot, attempts: attempt + 1 });
+      }
+      // A release is under way: wait until the slot's queue has moved past it.
+      await r.queue.run(() => Promise.resolve());
+    }
+  }
+
   /** Unload a loaded slot. A slot that is not loaded is EMB-E005 (nothing changes). */
   async unload(slot: SlotId): Promise<void> {
     const r = this.record(slot);
     this.assertLoaded(r);
     await r.queue.run(async () => {
-      this.assertLoaded(r);
+      this.assertLoadedNow(r);
       await this.release(r, null);
     });
   }
@@ -173,7 +189,7 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
       throw new ModelbayError('EMB-E004', `${slot} is pinned: unpin it first, or evict with force.`, { slot });
     }
     await r.queue.run(async () => {
-      this.assertLoaded(r);
+      this.assertLoadedNow(r);
       await this.release(r, 'manual');
     });
   }
@@ -210,17 +226,75 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   /** Change the estimate used for the next load (e.g. once the files' sizes are known). */
   setEstimate(slot: SlotId, bytes: number): void {
     const r = this.record(slot);
-    r.estimateBytes = assertBytes(bytes, `The estimate of ${slot}`);
+    const next = assertBytes(bytes, `The estimate of ${slot}`);
+    if (next === r.estimateBytes) return;
+    r.estimateBytes = next;
     this.changed(r);
   }
 
-  /** Move a slot to another device; only while it is not loaded. */
-  setDevice(slot: SlotId, device: DeviceId): void {
+  /** Ask the estimator again for one slot (its files or device changed), or for all. */
+  refreshEstimates(slots: readonly SlotId[] = SLOT_IDS): void {
+    if (!this.estimator) return;
+    for (const slot of slots) this.setEstimate(slot, this.estimator(slot, this.record(slot).device));
+  }
+
+  /**
+   * Move a slot to another device; only while it is not loaded. With `whenAvailable`, a
+   * device not seen yet (GPUs appear with the first sample) is remembered and the slot
+   * moves there when it appears; otherwise an unknown device is EMB-E008.
+   */
+  setDevice(slot: SlotId, device: DeviceId, options: { whenAvailable?: boolean } = {}): void {
     const r = this.record(slot);
-    if (!this.slots.hasDevice(device)) throw new ModelbayError('EMB-E008', `Unknown device ${JSON.stringify(device)}.`, { device: String(device), known: this.slots.listDevices() });
+    if (!isDeviceId(device)) throw new ModelbayError('EMB-E008', `Unknown device ${JSON.stringify(device)}.`, { device: String(device) });
+    if (!this.slots.hasDevice(device)) {
+      if (!options.whenAvailable) throw new ModelbayError('EMB-E008', `Unknown device ${JSON.stringify(device)}.`, { device: String(device), known: this.slots.listDevices() });
+      r.wantedDevice = device;
+      return;
+    }
     if (r.runtime !== 'idle') throw new ModelbayError('EMB-E007', `${slot} is ${r.runtime}: unload it before moving it to ${device}.`, { slot, state: r.runtime });
+    r.wantedDevice = device;
+    if (r.device === device) return;
     r.device = device;
+    if (this.estimator) r.estimateBytes = this.estimator(slot, device);
     this.changed(r);
+  }
+
+  /** Where slots go that the user placed nowhere: `defaultDevice` once it exists. Idle slots move to their wanted device. */
+  placeSlots(defaultDevice: DeviceId): void {
+    for (const r of this.records.values()) {
+      const device = r.wantedDevice ?? defaultDevice;
+      if (r.device === device || !this.slots.hasDevice(device) || r.runtime !== 'idle') continue;
+      r.device = device;
+      if (this.estimator) r.estimateBytes = this.estimator(r.id, device);
+      this.changed(r);
+    }
+  }
+
+  // ── devices and budgets (the slot manager has no other writer) ─────────────────
+
+  devices(): DeviceBudgetSnapshot[] {
+    return this.slots.snapshots();
+  }
+
+  hasDevice(device: DeviceId): boolean {
+    return this.slots.hasDevice(device);
+  }
+
+  setBudget(device: DeviceId, bytes: number): void {
+    this.slots.setBudget(device, bytes);
+    this.emitDerived();
+  }
+
+  setThresholds(thresholds: PressureThresholds): void {
+    this.slots.setThresholds(thresholds);
+    this.emitDerived();
+  }
+
+  /** A GPU sample: new GPUs become devices (with `budgetFor`'s budget), free memory follows. Returns the devices added. */
+  syncGpus(sample: GpuSample, budgetFor: (gpu: GpuInfo) => number): DeviceId[] {
+    const added = applyGpuSample(this.slots, sample, budgetFor);
+    this.emitDerived();
+    return added;
   }
 
   /** The artifact manager reports where a slot's files stand. */
@@ -433,8 +507,11 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     context: { level?: string; ratio?: number; forSlot?: SlotId | null } = {},
   ): Promise<void> {
     const session = r.session;
+    r.draining = true;
     r.runtime = 'unloading';
     this.changed(r);
+    if (r.leases > 0) await this.leasesDone(r);
+    r.draining = false;
     let releaseError: unknown = null;
     try {
       await session?.release();
@@ -471,9 +548,21 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
 
   // ── internals: records and views ───────────────────────────────────────────────
 
+  /** Bounded: a session whose work never ends is released after leaseWaitMs all the same. */
+  private leasesDone(r: SlotRecord<S>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.leaseWaitMs);
+      timer.unref?.();
+      r.leaseWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   private busySlots(): Set<SlotId> {
     const out = new Set<SlotId>();
-    for (const r of this.records.values()) if (r.queue.pending > 0 || r.runtime !== 'loaded') out.add(r.id);
+    for (const r of this.records.values()) if (r.queue.pending > 0 || r.runtime !== 'loaded' || r.leases > 0) out.add(r.id);
     return out;
   }
 
@@ -482,70 +571,44 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   }
 
   private newRecord(id: SlotId, c: SlotConfig | undefined): SlotRecord<S> {
-    const device = c?.device ?? 'cpu';
-    if (!this.slots.hasDevice(device)) throw new ModelbayError('EMB-E008', `${id} is configured for unknown device ${device}.`, { slot: id, device });
+    const configured = c?.device ?? 'cpu';
+    if (!isDeviceId(configured)) throw new ModelbayError('EMB-E008', `${id} is configured for unknown device ${String(configured)}.`, { slot: id, device: String(configured) });
+    // A device not seen yet (a GPU before the first sample) is wanted; the slot starts on the CPU.
+    const device = this.slots.hasDevice(configured) ? configured : 'cpu';
     if (c?.pinned) this.slots.pin(id);
-    return {
-      id,
+    return newRecord<S>(id, {
       device,
-      estimateBytes: assertBytes(c?.estimateBytes ?? 0, `The estimate of ${id}`),
-      measuredBytes: null,
+      wantedDevice: c?.device ?? null,
+      estimateBytes: assertBytes(c?.estimateBytes ?? this.estimator?.(id, device) ?? 0, `The estimate of ${id}`),
       preload: c?.preload ?? false,
       idleTtlMs: c?.idleTtlMs == null ? null : assertBytes(c.idleTtlMs, `The idle time-out of ${id} (ms)`, { allowZero: false }),
       artifact: c?.artifactState ?? 'ready',
-      artifactError: null,
-      runtime: 'idle',
-      loadError: null,
-      session: null,
-      inflight: null,
-      queue: new SerialQueue(),
-      lastOutcome: 'none',
-      useCount: 0,
-      loadCount: 0,
-      failures: 0,
-      loadedAt: null,
-      lastLoadMs: null,
-      abort: null,
-    };
-  }
-
-  private stateOf(r: SlotRecord<S>): SlotState {
-    if (r.runtime !== 'idle') return r.runtime;
-    if (r.loadError) return 'failed';
-    return r.artifact;
-  }
-
-  private healthOf(r: SlotRecord<S>): Health {
-    if (r.runtime === 'loading') return 'loading';
-    if (r.loadError || r.artifact === 'failed') return 'unhealthy';
-    if (r.lastOutcome === 'ok') return r.failures > 0 ? 'degraded' : 'healthy';
-    return 'unknown';
+    });
   }
 
   private view(r: SlotRecord<S>): SlotSnapshot {
-    return {
-      id: r.id,
-      name: SLOT_NAMES[r.id],
-      state: this.stateOf(r),
-      error: r.loadError ?? r.artifactError,
-      health: this.healthOf(r),
-      pinned: this.slots.isPinned(r.id),
-      preload: r.preload,
-      device: r.device,
-      estimateBytes: r.estimateBytes,
-      measuredBytes: r.measuredBytes,
-      lastUsedAt: this.slots.lastUsedAt(r.id),
-      useCount: r.useCount,
-      loadCount: r.loadCount,
-      failures: r.failures,
-      idleTtlMs: r.idleTtlMs,
-      loadedAt: r.runtime === 'loaded' ? r.loadedAt : null,
-      lastLoadMs: r.lastLoadMs,
-    };
+    return recordView(r, { pinned: this.slots.isPinned(r.id), lastUsedAt: this.slots.lastUsedAt(r.id) });
   }
 
   private changed(r: SlotRecord<S>): void {
     this.emit({ type: 'slot', slot: this.view(r) });
+    this.emitDerived();
+  }
+
+  /** Devices and stats follow slot changes: each is sent only when it really changed. */
+  private emitDerived(): void {
+    const devices = this.slots.snapshots();
+    const d = JSON.stringify(devices);
+    if (d !== this.lastDerived.devices) {
+      this.lastDerived.devices = d;
+      this.emit({ type: 'devices', devices });
+    }
+    const stats = this.stats();
+    const st = JSON.stringify(stats);
+    if (st !== this.lastDerived.stats) {
+      this.lastDerived.stats = st;
+      this.emit({ type: 'stats', stats });
+    }
   }
 
   private activity(entry: Omit<ActivityEntry, 'at'>): void {
@@ -565,7 +628,14 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   private assertLoaded(r: SlotRecord<S>): void {
     // A load still queued (inflight, runtime not yet `loading`) counts: the unload waits for it.
     if (r.runtime !== 'loaded' && r.runtime !== 'loading' && !r.inflight) {
-      throw new ModelbayError('EMB-E005', `${r.id} is not loaded (it is ${this.stateOf(r)}).`, { slot: r.id, state: this.stateOf(r) });
+      throw new ModelbayError('EMB-E005', `${r.id} is not loaded (it is ${stateOf(r)}).`, { slot: r.id, state: stateOf(r) });
+    }
+  }
+
+  /** Inside the slot's queue, after whatever was queued before: only a loaded session can be released. */
+  private assertLoadedNow(r: SlotRecord<S>): void {
+    if (r.runtime !== 'loaded') {
+      throw new ModelbayError('EMB-E005', `${r.id} is not loaded (it is ${stateOf(r)}).`, { slot: r.id, state: stateOf(r) });
     }
   }
 

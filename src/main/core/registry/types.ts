@@ -23,7 +23,8 @@ export interface SessionFactory<S extends ModelSession = ModelSession> {
 export interface SlotConfig {
   id: SlotId;
   device?: DeviceId;
-  estimateBytes: number;
+  /** Default: the registry's estimator, else 0. */
+  estimateBytes?: number;
   pinned?: boolean;
   preload?: boolean;
   /** Unload after this long without use; null = never. */

@@ -17,3 +17,4 @@ export {
 } from './session-factory.js';
 export { CUDA_CONTEXT_BYTES, estimateSessionBytes, estimateSessionMemory, type EstimateInput, type MemoryEstimate } from './memory-estimate.js';
 export type { HostLoadOptions, HostStats, LoadResult, PoolingMode } from './protocol.js';
+export { ModelShapeCache, readModelShape, type ModelShape } from './model-shape.js';

@@ -9,7 +9,6 @@ import type { SlotId } from '../../../shared/slots.js';
 import type { DeviceId } from '../../../shared/state.js';
 import type { LoadRequest, ModelSession, SessionFactory } from '../registry/types.js';
 import type { HostLease, HostPool } from './host-pool.js';
-import { estimateSessionBytes } from './memory-estimate.js';
 import type { EmbedResult, HostLoadOptions, LoadResult, PoolingMode } from './protocol.js';
 
 /** A slot's files on disk, as the artifact manager resolves them. */
@@ -128,14 +127,8 @@ export class OnnxSessionFactory implements SessionFactory<OnnxModelSession> {
     const files = await this.options.resolve(slot, signal);
     signal.throwIfAborted();
     const fileBytes = await totalBytes([files.model, ...files.externalData]);
-    const estimate = estimateSessionBytes({
-      fileBytes,
-      device,
-      hostHasContext: this.options.pool.hasHost(device),
-      dims: files.dims,
-      batchSize: this.options.loadOptions?.batchSize,
-      maxSequenceLength: this.options.loadOptions?.maxSequenceLength,
-    });
+    // The registry's one estimate (reserved before this call), not a second computation.
+    const estimate = request.estimateBytes;
     const lease = await this.options.pool.acquire(device);
     const key = `${slot}#${++sessionCounter}`;
     let loaded: LoadResult | null = null;

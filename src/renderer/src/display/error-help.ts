@@ -55,6 +55,7 @@ export const ERROR_HELP: Readonly<Record<ErrorCode, string>> = {
   'EMB-E404': 'The backend does not know this command; the dashboard and app versions differ.',
   'EMB-E405': 'The request was too large; send less at once.',
   'EMB-E406': 'A setting is invalid; correct the field shown and save again.',
+  'EMB-E407': 'Another Modelbay uses this data folder; stop it or start with another --data-dir.',
   'EMB-E500': 'Something unexpected went wrong; the message below says what, and the log has details.',
 };
 

@@ -6,13 +6,13 @@ import { HostRequestSchema, EmbedResultSchema } from '../../../../src/main/core/
 
 describe('memory estimate', () => {
   it('is weights + activation allowance, plus the CUDA context once per host on GPUs', () => {
-    const cpu = estimateSessionMemory({ fileBytes: 400 * MB, device: 'cpu', dims: 1024 });
+    const cpu = estimateSessionMemory({ fileBytes: 400 * MB, device: 'cpu', shape: { hiddenSize: 1024, attentionLayers: 24, heads: 16, outputWidth: 1024, perTokenOutput: false, elementBytes: 4, source: 'onnx' } });
     expect(cpu.weightsBytes).toBe(400 * MB);
     expect(cpu.contextBytes).toBe(0);
     expect(cpu.activationBytes).toBeGreaterThan(0.2 * 400 * MB);
-    const gpu = estimateSessionMemory({ fileBytes: 400 * MB, device: 'cuda:0', dims: 1024 });
+    const gpu = estimateSessionMemory({ fileBytes: 400 * MB, device: 'cuda:0', shape: { hiddenSize: 1024, attentionLayers: 24, heads: 16, outputWidth: 1024, perTokenOutput: false, elementBytes: 4, source: 'onnx' } });
     expect(gpu.totalBytes - cpu.totalBytes).toBe(CUDA_CONTEXT_BYTES);
-    expect(estimateSessionBytes({ fileBytes: 400 * MB, device: 'cuda:0', dims: 1024, hostHasContext: true })).toBe(cpu.totalBytes);
+    expect(estimateSessionBytes({ fileBytes: 400 * MB, device: 'cuda:0', shape: { hiddenSize: 1024, attentionLayers: 24, heads: 16, outputWidth: 1024, perTokenOutput: false, elementBytes: 4, source: 'onnx' }, hostHasContext: true })).toBe(cpu.totalBytes);
     // Activations grow with batch and sequence length.
     expect(estimateSessionBytes({ fileBytes: 0, device: 'cpu', batchSize: 64 })).toBeGreaterThan(estimateSessionBytes({ fileBytes: 0, device: 'cpu', batchSize: 8 }));
   });

@@ -1,0 +1,148 @@
+/**
+ * Settings → the running core. A patch is validated (schemas, then the checks only the
+ * App can make), persisted, and only then applied through the registry and the artifact
+ * manager, so memory and disk never disagree.
+ */
+import { dirname, resolve } from 'node:path';
+import { ModelbayError } from '../../shared/errors.js';
+import { slotSettings, type Settings, type SettingsView } from '../../shared/settings.js';
+import { SLOT_IDS, type SlotId } from '../../shared/slots.js';
+import { pathWithin } from '../../shared/values.js';
+import { aliasesConflict } from '../../shared/model-names.js';
+import type { ArtifactManager } from '../core/artifacts/types.js';
+import type { GpuMonitor } from '../core/gpu/index.js';
+import { gpuDeviceId } from '../core/gpu/index.js';
+import type { ModelRegistry } from '../core/registry/registry.js';
+import type { ModelSession } from '../core/registry/types.js';
+import { artifactConfig, isOffline, resolveCacheDir, resolveEndpoint, resolveToken, type ResolvedToken } from '../core/state/hub-environment.js';
+import type { SettingsStore } from '../core/state/settings-store.js';
+import type { TokenStore } from '../core/state/token-store.js';
+import type { EventHub } from './event-hub.js';
+import { cpuBudget, gpuBudget } from './placement.js';
+
+export interface SettingsSyncOptions {
+  settings: SettingsStore;
+  tokens: TokenStore;
+  registry: ModelRegistry<ModelSession>;
+  artifacts: ArtifactManager;
+  monitor: GpuMonitor;
+  hub: EventHub;
+  env: NodeJS.ProcessEnv;
+  totalMemoryBytes: number;
+  /** Keep the cache under its limit, sparing what is in use. */
+  enforceCacheLimit: () => void;
+  /** Look at the disk again (the cache folder or the model folders changed). */
+  rescanDisk?: () => void;
+}
+
+export class SettingsSync {
+  private token: ResolvedToken;
+
+  constructor(private readonly o: SettingsSyncOptions) {
+    this.token = resolveToken(o.tokens, o.env);
+  }
+
+  get dataDir(): string {
+    return dirname(this.o.settings.path);
+  }
+
+  /** Checks that need the App's knowledge (the data folder), run before anything is saved. */
+  readonly check = (next: Settings, before: Settings): void => {
+    // Aliases are unique across slots; a patch may set several at once.
+    const conflict = aliasesConflict(next);
+    if (conflict) throw conflict;
+    if (next.cacheDir !== null && next.cacheDir !== before.cacheDir) {
+      const cache = resolve(next.cacheDir);
+      const data = resolve(this.dataDir);
+      // The cache may live inside the data folder (clearing removes only models--* folders), never be it or hold it.
+      if (pathWithin(data, cache)) {
+        throw new ModelbayError('EMB-E406', `The cache folder ${cache} may not be the data folder ${data} or a folder around it: clearing or scanning the cache must never touch settings and tokens.`, {
+          issues: [{ path: 'cacheDir', message: 'the cache folder overlaps the data folder', code: 'custom' }],
+          cacheDir: cache, dataDir: data,
+        });
+      }
+    }
+  };
+
+  /** updateSettings: validate, persist, then apply to the running core. */
+  async update(raw: unknown): Promise<SettingsView> {
+    const before = this.o.settings.get();
+    const after = await this.o.settings.update(raw, this.check);
+    await this.apply(before, after);
+    if (before.hfEndpoint !== after.hfEndpoint) this.o.hub.activity({ kind: 'info', slot: null, message: `The Hub endpoint is now ${resolveEndpoint(after, this.o.env)}.` });
+    if (before.cacheDir !== after.cacheDir) this.o.hub.activity({ kind: 'info', slot: null, message: `The cache folder is now ${resolveCacheDir(after, this.o.env)}.` });
+    return this.emit();
+  }
+
+  setToken(token: string | null): SettingsView {
+    this.o.tokens.set(token);
+    this.token = resolveToken(this.o.tokens, this.o.env);
+    this.o.artifacts.configure({ token: this.token.token });
+    this.o.hub.activity({ kind: 'info', slot: null, message: token === null ? 'The Hugging Face token was removed.' : 'A Hugging Face token was saved.' });
+    return this.emit();
+  }
+
+  view(): SettingsView {
+    const s = this.o.settings.get();
+    return {
+      settings: s,
+      token: { set: this.token.token !== null, source: this.token.source, encrypted: this.token.source === 'app' && this.o.tokens.encrypted },
+      cacheDir: resolveCacheDir(s, this.o.env),
+      endpoint: resolveEndpoint(s, this.o.env),
+      offline: isOffline(this.o.env),
+    };
+  }
+
+  emit(): SettingsView {
+    const view = this.view();
+    this.o.hub.emit({ type: 'settings', settings: view });
+    return view;
+  }
+
+  /** Settings changed: every part of the core follows live, through its own writer. */
+  private async apply(before: Settings, after: Settings): Promise<void> {
+    const { registry, artifacts } = this.o;
+    let budgets = false;
+    if (before.cpuBudgetBytes !== after.cpuBudgetBytes) {
+      registry.setBudget('cpu', cpuBudget(after, this.o.totalMemoryBytes));
+      budgets = true;
+    }
+    if (before.gpuBudgetBytes !== after.gpuBudgetBytes) {
+      const gpus = this.o.monitor.latest()?.gpus ?? [];
+      for (const device of registry.devices().map((d) => d.device).filter((d) => d.startsWith('cuda:'))) {
+        const gpu = gpus.find((g) => gpuDeviceId(g) === device);
+        if (gpu) registry.setBudget(device, gpuBudget(after, gpu));
+        else if (after.gpuBudgetBytes !== null) registry.setBudget(device, after.gpuBudgetBytes);
+      }
+      budgets = true;
+    }
+    if (JSON.stringify(before.thresholds) !== JSON.stringify(after.thresholds)) {
+      registry.setThresholds(after.thresholds);
+      budgets = true;
+    }
+    if (before.loadConcurrency !== after.loadConcurrency) registry.setMaxParallelLoads(after.loadConcurrency);
+    for (const slot of SLOT_IDS) this.applySlot(slot, before, after);
+    artifacts.configure(artifactConfig(after, this.token, this.o.env));
+    if (budgets) await registry.rebalance('budget-change');
+    if (after.cacheLimitBytes !== null && before.cacheLimitBytes !== after.cacheLimitBytes) this.o.enforceCacheLimit();
+    if (before.cacheDir !== after.cacheDir || JSON.stringify(before.modelFolders) !== JSON.stringify(after.modelFolders)) this.o.rescanDisk?.();
+  }
+
+  private applySlot(slot: SlotId, before: Settings, after: Settings): void {
+    const { registry } = this.o;
+    const b = slotSettings(before, slot);
+    const n = slotSettings(after, slot);
+    try {
+      if (b.pinned !== n.pinned) {
+        if (n.pinned) registry.pin(slot);
+        else registry.unpin(slot);
+      }
+      if (b.preload !== n.preload) registry.setPreload(slot, n.preload);
+      if (b.idleTtlMs !== n.idleTtlMs || before.idleTtlMs !== after.idleTtlMs) registry.setIdleTtl(slot, n.idleTtlMs ?? after.idleTtlMs);
+      if (n.device && b.device !== n.device) registry.setDevice(slot, n.device, { whenAvailable: true });
+      if (JSON.stringify(b.source) !== JSON.stringify(n.source)) this.o.artifacts.setSlotSource(slot, n.source);
+    } catch (e) {
+      this.o.hub.report(e, `Applying ${slot}'s settings failed`);
+    }
+  }
+}

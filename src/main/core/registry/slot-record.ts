@@ -1,0 +1,107 @@
+/**
+ * What the registry keeps per slot, and how a record reads from outside (its snapshot).
+ * Only the registry mutates records; these helpers are pure.
+ */
+import type { SerializedError } from '../../../shared/errors.js';
+import { SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
+import type { ArtifactState, DeviceId, Health, SlotSnapshot, SlotState } from '../../../shared/state.js';
+import { SerialQueue } from './async-primitives.js';
+
+export type RuntimeState = 'idle' | 'loading' | 'loaded' | 'unloading';
+
+export interface SlotRecord<S> {
+  id: SlotId;
+  /** Where the slot runs now. */
+  device: DeviceId;
+  /** Where the user wants it; it moves there once that device exists and the slot is idle. */
+  wantedDevice: DeviceId | null;
+  estimateBytes: number;
+  measuredBytes: number | null;
+  preload: boolean;
+  idleTtlMs: number | null;
+  artifact: ArtifactState;
+  artifactError: SerializedError | null;
+  runtime: RuntimeState;
+  loadError: SerializedError | null;
+  session: S | null;
+  inflight: Promise<S> | null;
+  queue: SerialQueue;
+  lastOutcome: 'none' | 'ok' | 'failed';
+  useCount: number;
+  loadCount: number;
+  failures: number;
+  loadedAt: number | null;
+  lastLoadMs: number | null;
+  abort: AbortController | null;
+  /** Work in flight on the session (embeds): a release waits for it. */
+  leases: number;
+  leaseWaiters: Array<() => void>;
+  /** A release has begun: no new lease may start on this session. */
+  draining: boolean;
+}
+
+export function newRecord<S>(id: SlotId, init: {
+  device: DeviceId;
+  wantedDevice: DeviceId | null;
+  estimateBytes: number;
+  preload: boolean;
+  idleTtlMs: number | null;
+  artifact: ArtifactState;
+}): SlotRecord<S> {
+  return {
+    id,
+    ...init,
+    measuredBytes: null,
+    artifactError: null,
+    runtime: 'idle',
+    loadError: null,
+    session: null,
+    inflight: null,
+    queue: new SerialQueue(),
+    lastOutcome: 'none',
+    useCount: 0,
+    loadCount: 0,
+    failures: 0,
+    loadedAt: null,
+    lastLoadMs: null,
+    abort: null,
+    leases: 0,
+    leaseWaiters: [],
+    draining: false,
+  };
+}
+
+export function stateOf(r: SlotRecord<unknown>): SlotState {
+  if (r.runtime !== 'idle') return r.runtime;
+  if (r.loadError) return 'failed';
+  return r.artifact;
+}
+
+export function healthOf(r: SlotRecord<unknown>): Health {
+  if (r.runtime === 'loading') return 'loading';
+  if (r.loadError || r.artifact === 'failed') return 'unhealthy';
+  if (r.lastOutcome === 'ok') return r.failures > 0 ? 'degraded' : 'healthy';
+  return 'unknown';
+}
+
+export function recordView(r: SlotRecord<unknown>, memory: { pinned: boolean; lastUsedAt: number | null }): SlotSnapshot {
+  return {
+    id: r.id,
+    name: SLOT_NAMES[r.id],
+    state: stateOf(r),
+    error: r.loadError ?? r.artifactError,
+    health: healthOf(r),
+    pinned: memory.pinned,
+    preload: r.preload,
+    device: r.device,
+    estimateBytes: r.estimateBytes,
+    measuredBytes: r.measuredBytes,
+    lastUsedAt: memory.lastUsedAt,
+    useCount: r.useCount,
+    loadCount: r.loadCount,
+    failures: r.failures,
+    idleTtlMs: r.idleTtlMs,
+    loadedAt: r.runtime === 'loaded' ? r.loadedAt : null,
+    lastLoadMs: r.lastLoadMs,
+  };
+}
