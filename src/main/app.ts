@@ -317,8 +317,7 @@ class AppService implements App {
 
   /** One tiny embed under a lease, only on a slot that is loaded: a probe never loads a model. */
   private probe(slot: SlotId): Promise<ProbeResult> {
-    const session = this.registry.peek(slot);
-    return runProbe(slot, session ? { embed: (texts) => this.registry.use(slot, (s) => s.embed(texts)) } : null, this.usage, { now: this.now, elapsed: () => performance.now() });
+    return runProbe(slot, (s, embed) => this.registry.withLoaded(s, embed), this.usage, { now: this.now, elapsed: () => performance.now() });
   }
 
   private onArtifactEvent(e: ArtifactEvent): void {
