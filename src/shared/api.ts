@@ -118,7 +118,8 @@ export interface AliasResult {
 
 export interface CommandResults {
   getSnapshot: AppSnapshot;
-  load: SlotSnapshot;
+  /** `alreadyLoaded`: the slot was loaded before this call (the seed's AlreadyLoaded, EMB-E024), and nothing changed. */
+  load: SlotSnapshot & { alreadyLoaded: boolean };
   unload: SlotSnapshot;
   evict: SlotSnapshot;
   pin: SlotSnapshot;

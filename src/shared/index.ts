@@ -10,3 +10,4 @@ export * from './api.js';
 export * from './discovery.js';
 export * from './model-names.js';
 export * from './usage.js';
+export * from './seed-errors.js';

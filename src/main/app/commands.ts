@@ -57,8 +57,10 @@ export function createHandlers(c: CommandContext): Omit<Handlers, OwnFileCommand
   return {
     getSnapshot: () => Promise.resolve(c.snapshot()),
     load: async ({ slot }) => {
+      // Idempotent for the UI; scripts learn that nothing happened.
+      const alreadyLoaded = r.snapshot(slot).state === 'loaded';
       await r.load(slot);
-      return r.snapshot(slot);
+      return { ...r.snapshot(slot), alreadyLoaded };
     },
     unload: async ({ slot }) => {
       await r.unload(slot);

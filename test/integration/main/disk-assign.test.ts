@@ -102,7 +102,9 @@ describe('models on disk: scan, assign, delete', () => {
         }
       });
     });
-    ok(await c.app.execute('load', { slot: 'E1' }));
+    expect(ok<{ alreadyLoaded: boolean; state: string }>(await c.app.execute('load', { slot: 'E1' }))).toMatchObject({ alreadyLoaded: false, state: 'loaded' });
+    // Loading again changes nothing, and says so (the seed's AlreadyLoaded).
+    expect(ok<{ alreadyLoaded: boolean; state: string }>(await c.app.execute('load', { slot: 'E1' }))).toMatchObject({ alreadyLoaded: true, state: 'loaded' });
     // A fresh load is probed once in the background: one tiny embed, not counted as a use.
     await probed;
     expect(c.app.snapshot().usage.find((u) => u.slot === 'E1')).toMatchObject({ health: 'healthy', uses: 0, lastProbe: { ok: true, dims: 16 } });
