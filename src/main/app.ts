@@ -36,7 +36,11 @@ import { createDiskHandlers } from './app/disk-handlers.js';
 import { runProbe } from './app/health-probe.js';
 import { DiskDiscovery } from './core/artifacts/disk-discovery.js';
 import { UsageTracker } from './core/registry/slot-usage.js';
-import { resolveCacheDir } from './core/state/hub-environment.js';
+import { artifactConfig, resolveCacheDir, resolveToken } from './core/state/hub-environment.js';
+import { UpdateService } from './app/update-service.js';
+import { HubCacheLayout } from './core/artifacts/hf-cache-layout.js';
+import { HubClient } from './core/artifacts/hub-client.js';
+import { join } from 'node:path';
 import type { ProbeResult } from '../shared/usage.js';
 import { EventHub } from './app/event-hub.js';
 import { cpuBudget, createEstimator, defaultDevice, gpuBudget } from './app/placement.js';
@@ -66,6 +70,7 @@ class AppService implements App {
   private readonly shapes = new ModelShapeCache();
   private readonly discovery: DiskDiscovery;
   private readonly usage: UsageTracker;
+  private readonly updates: UpdateService;
   /** Each slot's last state, to probe a slot once when it becomes loaded. */
   private readonly lastState = new Map<SlotId, string>();
   private readiness: ReadinessReport | null = null;
@@ -137,6 +142,20 @@ class AppService implements App {
       hub: this.hub, env, totalMemoryBytes, enforceCacheLimit: () => this.enforceCacheLimit(),
       rescanDisk: () => this.discovery.scanInBackground(),
     });
+    const hubConfig = (): ReturnType<typeof artifactConfig> => artifactConfig(this.settings.get(), resolveToken(options.tokens, env), env);
+    this.updates = new UpdateService({
+      targets: () => this.artifacts.catalog().filter((c) => c.repo && c.revision).map((c) => ({ slot: c.slot, repo: c.repo as string, revision: c.revision as string, files: c.files })),
+      hub: () => {
+        const cfg = hubConfig();
+        return new HubClient({ endpoint: cfg.endpoint, token: cfg.token, offline: cfg.offline });
+      },
+      layout: () => new HubCacheLayout(hubConfig().cacheDir),
+      offline: () => hubConfig().offline,
+      stateFile: join(this.sync.dataDir, 'state', 'updates.json'),
+      now: this.now,
+      onChange: (updates) => this.hub.emit({ type: 'updates', updates }),
+      report: (e, what) => this.hub.report(e, what),
+    });
     this.unsubscribe.push(this.registry.on((e) => this.hub.guard('A registry event', () => this.onRegistryEvent(e))));
     this.unsubscribe.push(this.artifacts.on((e) => this.hub.guard('An artifact event', () => this.onArtifactEvent(e))));
     this.unsubscribe.push(this.monitor.on((sample) => this.hub.guard('A GPU sample', () => this.onGpuSample(sample))));
@@ -150,6 +169,7 @@ class AppService implements App {
         usage: this.usage,
       }),
       probe: ({ slot }) => this.probe(slot),
+      checkUpdates: ({ slot }) => this.updates.check(slot),
       ...createAliasHandlers({
         settings: this.settings,
         changed: (slot, alias, before) => {
@@ -222,6 +242,7 @@ class AppService implements App {
       history: this.hub.history(),
       disk: this.discovery.view(),
       usage: this.usage.views(),
+      updates: this.updates.view(),
     };
   }
 
@@ -246,6 +267,9 @@ class AppService implements App {
     }
     // What else is on disk is for the On-disk view: never worth delaying the start for.
     this.discovery.scanInBackground();
+    // At most daily and never blocking the start; offline = unknown.
+    await this.updates.load();
+    this.updates.checkIfDue();
     await this.startGpuMonitor();
     this.historyHandle = this.timers.setInterval(() => this.recordHistory(), this.options.historyIntervalMs ?? 1000);
     this.registry.startIdleSweeper();

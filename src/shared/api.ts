@@ -9,6 +9,7 @@ import type { ActivityEntry } from './activity.js';
 import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from './artifacts.js';
 import type { DiskModel, DiskView } from './discovery.js';
 import type { ProbeResult, SlotUsage } from './usage.js';
+import type { UpdatesView } from './updates.js';
 import type { SerializedError } from './errors.js';
 import type { GpuSample } from './gpu.js';
 import { DeviceIdSchema, RepoIdSchema, SettingsPatchSchema, SlotIdSchema, SlotSourceSchema, type SettingsView } from './settings.js';
@@ -61,6 +62,8 @@ export const COMMAND_SCHEMAS = {
   /** Remove one revision of a cached repository (never a blob another snapshot uses). */
   /** A slot's public name (validated by the handler: EMB-E020 form, EMB-E021 taken); null removes it. */
   setAlias: z.object({ slot: SlotIdSchema, alias: z.string().max(256).nullable() }).strict(),
+  /** Compare one slot (or all) with its branch on the Hub; the result is also in the snapshot's `updates`. */
+  checkUpdates: z.object({ slot: SlotIdSchema.optional() }).strict(),
   /** One tiny embed on a loaded slot: its health now. */
   probe: slot,
   deleteRevision: z.object({ repo: RepoIdSchema, commit: z.string().regex(/^[0-9a-f]{40}$/, 'a commit is 40 hex characters') }).strict(),
@@ -145,6 +148,7 @@ export interface CommandResults {
   deleteRevision: DeleteRevisionResult;
   setAlias: AliasResult;
   probe: ProbeResult;
+  checkUpdates: UpdatesView;
 }
 
 /** One second of the VRAM history chart for one device. */
@@ -186,6 +190,8 @@ export interface AppSnapshot {
   disk: DiskView;
   /** Health and usage per slot (uses, texts, latency, failures in a row, last probe). */
   usage: SlotUsage[];
+  /** Per slot: the commit on disk, what its branch points to on the Hub, the update size. */
+  updates: UpdatesView;
 }
 
 export type AppEvent =
@@ -202,7 +208,8 @@ export type AppEvent =
   | { type: 'history'; points: HistoryPoint[] }
   | { type: 'runtime'; runtime: RuntimeInfo }
   | { type: 'disk'; disk: DiskView }
-  | { type: 'usage'; usage: SlotUsage };
+  | { type: 'usage'; usage: SlotUsage }
+  | { type: 'updates'; updates: UpdatesView };
 
 export type AppEventType = AppEvent['type'];
 

@@ -11,3 +11,4 @@ export * from './discovery.js';
 export * from './model-names.js';
 export * from './usage.js';
 export * from './seed-errors.js';
+export * from './updates.js';

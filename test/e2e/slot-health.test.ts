@@ -18,6 +18,9 @@ describe('slot health', () => {
     const health = card(page, 'E8').locator('details.slot-health');
     await expect.poll(() => health.locator('summary').textContent()).toBe('Health: degraded · 96 uses');
     expect(await health.getAttribute('open')).toBeNull();
+    // The Hub's main moved past E8's commit: the card says so, with the download size.
+    expect(await card(page, 'E8').locator('.slot-update').textContent()).toBe('update · 90.9 MB');
+    expect(await card(page, 'E1').locator('.slot-update').count()).toBe(0);
     expect(await health.locator('.health-facts').isVisible()).toBe(false);
     await health.locator('summary').click();
     expect(await health.locator('.health-facts').textContent()).toContain('6.8 ms · 12.4 ms');

@@ -42,6 +42,7 @@ export function appSnapshot(change: Partial<AppSnapshot> = {}): AppSnapshot {
     history: [],
     disk: { scanning: false, report: null, error: null },
     usage: [],
+    updates: { checking: false, lastCheckAt: null, slots: [] },
     ...change,
   };
 }

@@ -21,6 +21,7 @@ import { ProgressBar } from './ProgressBar.js';
 import { RetryNote } from './RetryNote.js';
 import { SlotAlias } from './SlotAlias.js';
 import { SlotHealth } from './SlotHealth.js';
+import { SlotUpdateBadge } from './SlotUpdateBadge.js';
 
 const STATE_LABEL: Record<SlotState, string> = {
   missing: 'missing',
@@ -139,6 +140,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
           {slot.name}
         </h3>
         <SlotAlias id={id} />
+        <SlotUpdateBadge id={id} />
         <StateBadge state={slot.state} download={download} />
       </header>
       <ModelLine catalog={catalog} custom={custom} />

@@ -9,6 +9,7 @@ import { ACTIVITY_LIMIT, HISTORY_SECONDS } from '../../../shared/api.js';
 import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from '../../../shared/artifacts.js';
 import type { DiskView } from '../../../shared/discovery.js';
 import type { SlotUsage } from '../../../shared/usage.js';
+import type { UpdatesView } from '../../../shared/updates.js';
 import type { GpuSample } from '../../../shared/gpu.js';
 import type { SettingsView } from '../../../shared/settings.js';
 import type { SlotId } from '../../../shared/slots.js';
@@ -35,6 +36,7 @@ export interface ModelState {
   disk: DiskView;
   /** Health and usage per slot. */
   usage: Partial<Record<SlotId, SlotUsage>>;
+  updates: UpdatesView;
 }
 
 export function emptyModelState(): ModelState {
@@ -54,6 +56,7 @@ export function emptyModelState(): ModelState {
     history: {},
     disk: { scanning: false, report: null, error: null },
     usage: {},
+    updates: { checking: false, lastCheckAt: null, slots: [] },
   };
 }
 
@@ -119,6 +122,7 @@ function fromSnapshot(s: AppSnapshot): ModelState {
     // An older backend sends no disk view.
     disk: s.disk ?? { scanning: false, report: null, error: null },
     usage: byId(s.usage ?? [], (x) => x.slot),
+    updates: s.updates ?? { checking: false, lastCheckAt: null, slots: [] },
   };
 }
 
@@ -154,6 +158,8 @@ export function applyEvent(state: ModelState, event: AppEvent): ModelState {
       return { ...state, runtime: event.runtime };
     case 'disk':
       return { ...state, disk: event.disk };
+    case 'updates':
+      return { ...state, updates: event.updates };
     case 'usage':
       return { ...state, usage: { ...state.usage, [event.usage.slot]: event.usage } };
     default:
