@@ -8,7 +8,7 @@
  * model is pointed at the user's own Hub repository and downloads it. A screenshot of
  * each step lands in test-results/.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -213,6 +213,9 @@ describe('a user session in the browser', () => {
     const own = composition.app.snapshot().settings.settings.slots['E5'];
     expect(own?.source).toMatchObject({ repo: OWN_REPO, revision: 'main', model: 'onnx/model.onnx', tokenizer: 'tokenizer.json', dims: 384 });
     expect(own?.idleTtlMs).toBe(20 * 60_000);
+    // Configure → Save (and the Pin clicks before it) changed that slot only: the global budget set at start is kept, on disk too.
+    expect(composition.settings.get().cpuBudgetBytes).toBe(192 * MiB);
+    expect((JSON.parse(await readFile(join(dir, 'data', 'settings.json'), 'utf8')) as { cpuBudgetBytes: number }).cpuBudgetBytes).toBe(192 * MiB);
     // Its files are not in the cache yet.
     await expect.poll(() => stateOf('E5')).toBe('missing');
     await card('E5').getByRole('button', { name: 'Download', exact: true }).click();

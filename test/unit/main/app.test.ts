@@ -60,7 +60,7 @@ describe('App: events', () => {
     const intervals: Array<() => void> = [];
     const h = await make({
       ready: ['E1'],
-      app: { timers: { setInterval: (fn) => intervals.push(fn), clearInterval: () => undefined } },
+      app: { timers: { setInterval: (fn) => intervals.push(fn), clearInterval: () => undefined, setTimeout: () => 0, clearTimeout: () => undefined } },
     });
     await h.app.start();
     expect(ofType(h.events, 'readiness').at(-1)?.report.ready).toBe(1);

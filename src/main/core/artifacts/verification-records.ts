@@ -5,8 +5,9 @@
  * it without re-hashing. A damaged records file is ignored: at worst files show as
  * unverified, never a crash at start-up.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../state/atomic-file.js';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 
@@ -82,19 +83,12 @@ export class VerificationRecords {
     this.uses.delete(blobPath);
   }
 
-  /** Writes atomically (tmp + rename); writes are serialised so the last state wins. */
+  /** Writes atomically (the one atomic writer: tmp, fsync, rename); serialised so the last state wins. */
   flush(): Promise<void> {
     const body = JSON.stringify({ version: 1, records: Object.fromEntries(this.records), lastUsed: Object.fromEntries(this.uses) });
     const next = this.writing.then(async () => {
       await mkdir(dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      try {
-        await writeFile(tmp, body, { mode: 0o600 });
-        await rename(tmp, this.file);
-      } catch (err) {
-        await rm(tmp, { force: true });
-        throw err;
-      }
+      await writeFileAtomic(this.file, body, 0o600);
     });
     // A failed write must not block the ones after it.
     this.writing = next.catch(() => undefined);

@@ -4,7 +4,6 @@
  * (plan room → evict → reserve) run under one lock so two loads never count the same
  * free bytes; events are emitted after the state has changed.
  */
-import { formatBytes, formatPercent } from '../../../shared/bytes.js';
 import type { ActivityEntry } from '../../../shared/activity.js';
 import { ModelbayError, toModelbayError, type SerializedError } from '../../../shared/errors.js';
 import type { GpuInfo, GpuSample } from '../../../shared/gpu.js';
@@ -13,19 +12,13 @@ import { isDeviceId, type ArtifactState, type DeviceBudgetSnapshot, type DeviceI
 import { applyGpuSample } from '../gpu/gpu-devices.js';
 import { SlotManager } from '../slots/slot-manager.js';
 import { assertBytes, assertSlotId } from '../slots/validate.js';
-import { Semaphore } from './async-primitives.js';
+import { Semaphore } from '../async/queues.js';
+import { SlotLifecycle } from './lifecycle.js';
 import { newRecord, recordView, stateOf, type SlotRecord } from './slot-record.js';
 import type { Clock, ModelSession, RegistryHooks, SessionFactory, SlotConfig, Timers } from './types.js';
 
-/** Real interval timers that never keep the process alive on their own. */
-export const unrefTimers: Timers = {
-  setInterval: (fn, ms) => {
-    const h = setInterval(fn, ms);
-    h.unref?.();
-    return h;
-  },
-  clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
-};
+export { unrefTimers } from '../async/timers.js';
+import { unrefTimers } from '../async/timers.js';
 
 export type RegistryEvent =
   | { type: 'slot'; slot: SlotSnapshot }
@@ -64,6 +57,7 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   private readonly estimator: ((slot: SlotId, device: DeviceId) => number) | null;
   private readonly leaseWaitMs: number;
   private readonly lastDerived = { devices: '', stats: '' };
+  private readonly lifecycle: SlotLifecycle<S>;
   private sweepHandle: unknown = null;
   private closed = false;
 
@@ -78,6 +72,16 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     this.loadLimit = new Semaphore(this.checkLoadLimit(options.maxParallelLoads ?? 2));
     const configs = new Map((options.configs ?? []).map((c) => [assertSlotId(c.id), c]));
     for (const id of SLOT_IDS) this.records.set(id, this.newRecord(id, configs.get(id)));
+    this.lifecycle = new SlotLifecycle<S>({
+      factory: this.factory, slots: this.slots, clock: this.clock, hooks: this.hooks, counters: this.counters,
+      loadLimit: this.loadLimit, memoryLock: this.memoryLock, leaseWaitMs: this.leaseWaitMs,
+      record: (slot) => this.record(slot),
+      busySlots: () => this.busySlots(),
+      changed: (r) => this.changed(r),
+      activity: (entry) => this.activity(entry),
+      isClosed: () => this.closed,
+      assertOpen: () => this.assertOpen(),
+    });
   }
 
   // ── events ─────────────────────────────────────────────────────────────────────
@@ -150,25 +154,8 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
    * an unload or eviction waits for the lease, and LRU never picks a leased slot. A use
    * that meets a release already under way waits for it and loads the slot again.
    */
-  async use<T>(slot: SlotId, fn: (session: S) => Promise<T>): Promise<T> {
-    const r = this.record(slot);
-    for (let attempt = 0; ; attempt++) {
-      const session = await this.get(slot);
-      if (r.runtime === 'loaded' && r.session === session && !r.draining) {
-        r.leases++;
-        try {
-          return await fn(session);
-        } finally {
-          r.leases--;
-          if (r.leases === 0) for (const wake of r.leaseWaiters.splice(0)) wake();
-        }
-      }
-      if (attempt >= 3) {
-        throw new ModelbayError('EMB-E007', `${slot} kept being unloaded while this request waited for it; try again.`, { slot, attempts: attempt + 1 });
-      }
-      // A release is under way: wait until the slot's queue has moved past it.
-      await r.queue.run(() => Promise.resolve());
-    }
+  use<T>(slot: SlotId, fn: (session: S) => Promise<T>): Promise<T> {
+    return this.lifecycle.use(this.record(slot), () => this.get(slot), fn);
   }
 
   /**
@@ -193,7 +180,7 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     this.assertLoaded(r);
     await r.queue.run(async () => {
       this.assertLoadedNow(r);
-      await this.release(r, null);
+      await this.lifecycle.release(r, null);
     });
   }
 
@@ -206,7 +193,7 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     }
     await r.queue.run(async () => {
       this.assertLoadedNow(r);
-      await this.release(r, 'manual');
+      await this.lifecycle.release(r, 'manual');
     });
   }
 
@@ -339,23 +326,13 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   /** Budget or thresholds changed: evict LRU unpinned slots until no device is Critical. */
   async rebalance(reason: EvictionReason = 'budget-change'): Promise<SlotId[]> {
     const out: SlotId[] = [];
-    for (const device of this.slots.listDevices()) out.push(...(await this.relieve(device, null, reason)));
+    for (const device of this.slots.listDevices()) out.push(...(await this.lifecycle.relieve(device, null, reason)));
     return out;
   }
 
   /** Unload slots idle for longer than their TTL (pinned slots stay). */
-  async sweepIdle(): Promise<SlotId[]> {
-    const now = this.clock.now();
-    const due: SlotRecord<S>[] = [];
-    for (const r of this.records.values()) {
-      if (r.runtime !== 'loaded' || r.idleTtlMs === null || this.slots.isPinned(r.id) || r.queue.pending > 0) continue;
-      const last = this.slots.lastUsedAt(r.id) ?? r.loadedAt ?? now;
-      if (now - last >= r.idleTtlMs) due.push(r);
-    }
-    await Promise.all(due.map((r) => r.queue.run(async () => {
-      if (r.runtime === 'loaded') await this.release(r, 'idle');
-    })));
-    return due.map((r) => r.id);
+  sweepIdle(): Promise<SlotId[]> {
+    return this.lifecycle.sweepIdle([...this.records.values()]);
   }
 
   /** Sweep idle slots periodically with the injected timers. */
@@ -376,21 +353,7 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
    * memory is freed and it is marked failed with the reason; the next load starts afresh.
    */
   async sessionLost(slot: SlotId, error: unknown): Promise<void> {
-    const r = this.record(slot);
-    const err = toModelbayError(error, 'EMB-E203');
-    await r.queue.run(() => {
-      if (r.runtime !== 'loaded') return Promise.resolve();
-      r.session = null;
-      if (this.slots.isAllocated(r.id)) this.slots.release(r.id);
-      r.runtime = 'idle';
-      r.loadError = err.toJSON();
-      r.lastOutcome = 'failed';
-      r.failures++;
-      this.counters.failures++;
-      this.changed(r);
-      this.activity({ kind: 'session-lost', slot: r.id, code: err.code, device: r.device, message: `${r.id} lost its session: ${err.message}` });
-      return Promise.resolve();
-    });
+    await this.lifecycle.sessionLost(this.record(slot), error);
   }
 
   /** Unload everything and refuse further work. */
@@ -399,181 +362,19 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     this.stopIdleSweeper();
     for (const r of this.records.values()) r.abort?.abort();
     await Promise.allSettled([...this.records.values()].map((r) => r.queue.run(async () => {
-      if (r.runtime === 'loaded') await this.release(r, null);
+      if (r.runtime === 'loaded') await this.lifecycle.release(r, null);
     })));
   }
 
-  // ── internals: load and release ────────────────────────────────────────────────
 
   private startLoad(r: SlotRecord<S>): Promise<S> {
-    const p = r.queue.run(() => this.loadNow(r));
+    const p = r.queue.run(() => this.lifecycle.loadNow(r));
     r.inflight = p;
     const clear = (): void => {
       if (r.inflight === p) r.inflight = null;
     };
     p.then(clear, clear);
     return p;
-  }
-
-  private async loadNow(r: SlotRecord<S>): Promise<S> {
-    if (r.runtime === 'loaded' && r.session) return r.session;
-    this.assertOpen();
-    const started = this.clock.now();
-    const abort = new AbortController();
-    r.abort = abort;
-    r.runtime = 'loading';
-    this.changed(r);
-    let reserved = false;
-    const releaseSlot = await this.loadLimit.acquire();
-    try {
-      if (this.hooks.prepare) {
-        await this.hooks.prepare(r.id, abort.signal);
-      } else if (r.artifact !== 'ready') {
-        throw new ModelbayError('EMB-E101', `${r.id}'s model files are ${r.artifact}: download them first.`, { slot: r.id, artifact: r.artifact });
-      }
-      await this.memoryLock.run(async () => {
-        // Plan again after each eviction: a victim is taken while its queue is empty, so
-        // we never wait behind work that may itself be waiting for this lock.
-        for (;;) {
-          const plan = this.slots.planRoom(r.device, r.estimateBytes, { slot: r.id, exclude: this.busySlots() });
-          const victim = plan.victims[0];
-          if (victim === undefined) break;
-          await this.evictFor(this.record(victim), 'lru', r);
-        }
-        this.slots.reserve(r.id, r.device, r.estimateBytes);
-        reserved = true;
-      });
-      const session = await this.factory.create({ slot: r.id, device: r.device, estimateBytes: r.estimateBytes, signal: abort.signal });
-      if (this.closed) {
-        await session.release().catch(() => undefined);
-        throw new ModelbayError('EMB-E009', 'Modelbay is shutting down.', { slot: r.id });
-      }
-      const measured = session.measuredBytes;
-      if (typeof measured === 'number' && Number.isFinite(measured) && measured >= 0) {
-        this.slots.commit(r.id, Math.round(measured));
-        r.measuredBytes = Math.round(measured);
-      }
-      r.session = session;
-      r.runtime = 'loaded';
-      r.loadError = null;
-      r.lastOutcome = 'ok';
-      r.loadCount++;
-      r.loadedAt = this.clock.now();
-      r.lastLoadMs = r.loadedAt - started;
-      this.counters.loads++;
-      this.slots.touch(r.id);
-      this.changed(r);
-      const used = this.slots.allocatedBytesOf(r.id);
-      this.activity({
-        kind: 'loaded', slot: r.id, device: r.device,
-        message: `${r.id} loaded on ${r.device} in ${r.lastLoadMs} ms (${formatBytes(used)}${r.measuredBytes !== null ? ' measured' : ' estimated'}).`,
-      });
-      return session;
-    } catch (error) {
-      if (reserved && this.slots.isAllocated(r.id)) this.slots.release(r.id);
-      const err = toModelbayError(error, 'EMB-E006');
-      r.session = null;
-      r.runtime = 'idle';
-      r.loadError = err.toJSON();
-      r.lastOutcome = 'failed';
-      r.failures++;
-      this.counters.failures++;
-      this.changed(r);
-      this.activity({ kind: 'load-failed', slot: r.id, code: err.code, device: r.device, message: `${r.id} failed to load: ${err.message}` });
-      throw err;
-    } finally {
-      r.abort = null;
-      releaseSlot();
-      // Outside the memory lock: relief takes it itself. A measurement above the
-      // estimate can push the device into Critical; the slot just loaded is spared.
-      if (r.runtime === 'loaded') await this.relieve(r.device, r.id, 'critical');
-    }
-  }
-
-  /** Evict to bring a device out of Critical. */
-  private async relieve(device: DeviceId, spare: SlotId | null, reason: EvictionReason): Promise<SlotId[]> {
-    return this.memoryLock.run(async () => {
-      const evicted: SlotId[] = [];
-      for (;;) {
-        const exclude = this.busySlots();
-        if (spare) exclude.add(spare);
-        const victim = this.slots.planRelief(device, exclude)[0];
-        if (victim === undefined) return evicted;
-        await this.evictFor(this.record(victim), reason, null);
-        evicted.push(victim);
-      }
-    });
-  }
-
-  /**
-   * Evict a victim while the memory lock is held. Victims are idle slots (no queued
-   * work) and this enqueues synchronously, so it runs next in the victim's queue.
-   */
-  private async evictFor(victim: SlotRecord<S>, reason: EvictionReason, forSlot: SlotRecord<S> | null): Promise<void> {
-    const before = this.slots.pressure(victim.device);
-    await victim.queue.run(async () => {
-      if (victim.runtime !== 'loaded') return;
-      await this.release(victim, reason, { level: before.level, ratio: before.ratio, forSlot: forSlot?.id ?? null });
-    });
-  }
-
-  private async release(
-    r: SlotRecord<S>,
-    reason: EvictionReason | null,
-    context: { level?: string; ratio?: number; forSlot?: SlotId | null } = {},
-  ): Promise<void> {
-    const session = r.session;
-    r.draining = true;
-    r.runtime = 'unloading';
-    this.changed(r);
-    if (r.leases > 0) await this.leasesDone(r);
-    r.draining = false;
-    let releaseError: unknown = null;
-    try {
-      await session?.release();
-    } catch (e) {
-      // The memory is gone with the session either way (hosts die with their sessions);
-      // record the failure but never leave the slot stuck in `unloading`.
-      releaseError = e;
-    }
-    const freed = this.slots.isAllocated(r.id) ? this.slots.release(r.id) : 0;
-    r.session = null;
-    r.runtime = 'idle';
-    this.counters.unloads++;
-    if (reason) this.counters.evictions++;
-    this.changed(r);
-    if (reason) {
-      const p = this.slots.pressure(r.device);
-      const why = reason === 'lru'
-        ? `LRU, making room for ${context.forSlot ?? 'a load'}`
-        : reason === 'critical' ? `LRU, budget Critical ${formatPercent(context.ratio ?? p.ratio)}`
-          : reason === 'idle' ? `idle for longer than ${Math.round((r.idleTtlMs ?? 0) / 1000)} s`
-            : reason === 'manual' ? 'by hand' : reason;
-      this.activity({
-        kind: 'evicted', slot: r.id, reason, device: r.device, level: p.level, ratio: p.ratio,
-        message: `${r.id} evicted: ${why} (freed ${formatBytes(freed)}; ${r.device} now ${p.level} ${formatPercent(p.ratio)}).`,
-      });
-    } else {
-      this.activity({ kind: 'unloaded', slot: r.id, device: r.device, message: `${r.id} unloaded (freed ${formatBytes(freed)}).` });
-    }
-    if (releaseError) {
-      const err = toModelbayError(releaseError);
-      this.activity({ kind: 'error', slot: r.id, code: err.code, message: `${r.id}: releasing its session reported: ${err.message}` });
-    }
-  }
-
-  // ── internals: records and views ───────────────────────────────────────────────
-
-  /** Bounded: a session whose work never ends is released after leaseWaitMs all the same. */
-  private leasesDone(r: SlotRecord<S>): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.leaseWaitMs);
-      timer.unref?.();
-      r.leaseWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
   }
 
   private busySlots(): Set<SlotId> {

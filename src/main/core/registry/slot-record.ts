@@ -5,7 +5,7 @@
 import type { SerializedError } from '../../../shared/errors.js';
 import { SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
 import type { ArtifactState, DeviceId, Health, SlotSnapshot, SlotState } from '../../../shared/state.js';
-import { SerialQueue } from './async-primitives.js';
+import { SerialQueue } from '../async/queues.js';
 
 export type RuntimeState = 'idle' | 'loading' | 'loaded' | 'unloading';
 

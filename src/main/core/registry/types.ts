@@ -37,10 +37,7 @@ export interface Clock {
   now(): number;
 }
 
-export interface Timers {
-  setInterval(fn: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
-}
+export type { Timers } from '../async/timers.js';
 
 export interface RegistryHooks {
   /**
