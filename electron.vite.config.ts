@@ -5,35 +5,40 @@ import react from '@vitejs/plugin-react';
 // One build yields every entry: the Electron main process, the headless server (plain
 // Node, the `npm start` fallback), the session host, the sandboxed preload (CommonJS:
 // sandboxed preloads cannot be ESM) and the renderer.
-export default defineConfig({
-  main: {
-    build: {
-      outDir: 'out/main',
-      externalizeDeps: true,
-      rollupOptions: {
-        input: {
-          index: resolve(import.meta.dirname, 'src/main/index.ts'),
-          headless: resolve(import.meta.dirname, 'src/main/headless.ts'),
-          host: resolve(import.meta.dirname, 'src/main/host/main.ts'),
+export default defineConfig(({ command }) => {
+  // `electron-vite dev` is the explicit dev mode: only under it does the app load
+  // ELECTRON_RENDERER_URL (src/main/dev-renderer.ts). A stray variable elsewhere is ignored.
+  if (command === 'serve') process.env['MODELBAY_DEV'] = '1';
+  return {
+    main: {
+      build: {
+        outDir: 'out/main',
+        externalizeDeps: true,
+        rollupOptions: {
+          input: {
+            index: resolve(import.meta.dirname, 'src/main/index.ts'),
+            headless: resolve(import.meta.dirname, 'src/main/headless.ts'),
+            host: resolve(import.meta.dirname, 'src/main/host/main.ts'),
+          },
         },
       },
     },
-  },
-  preload: {
-    build: {
-      outDir: 'out/preload',
-      rollupOptions: {
-        input: { index: resolve(import.meta.dirname, 'src/preload/index.ts') },
-        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+    preload: {
+      build: {
+        outDir: 'out/preload',
+        rollupOptions: {
+          input: { index: resolve(import.meta.dirname, 'src/preload/index.ts') },
+          output: { format: 'cjs', entryFileNames: '[name].cjs' },
+        },
       },
     },
-  },
-  renderer: {
-    root: 'src/renderer',
-    plugins: [react()],
-    build: {
-      outDir: 'out/renderer',
-      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/renderer/index.html') } },
+    renderer: {
+      root: 'src/renderer',
+      plugins: [react()],
+      build: {
+        outDir: 'out/renderer',
+        rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/renderer/index.html') } },
+      },
     },
-  },
+  };
 });

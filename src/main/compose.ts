@@ -16,7 +16,7 @@ import type { HostLauncher } from './core/runtime/index.js';
 import { artifactConfig, resolveToken } from './core/state/hub-environment.js';
 import { DataDirLock } from './core/state/data-dir-lock.js';
 import { SettingsStore } from './core/state/settings-store.js';
-import { createFileTokenStore, type TokenCipher, type TokenStore } from './core/state/token-store.js';
+import { createFileTokenStore, type TokenCipher, type TokenStore, type TokenStoreOptions } from './core/state/token-store.js';
 
 export const HF_TOKEN_FILE = 'hf-token';
 
@@ -30,6 +30,8 @@ export interface ComposeOptions {
   env?: NodeJS.ProcessEnv;
   /** Electron's safeStorage when available; null keeps the token in a 0600 file as is. */
   tokenCipher?: TokenCipher | null;
+  /** The secret store named in the settings view, and how to open a token sealed before (see token-encryption.ts). */
+  tokenStorage?: TokenStoreOptions;
   log?: (message: string) => void;
   /** Everything else the App takes (GPU monitor options, load options, timers…). */
   app?: Partial<AppOptions>;
@@ -61,7 +63,7 @@ export async function composeApp(options: ComposeOptions): Promise<Composition> 
 
 async function composeLocked(options: ComposeOptions, env: NodeJS.ProcessEnv, lock: DataDirLock): Promise<Composition> {
   const settings = await SettingsStore.open({ dir: options.dataDir });
-  const tokens = createFileTokenStore(join(options.dataDir, HF_TOKEN_FILE), options.tokenCipher ?? null);
+  const tokens = createFileTokenStore(join(options.dataDir, HF_TOKEN_FILE), options.tokenCipher ?? null, options.tokenStorage);
   const sources: Partial<Record<SlotId, SlotSource>> = {};
   for (const slot of SLOT_IDS) {
     const source = settings.get().slots[slot]?.source;

@@ -13,6 +13,8 @@ export interface HeadlessOptions {
   /** A loud warning to print when the server is reachable from other machines; null when loopback. */
   exposureWarning: string | null;
   help: boolean;
+  /** Print the server token of the data folder and exit (`modelbay token`). */
+  printToken: boolean;
   /** --require-gpu: exit 101 at start without a usable CUDA device and provider. */
   requireGpu: boolean;
 }
@@ -33,11 +35,14 @@ export function defaultDataDir(env: NodeJS.ProcessEnv): string {
 }
 
 export function parseHeadlessOptions(argv: string[], env: NodeJS.ProcessEnv): HeadlessOptions {
-  let values: { port?: string; host?: string; 'data-dir'?: string; help?: boolean; 'require-gpu'?: boolean };
+  let values: { port?: string; host?: string; 'data-dir'?: string; help?: boolean; 'print-token'?: boolean; 'require-gpu'?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' }, 'require-gpu': { type: 'boolean' } },
+      options: {
+        port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' }, 'print-token': { type: 'boolean' },
+        'require-gpu': { type: 'boolean' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -55,5 +60,8 @@ export function parseHeadlessOptions(argv: string[], env: NodeJS.ProcessEnv): He
     : `WARNING: Modelbay is listening on ${host}, not only on this machine. Anyone who can reach ` +
       'this address and has the token can load models and change settings, and the traffic is not ' +
       'encrypted. Prefer the default (127.0.0.1) with an SSH tunnel: ssh -L 7878:127.0.0.1:7878 <server>.';
-  return { host, port, dataDir: values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir(env), exposureWarning, help: values.help ?? false, requireGpu: values['require-gpu'] ?? false };
+  return {
+    host, port, dataDir: values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir(env), exposureWarning, help: values.help ?? false,
+    printToken: values['print-token'] ?? false, requireGpu: values['require-gpu'] ?? false,
+  };
 }

@@ -8,7 +8,8 @@ import { ForkLauncher } from './core/runtime/index.js';
 import { gpuProblem, gpuProblemText, gpuRequired, probeGpu, REQUIRE_GPU_EXIT_CODE } from './gpu-requirement.js';
 import { HEADLESS_USAGE, parseHeadlessOptions } from './headless-options.js';
 import { startServer } from './server/http-server.js';
-import { loadOrCreateServerToken } from './server/server-token.js';
+import { loadOrCreateServerToken, readServerToken, serverTokenPath } from './server/server-token.js';
+import { servingBanner } from './server/serving-banner.js';
 
 // out/main → the project root (also src/main when run from source with tsx).
 const root = resolve(import.meta.dirname, '../..');
@@ -20,6 +21,16 @@ async function main(): Promise<void> {
   const options = parseHeadlessOptions(process.argv.slice(2), process.env);
   if (options.help) {
     process.stdout.write(HEADLESS_USAGE);
+    return;
+  }
+  if (options.printToken) {
+    const token = readServerToken(options.dataDir);
+    if (token === null) {
+      log(`There is no server token in ${options.dataDir} yet: start \`modelbay serve\` once (with the same --data-dir) to make one.`);
+      process.exitCode = 1;
+      return;
+    }
+    process.stdout.write(`${token}\n`);
     return;
   }
   if (options.exposureWarning) log(`\n${options.exposureWarning}\n`);
@@ -71,7 +82,7 @@ async function main(): Promise<void> {
   await app.start();
   server = await startServer({ app, token: loadOrCreateServerToken(options.dataDir), host: options.host, port: options.port, rendererDir: existsSync(rendererDir) ? rendererDir : null, log });
   lock.setPort(server.port);
-  process.stdout.write(`Modelbay is serving the dashboard at ${server.dashboardUrl}\n`);
+  process.stdout.write(servingBanner({ isTTY: process.stdout.isTTY === true, url: server.url, dashboardUrl: server.dashboardUrl, tokenPath: serverTokenPath(options.dataDir) }));
 }
 
 main().catch((e: unknown) => {

@@ -2,6 +2,7 @@
 // context isolation, sandbox, no Node integration, a strict CSP, navigation, new windows
 // and permission requests denied, and every IPC sender checked (src/main/ipc.ts).
 import { app as electronApp, BrowserWindow, dialog, ipcMain, safeStorage, session, shell, utilityProcess, type WebContents } from 'electron';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { toModelbayError } from '../shared/errors.js';
@@ -11,15 +12,20 @@ import { gpuProblem, gpuRequired, probeGpu, REQUIRE_GPU_EXIT_CODE } from './gpu-
 import { UtilityProcessLauncher } from './core/runtime/index.js';
 import type { TokenCipher } from './core/state/token-store.js';
 import { isRendererUrl, registerIpc, type RendererLocation } from './ipc.js';
+import { devRendererUrl } from './dev-renderer.js';
+import { externalLinkAllowed } from './external-links.js';
 import { RENDERER_CSP } from './renderer-csp.js';
+import { tokenEncryption } from './token-encryption.js';
 
 const log = (message: string): void => {
   process.stderr.write(`${message}\n`);
 };
 
 const rendererIndex = join(import.meta.dirname, '../renderer/index.html');
-// The dev server URL is honoured only in an unpackaged build (electron-vite dev).
-const devUrl = !electronApp.isPackaged ? (process.env['ELECTRON_RENDERER_URL'] ?? null) : null;
+// The dev server URL is honoured only in explicit dev mode, unpackaged, on loopback (dev-renderer.ts).
+const dev = devRendererUrl(process.env, electronApp.isPackaged);
+if (dev.ignored) log(dev.ignored);
+const devUrl = dev.url;
 const renderer: RendererLocation = {
   fileUrl: devUrl ? null : pathToFileURL(rendererIndex).href,
   devOrigin: devUrl ? new URL(devUrl).origin : null,
@@ -28,6 +34,9 @@ const renderer: RendererLocation = {
 const windows = new Set<BrowserWindow>();
 let service: App | null = null;
 let unregisterIpc: (() => void) | null = null;
+// Links open in the browser only to the Hub in use and the project's docs (package.json "homepage").
+let hubEndpoint = 'https://huggingface.co';
+const docs = projectDocs();
 
 electronApp.enableSandbox();
 if (!electronApp.requestSingleInstanceLock()) {
@@ -48,9 +57,12 @@ if (!electronApp.requestSingleInstanceLock()) {
 
 async function startUp(): Promise<void> {
   hardenSession();
-  const cipher: TokenCipher | null = safeStorage.isEncryptionAvailable()
+  const available = safeStorage.isEncryptionAvailable();
+  const encryption = tokenEncryption({ platform: process.platform, available, backend: process.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : null });
+  const cipher: TokenCipher | null = encryption.encrypt
     ? { encrypt: (plain) => safeStorage.encryptString(plain), decrypt: (data) => safeStorage.decryptString(data) }
     : null;
+  if (!encryption.encrypt) log(`No system keyring (safeStorage backend ${encryption.backend}): a Hugging Face token set in Modelbay is kept unencrypted in a file only this user can read (0600).`);
   const appRoot = electronApp.getAppPath();
   const { app, settings } = await composeApp({
     mode: 'electron',
@@ -60,21 +72,24 @@ async function startUp(): Promise<void> {
     launcher: new UtilityProcessLauncher({ utilityProcess, entry: join(import.meta.dirname, 'host.js') }),
     version: electronApp.getVersion(),
     tokenCipher: cipher,
+    tokenStorage: { backend: encryption.backend, legacyDecrypt: available ? (data) => safeStorage.decryptString(data) : null },
     log,
   });
   if (gpuRequired(process.argv.includes('--require-gpu'), process.env, settings.get().requireGpu)) {
     const problem = gpuProblem({ cudaProvider: cudaProviderInstalled(), sample: await probeGpu({ env: process.env }), env: process.env });
     if (problem) {
       // Blocking on purpose: nothing may start on the CPU behind the user's back.
-      dialog.showMessageBoxSync({ type: 'error', title: 'Modelbay needs a GPU', message: problem.reason, detail: `${problem.remedy}
-
-(Strict GPU start is on: the --require-gpu flag, MODELBAY_REQUIRE_GPU or the "Require a GPU" setting.)`, buttons: ['Quit'] });
+      dialog.showMessageBoxSync({ type: 'error', title: 'Modelbay needs a GPU', message: problem.reason, detail: `${problem.remedy}\n\n(Strict GPU start is on: the --require-gpu flag, MODELBAY_REQUIRE_GPU or the "Require a GPU" setting.)`, buttons: ['Quit'] });
       await app.shutdown();
       electronApp.exit(REQUIRE_GPU_EXIT_CODE);
       return;
     }
   }
   service = app;
+  app.subscribe((e) => {
+    if (e.type === 'snapshot') hubEndpoint = e.snapshot.settings.endpoint;
+    else if (e.type === 'settings') hubEndpoint = e.settings.endpoint;
+  });
   unregisterIpc = registerIpc({
     ipcMain,
     app,
@@ -128,8 +143,9 @@ function createWindow(): void {
 // Every webContents, ours or not: no navigation away, no new windows, no webviews.
 electronApp.on('web-contents-created', (_event, contents: WebContents) => {
   contents.setWindowOpenHandler(({ url }) => {
-    // Links to documentation open in the user's browser, never inside the app.
-    if (url.startsWith('https:')) void shell.openExternal(url);
+    // Links to the Hub and the docs open in the user's browser, never inside the app; nothing else opens.
+    if (externalLinkAllowed(url, { hubEndpoint, docs })) void shell.openExternal(url);
+    else log(`Did not open a link outside the allowlist: ${(url.split(/[?#]/)[0] ?? '').slice(0, 200)}`);
     return { action: 'deny' };
   });
   contents.on('will-navigate', (event, url) => {
@@ -158,3 +174,12 @@ electronApp.on('before-quit', (event) => {
     electronApp.quit();
   });
 });
+
+function projectDocs(): string[] {
+  try {
+    const pkg = JSON.parse(readFileSync(join(electronApp.getAppPath(), 'package.json'), 'utf8')) as { homepage?: unknown };
+    return typeof pkg.homepage === 'string' ? [pkg.homepage] : [];
+  } catch {
+    return [];
+  }
+}

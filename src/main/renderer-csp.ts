@@ -16,3 +16,19 @@ export const RENDERER_CSP = [
   "frame-ancestors 'none'",
   "form-action 'none'",
 ].join('; ');
+
+/** Directives a browser ignores (and warns about) in a <meta> policy: they only work as a header. */
+const HEADER_ONLY = ['frame-ancestors', 'report-uri', 'sandbox'];
+
+/**
+ * The policy for index.html's meta tag: the header's, less what only a header can carry.
+ * The meta tag matters where no header arrives (the renderer loaded from file:// in the
+ * desktop app); a unit test keeps index.html equal to this.
+ */
+export function metaCsp(policy: string = RENDERER_CSP): string {
+  return policy
+    .split(';')
+    .map((d) => d.trim())
+    .filter((d) => d !== '' && !HEADER_ONLY.includes(d.split(/\s+/)[0] ?? ''))
+    .join('; ');
+}

@@ -67,6 +67,12 @@ export const ERROR_CODES = {
   'EMB-E405': 'Request too large',
   'EMB-E406': 'Invalid settings',
   'EMB-E407': 'Data folder in use by another Modelbay',
+  // The server's edge: cross-site requests, malformed HTTP, connection limits
+  'EMB-E410': 'Cross-site request refused',
+  'EMB-E411': 'Malformed HTTP request',
+  'EMB-E412': 'Server busy: too many connections',
+  'EMB-E413': 'Request timed out',
+  'EMB-E414': 'Request headers too large',
   'EMB-E500': 'Internal error',
 } as const;
 

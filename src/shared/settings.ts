@@ -101,7 +101,8 @@ export type TokenSource = 'app' | 'env' | 'file' | null;
 /** Settings as the UI sees them: never the token itself. */
 export interface SettingsView {
   settings: Settings;
-  token: { set: boolean; source: TokenSource; encrypted: boolean };
+  /** `backend`: where an app-set token is kept (safeStorage's backend in the desktop app, e.g. basic_text when no keyring exists); null in headless mode. */
+  token: { set: boolean; source: TokenSource; encrypted: boolean; backend?: string | null };
   /** The cache folder in use (resolved from settings and the environment). */
   cacheDir: string;
   /** The endpoint in use. */

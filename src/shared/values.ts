@@ -35,7 +35,7 @@ export function repoPathProblem(path: string): string | null {
   if (path.startsWith('/') || path.includes('\\') || /^[A-Za-z]:/.test(path) || path.includes(':')) {
     return 'a repository path must be relative, use "/" and hold no drive letter or ":"';
   }
-  if (path.split('/').some((s) => s === '' || s === '.' || s === '..')) return 'a repository path must stay inside the repository';
+  if (path.split('/').some((s) => s === '' || s === '.' || s === '..')) return 'a repository path must be relative and stay inside the repository';
   return null;
 }
 

@@ -6,6 +6,7 @@
 import { dirname, resolve } from 'node:path';
 import { ModelbayError } from '../../shared/errors.js';
 import { slotSettings, type Settings, type SettingsView } from '../../shared/settings.js';
+import { describeSensitiveChange, sensitiveChanges } from '../../shared/settings-changes.js';
 import { SLOT_IDS, type SlotId } from '../../shared/slots.js';
 import { pathWithin } from '../../shared/values.js';
 import { aliasesConflict } from '../../shared/model-names.js';
@@ -69,8 +70,10 @@ export class SettingsSync {
     const before = this.o.settings.get();
     const after = await this.o.settings.update(raw, this.check);
     await this.apply(before, after);
-    if (before.hfEndpoint !== after.hfEndpoint) this.o.hub.activity({ kind: 'info', slot: null, message: `The Hub endpoint is now ${resolveEndpoint(after, this.o.env)}.` });
-    if (before.cacheDir !== after.cacheDir) this.o.hub.activity({ kind: 'info', slot: null, message: `The cache folder is now ${resolveCacheDir(after, this.o.env)}.` });
+    for (const change of sensitiveChanges(before, after)) {
+      const inUse = change.field === 'hfEndpoint' ? resolveEndpoint(after, this.o.env) : resolveCacheDir(after, this.o.env);
+      this.o.hub.activity({ kind: 'info', slot: null, message: describeSensitiveChange(change, inUse) });
+    }
     return this.emit();
   }
 
@@ -86,7 +89,7 @@ export class SettingsSync {
     const s = this.o.settings.get();
     return {
       settings: s,
-      token: { set: this.token.token !== null, source: this.token.source, encrypted: this.token.source === 'app' && this.o.tokens.encrypted },
+      token: { set: this.token.token !== null, source: this.token.source, encrypted: this.token.source === 'app' && this.o.tokens.encrypted, backend: this.o.tokens.backend },
       cacheDir: resolveCacheDir(s, this.o.env),
       endpoint: resolveEndpoint(s, this.o.env),
       offline: isOffline(this.o.env),

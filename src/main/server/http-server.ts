@@ -4,11 +4,13 @@
  * our own address and the bearer token (header, or the cookie the printed URL sets).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { isCommandName, MAX_COMMAND_BYTES, type CommandReply } from '../../shared/api.js';
 import { ModelbayError, type ErrorCode, type SerializedError } from '../../shared/errors.js';
 import type { App } from '../app.js';
 import { RENDERER_CSP } from '../renderer-csp.js';
+import { DEFAULT_LIMITS, guardConnections, serverTimeouts, type ConnectionLimits } from './connection-guard.js';
+import { crossSiteRefusal } from './csrf-guard.js';
 import { serveEventStream } from './event-stream.js';
 import { bearerToken, cookieName, hostAllowed, readCookie, tokensEqual } from './request-guard.js';
 import { readStaticFile } from './static-files.js';
@@ -28,6 +30,8 @@ export interface ServerOptions {
   /** Unsent bytes an SSE client may fall behind before it is disconnected. */
   maxBufferedBytes?: number;
   log?: (message: string) => void;
+  /** Time-outs and the connection cap (tests shorten them). */
+  limits?: Partial<ConnectionLimits>;
 }
 
 export interface RunningServer {
@@ -36,6 +40,8 @@ export interface RunningServer {
   /** The URL to open: carries the token once, which the server trades for a cookie. */
   readonly dashboardUrl: string;
   readonly port: number;
+  /** Open connections, as the server counts them (each holds a descriptor). */
+  connections(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -49,6 +55,7 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   'EMB-E401': 400, 'EMB-E406': 400, 'EMB-E402': 401, 'EMB-E403': 403, 'EMB-E404': 404, 'EMB-E001': 404, 'EMB-E405': 413, 'EMB-E500': 500,
+  'EMB-E410': 403, 'EMB-E411': 400, 'EMB-E412': 503, 'EMB-E413': 408, 'EMB-E414': 431,
 };
 
 /** Transport codes keep their HTTP meaning; a valid request the app could not carry out is 422. */
@@ -60,7 +67,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = options.host ?? DEFAULT_HOST;
   const log = options.log ?? (() => undefined);
   const streams = new Set<() => void>();
-  const sockets = new Set<Socket>();
+  const limits: ConnectionLimits = { ...DEFAULT_LIMITS, ...options.limits };
   let port = options.port ?? DEFAULT_PORT;
 
   const sendJson = (res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void => {
@@ -99,9 +106,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       res.end();
       return;
     }
-    const given = bearerToken(req.headers.authorization) ?? readCookie(req.headers.cookie, cookie);
+    const bearer = bearerToken(req.headers.authorization);
+    const given = bearer ?? readCookie(req.headers.cookie, cookie);
     if (!tokensEqual(given, options.token)) {
-      sendError(res, new ModelbayError('EMB-E402', 'A token is needed: open the URL that `modelbay serve` printed, or send "Authorization: Bearer <token>".', {}));
+      sendError(res, new ModelbayError('EMB-E402', 'A token is needed: open this address with ?token=<token> once (`modelbay token` prints it; on a terminal `modelbay serve` prints the whole URL), or send "Authorization: Bearer <token>".', {}));
+      return;
+    }
+    // Before any route: whatever changes state here (commands, /v1) must come from the dashboard or a script.
+    const refusal = crossSiteRefusal(req, bearer !== null ? 'bearer' : 'cookie');
+    if (refusal) {
+      sendError(res, refusal);
       return;
     }
 
@@ -159,20 +173,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     res.end(req.method === 'HEAD' ? undefined : file.body);
   };
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(serverTimeouts(limits), (req, res) => {
     handle(req, res).catch((e: unknown) => {
-      log(`The server failed on ${req.method ?? ''} ${req.url ?? ''}: ${e instanceof Error ? e.message : String(e)}`);
+      // The path only: a query may carry the token, which never goes to a log.
+      log(`The server failed on ${req.method ?? ''} ${(req.url ?? '').split('?')[0] ?? ''}: ${e instanceof Error ? e.message : String(e)}`);
       if (!res.headersSent) sendError(res, new ModelbayError('EMB-E500', 'The server failed on this request.', {}));
       else res.destroy();
     });
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-  });
+  const { sockets } = guardConnections(server, limits, SECURITY_HEADERS, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -188,6 +197,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: `${url}/`,
     dashboardUrl: `${url}/?token=${options.token}`,
     port,
+    connections: () => new Promise<number>((resolve, reject) => server.getConnections((e, n) => (e ? reject(e) : resolve(n)))),
     close: () => new Promise<void>((resolve) => {
       for (const close of streams) close();
       streams.clear();

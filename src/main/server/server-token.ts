@@ -10,9 +10,23 @@ import { writeFileAtomicSync } from '../core/state/atomic-file.js';
 export const SERVER_TOKEN_FILE = 'server-token';
 const TOKEN_RE = /^[A-Za-z0-9_-]{32,128}$/;
 
+export function serverTokenPath(dataDir: string): string {
+  return join(dataDir, SERVER_TOKEN_FILE);
+}
+
+/** The token a server in `dataDir` uses, or null when none was made yet (for `modelbay token`: it never creates one). */
+export function readServerToken(dataDir: string): string | null {
+  try {
+    const text = readFileSync(serverTokenPath(dataDir), 'utf8').trim();
+    return TOKEN_RE.test(text) ? text : null;
+  } catch {
+    return null;
+  }
+}
+
 export function loadOrCreateServerToken(dataDir: string): string {
   mkdirSync(dataDir, { recursive: true });
-  const path = join(dataDir, SERVER_TOKEN_FILE);
+  const path = serverTokenPath(dataDir);
   try {
     const existing = readFileSync(path, 'utf8').trim();
     if (TOKEN_RE.test(existing)) {

@@ -16,7 +16,7 @@ afterEach(async () => {
 
 describe('App under concurrent commands', () => {
   it('200 mixed commands: unloads ≤ loads, allocated = sum of loaded, nothing stuck, two dashboards see the same events', async () => {
-    const ready = SLOT_IDS.slice(0, 6) as SlotId[];
+    const ready: SlotId[] = SLOT_IDS.slice(0, 6);
     // A budget for about three of the small generated models: loads evict each other.
     const h = await harness({ ready, launcher: testLauncher(), app: { totalMemoryBytes: 16 * 1024 ** 3 } });
     open.push(h);

@@ -1,12 +1,13 @@
 /** The headless entry as a real process: it prints the dashboard URL, serves it, and stops cleanly on SIGTERM and SIGINT. */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const ENTRY = join(import.meta.dirname, '../../../src/main/headless.ts');
+const CLI = join(import.meta.dirname, '../../../scripts/modelbay.mjs');
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 afterEach(async () => {
@@ -28,7 +29,7 @@ function serve(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { child: Child
     child.stderr?.setEncoding('utf8');
     child.stdout?.on('data', (c: string) => {
       out += c;
-      const m = /serving the dashboard at (http:\/\/\S+)/.exec(out);
+      const m = /serving the dashboard at (http:\/\/\S+)\n/.exec(out);
       if (m) resolve(m[1] as string);
     });
     child.stderr?.on('data', (c: string) => {
@@ -41,14 +42,24 @@ function serve(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { child: Child
 }
 
 describe('modelbay serve (headless entry)', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)('prints a loopback URL with the token, serves it, and exits 0 on %s', async (signal) => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('with stdout a pipe, prints the URL without the token and how to get it; serves it; exits 0 on %s', async (signal) => {
     const s = serve([]);
     const url = await s.url;
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
-    const res = await fetch(url, { redirect: 'manual' });
-    expect(res.status).toBe(303);
+    // A pipe ends up in nohup.out or journald: the token stays out of it.
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     const dataDir = join(dirs[dirs.length - 1] as string, 'data');
+    const token = readFileSync(join(dataDir, 'server-token'), 'utf8').trim();
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(s.output()).not.toContain(token);
+    expect(s.output()).toContain('modelbay token');
+    expect(s.output()).toContain(join(dataDir, 'server-token'));
+    const res = await fetch(`${url}?token=${token}`, { redirect: 'manual' });
+    expect(res.status).toBe(303);
     expect(statSync(join(dataDir, 'server-token')).mode & 0o777).toBe(0o600);
+    // `modelbay token` prints it, and only it, for $(…) in scripts.
+    const printed = spawnSync(process.execPath, [CLI, 'token', '--data-dir', dataDir], { encoding: 'utf8' });
+    expect(printed.status).toBe(0);
+    expect(printed.stdout).toBe(`${token}\n`);
     s.child.kill(signal);
     expect(await s.exit).toBe(0);
     expect(s.output()).toContain('Stopping Modelbay');
@@ -60,6 +71,15 @@ describe('modelbay serve (headless entry)', () => {
     expect(s.output()).toContain('WARNING: Modelbay is listening on 0.0.0.0');
     s.child.kill('SIGTERM');
     expect(await s.exit).toBe(0);
+  });
+
+  it('`modelbay token` for a folder without a token says so and exits 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelbay-headless-'));
+    dirs.push(dir);
+    const printed = spawnSync(process.execPath, [CLI, 'token', '--data-dir', dir], { encoding: 'utf8' });
+    expect(printed.status).toBe(1);
+    expect(printed.stdout).toBe('');
+    expect(printed.stderr).toContain('modelbay serve');
   });
 
   it('a bad flag exits 1 with the usage', async () => {

@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,25 +8,7 @@ import { MAX_COMMAND_BYTES, type AppEvent, type CommandReply } from '../../../sr
 import { startServer, type RunningServer } from '../../../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../../../src/main/server/server-token.js';
 import { harness, type Harness } from '../../unit/main/app-harness.js';
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-function send(port: number, options: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: { host: `127.0.0.1:${port}`, ...options.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
+import { send, type Answer } from './send-request.js';
 
 /** Reads SSE `data:` events until `count` have arrived, then disconnects. */
 function readEvents(port: number, headers: Record<string, string>, count: number, onOpen?: () => void): Promise<AppEvent[]> {
@@ -134,7 +116,8 @@ describe('headless HTTP server', () => {
     const pair = cookie.split(';')[0] as string;
     const page = await send(server.port, { path: '/', headers: { cookie: pair } });
     expect(page.status).toBe(200);
-    const api = await send(server.port, { method: 'POST', path: '/api/getSnapshot', headers: { cookie: pair }, body: '' });
+    // As the dashboard sends it: JSON from its own origin (a cookie alone is refused, see http-edge.test.ts).
+    const api = await send(server.port, { method: 'POST', path: '/api/getSnapshot', headers: { cookie: pair, 'content-type': 'application/json', origin: `http://127.0.0.1:${server.port}` }, body: '' });
     expect(api.status).toBe(200);
   });
 

@@ -13,6 +13,14 @@ export interface TokenStore {
   set(token: string | null): void;
   /** Whether the token is encrypted at rest. */
   readonly encrypted: boolean;
+  /** The secret store behind the cipher (safeStorage's backend, e.g. gnome_libsecret or basic_text); null without one. */
+  readonly backend: string | null;
+}
+
+export interface TokenStoreOptions {
+  backend?: string | null;
+  /** Opens a token sealed earlier when the cipher is no longer used for sealing (a keyring-less backend): it is not lost. */
+  legacyDecrypt?: ((data: Buffer) => string) | null;
 }
 
 export interface TokenCipher {
@@ -23,9 +31,11 @@ export interface TokenCipher {
 const PLAIN_PREFIX = 'plain:';
 const SEALED_PREFIX = 'sealed:';
 
-export function createFileTokenStore(path: string, cipher: TokenCipher | null = null): TokenStore {
+export function createFileTokenStore(path: string, cipher: TokenCipher | null = null, options: TokenStoreOptions = {}): TokenStore {
+  const open = cipher ? (data: Buffer) => cipher.decrypt(data) : (options.legacyDecrypt ?? null);
   return {
     encrypted: cipher !== null,
+    backend: options.backend ?? null,
     get(): string | null {
       let text: string;
       try {
@@ -35,8 +45,8 @@ export function createFileTokenStore(path: string, cipher: TokenCipher | null = 
       }
       try {
         if (text.startsWith(SEALED_PREFIX)) {
-          if (!cipher) return null;
-          const token = cipher.decrypt(Buffer.from(text.slice(SEALED_PREFIX.length), 'base64')).trim();
+          if (!open) return null;
+          const token = open(Buffer.from(text.slice(SEALED_PREFIX.length), 'base64')).trim();
           return token === '' ? null : token;
         }
         if (text.startsWith(PLAIN_PREFIX)) {

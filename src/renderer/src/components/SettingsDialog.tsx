@@ -1,5 +1,7 @@
 import { useMemo, useState } from 'react';
-import type { SettingsView } from '../../../shared/settings.js';
+import type { SettingsPatch, SettingsView } from '../../../shared/settings.js';
+import { sensitiveChanges, type SensitiveChange } from '../../../shared/settings-changes.js';
+import { tokenStorageText } from '../display/token-storage-text.js';
 import { selectSettings } from '../store/selectors.js';
 import { fieldErrorsFromDetails, formFromSettings, patchFromForm, type FormErrors, type SettingsField, type SettingsForm } from '../store/settings-form.js';
 import { SETTINGS_KEY } from '../store/ui-state.js';
@@ -7,6 +9,7 @@ import { useCommand, useDashboard, useUiUpdate } from '../store/use-dashboard.js
 import { ErrorNotice } from './ErrorNotice.js';
 import { describedBy, Field } from './Field.js';
 import { DialogActions, DialogHead, ModalDialog } from './ModalDialog.js';
+import { SettingsConfirm } from './SettingsConfirm.js';
 
 function TokenSection({ view }: { view: SettingsView }): React.JSX.Element {
   const [token, setToken] = useState('');
@@ -19,7 +22,7 @@ function TokenSection({ view }: { view: SettingsView }): React.JSX.Element {
         {view.token.set ? (
           <>
             <span className="tag tag-ok">token set</span> {source}
-            {view.token.encrypted ? ' · stored encrypted' : ''}
+            {tokenStorageText(view.token)}
           </>
         ) : (
           <span className="tag">no token</span>
@@ -57,7 +60,13 @@ function TokenSection({ view }: { view: SettingsView }): React.JSX.Element {
 }
 
 function SettingsBody({ view, onClose }: { view: SettingsView; onClose: () => void }): React.JSX.Element {
-  const [form, setForm] = useState<SettingsForm>(() => formFromSettings(view.settings));
+  const [form, setFormState] = useState<SettingsForm>(() => formFromSettings(view.settings));
+  // A save that changes the endpoint or the cache folder waits here for the user's yes.
+  const [confirming, setConfirming] = useState<{ patch: SettingsPatch; changes: SensitiveChange[] } | null>(null);
+  const setForm = (next: SettingsForm): void => {
+    setFormState(next);
+    setConfirming(null);
+  };
   const [errors, setErrors] = useState<FormErrors>({});
   const pending = useDashboard((s) => s.ui.pending[SETTINGS_KEY]);
   const commandError = useDashboard((s) => s.ui.errors[SETTINGS_KEY]);
@@ -95,7 +104,17 @@ function SettingsBody({ view, onClose }: { view: SettingsView; onClose: () => vo
       return;
     }
     setErrors({});
+    const changes = sensitiveChanges(view.settings, result.patch);
+    if (changes.length > 0) {
+      setConfirming({ patch: result.patch, changes });
+      return;
+    }
     send(SETTINGS_KEY, 'updateSettings', result.patch);
+  };
+  const confirm = (): void => {
+    if (!confirming) return;
+    send(SETTINGS_KEY, 'updateSettings', confirming.patch);
+    setConfirming(null);
   };
 
   return (
@@ -154,7 +173,11 @@ function SettingsBody({ view, onClose }: { view: SettingsView; onClose: () => vo
         <TokenSection view={view} />
       </div>
       {commandError && <ErrorNotice error={commandError.error} />}
-      <DialogActions pending={pending} closeText="Close" onClose={onClose} />
+      {confirming ? (
+        <SettingsConfirm changes={confirming.changes} inUse={{ hfEndpoint: view.endpoint, cacheDir: view.cacheDir }} pending={pending} onConfirm={confirm} onBack={() => setConfirming(null)} />
+      ) : (
+        <DialogActions pending={pending} closeText="Close" onClose={onClose} />
+      )}
     </form>
   );
 }

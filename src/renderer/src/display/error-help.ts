@@ -56,6 +56,11 @@ export const ERROR_HELP: Readonly<Record<ErrorCode, string>> = {
   'EMB-E405': 'The request was too large; send less at once.',
   'EMB-E406': 'A setting is invalid; correct the field shown and save again.',
   'EMB-E407': 'Another Modelbay uses this data folder; stop it or start with another --data-dir.',
+  'EMB-E410': 'The server refused a command that did not come from this dashboard; reload the page from the URL `modelbay serve` printed.',
+  'EMB-E411': 'The server could not read the request as HTTP; reload the dashboard.',
+  'EMB-E412': 'The server has too many open connections; close other dashboards or event streams and try again.',
+  'EMB-E413': 'The request reached the server too slowly and was dropped; try again.',
+  'EMB-E414': 'The request headers or address were too large; clear this site\'s cookies or shorten the address.',
   'EMB-E500': 'Something unexpected went wrong; the message below says what, and the log has details.',
 };
 

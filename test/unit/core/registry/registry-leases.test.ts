@@ -29,10 +29,10 @@ describe('ModelRegistry: no phantom unloads', () => {
     const { registry, factory, events } = setup();
     factory.failNext('E1');
     const open = factory.hold('E1');
-    let second: Promise<unknown> | null = null;
+    const later: Array<Promise<unknown>> = [];
     // The moment the first load fails, a dashboard asks again: that load queues behind the unloads.
     const load = registry.load('E1').catch((e: unknown) => {
-      second = registry.load('E1').catch(() => undefined);
+      later.push(registry.load('E1').catch(() => undefined));
       throw e;
     });
     const unload = registry.unload('E1');
@@ -41,7 +41,8 @@ describe('ModelRegistry: no phantom unloads', () => {
     expect(await codeOf(load)).toBe('EMB-E006');
     expect(await codeOf(unload)).toBe('EMB-E005');
     expect(await codeOf(evict)).toBe('EMB-E005');
-    await second;
+    await Promise.all(later);
+    expect(later).toHaveLength(1);
     expect(registry.stats()).toMatchObject({ loads: 1, unloads: 0, evictions: 0 });
     const entries = events.flatMap((e) => (e.type === 'activity' ? [e.entry] : []));
     expect(entries.filter((e) => e.kind === 'unloaded' || e.kind === 'evicted')).toEqual([]);

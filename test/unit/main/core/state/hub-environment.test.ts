@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveToken } from '../../../../../src/main/core/state/hub-environment.js';
 import type { TokenStore } from '../../../../../src/main/core/state/token-store.js';
 
-const store = (token: string | null): TokenStore => ({ get: () => token, set: () => undefined, encrypted: false, backend: 'file' }) as unknown as TokenStore;
+const store = (token: string | null): TokenStore => ({ get: () => token, set: () => undefined, encrypted: false, backend: 'file' });
 
 describe('resolveToken (the one token resolver the app uses)', () => {
   it('an empty HF_TOKEN falls through to HUGGING_FACE_HUB_TOKEN, as in huggingface_hub', () => {

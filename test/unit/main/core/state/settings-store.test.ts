@@ -169,6 +169,21 @@ describe('file token store', () => {
     // Without the cipher (another machine), a sealed token reads as unset rather than garbage.
     expect(createFileTokenStore(path).get()).toBeNull();
   });
+
+  it('a token sealed before the keyring went away (basic_text) still opens, and is written back unsealed', () => {
+    const path = join(tempDir(), 'token');
+    const cipher = {
+      encrypt: (s: string) => Buffer.from([...Buffer.from(s)].map((b) => b ^ 0x5a)),
+      decrypt: (b: Buffer) => Buffer.from([...b].map((x) => x ^ 0x5a)).toString(),
+    };
+    createFileTokenStore(path, cipher).set('hf_sealed');
+    const store = createFileTokenStore(path, null, { backend: 'basic_text', legacyDecrypt: (b) => cipher.decrypt(b) });
+    expect(store.get()).toBe('hf_sealed');
+    expect(store.encrypted).toBe(false);
+    expect(store.backend).toBe('basic_text');
+    store.set('hf_new');
+    expect(readFileSync(path, 'utf8')).toBe('plain:hf_new\n');
+  });
 });
 
 describe('SettingsStore: a patch changes exactly what it names', () => {

@@ -1,0 +1,2 @@
+export declare const ELECTRON_FUSES: Readonly<Record<string, boolean>>;
+export declare function fuseConfig(): Record<string, unknown>;
