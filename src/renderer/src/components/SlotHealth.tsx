@@ -25,7 +25,15 @@ export function SlotHealth({ id }: { id: SlotId }): React.JSX.Element | null {
     <details className="slot-health">
       <summary>
         <span className={`health-dot health-${usage.health}`} aria-hidden="true" />
-        Health: {HEALTH_LABEL[usage.health]} · <span className="num">{usage.uses.toLocaleString('en-US')}</span> uses
+        <span>
+          Health: {HEALTH_LABEL[usage.health]}
+          {usage.uses > 0 || usage.health !== 'unknown' ? (
+            <>
+              {' · '}
+              <span className="num">{usage.uses.toLocaleString('en-US')}</span> uses
+            </>
+          ) : null}
+        </span>
       </summary>
       <dl className="slot-facts health-facts">
         <div>
