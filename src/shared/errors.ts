@@ -42,6 +42,11 @@ export const ERROR_CODES = {
   'EMB-E116': 'Hub server error',
   'EMB-E117': 'Access to the repository is disabled',
   'EMB-E118': 'Slot has no model',
+  'EMB-E119': 'Unsupported content encoding',
+  'EMB-E120': 'Download too slow',
+  'EMB-E121': 'Connection closed early by the server',
+  'EMB-E122': 'Too many redirects',
+  'EMB-E123': 'Cache folder not accessible',
   // Artifacts: models on disk, revisions, updates
   'EMB-E130': 'Model not found on disk',
   'EMB-E131': 'Model on disk is incomplete',

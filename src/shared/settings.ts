@@ -74,6 +74,12 @@ export const SettingsSchema = z.object({
   /** null = HF_ENDPOINT or https://huggingface.co. */
   hfEndpoint: z.url({ protocol: /^https?$/ }).max(2048).nullable().default(null),
   downloadConcurrency: z.number().int().min(1).max(8).default(3),
+  /** Low-speed limit (curl --speed-limit): an attempt slower than this over the window fails; 0 = off. */
+  downloadLowSpeedBps: z.number().int().min(0).max(1024 ** 3).default(1024),
+  /** Low-speed window (curl --speed-time), in seconds. */
+  downloadLowSpeedSeconds: z.number().int().min(1).max(3600).default(30),
+  /** Range parts fetched at once for one large LFS file when the server honours Range; 1 = one stream. */
+  downloadPartsPerFile: z.number().int().min(1).max(16).default(4),
   loadConcurrency: z.number().int().min(1).max(13).default(2),
   /** Global idle TTL; null = never unload idle models. */
   idleTtlMs: z.number().int().positive().max(30 * 24 * 3600_000).nullable().default(null),

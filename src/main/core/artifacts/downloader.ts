@@ -9,21 +9,27 @@
  * Hub's LFS sha256 or the git sha1 — never a corrupt or unverified one. Aborting keeps the
  * partial data: pause is abort, resume is calling again. See shared/notes/hub-protocol.md.
  */
-import { randomBytes } from 'node:crypto';
-import { copyFile, lstat, mkdir, open, readFile, readlink, rename, stat, statfs, symlink, unlink, writeFile, type FileHandle } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { lstat, rename, statfs, unlink, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ModelbayError, toModelbayError } from '../../../shared/errors.js';
-import { BlobHasher, hashFile, type BlobDigest } from './blob-hasher.js';
+import { KeyedQueue } from '../async/queues.js';
+import { hashFile, type BlobDigest } from './blob-hasher.js';
+import { fileSize, fromCache, linkSnapshot, markMissing, mismatch, SHA256_RE, verifiedBy, writeAtomic, type DownloadedFile, type FileRequest } from './cache-entries.js';
 import { DownloadGate } from './download-gate.js';
 import { ProgressReporter, type FileProgressUpdate } from './download-progress.js';
-import { assertCommit, assertEtag, assertRepoId, assertRepoPath, assertRevision, HubCacheLayout } from './hf-cache-layout.js';
-import { contentRange, dropBody, HubClient, isRetryable, networkError, retryAfterOf, type FileMetadata, type HubResponse } from './hub-client.js';
+import { assertRepoId, assertRepoPath, assertRevision, HubCacheLayout } from './hf-cache-layout.js';
+import { HubClient, isRetryable, retryAfterOf, type FileMetadata, type HubResponse } from './hub-client.js';
+import type { LowSpeedLimit } from './low-speed.js';
 import { downloadInParts, loadParts, planParts, RangeIgnoredError } from './range-parts.js';
 import { abortableSleep, backoffDelay } from './retry-policy.js';
+import { inlineHash, streamTransfer, workerHash } from './stream-transfer.js';
 import { TailHasher } from './tail-hasher.js';
+import { gaveUp, isTooSlow, permissionDenied } from './transfer-errors.js';
+import { makeDirs } from './make-dirs.js';
 import { WriterLock } from './writer-lock.js';
 
 export type { FileProgressUpdate } from './download-progress.js';
+export type { DownloadedFile, FileRequest } from './cache-entries.js';
 
 export interface DownloaderOptions {
   cacheDir: string;
@@ -40,42 +46,14 @@ export interface DownloaderOptions {
   idleTimeoutMs?: number;
   /** Range parts for large files; null or absent = one stream. */
   parallelParts?: { minBytes: number; parts: number } | null;
+  /** curl's --speed-limit/--speed-time per attempt; null or absent = no floor. */
+  lowSpeed?: LowSpeedLimit | null;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
   /** Files from this size are hashed in a worker thread reading behind the writer (default 16 MiB). */
   hashInWorkerMinBytes?: number;
 }
 
-export interface FileRequest {
-  repo: string;
-  revision: string;
-  path: string;
-  sha256?: string | null;
-  size?: number | null;
-}
-
-export interface DownloadedFile {
-  repo: string;
-  revision: string;
-  commit: string;
-  path: string;
-  snapshotPath: string;
-  blobPath: string;
-  etag: string;
-  sha256: string;
-  size: number;
-  /** What the bytes were checked against. */
-  verifiedBy: 'catalog' | 'lfs' | 'git-sha1';
-  /** Already in the cache, nothing downloaded. */
-  reused: boolean;
-}
-
-const SHA256_RE = /^[0-9a-f]{64}$/;
-/** Bytes gathered before one write: fewer syscalls, and the hash runs on arriving chunks meanwhile. */
-const WRITE_BATCH = 1 << 20;
-/** A slow transfer still reaches the disk this often, so a killed process loses little. */
-const WRITE_EVERY_MS = 250;
-const SYMLINK_FALLBACK_CODES = new Set(['EPERM', 'EACCES', 'ENOTSUP', 'EOPNOTSUPP', 'EINVAL', 'ENOSYS']);
 
 function cancelled(): ModelbayError {
   return new ModelbayError('EMB-E114', 'Download cancelled.', {});
@@ -97,68 +75,21 @@ async function exists(path: string): Promise<boolean> {
   return lstat(path).then(() => true, () => false);
 }
 
-async function fileSize(path: string): Promise<number | null> {
-  return stat(path).then((s) => s.size, () => null);
-}
 
-async function writeAtomic(path: string, data: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
-/** How a single stream is hashed: inline on arriving chunks, or by a worker reading behind the writes. */
-interface StreamHash {
-  chunk(c: Buffer): void;
-  /** Bytes [0, n) are on disk. */
-  written(n: number): void;
-  /** A resumed prefix of `n` bytes already on disk. */
-  prefix(path: string, n: number): Promise<void>;
-  /** Forget everything: the file starts over (call before truncating it). */
-  restart(): Promise<void>;
-  digest(size: number): Promise<BlobDigest>;
-  close(): Promise<void>;
-}
-
-function inlineHash(gitSize: number | null): StreamHash {
-  let h = new BlobHasher(gitSize);
-  return {
-    chunk: (c) => h.update(c),
-    written: () => undefined,
-    prefix: (path, n) => h.updateFromFile(path, 0, n),
-    restart: () => { h = new BlobHasher(gitSize); return Promise.resolve(); },
-    digest: () => Promise.resolve(h.digest()),
-    close: () => Promise.resolve(),
-  };
-}
-
-function workerHash(path: string, gitSize: number | null): StreamHash {
-  let t = new TailHasher(path, gitSize);
-  return {
-    chunk: () => undefined,
-    written: (n) => t.advance(n),
-    prefix: (_path, n) => { t.advance(n); return Promise.resolve(); },
-    restart: async () => { await t.close(); t = new TailHasher(path, gitSize); },
-    digest: (size) => t.digest(size),
-    close: () => t.close(),
-  };
-}
-
-/** Serializes work per key inside this process (two slots sharing one blob wait for each other). */
-class KeyedQueue {
-  private readonly tails = new Map<string, Promise<unknown>>();
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.tails.get(key) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(fn);
-    this.tails.set(key, next);
-    try {
-      return await next;
-    } finally {
-      if (this.tails.get(key) === next) this.tails.delete(key);
-    }
+/** A partial holding no downloaded byte is litter (huggingface_hub leaves none): remove it. */
+async function dropEmptyPartial(partial: string, partsPath: string): Promise<void> {
+  const size = await fileSize(partial);
+  if (size === null) return;
+  if (await exists(partsPath)) {
+    const saved = await loadParts(partsPath, null, size);
+    if (saved === null || saved.parts.some((p) => p.done > 0)) return;
+  } else if (size > 0) {
+    return;
   }
+  await unlink(partsPath).catch(() => undefined);
+  await unlink(partial).catch(() => undefined);
 }
+
 
 export class Downloader {
   private layout: HubCacheLayout;
@@ -168,7 +99,8 @@ export class Downloader {
   private readonly retries: number;
   private readonly backoff: { initial: number; max: number };
   private readonly idleTimeoutMs: number;
-  private readonly parallelParts: { minBytes: number; parts: number } | null;
+  private parallelParts: { minBytes: number; parts: number } | null;
+  private lowSpeed: LowSpeedLimit | null;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly now: () => number;
   private readonly hashInWorkerMinBytes: number;
@@ -185,12 +117,15 @@ export class Downloader {
     this.backoff = options.backoffMs ?? { initial: 1000, max: 8000 };
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
     this.parallelParts = options.parallelParts ?? null;
+    this.lowSpeed = options.lowSpeed ?? null;
     this.sleep = options.sleep ?? abortableSleep;
     this.now = options.now ?? Date.now;
     this.hashInWorkerMinBytes = options.hashInWorkerMinBytes ?? 16 << 20;
   }
 
-  configure(partial: Partial<Pick<DownloaderOptions, 'cacheDir' | 'endpoint' | 'token' | 'offline' | 'concurrency'>>): void {
+  configure(partial: Partial<Pick<DownloaderOptions, 'cacheDir' | 'endpoint' | 'token' | 'offline' | 'concurrency' | 'parallelParts' | 'lowSpeed'>>): void {
+    if (partial.parallelParts !== undefined) this.parallelParts = partial.parallelParts;
+    if (partial.lowSpeed !== undefined) this.lowSpeed = partial.lowSpeed;
     if (partial.cacheDir !== undefined) this.layout = new HubCacheLayout(partial.cacheDir);
     if (partial.offline !== undefined) this.offline = partial.offline;
     this.client.configure({
@@ -216,7 +151,7 @@ export class Downloader {
         return file;
       });
     } catch (err) {
-      const e = signal?.aborted ? cancelled() : diskFull(err, req.path) ?? toModelbayError(err);
+      const e = signal?.aborted ? cancelled() : diskFull(err, req.path) ?? permissionDenied(err, this.layout.root) ?? toModelbayError(err);
       progress.enter(e.code === 'EMB-E114' ? 'paused' : 'failed');
       throw e;
     }
@@ -261,16 +196,16 @@ export class Downloader {
 
   private async downloadNow(req: FileRequest, signal: AbortSignal | undefined, progress: ProgressReporter): Promise<DownloadedFile> {
     progress.enter('resolving');
-    if (this.offline) return this.fromCache(req, 'offline');
+    if (this.offline) return fromCache(this.layout, req, 'offline');
     let meta: FileMetadata;
     try {
       meta = await this.withRetries(signal, () => this.client.fileMetadata(req.repo, req.revision, req.path, signal), undefined, progress);
     } catch (err) {
       const e = toModelbayError(err);
-      if (e.code === 'EMB-E105') await this.markMissing(req, e);
+      if (e.code === 'EMB-E105') await markMissing(this.layout, req, e);
       // huggingface_hub falls back to the cache when the Hub cannot be reached.
       if (e.code === 'EMB-E107' && !signal?.aborted) {
-        const cached = await this.fromCache(req, 'network').catch(() => null);
+        const cached = await fromCache(this.layout, req, 'network').catch(() => null);
         if (cached) return cached;
       }
       throw e;
@@ -294,7 +229,9 @@ export class Downloader {
     const present = await this.usableBlob(blobPath, req, meta);
     if (present) return { path: blobPath, digest: present, reused: true };
 
-    await mkdir(this.layout.blobsDir(req.repo), { recursive: true });
+    await makeDirs(this.layout.blobsDir(req.repo));
+    // As huggingface_hub does: snapshots/ exists beside blobs/, or other clients' cache scans warn.
+    await makeDirs(dirname(this.layout.snapshotPath(req.repo, meta.commit, req.path)));
     const lock = await WriterLock.acquire(this.layout.writerLockPath(req.repo, meta.etag), `${req.repo}/${req.path}`);
     try {
       // Another process may have finished it while we resolved.
@@ -307,13 +244,13 @@ export class Downloader {
         try {
           const digest = await this.transfer(req, meta, signal, progress);
           progress.enter('verifying');
-          const mismatch = this.mismatch(req, meta, digest);
-          if (mismatch === null) {
+          const wrong = mismatch(req, meta, digest);
+          if (wrong === null) {
             await rename(partial, blobPath);
             await unlink(this.layout.partsPath(req.repo, meta.etag)).catch(() => undefined);
             return { path: blobPath, digest, reused: false };
           }
-          problem = mismatch;
+          problem = wrong;
         } catch (err) {
           // Bytes that cannot be the announced file (too many, too few): same as a failed check.
           const e = toModelbayError(err);
@@ -327,28 +264,9 @@ export class Downloader {
         progress.enter('downloading');
       }
     } finally {
+      await dropEmptyPartial(this.layout.partialPath(req.repo, meta.etag), this.layout.partsPath(req.repo, meta.etag));
       await lock.release();
     }
-  }
-
-  /** The checks the bytes must pass, or the error saying which failed. */
-  private mismatch(req: FileRequest, meta: FileMetadata, d: BlobDigest): ModelbayError | null {
-    if (d.size !== meta.size || (req.size != null && d.size !== req.size)) {
-      return new ModelbayError('EMB-E109', `${req.path}: received ${d.size} bytes, expected ${req.size ?? meta.size}. The download was discarded; try again.`, { path: req.path, expected: req.size ?? meta.size, received: d.size });
-    }
-    const want = req.sha256 ?? (SHA256_RE.test(meta.etag) ? meta.etag : null);
-    if (want && d.sha256 !== want) {
-      return new ModelbayError('EMB-E108', `${req.path}: the downloaded bytes have sha256 ${d.sha256.slice(0, 12)}…, expected ${want.slice(0, 12)}…. The download was discarded; try again.`, { path: req.path, expected: want, actual: d.sha256 });
-    }
-    if (meta.etag.length === 40 && d.gitSha1 !== meta.etag) {
-      return new ModelbayError('EMB-E108', `${req.path}: the downloaded bytes do not match the Hub's git hash ${meta.etag.slice(0, 12)}…. The download was discarded; try again.`, { path: req.path, expected: meta.etag, actual: d.gitSha1 });
-    }
-    return null;
-  }
-
-  private verifiedBy(req: FileRequest, etag: string): DownloadedFile['verifiedBy'] {
-    if (req.sha256) return 'catalog';
-    return SHA256_RE.test(etag) ? 'lfs' : 'git-sha1';
   }
 
   /**
@@ -360,7 +278,7 @@ export class Downloader {
     if (size === null || size !== meta.size) return null;
     if (SHA256_RE.test(meta.etag)) return { size, sha256: meta.etag, gitSha1: null };
     const d = await hashFile(blobPath, size, true);
-    return this.mismatch(req, meta, d) ? null : d;
+    return mismatch(req, meta, d) ? null : d;
   }
 
   private async checkDiskSpace(req: FileRequest, meta: FileMetadata, have: number): Promise<void> {
@@ -372,9 +290,14 @@ export class Downloader {
     }
   }
 
-  /** One try plus `retries` after transient failures; bytes arriving resets the count. */
-  private async withRetries<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>, progressed: () => boolean = () => false, progress?: ProgressReporter): Promise<T> {
+  /**
+   * One try plus `retries` after transient failures. Only bytes kept on disk beyond their
+   * previous maximum reset the count (issue #10): bytes later thrown away, or a transfer
+   * too slow to be worth keeping, are no progress.
+   */
+  private async withRetries<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>, kept: () => number = () => 0, progress?: ProgressReporter): Promise<T> {
     let failures = 0;
+    let best = kept();
     for (;;) {
       if (signal?.aborted) throw cancelled();
       try {
@@ -382,8 +305,10 @@ export class Downloader {
       } catch (err) {
         if (signal?.aborted) throw cancelled();
         if (!isRetryable(err)) throw err;
-        failures = progressed() ? 1 : failures + 1;
-        if (failures > this.retries) throw err;
+        const now = kept();
+        failures = now > best && !isTooSlow(err) ? 1 : failures + 1;
+        best = Math.max(best, now);
+        if (failures > this.retries) throw gaveUp(err, failures);
         const delay = backoffDelay(failures, this.backoff, retryAfterOf(err));
         const e = toModelbayError(err);
         progress?.retrying({ attempt: failures + 1, of: this.retries + 1, code: e.code, message: e.message, nextAt: this.now() + delay });
@@ -395,7 +320,6 @@ export class Downloader {
   private async transfer(req: FileRequest, meta: FileMetadata, signal: AbortSignal | undefined, progress: ProgressReporter): Promise<BlobDigest> {
     const partial = this.layout.partialPath(req.repo, meta.etag);
     const partsPath = this.layout.partsPath(req.repo, meta.etag);
-    const ctx = { repo: req.repo, revision: req.revision, path: req.path };
     const gitSize = meta.etag.length === 40 ? meta.size : null;
     let saved = await loadParts(partsPath, meta.etag, meta.size);
     let partialSize = await fileSize(partial);
@@ -407,7 +331,7 @@ export class Downloader {
       saved = null;
       partialSize = null;
     }
-    const usePartsFresh = saved === null && !partialSize && this.parallelParts !== null
+    const usePartsFresh = saved === null && !partialSize && this.parallelParts !== null && meta.lfs
       && meta.size >= this.parallelParts.minBytes && this.parallelParts.parts > 1;
     const state = saved ?? (usePartsFresh && this.parallelParts ? planParts(meta.etag, meta.size, this.parallelParts.parts) : null);
     if (state !== null) {
@@ -426,7 +350,14 @@ export class Downloader {
       await unlink(partsPath).catch(() => undefined);
       await unlink(partial).catch(() => undefined);
     }
-    return this.stream(meta, partial, signal, progress, gitSize, ctx);
+    return streamTransfer({
+      fetch: (start) => this.fetch(req, meta, { start, signal }), url: () => meta.downloadUrl,
+      size: meta.size, partialPath: partial, path: req.path,
+      hash: meta.size >= this.hashInWorkerMinBytes ? workerHash(partial, gitSize) : inlineHash(gitSize),
+      signal, progress, lowSpeed: this.lowSpeed, now: this.now,
+      retrying: (attempt, keptBytes) => this.withRetries(signal, attempt, keptBytes, progress),
+      writeError: (err) => diskFull(err, req.path) ?? permissionDenied(err, this.layout.root),
+    });
   }
 
   private async parts(req: FileRequest, meta: FileMetadata, signal: AbortSignal | undefined, progress: ProgressReporter, hash: TailHasher, state: ReturnType<typeof planParts>, fresh: boolean): Promise<void> {
@@ -435,7 +366,8 @@ export class Downloader {
       partialPath: this.layout.partialPath(req.repo, meta.etag), partsPath: this.layout.partsPath(req.repo, meta.etag),
       state, fresh, hash, signal, idleTimeoutMs: this.idleTimeoutMs,
       ctx: { repo: req.repo, revision: req.revision, path: req.path },
-      retrying: (s, attempt, progressed) => this.withRetries(s, attempt, progressed, progress),
+      retrying: (s, attempt, keptBytes) => this.withRetries(s, attempt, keptBytes, progress),
+      lowSpeed: this.lowSpeed,
       onBytes: (n) => progress.bytes(n),
       now: this.now,
     });
@@ -463,182 +395,15 @@ export class Downloader {
     }
   }
 
-  /** One stream, resuming from the partial file with `Range: bytes=N-`. */
-  private async stream(meta: FileMetadata, partial: string, signal: AbortSignal | undefined, progress: ProgressReporter,
-    gitSize: number | null, ctx: { repo: string; revision: string; path: string }): Promise<BlobDigest> {
-    const fh: FileHandle = await open(partial, 'a+');
-    const hash = meta.size >= this.hashInWorkerMinBytes ? workerHash(partial, gitSize) : inlineHash(gitSize);
-    try {
-      let offset = (await fh.stat()).size;
-      if (offset > meta.size) {
-        await fh.truncate(0);
-        offset = 0;
-      }
-      if (offset > 0) {
-        // After a restart the prefix on disk is all we have: hash it again before appending.
-        progress.enter('downloading');
-        await hash.prefix(partial, offset);
-        progress.bytes(offset);
-      }
-      const restart = async (): Promise<void> => {
-        await hash.restart();
-        await fh.truncate(0);
-        offset = 0;
-      };
-      let progressed = false;
-      let done = offset === meta.size && meta.size > 0;
-      while (!done) {
-        await this.withRetries(signal, async () => {
-          progressed = false;
-          const res = await this.fetch(ctx, meta, { start: offset, signal });
-          const cr = res.status === 206 || res.status === 416 ? contentRange(res) : null;
-          if (res.status === 416) {
-            dropBody(res);
-            if (offset === meta.size) { done = true; return; }
-            throw new ModelbayError('EMB-E109', `${ctx.path}: the server's file is ${cr?.total ?? 'not'} ${cr?.total !== null ? 'bytes' : 'the announced size'}, the Hub announced ${meta.size}.`, { expected: meta.size, actual: cr?.total ?? null });
-          }
-          if (res.status === 206) {
-            if (!cr || cr.start !== offset || (cr.total !== null && cr.total !== meta.size)) {
-              dropBody(res);
-              await restart();
-              throw new ModelbayError('EMB-E107', 'The server answered a different range than asked; starting the file over.', { retryable: true, contentRange: res.headers['content-range'] ?? null });
-            }
-          } else if (offset > 0) {
-            // A 200 to a Range is the whole file: start over, never append it to the prefix.
-            await restart();
-          }
-          progress.enter('downloading');
-          let batch: Buffer[] = [];
-          let batchBytes = 0;
-          let writing: Promise<unknown> = Promise.resolve();
-          let lastWrite = this.now();
-          const flush = (): Promise<unknown> => {
-            lastWrite = this.now();
-            if (batchBytes === 0) return writing;
-            const bufs = batch;
-            const upto = offset;
-            batch = [];
-            batchBytes = 0;
-            writing = writing.then(() => fh.writev(bufs)).then(() => hash.written(upto));
-            // Awaited by the next flush or the finally below; never an unhandled rejection meanwhile.
-            writing.catch(() => undefined);
-            return writing;
-          };
-          try {
-            for await (const c of res.body) {
-              const chunk = c as Buffer;
-              if (offset + chunk.length > meta.size) {
-                dropBody(res);
-                throw new ModelbayError('EMB-E109', `${ctx.path}: the server sent more than the ${meta.size} bytes the Hub announced.`, { expected: meta.size });
-              }
-              hash.chunk(chunk);
-              batch.push(chunk);
-              batchBytes += chunk.length;
-              offset += chunk.length;
-              progressed = true;
-              progress.bytes(offset);
-              // Keep at most one write in flight so memory stays bounded.
-              if (batchBytes >= WRITE_BATCH || this.now() - lastWrite >= WRITE_EVERY_MS) {
-                await writing;
-                void flush();
-              }
-            }
-          } catch (err) {
-            if (signal?.aborted) throw cancelled();
-            throw diskFull(err, ctx.path) ?? networkError(err, meta.downloadUrl);
-          } finally {
-            // Bytes already hashed must reach the file, or the resume offset would lie.
-            await flush();
-          }
-          if (offset < meta.size) {
-            throw new ModelbayError('EMB-E107', `${ctx.path}: the connection ended after ${offset} of ${meta.size} bytes.`, { retryable: true });
-          }
-          done = true;
-        }, () => progressed, progress);
-      }
-      return await hash.digest(offset);
-    } finally {
-      await hash.close();
-      await fh.close();
-    }
-  }
-
   private async finish(req: FileRequest, meta: FileMetadata, blobPath: string, digest: BlobDigest, reused: boolean): Promise<DownloadedFile> {
     const snapshotPath = this.layout.snapshotPath(req.repo, meta.commit, req.path);
-    await this.link(req.repo, meta.commit, req.path, meta.etag, blobPath, snapshotPath);
+    await linkSnapshot(this.layout, req.repo, meta.commit, req.path, meta.etag, blobPath, snapshotPath);
     if (req.revision !== meta.commit) await writeAtomic(this.layout.refPath(req.repo, req.revision), meta.commit);
     return {
       repo: req.repo, revision: req.revision, commit: meta.commit, path: req.path, snapshotPath, blobPath,
-      etag: meta.etag, sha256: digest.sha256, size: digest.size, verifiedBy: this.verifiedBy(req, meta.etag), reused,
+      etag: meta.etag, sha256: digest.sha256, size: digest.size, verifiedBy: verifiedBy(req, meta.etag), reused,
     };
   }
 
-  /** A relative symlink as huggingface_hub writes it, swapped in atomically; a copy where symlinks fail. */
-  private async link(repo: string, commit: string, path: string, etag: string, blobPath: string, snapshotPath: string): Promise<void> {
-    await mkdir(dirname(snapshotPath), { recursive: true });
-    const target = this.layout.blobLinkTarget(repo, commit, path, etag);
-    const current = await readlink(snapshotPath).catch(() => null);
-    if (current === target) return;
-    const tmp = `${snapshotPath}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    try {
-      await symlink(target, tmp);
-    } catch (err) {
-      if (!SYMLINK_FALLBACK_CODES.has(errnoOf(err) ?? '')) throw err;
-      await copyFile(blobPath, tmp);
-    }
-    await rename(tmp, snapshotPath);
-  }
 
-  private async markMissing(req: FileRequest, err: ModelbayError): Promise<void> {
-    const commit = err.details['commit'];
-    if (typeof commit !== 'string') return;
-    try {
-      const marker = this.layout.noExistPath(req.repo, assertCommit(commit), req.path);
-      await mkdir(dirname(marker), { recursive: true });
-      await writeFile(marker, '');
-    } catch {
-      // The marker is an optimisation for Python's lookups; the error itself is what matters.
-    }
-  }
-
-  /** The file from the cache alone: refs/{revision} → snapshots/{commit}/{path}. */
-  private async fromCache(req: FileRequest, why: 'offline' | 'network'): Promise<DownloadedFile> {
-    const fail = (): ModelbayError => why === 'offline'
-      ? new ModelbayError('EMB-E112', `Offline mode is on and ${req.repo}/${req.path} (${req.revision}) is not in the cache. Turn offline mode off to download it.`, { repo: req.repo, path: req.path })
-      : new ModelbayError('EMB-E107', `Could not reach the Hub and ${req.repo}/${req.path} is not in the cache.`, { repo: req.repo, path: req.path });
-    let commit: string;
-    if (/^[0-9a-f]{40}$/.test(req.revision)) commit = req.revision;
-    else {
-      const raw = await readFile(this.layout.refPath(req.repo, req.revision), 'utf8').catch(() => null);
-      if (raw === null) throw fail();
-      commit = assertCommit(raw.trim());
-    }
-    const snapshotPath = this.layout.snapshotPath(req.repo, commit, req.path);
-    const st = await lstat(snapshotPath).catch(() => null);
-    if (!st) throw fail();
-    let etag: string;
-    let blobPath: string;
-    if (st.isSymbolicLink()) {
-      etag = assertEtag(basename(await readlink(snapshotPath)));
-      blobPath = this.layout.blobPath(req.repo, etag);
-    } else {
-      blobPath = snapshotPath;
-      etag = '';
-    }
-    const size = await fileSize(blobPath);
-    if (size === null) throw fail();
-    const meta: FileMetadata = { ...req, commit, etag: etag || '0'.repeat(64), size, lfs: etag.length === 64, downloadUrl: '' };
-    let digest: BlobDigest;
-    if (SHA256_RE.test(etag)) digest = { size, sha256: etag, gitSha1: null };
-    else {
-      digest = await hashFile(blobPath, size, etag.length === 40);
-      if (!etag) meta.etag = digest.sha256;
-    }
-    const problem = this.mismatch(req, meta, digest);
-    if (problem) throw problem;
-    return {
-      repo: req.repo, revision: req.revision, commit, path: req.path, snapshotPath, blobPath, etag: meta.etag,
-      sha256: digest.sha256, size, verifiedBy: this.verifiedBy(req, meta.etag), reused: true,
-    };
-  }
 }

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { isOffline } from '../state/hub-environment.js';
 import { ModelbayError } from '../../../shared/errors.js';
 import { assertCommit, assertEtag, assertRepoId, assertRepoPath, assertRevision } from './hf-cache-layout.js';
+import { redirectLoop } from './transfer-errors.js';
 
 export function normalizeEndpoint(endpoint: string): string {
   const trimmed = endpoint.trim().replace(/\/+$/, '');
@@ -210,24 +211,26 @@ export class HubClient {
     const code = header(headers, 'x-error-code');
     const message = (header(headers, 'x-error-message') ?? '').slice(0, 300);
     const commit = header(headers, 'x-repo-commit');
-    const details = { status, repo: ctx.repo, revision: ctx.revision, path: ctx.path, hubCode: code, hubMessage: message, ...(commit ? { commit } : {}) };
+    const details = { status, repo: ctx.repo, revision: ctx.revision, path: ctx.path, hubCode: code, hubMessage: message, endpoint: this.endpointUrl, url: ctx.url.split('?')[0], ...(commit ? { commit } : {}) };
     const repo = ctx.repo ?? 'the repository';
+    // The Hub's own words, and which Hub: a user with HF_ENDPOINT set must not be sent to huggingface.co.
+    const says = message ? ` The Hub (${this.endpointUrl}) says: "${message}"` : ` (Hub: ${this.endpointUrl})`;
     if (code === 'GatedRepo') {
       const how = this.token
-        ? `your token has no access yet: accept the licence on https://huggingface.co/${repo} with the account that owns the token`
-        : 'it needs a Hugging Face token: accept the licence on the Hub, then set a token in Settings or HF_TOKEN';
-      return new ModelbayError('EMB-E102', `${repo} is a gated repository and ${how}.`, details);
+        ? `your token has no access yet: accept the licence on ${this.endpointUrl}/${repo} with the account that owns the token`
+        : `it needs a Hugging Face token: accept the licence on ${this.endpointUrl}/${repo}, then set a token in Settings or HF_TOKEN`;
+      return new ModelbayError('EMB-E102', `${repo} is a gated repository and ${how}.${says}`, details);
     }
     if (code === 'RepoNotFound') {
-      return new ModelbayError('EMB-E103', `Repository ${repo} was not found${this.token ? '' : ' (if it is private, set a token with access)'}.`, details);
+      return new ModelbayError('EMB-E103', `Repository ${repo} was not found${this.token ? '' : ' (if it is private, set a token with access)'}.${says}`, details);
     }
-    if (code === 'RevisionNotFound') return new ModelbayError('EMB-E104', `Revision "${ctx.revision ?? ''}" does not exist in ${repo}.`, details);
-    if (code === 'EntryNotFound') return new ModelbayError('EMB-E105', `File ${ctx.path ?? ''} does not exist in ${repo} at "${ctx.revision ?? ''}".`, details);
+    if (code === 'RevisionNotFound') return new ModelbayError('EMB-E104', `Revision "${ctx.revision ?? ''}" does not exist in ${repo}.${says}`, details);
+    if (code === 'EntryNotFound') return new ModelbayError('EMB-E105', `File ${ctx.path ?? ''} does not exist in ${repo} at "${ctx.revision ?? ''}".${says}`, details);
     if (status === 401 && (/invalid credentials|invalid user token/i.test(message) || (this.token !== null && code === null))) {
-      return new ModelbayError('EMB-E106', 'The Hugging Face token was refused as invalid. Set a valid token in Settings (or HF_TOKEN), or remove it.', details);
+      return new ModelbayError('EMB-E106', `The Hugging Face token was refused as invalid. Set a valid token in Settings (or HF_TOKEN), or remove it.${says}`, details);
     }
     if (status === 403 && /disabled/i.test(message)) {
-      return new ModelbayError('EMB-E117', `Access to ${repo} is disabled on the Hub.`, details);
+      return new ModelbayError('EMB-E117', `Access to ${repo} is disabled on the Hub.${says}`, details);
     }
     const retryable = RETRYABLE_STATUSES.has(status);
     const after = retryAfterMs(header(headers, 'retry-after'));
@@ -282,6 +285,7 @@ export class HubClient {
         const relative = !/^[a-z][a-z0-9+.-]*:/i.test(raw) && !raw.startsWith('//');
         const target = this.location(res);
         if (relative && hop < MAX_REDIRECTS) { url = target; continue; }
+        if (relative) throw redirectLoop(url, hop + 1);
         return this.metadataFrom(res, ctx, target);
       }
       if (res.status >= 200 && res.status < 300) return this.metadataFrom(res, ctx, url);
@@ -318,8 +322,9 @@ export class HubClient {
       ? { range: `bytes=${opts.start}-${opts.end ?? ''}` } : {};
     for (let hop = 0; ; hop++) {
       const res = await this.send('GET', target, this.headersFor(target, range), opts.signal, opts.idleTimeoutMs);
-      if (res.status >= 300 && res.status < 400 && hop < MAX_REDIRECTS) {
+      if (res.status >= 300 && res.status < 400) {
         await res.body.dump().catch(() => undefined);
+        if (hop >= MAX_REDIRECTS) throw redirectLoop(target, hop + 1);
         target = this.location(res);
         continue;
       }

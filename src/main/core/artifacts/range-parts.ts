@@ -7,7 +7,10 @@
 import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { z } from 'zod';
 import { ModelbayError } from '../../../shared/errors.js';
-import { contentRange, dropBody, networkError, type HubResponse } from './hub-client.js';
+import { contentEncodings } from './content-decoding.js';
+import { contentRange, dropBody, type HubResponse } from './hub-client.js';
+import { LowSpeedGuard, type LowSpeedLimit } from './low-speed.js';
+import { closedEarly, tooSlow } from './transfer-errors.js';
 
 const partsSchema = z.object({
   v: z.literal(1),
@@ -32,10 +35,11 @@ export function planParts(etag: string, size: number, count: number): PartsState
   return { v: 1, etag, size, parts };
 }
 
-export async function loadParts(path: string, etag: string, size: number): Promise<PartsState | null> {
+/** The saved parts of a partial; `etag` null accepts any (when only the shape matters). */
+export async function loadParts(path: string, etag: string | null, size: number): Promise<PartsState | null> {
   try {
     const parsed = partsSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
-    if (!parsed.success || parsed.data.etag !== etag || parsed.data.size !== size) return null;
+    if (!parsed.success || (etag !== null && parsed.data.etag !== etag) || parsed.data.size !== size) return null;
     // The parts must tile [0, size) exactly, or the saved state cannot be trusted.
     let next = 0;
     for (const p of parsed.data.parts) {
@@ -77,8 +81,9 @@ export interface PartsContext {
   signal: AbortSignal | undefined;
   idleTimeoutMs: number;
   ctx: { repo: string; revision: string; path: string };
-  /** Runs one attempt with the downloader's retry policy; `attempt` reports whether bytes arrived. */
-  retrying: (signal: AbortSignal, attempt: () => Promise<void>, progressed: () => boolean) => Promise<void>;
+  /** Runs one attempt with the downloader's retry policy; `kept` says how far the part's bytes on disk reach. */
+  retrying: (signal: AbortSignal, attempt: () => Promise<void>, kept: () => number) => Promise<void>;
+  lowSpeed: LowSpeedLimit | null;
   onBytes: (present: number) => void;
   now: () => number;
 }
@@ -128,12 +133,11 @@ export async function downloadInParts(pc: PartsContext): Promise<void> {
 
   const runPart = async (part: PartsState['parts'][number]): Promise<void> => {
     const len = part.end - part.start + 1;
-    let progressed = false;
     await pc.retrying(inner.signal, async () => {
-      progressed = false;
       const from = part.start + part.done;
       const res = await pc.fetch(from, part.end, inner.signal);
-      if (res.status === 200) {
+      // A whole body, or an encoded one whose ranges are not the file's: one stream copes with both.
+      if (res.status === 200 || contentEncodings(res).length > 0) {
         dropBody(res);
         throw new RangeIgnoredError();
       }
@@ -146,18 +150,20 @@ export async function downloadInParts(pc: PartsContext): Promise<void> {
       let batchBytes = 0;
       const flush = async (): Promise<void> => {
         if (batchBytes === 0) return;
-        const buf = batch.length === 1 ? batch[0] as Buffer : Buffer.concat(batch, batchBytes);
+        // writev, not concat: copying megabytes on the main thread shows as event-loop delay.
+        const bufs = batch;
         batch = [];
         const n = batchBytes;
         batchBytes = 0;
-        await fh.write(buf, 0, n, part.start + part.done);
+        await fh.writev(bufs, part.start + part.done);
         part.done += n;
-        progressed = true;
         pc.onBytes(present());
         poke();
         await maybeSave(false);
       };
       let lastWrite = pc.now();
+      const guard = new LowSpeedGuard(pc.lowSpeed, pc.now);
+      let received = 0;
       try {
         for await (const c of res.body) {
           const chunk = c as Buffer;
@@ -168,6 +174,11 @@ export async function downloadInParts(pc: PartsContext): Promise<void> {
           }
           batch.push(chunk);
           batchBytes += chunk.length;
+          received += chunk.length;
+          if (guard.tooSlow(received)) {
+            dropBody(res);
+            throw tooSlow(res.url, pc.lowSpeed?.limitBps ?? 0, pc.lowSpeed?.windowMs ?? 0, pc.ctx.path);
+          }
           if (batchBytes >= WRITE_BATCH || pc.now() - lastWrite >= WRITE_EVERY_MS) {
             lastWrite = pc.now();
             await flush();
@@ -175,12 +186,13 @@ export async function downloadInParts(pc: PartsContext): Promise<void> {
         }
       } catch (err) {
         if (inner.signal.aborted) throw new ModelbayError('EMB-E114', 'Download cancelled.', {});
-        throw networkError(err, pc.url);
+        if (err instanceof ModelbayError) throw err;
+        throw closedEarly(err, pc.url, { received: part.start + part.done + batchBytes, size: pc.size, path: pc.ctx.path });
       } finally {
         await flush();
       }
-      if (part.done < len) throw new ModelbayError('EMB-E107', 'The connection ended before the part was complete.', { retryable: true });
-    }, () => progressed);
+      if (part.done < len) throw closedEarly(new Error('the body ended early'), pc.url, { received: part.start + part.done, size: pc.size, path: pc.ctx.path });
+    }, () => part.done);
   };
 
   try {

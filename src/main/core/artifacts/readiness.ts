@@ -11,6 +11,7 @@ import { formatBytes } from '../../../shared/bytes.js';
 import type { SlotId } from '../../../shared/slots.js';
 import type { CatalogFile, SlotModel } from './catalog.js';
 import type { HubCacheLayout } from './hf-cache-layout.js';
+import { permissionDenied } from './transfer-errors.js';
 import type { VerificationRecords } from './verification-records.js';
 
 /** The few file-system calls readiness makes; tests inject a counting one. */
@@ -68,8 +69,9 @@ async function checkFile(file: CatalogFile, model: SlotModel, commit: string | n
   let st: { size: number; mtimeMs: number; isFile(): boolean };
   try {
     st = await fs.stat(snapshotPath);
-  } catch {
-    return { ...absent, snapshotPath };
+  } catch (err) {
+    const denied = permissionDenied(err, layout.root);
+    return { ...absent, snapshotPath, problem: denied ? { code: denied.code, reason: denied.message } : null };
   }
   if (!st.isFile()) return { ...absent, snapshotPath, problem: { code: 'EMB-E101', reason: `${file.path} in the cache is not a file.` } };
   let blobPath = snapshotPath;
@@ -97,7 +99,10 @@ export async function checkSlot(slot: SlotId, model: SlotModel | null, layout: H
     };
   }
   const commit = await cachedCommit(layout, model.repo, model.revision, fs);
-  const files = await Promise.all(model.files.map((f) => checkFile(f, model, commit, layout, records, fs)));
+  let files = await Promise.all(model.files.map((f) => checkFile(f, model, commit, layout, records, fs)));
+  // No commit found may mean the folder cannot be read at all: say so, not "not downloaded".
+  const denied = commit === null ? await fs.stat(layout.refPath(model.repo, model.revision)).then(() => null, (err: unknown) => permissionDenied(err, layout.root)) : null;
+  if (denied) files = files.map((f) => ({ ...f, problem: { code: denied.code, reason: denied.message } }));
   const present = files.filter((f) => f.present);
   const failed = files.find((f) => f.problem !== null);
   const totalBytes = files.reduce((s, f) => s + (f.size ?? 0), 0);

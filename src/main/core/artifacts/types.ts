@@ -33,6 +33,11 @@ export interface ArtifactConfig {
   token: string | null;
   offline: boolean;
   downloadConcurrency: number;
+  /** Low-speed floor per attempt (bytes/s, 0 = off) and its window (s); absent = the downloader's default. */
+  downloadLowSpeedBps?: number;
+  downloadLowSpeedSeconds?: number;
+  /** Range parts per large LFS file; 1 = one stream. */
+  downloadPartsPerFile?: number;
 }
 
 export interface ArtifactManager {

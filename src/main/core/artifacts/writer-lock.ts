@@ -1,30 +1,34 @@
 /**
  * One writer per partial file, across processes: an O_EXCL lock file holding the
- * holder's pid, host and a nonce. File locks (flock) are not available from Node and do
- * nothing on some network filesystems (huggingface_hub PR #4306); an exclusive create
- * works everywhere. A lock whose pid is dead on this host is stale and taken over.
+ * holder's pid, its start time, host and a nonce. File locks (flock) are not available
+ * from Node and do nothing on some network filesystems (huggingface_hub PR #4306); an
+ * exclusive create works everywhere. A lock whose pid is dead on this host is stale and
+ * taken over — and so is one whose pid now belongs to a process that started later (a
+ * pid reused after a crash), told apart by the start time in /proc/<pid>/stat.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ModelbayError } from '../../../shared/errors.js';
+import { processStartTime, sameProcessAlive } from '../state/process-identity.js';
+import { makeDirs } from './make-dirs.js';
 
-const lockSchema = z.object({ pid: z.number().int().positive(), host: z.string(), nonce: z.string(), at: z.number() });
+const lockSchema = z.object({
+  pid: z.number().int().positive(), host: z.string(), nonce: z.string(), at: z.number(),
+  /** Clock ticks since boot when the holder started (Linux); absent in older locks and elsewhere. */
+  start: z.string().nullable().optional(),
+});
 export type WriterLockInfo = z.infer<typeof lockSchema>;
 
 /** An unreadable lock younger than this may be one being written right now. */
 const UNREADABLE_GRACE_MS = 10_000;
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** Whether the process that wrote `holder` still runs on this host (pid and, where known, start time). */
+function holderAlive(holder: WriterLockInfo): boolean {
+  if (holder.host !== hostname()) return true;
+  return sameProcessAlive(holder.pid, holder.start ?? null);
 }
 
 async function readLock(path: string): Promise<WriterLockInfo | null> {
@@ -46,8 +50,8 @@ export class WriterLock {
 
   /** Take the lock or throw EMB-E113 naming the live holder. */
   static async acquire(path: string, what: string): Promise<WriterLock> {
-    await mkdir(dirname(path), { recursive: true });
-    const info: WriterLockInfo = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), at: Date.now() };
+    await makeDirs(dirname(path));
+    const info: WriterLockInfo = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), at: Date.now(), start: processStartTime(process.pid) };
     for (let attempt = 0; attempt < 4; attempt++) {
       try {
         await writeFile(path, JSON.stringify(info), { flag: 'wx', mode: 0o644 });
@@ -62,8 +66,7 @@ export class WriterLock {
         await takeOver(path, null);
         continue;
       }
-      const stale = holder.host === hostname() && !pidAlive(holder.pid);
-      if (!stale) throw busy(path, what, holder);
+      if (holderAlive(holder)) throw busy(path, what, holder);
       await takeOver(path, holder);
     }
     throw busy(path, what, await readLock(path));
@@ -80,7 +83,7 @@ export class WriterLock {
   /** Remove a lock left by a process that is gone (for discarding partial data). */
   static async clearStale(path: string): Promise<boolean> {
     const holder = await readLock(path);
-    if (holder && (holder.host !== hostname() || pidAlive(holder.pid))) return false;
+    if (holder && holderAlive(holder)) return false;
     await unlink(path).catch(() => undefined);
     return true;
   }

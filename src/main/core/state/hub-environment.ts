@@ -72,5 +72,8 @@ export function artifactConfig(settings: Settings, token: ResolvedToken, env: No
     token: token.token,
     offline: isOffline(env),
     downloadConcurrency: settings.downloadConcurrency,
+    downloadLowSpeedBps: settings.downloadLowSpeedBps,
+    downloadLowSpeedSeconds: settings.downloadLowSpeedSeconds,
+    downloadPartsPerFile: settings.downloadPartsPerFile,
   };
 }

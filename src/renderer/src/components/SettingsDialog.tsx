@@ -154,6 +154,11 @@ function SettingsBody({ view, onClose }: { view: SettingsView; onClose: () => vo
             {text('downloadConcurrency', 'Parallel downloads', '1–8', { inputMode: 'numeric' })}
             {text('loadConcurrency', 'Parallel loads', '1–13', { inputMode: 'numeric' })}
           </div>
+          <div className="field-row">
+            {text('downloadLowSpeedKiBps', 'Low-speed limit (KiB/s)', '0: off', { inputMode: 'decimal' })}
+            {text('downloadLowSpeedSeconds', 'over (seconds)', 'then retry', { inputMode: 'numeric' })}
+            {text('downloadPartsPerFile', 'Parts per large file', '1: one stream', { inputMode: 'numeric' })}
+          </div>
           <label className="toggle">
             <input type="checkbox" checked={form.autoDownload} onChange={(e) => setForm({ ...form, autoDownload: e.target.checked })} />
             Download missing files when a slot is loaded

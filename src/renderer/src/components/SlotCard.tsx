@@ -22,6 +22,8 @@ import { RetryNote } from './RetryNote.js';
 import { SlotAlias } from './SlotAlias.js';
 import { SlotHealth } from './SlotHealth.js';
 import { SlotUpdateBadge } from './SlotUpdateBadge.js';
+import { DownloadControls } from './DownloadControls.js';
+import type { SlotActions } from '../store/selectors.js';
 
 const STATE_LABEL: Record<SlotState, string> = {
   missing: 'missing',
@@ -83,13 +85,17 @@ function SizeFigures({ slot }: { slot: SlotSnapshot }): React.JSX.Element {
   );
 }
 
-function DownloadLine({ download }: { download: SlotDownloadProgress }): React.JSX.Element {
+function DownloadLine({ download, actions }: { download: SlotDownloadProgress; actions: SlotActions }): React.JSX.Element {
+  const running = download.phase === 'resolving' || download.phase === 'downloading' || download.phase === 'verifying';
   return (
     <div className="slot-download">
-      <ProgressBar value={download.bytes} total={download.total} label={`Download of ${download.slot}`} />
-      <span className="num slot-download-figures">
-        {fileSize(download.bytes)} / {fileSize(download.total)} · {download.retry ? 'retrying' : download.phase}
-      </span>
+      <ProgressBar value={download.bytes} total={download.total} label={`Download of ${download.slot}`} tone={running ? 'accent' : 'muted'} stopped={!running} />
+      <div className="slot-download-row">
+        <span className="num slot-download-figures">
+          {fileSize(download.bytes)} / {fileSize(download.total)} · {download.retry ? 'retrying' : download.phase}
+        </span>
+        <DownloadControls d={download} actions={actions} />
+      </div>
       {download.retry && <RetryNote retry={download.retry} />}
     </div>
   );
@@ -119,7 +125,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
     );
   }
 
-  const actions = slotActions(slot, catalog, readiness, download, pending !== undefined);
+  const actions = slotActions(slot, catalog, readiness, download, pending);
   const error = commandError?.error ?? slot.error;
   const showDownload = download && (slot.state === 'downloading' || slot.state === 'verifying' || download.phase === 'paused');
 
@@ -220,7 +226,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
         {error ? (
           <ErrorNotice error={error} compact onDismiss={commandError ? () => ui((u) => dismissError(u, id)) : undefined} />
         ) : showDownload ? (
-          <DownloadLine download={download} />
+          <DownloadLine download={download} actions={actions} />
         ) : null}
       </div>
       {confirmEvict ? (

@@ -64,6 +64,18 @@ export function isDownloadActive(p: SlotDownloadProgress | undefined): boolean {
   return p !== undefined && ACTIVE_DOWNLOAD_PHASES.includes(p.phase);
 }
 
+/** Phases in which a download really runs (the "active" count); queued and paused ones wait. */
+export const RUNNING_DOWNLOAD_PHASES: readonly DownloadPhase[] = ['resolving', 'downloading', 'verifying'];
+
+export function isDownloadRunning(p: SlotDownloadProgress | undefined): boolean {
+  return p !== undefined && RUNNING_DOWNLOAD_PHASES.includes(p.phase);
+}
+
+/** How many rows run and how many wait, for the panel's title. */
+export function downloadCounts(rows: readonly SlotDownloadProgress[]): { running: number; queued: number } {
+  return { running: rows.filter(isDownloadRunning).length, queued: rows.filter((d) => d.phase === 'queued').length };
+}
+
 /** Downloads worth a row: active ones and finished ones that failed, in slot order. */
 export function downloadsView(downloads: Partial<Record<SlotId, SlotDownloadProgress>>): SlotDownloadProgress[] {
   const out: SlotDownloadProgress[] = [];
@@ -163,16 +175,25 @@ export interface SlotActions {
 
 const BUSY_STATES: ReadonlySet<SlotSnapshot['state']> = new Set(['downloading', 'verifying', 'loading', 'unloading']);
 
-/** Which buttons make sense now; a command in flight on the slot disables them all. */
+/**
+ * Which buttons make sense now; a command in flight on the slot disables them all —
+ * except the `download` command, which stays in flight for the whole download: pause,
+ * resume and cancel must work then, as for a download started by "Download & verify all".
+ */
 export function slotActions(
   slot: SlotSnapshot | undefined,
   catalog: CatalogSlotView | undefined,
   readiness: SlotReadiness | undefined,
   download: SlotDownloadProgress | undefined,
-  pending: boolean,
+  pending: boolean | string | undefined,
 ): SlotActions {
   const none: SlotActions = { download: false, verify: false, load: false, evict: false, pause: false, resume: false, cancel: false };
-  if (!slot || pending) return none;
+  if (!slot) return none;
+  if (pending === 'download') {
+    const controls = slotActions(slot, catalog, readiness, download, false);
+    return { ...none, pause: controls.pause, resume: controls.resume, cancel: controls.cancel };
+  }
+  if (pending !== undefined && pending !== false) return none;
   const hasModel = catalog ? catalog.status !== 'none' : readiness?.status !== 'no-model';
   const busy = BUSY_STATES.has(slot.state);
   const active = isDownloadActive(download);

@@ -16,6 +16,9 @@ export interface SettingsForm {
   cacheLimitGB: string;
   hfEndpoint: string;
   downloadConcurrency: string;
+  downloadLowSpeedKiBps: string;
+  downloadLowSpeedSeconds: string;
+  downloadPartsPerFile: string;
   loadConcurrency: string;
   idleTtlMinutes: string;
   strictGpu: boolean;
@@ -42,6 +45,9 @@ export function formFromSettings(s: Settings): SettingsForm {
     cacheLimitGB: s.cacheLimitBytes === null ? '' : trimNumber(s.cacheLimitBytes / (1000 * MB)),
     hfEndpoint: s.hfEndpoint ?? '',
     downloadConcurrency: String(s.downloadConcurrency),
+    downloadLowSpeedKiBps: trimNumber(s.downloadLowSpeedBps / 1024),
+    downloadLowSpeedSeconds: String(s.downloadLowSpeedSeconds),
+    downloadPartsPerFile: String(s.downloadPartsPerFile),
     loadConcurrency: String(s.loadConcurrency),
     idleTtlMinutes: s.idleTtlMs === null ? '' : trimNumber(s.idleTtlMs / 60_000),
     strictGpu: s.strictGpu,
@@ -65,6 +71,9 @@ const FIELD_OF_PATH: Record<string, SettingsField> = {
   cacheLimitBytes: 'cacheLimitGB',
   hfEndpoint: 'hfEndpoint',
   downloadConcurrency: 'downloadConcurrency',
+  downloadLowSpeedBps: 'downloadLowSpeedKiBps',
+  downloadLowSpeedSeconds: 'downloadLowSpeedSeconds',
+  downloadPartsPerFile: 'downloadPartsPerFile',
   loadConcurrency: 'loadConcurrency',
   idleTtlMs: 'idleTtlMinutes',
   modelFolders: 'modelFolders',
@@ -99,6 +108,9 @@ export function patchFromForm(form: SettingsForm): { ok: true; patch: SettingsPa
   const limit = num('cacheLimitGB', form.cacheLimitGB, 1000 * MB, true);
   const dl = num('downloadConcurrency', form.downloadConcurrency, 1, false);
   const ld = num('loadConcurrency', form.loadConcurrency, 1, false);
+  const slowBps = num('downloadLowSpeedKiBps', form.downloadLowSpeedKiBps, 1024, false);
+  const slowS = num('downloadLowSpeedSeconds', form.downloadLowSpeedSeconds, 1, false);
+  const parts = num('downloadPartsPerFile', form.downloadPartsPerFile, 1, false);
   const ttl = num('idleTtlMinutes', form.idleTtlMinutes, 60_000, true);
   if (Object.keys(errors).length > 0) return { ok: false, errors };
 
@@ -112,6 +124,9 @@ export function patchFromForm(form: SettingsForm): { ok: true; patch: SettingsPa
     hfEndpoint: form.hfEndpoint.trim() === '' ? null : form.hfEndpoint.trim(),
     downloadConcurrency: dl as number,
     loadConcurrency: ld as number,
+    downloadLowSpeedBps: round(slowBps) as number,
+    downloadLowSpeedSeconds: slowS as number,
+    downloadPartsPerFile: parts as number,
     idleTtlMs: round(ttl),
     strictGpu: form.strictGpu,
     autoDownload: form.autoDownload,

@@ -12,4 +12,8 @@ const d = new Downloader({
 });
 d.download({ repo, revision: 'main', path }, { onProgress: (p) => process.stdout.write(`${JSON.stringify(p)}\n`) })
   .then((f) => process.stdout.write(`${JSON.stringify({ done: f.sha256 })}\n`))
-  .catch((e: unknown) => { process.stdout.write(`${JSON.stringify({ error: String(e) })}\n`); process.exitCode = 1; });
+  .catch((e: unknown) => {
+    const code = (e as { code?: unknown }).code;
+    process.stdout.write(`${JSON.stringify({ error: String(e), code, message: e instanceof Error ? e.message : null })}\n`);
+    process.exitCode = 1;
+  });

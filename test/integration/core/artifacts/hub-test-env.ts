@@ -3,7 +3,7 @@
  * wired to both with an injected sleep (retries never wait real seconds).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Downloader, type DownloaderOptions } from '../../../../src/main/core/artifacts/downloader.js';
@@ -64,7 +64,11 @@ export async function startEnv(opts: Partial<HubServerOptions> = {}): Promise<Hu
     tokens: { [GOOD_TOKEN]: { grants: [GATED, PRIVATE] }, [PLAIN_TOKEN]: {} },
     ...opts,
   });
-  const cacheDir = await mkdtemp(join(tmpdir(), 'modelbay-hub-'));
+  // The cache sits in a private folder, so "nothing written beside the cache" is not
+  // disturbed by other test files creating temp folders at the same time.
+  const home = await mkdtemp(join(tmpdir(), 'modelbay-hub-'));
+  const cacheDir = join(home, 'hub');
+  await mkdir(cacheDir);
   const sleeps: number[] = [];
   return {
     hub, files, cacheDir, sleeps,
@@ -76,7 +80,7 @@ export async function startEnv(opts: Partial<HubServerOptions> = {}): Promise<Hu
     sha: sha256Hex,
     close: async () => {
       await hub.close();
-      await rm(cacheDir, { recursive: true, force: true });
+      await rm(home, { recursive: true, force: true });
     },
   };
 }

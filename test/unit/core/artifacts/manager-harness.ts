@@ -24,7 +24,7 @@ export interface Harness {
 /** A manager over a temp cache and state folder; `prepareCache` writes files before it starts. */
 export async function harness(
   slots: Partial<Record<SlotId, TestSlot>>,
-  opts: { prepareCache?: (cache: string, dir: string) => Promise<void>; cacheLimitBytes?: number | null; sources?: Partial<Record<SlotId, SlotSource>> } = {},
+  opts: { prepareCache?: (cache: string, dir: string) => Promise<void>; cacheLimitBytes?: number | null; sources?: Partial<Record<SlotId, SlotSource>>; closeGraceMs?: number } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'mb-artifacts-'));
   const cache = join(dir, 'hub');
@@ -49,6 +49,7 @@ export async function harness(
     now: () => clock.t,
     metadataFs: countingFs,
     sources: opts.sources ?? {},
+    ...(opts.closeGraceMs !== undefined ? { closeGraceMs: opts.closeGraceMs } : {}),
   });
   const events: ArtifactEvent[] = [];
   manager.on((e) => events.push(e));

@@ -49,3 +49,36 @@ describe('WriterLock', () => {
     expect(await WriterLock.clearStale(path)).toBe(false);
   });
 });
+
+describe('WriterLock: a reused pid cannot hold a stale lock (issue #10)', () => {
+  let dir: string;
+  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'modelbay-lock-')); });
+  afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  it('records the holder\'s process start time', async () => {
+    const path = join(dir, 'x.lock');
+    const a = await WriterLock.acquire(path, 'file');
+    const info = JSON.parse(await readFile(path, 'utf8')) as { start: unknown };
+    await a.release();
+    if (process.platform === 'linux') expect(info.start).toMatch(/^\d+$/);
+  });
+
+  it.runIf(process.platform === 'linux')('takes over a lock whose pid is alive but started after the lock was written (a reused pid)', async () => {
+    const path = join(dir, 'x.lock');
+    // Our own pid is alive: only the start time tells that the writer was another process.
+    await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'old', at: 0, start: '1' }));
+    const a = await WriterLock.acquire(path, 'file');
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ pid: process.pid, nonce: a.info.nonce });
+    await a.release();
+    await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'old', at: 0, start: '1' }));
+    expect(await WriterLock.clearStale(path)).toBe(true);
+  });
+
+  it('a lock of a live process with its true start time stays busy', async () => {
+    const path = join(dir, 'x.lock');
+    const a = await WriterLock.acquire(path, 'file');
+    expect(await WriterLock.acquire(path, 'file').catch((e: unknown) => e)).toMatchObject({ code: 'EMB-E113' });
+    expect(await WriterLock.clearStale(path)).toBe(false);
+    await a.release();
+  });
+});

@@ -11,6 +11,7 @@ import {
   readinessSummary,
   selectSlot,
   slotActions,
+  downloadCounts,
   unknownSizeFiles,
 } from '../../../../src/renderer/src/store/selectors.js';
 import { missingText, unknownSizesTip } from '../../../../src/renderer/src/display/figures.js';
@@ -138,5 +139,24 @@ describe('slotActions', () => {
     expect(slotActions(failed, catalog('real'), readiness('ready', 100), undefined, false).load).toBe(true);
     expect(slotActions(failed, catalog('real'), readiness('failed', 100), undefined, false)).toMatchObject({ load: false, download: true, verify: true });
     expect(Object.values(slotActions(failed, catalog('real'), readiness('ready', 100), undefined, true)).some(Boolean)).toBe(false);
+  });
+
+  it('a download started from the slot card (its command still in flight) can be paused, resumed and cancelled (#10)', () => {
+    const s = slotSnapshot('E1', { state: 'downloading' });
+    const running = slotActions(s, catalog('real'), readiness('partial', 10), downloadProgress('E1'), 'download');
+    expect(running).toMatchObject({ pause: true, cancel: true, download: false, verify: false, load: false });
+    const retrying = downloadProgress('E1', { retry: { attempt: 2, of: 6, code: 'EMB-E121', message: 'closed', nextAt: 1 } });
+    expect(slotActions(s, catalog('real'), readiness('partial', 10), retrying, 'download')).toMatchObject({ pause: true, cancel: true });
+    expect(slotActions(s, catalog('real'), readiness('partial', 10), downloadProgress('E1', { phase: 'queued' }), 'download')).toMatchObject({ pause: true, cancel: true });
+    expect(slotActions(s, catalog('real'), readiness('partial', 10), downloadProgress('E1', { phase: 'paused' }), 'download')).toMatchObject({ resume: true, cancel: true });
+    // Any other command in flight still disables everything.
+    expect(Object.values(slotActions(s, catalog('real'), readiness('partial', 10), downloadProgress('E1'), 'verify')).some(Boolean)).toBe(false);
+  });
+});
+
+describe('download counts (#10)', () => {
+  it('active counts what runs; queued and paused downloads are not active', () => {
+    const rows = [downloadProgress('E1'), downloadProgress('E2', { phase: 'queued' }), downloadProgress('E3', { phase: 'queued' }), downloadProgress('E4', { phase: 'paused' }), downloadProgress('E5', { phase: 'verifying' })];
+    expect(downloadCounts(rows)).toEqual({ running: 2, queued: 2 });
   });
 });
