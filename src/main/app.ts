@@ -32,6 +32,17 @@ import { Serving } from './app/serving.js';
 import { SlotManager } from './core/slots/slot-manager.js';
 import { describeIssues, type SettingsStore } from './core/state/settings-store.js';
 import { createHandlers, type Handlers } from './app/commands.js';
+import { createAliasHandlers } from './app/alias-handlers.js';
+import { createDiskHandlers } from './app/disk-handlers.js';
+import { runProbe } from './app/health-probe.js';
+import { DiskDiscovery } from './core/artifacts/disk-discovery.js';
+import { UsageTracker } from './core/registry/slot-usage.js';
+import { artifactConfig, resolveCacheDir, resolveToken } from './core/state/hub-environment.js';
+import { UpdateService } from './app/update-service.js';
+import { HubCacheLayout } from './core/artifacts/hf-cache-layout.js';
+import { HubClient } from './core/artifacts/hub-client.js';
+import { join } from 'node:path';
+import type { ProbeResult } from '../shared/usage.js';
 import { EventHub } from './app/event-hub.js';
 import { cpuBudget, createEstimator, defaultDevice, gpuBudget } from './app/placement.js';
 import { SettingsSync } from './app/settings-sync.js';
@@ -61,6 +72,11 @@ class AppService implements App {
   private readonly serving: Serving;
   private readonly unsubscribe: Array<() => void> = [];
   private readonly shapes = new ModelShapeCache();
+  private readonly discovery: DiskDiscovery;
+  private readonly usage: UsageTracker;
+  private readonly updates: UpdateService;
+  /** Each slot's last state, to probe a slot once when it becomes loaded. */
+  private readonly lastState = new Map<SlotId, string>();
   private readiness: ReadinessReport | null = null;
   private historyHandle: unknown = null;
   private started: Promise<void> | null = null;
@@ -78,6 +94,14 @@ class AppService implements App {
     const totalMemoryBytes = options.totalMemoryBytes ?? totalmem();
 
     this.monitor = new GpuMonitor({ env, ...options.gpu });
+    this.usage = new UsageTracker({ now: this.now, onChange: (usage) => this.hub.emit({ type: 'usage', usage }) });
+    this.discovery = new DiskDiscovery({
+      cacheDir: () => resolveCacheDir(this.settings.get(), env),
+      localFolders: () => this.settings.get().modelFolders,
+      slotModels: () => this.artifacts.catalog().map((c) => ({ slot: c.slot, repo: c.repo, revision: c.revision, model: c.files.find((f) => f.role === 'model')?.path ?? null })),
+      onChange: (disk) => this.hub.emit({ type: 'disk', disk }),
+      now: this.now,
+    });
     this.pool = new HostPool({
       launcher: options.launcher,
       deviceEnv: (device) => this.migs.env(device),
@@ -121,16 +145,62 @@ class AppService implements App {
     this.sync = new SettingsSync({
       settings: this.settings, tokens: options.tokens, registry: this.registry, artifacts: this.artifacts, monitor: this.monitor,
       hub: this.hub, env, totalMemoryBytes, enforceCacheLimit: () => this.enforceCacheLimit(),
+      rescanDisk: () => this.discovery.scanInBackground(),
+    });
+    const hubConfig = (): ReturnType<typeof artifactConfig> => artifactConfig(this.settings.get(), resolveToken(options.tokens, env), env);
+    this.updates = new UpdateService({
+      targets: () => this.artifacts.catalog().filter((c) => c.repo && c.revision).map((c) => ({ slot: c.slot, repo: c.repo as string, revision: c.revision as string, files: c.files })),
+      hub: () => {
+        const cfg = hubConfig();
+        return new HubClient({ endpoint: cfg.endpoint, token: cfg.token, offline: cfg.offline });
+      },
+      layout: () => new HubCacheLayout(hubConfig().cacheDir),
+      offline: () => hubConfig().offline,
+      stateFile: join(this.sync.dataDir, 'state', 'updates.json'),
+      now: this.now,
+      onChange: (updates) => this.hub.emit({ type: 'updates', updates }),
+      report: (e, what) => this.hub.report(e, what),
     });
     this.unsubscribe.push(this.registry.on((e) => this.hub.guard('A registry event', () => this.onRegistryEvent(e))));
     this.unsubscribe.push(this.artifacts.on((e) => this.hub.guard('An artifact event', () => this.onArtifactEvent(e))));
     this.unsubscribe.push(this.monitor.on((sample) => this.hub.guard('A GPU sample', () => this.onGpuSample(sample))));
-    this.handlers = createHandlers({
-      registry: this.registry, artifacts: this.artifacts, settings: this.settings, sync: this.sync, hub: this.hub, logs: this.options.logs,
-      snapshot: () => this.snapshot(),
-      setReadiness: (report) => this.setReadiness(report),
-      touched: () => this.emitRuntime(),
-    });
+    const registry = this.registry;
+    this.handlers = {
+      ...createHandlers({
+        registry: this.registry, artifacts: this.artifacts, settings: this.settings, sync: this.sync, hub: this.hub, logs: this.options.logs,
+        snapshot: () => this.snapshot(),
+        setReadiness: (report) => this.setReadiness(report),
+        touched: () => this.emitRuntime(),
+        usage: this.usage,
+      }),
+      probe: ({ slot }) => this.probe(slot),
+      checkUpdates: ({ slot }) => this.updates.check(slot),
+      ...createAliasHandlers({
+        settings: this.settings,
+        changed: (slot, alias, before) => {
+          this.sync.emit();
+          this.hub.activity({ kind: 'info', slot, message: alias === null ? `${slot} no longer has an alias (was ${before ?? '—'}).` : `${slot} is now named ${alias}${before ? ` (was ${before})` : ''}.` });
+        },
+      }),
+      ...createDiskHandlers({
+        discovery: this.discovery,
+        artifacts: this.artifacts,
+        settings: () => this.settings.get(),
+        slots: () => registry.snapshots(),
+        assertNotInUse: (slot, what) => {
+          const state = registry.snapshot(slot).state;
+          if (state === 'loaded' || state === 'loading' || state === 'unloading' || state === 'downloading' || state === 'verifying') {
+            throw new ModelbayError('EMB-E007', `${slot} is ${state}: ${state === 'downloading' || state === 'verifying' ? 'pause or cancel it' : 'unload it'} before you ${what}.`, { slot, state });
+          }
+        },
+        updateSlot: async (slot, patch) => {
+          await this.settings.updateSlot(slot, patch);
+          this.registry.refreshEstimates([slot]);
+          this.sync.emit();
+        },
+        setReadiness: (report) => this.setReadiness(report),
+      }),
+    };
     this.serving = new Serving({
       use: (slot, fn) => this.registry.use(slot, fn),
       loaded: () => SLOT_IDS.flatMap((slot) => {
@@ -194,6 +264,9 @@ class AppService implements App {
       settings: this.sync.view(),
       history: this.hub.history(),
       serving: { queueDepth: this.serving.queueDepths() },
+      disk: this.discovery.view(),
+      usage: this.usage.views(),
+      updates: this.updates.view(),
     };
   }
 
@@ -216,6 +289,11 @@ class AppService implements App {
     } catch (e) {
       this.hub.report(e, 'Checking which model files are present failed');
     }
+    // What else is on disk is for the On-disk view: never worth delaying the start for.
+    this.discovery.scanInBackground();
+    // At most daily and never blocking the start; offline = unknown.
+    await this.updates.load();
+    this.updates.checkIfDue();
     await this.startGpuMonitor();
     this.historyHandle = this.timers.setInterval(() => this.recordHistory(), this.options.historyIntervalMs ?? 1000);
     this.registry.startIdleSweeper();
@@ -275,7 +353,20 @@ class AppService implements App {
       return;
     }
     this.hub.emit(e);
-    if (e.type === 'slot') this.emitRuntime();
+    if (e.type === 'slot') {
+      this.emitRuntime();
+      const was = this.lastState.get(e.slot.id);
+      this.lastState.set(e.slot.id, e.slot.state);
+      // A fresh load is probed once: a model that loads but cannot embed shows up now, not at the first request.
+      if (e.slot.state === 'loaded' && was !== 'loaded') {
+        this.probe(e.slot.id).catch((err: unknown) => this.hub.report(err, `The health probe of ${e.slot.id} could not run`));
+      }
+    }
+  }
+
+  /** One tiny embed under a lease, only on a slot that is loaded: a probe never loads a model. */
+  private probe(slot: SlotId): Promise<ProbeResult> {
+    return runProbe(slot, (s, embed) => this.registry.withLoaded(s, embed), this.usage, { now: this.now, elapsed: () => performance.now() });
   }
 
   private onArtifactEvent(e: ArtifactEvent): void {
@@ -298,6 +389,7 @@ class AppService implements App {
       case 'catalog':
         this.hub.emit({ type: 'catalog', catalog: e.catalog });
         this.registry.refreshEstimates();
+        this.discovery.refreshUsage().catch((err: unknown) => this.hub.report(err, 'Marking which slot uses which model on disk failed'));
         return;
       case 'activity':
         this.hub.activity({ at: this.now(), ...e.entry });

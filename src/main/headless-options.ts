@@ -15,24 +15,31 @@ export interface HeadlessOptions {
   help: boolean;
   /** Print the server token of the data folder and exit (`modelbay token`). */
   printToken: boolean;
+  /** --require-gpu: exit 101 at start without a usable CUDA device and provider. */
+  requireGpu: boolean;
 }
 
-export const HEADLESS_USAGE = `Usage: modelbay serve [--port N] [--host ADDR] [--data-dir DIR]
+export const HEADLESS_USAGE = `Usage: modelbay serve [--port N] [--host ADDR] [--data-dir DIR] [--require-gpu]
 
   --port N        port to listen on (default ${DEFAULT_PORT}, or MODELBAY_PORT; 0 = any free port)
   --host ADDR     address to bind (default ${DEFAULT_HOST}; anything else exposes the dashboard)
   --data-dir DIR  settings, token and records (default MODELBAY_DATA_DIR,
                   else $XDG_CONFIG_HOME/modelbay or ~/.config/modelbay)
+  --require-gpu   refuse to start (exit code 101) without a usable CUDA GPU and
+                  onnxruntime's CUDA provider (also MODELBAY_REQUIRE_GPU=1, or the setting)
 `;
 
 export { defaultDataDir };
 
 export function parseHeadlessOptions(argv: string[], env: NodeJS.ProcessEnv): HeadlessOptions {
-  let values: { port?: string; host?: string; 'data-dir'?: string; help?: boolean; 'print-token'?: boolean };
+  let values: { port?: string; host?: string; 'data-dir'?: string; help?: boolean; 'print-token'?: boolean; 'require-gpu'?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' }, 'print-token': { type: 'boolean' } },
+      options: {
+        port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' }, 'print-token': { type: 'boolean' },
+        'require-gpu': { type: 'boolean' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -50,5 +57,8 @@ export function parseHeadlessOptions(argv: string[], env: NodeJS.ProcessEnv): He
     : `WARNING: Modelbay is listening on ${host}, not only on this machine. Anyone who can reach ` +
       'this address and has the token can load models and change settings, and the traffic is not ' +
       'encrypted. Prefer the default (127.0.0.1) with an SSH tunnel: ssh -L 7878:127.0.0.1:7878 <server>.';
-  return { host, port, dataDir: values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir(env), exposureWarning, help: values.help ?? false, printToken: values['print-token'] ?? false };
+  return {
+    host, port, dataDir: values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir(env), exposureWarning, help: values.help ?? false,
+    printToken: values['print-token'] ?? false, requireGpu: values['require-gpu'] ?? false,
+  };
 }

@@ -3,8 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { toModelbayError } from '../shared/errors.js';
-import { composeApp } from './compose.js';
+import { composeApp, cudaProviderInstalled } from './compose.js';
 import { ForkLauncher } from './core/runtime/index.js';
+import { gpuProblem, gpuProblemText, gpuRequired, probeGpu, REQUIRE_GPU_EXIT_CODE } from './gpu-requirement.js';
 import { HEADLESS_USAGE, parseHeadlessOptions } from './headless-options.js';
 import { startServer } from './server/http-server.js';
 import { loadOrCreateServerToken, readServerToken, serverTokenPath } from './server/server-token.js';
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   const rendererDir = join(root, 'out', 'renderer');
   if (!existsSync(join(rendererDir, 'index.html'))) log('The dashboard is not built (out/renderer is missing): only the API is served. Run `npm run build`.');
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version;
-  const { app, lock, log: appLog } = await composeApp({
+  const { app, lock, log: appLog, settings } = await composeApp({
     mode: 'headless',
     dataDir: options.dataDir,
     catalogPath: join(root, 'resources', 'catalog.json'),
@@ -48,6 +49,16 @@ async function main(): Promise<void> {
     version,
     log,
   });
+
+  if (gpuRequired(options.requireGpu, process.env, settings.get().requireGpu)) {
+    const problem = gpuProblem({ cudaProvider: cudaProviderInstalled(), sample: await probeGpu({ env: process.env }), env: process.env });
+    if (problem) {
+      process.stderr.write(gpuProblemText(problem));
+      await app.shutdown();
+      process.exit(REQUIRE_GPU_EXIT_CODE);
+    }
+    log('Strict GPU start: a CUDA GPU and the CUDA provider are present.');
+  }
 
   let stopping = false;
   let server: Awaited<ReturnType<typeof startServer>> | null = null;

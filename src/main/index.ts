@@ -1,13 +1,14 @@
 // Electron entry: one window on the dashboard, with the security checklist applied —
 // context isolation, sandbox, no Node integration, a strict CSP, navigation, new windows
 // and permission requests denied, and every IPC sender checked (src/main/ipc.ts).
-import { app as electronApp, BrowserWindow, ipcMain, safeStorage, session, shell, utilityProcess, type WebContents } from 'electron';
+import { app as electronApp, BrowserWindow, dialog, ipcMain, safeStorage, session, shell, utilityProcess, type WebContents } from 'electron';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { toModelbayError } from '../shared/errors.js';
 import type { App } from './app.js';
-import { composeApp } from './compose.js';
+import { composeApp, cudaProviderInstalled } from './compose.js';
+import { gpuProblem, gpuRequired, probeGpu, REQUIRE_GPU_EXIT_CODE } from './gpu-requirement.js';
 import { UtilityProcessLauncher } from './core/runtime/index.js';
 import type { TokenCipher } from './core/state/token-store.js';
 import { isRendererUrl, registerIpc, type RendererLocation } from './ipc.js';
@@ -63,7 +64,7 @@ async function startUp(): Promise<void> {
     : null;
   if (!encryption.encrypt) log(`No system keyring (safeStorage backend ${encryption.backend}): a Hugging Face token set in Modelbay is kept unencrypted in a file only this user can read (0600).`);
   const appRoot = electronApp.getAppPath();
-  const { app } = await composeApp({
+  const { app, settings } = await composeApp({
     mode: 'electron',
     // The same override as headless mode, so both can share (or keep apart) one data folder.
     dataDir: process.env['MODELBAY_DATA_DIR'] ? resolve(process.env['MODELBAY_DATA_DIR']) : electronApp.getPath('userData'),
@@ -76,6 +77,16 @@ async function startUp(): Promise<void> {
     // shell.openPath answers '' on success, else why it failed.
     openFolder: async (dir) => (await shell.openPath(dir)) === '',
   });
+  if (gpuRequired(process.argv.includes('--require-gpu'), process.env, settings.get().requireGpu)) {
+    const problem = gpuProblem({ cudaProvider: cudaProviderInstalled(), sample: await probeGpu({ env: process.env }), env: process.env });
+    if (problem) {
+      // Blocking on purpose: nothing may start on the CPU behind the user's back.
+      dialog.showMessageBoxSync({ type: 'error', title: 'Modelbay needs a GPU', message: problem.reason, detail: `${problem.remedy}\n\n(Strict GPU start is on: the --require-gpu flag, MODELBAY_REQUIRE_GPU or the "Require a GPU" setting.)`, buttons: ['Quit'] });
+      await app.shutdown();
+      electronApp.exit(REQUIRE_GPU_EXIT_CODE);
+      return;
+    }
+  }
   service = app;
   app.subscribe((e) => {
     if (e.type === 'snapshot') hubEndpoint = e.snapshot.settings.endpoint;

@@ -7,10 +7,13 @@
 import { z } from 'zod';
 import type { ActivityEntry } from './activity.js';
 import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from './artifacts.js';
+import type { DiskModel, DiskView } from './discovery.js';
+import type { ProbeResult, SlotUsage } from './usage.js';
+import type { UpdatesView } from './updates.js';
 import type { SerializedError } from './errors.js';
 import type { GpuSample } from './gpu.js';
 import type { LoadPreview } from './load-preview.js';
-import { DeviceIdSchema, SettingsPatchSchema, SlotIdSchema, SlotSourceSchema, type SettingsView } from './settings.js';
+import { DeviceIdSchema, RepoIdSchema, SettingsPatchSchema, SlotIdSchema, SlotSourceSchema, type SettingsView } from './settings.js';
 import type { SlotId } from './slots.js';
 import type { DeviceBudgetSnapshot, RegistryStats, SlotSnapshot } from './state.js';
 
@@ -59,6 +62,18 @@ export const COMMAND_SCHEMAS = {
   readLog: z.object({ lines: z.number().int().min(1).max(5000).default(500) }).strict(),
   /** Open the log folder in the desktop's file manager (desktop only). */
   openLogs: none,
+  /** Scan the HF cache and the model folders; `wait` answers with the finished scan, else at once. */
+  scanDisk: z.object({ wait: z.boolean().default(false) }).strict(),
+  /** Put a model found on disk (its id from the scan) in a slot, without a download. */
+  assignModel: z.object({ slot: SlotIdSchema, model: z.string().min(1).max(8192) }).strict(),
+  /** Remove one revision of a cached repository (never a blob another snapshot uses). */
+  /** A slot's public name (validated by the handler: EMB-E020 form, EMB-E021 taken); null removes it. */
+  setAlias: z.object({ slot: SlotIdSchema, alias: z.string().max(256).nullable() }).strict(),
+  /** Compare one slot (or all) with its branch on the Hub; the result is also in the snapshot's `updates`. */
+  checkUpdates: z.object({ slot: SlotIdSchema.optional() }).strict(),
+  /** One tiny embed on a loaded slot: its health now. */
+  probe: slot,
+  deleteRevision: z.object({ repo: RepoIdSchema, commit: z.string().regex(/^[0-9a-f]{40}$/, 'a commit is 40 hex characters') }).strict(),
 } as const;
 
 export type CommandName = keyof typeof COMMAND_SCHEMAS;
@@ -88,9 +103,33 @@ export interface BulkResult {
   results: Array<{ slot: SlotId; ok: boolean; error?: SerializedError }>;
 }
 
+export interface AssignResult {
+  slot: SlotId;
+  model: DiskModel;
+  catalog: CatalogSlotView;
+  verify: VerifyReport;
+}
+
+export interface DeleteRevisionResult {
+  repo: string;
+  commit: string;
+  removedBytes: number;
+  /** Blobs kept because another snapshot still uses them. */
+  keptShared: number;
+  disk: DiskView;
+}
+
+export interface AliasResult {
+  slot: SlotId;
+  alias: string | null;
+  /** What the slot is called now in the UI, the CLI and the serving API. */
+  name: string;
+}
+
 export interface CommandResults {
   getSnapshot: AppSnapshot;
-  load: SlotSnapshot;
+  /** `alreadyLoaded`: the slot was loaded before this call (the seed's AlreadyLoaded, EMB-E024), and nothing changed. */
+  load: SlotSnapshot & { alreadyLoaded: boolean };
   unload: SlotSnapshot;
   evict: SlotSnapshot;
   pin: SlotSnapshot;
@@ -114,6 +153,12 @@ export interface CommandResults {
   previewLoad: LoadPreview;
   readLog: { file: string | null; lines: string[] };
   openLogs: { opened: boolean; path: string | null };
+  scanDisk: DiskView;
+  assignModel: AssignResult;
+  deleteRevision: DeleteRevisionResult;
+  setAlias: AliasResult;
+  probe: ProbeResult;
+  checkUpdates: UpdatesView;
 }
 
 /** One second of the VRAM history chart for one device. */
@@ -156,6 +201,12 @@ export interface AppSnapshot {
   history: HistoryPoint[];
   /** Serving to code outside the dashboard: inputs waiting per slot (for a load or in its batch queue). */
   serving?: { queueDepth: Partial<Record<SlotId, number>> };
+  /** What is on disk (HF cache and model folders); null report until the first scan ends. */
+  disk: DiskView;
+  /** Health and usage per slot (uses, texts, latency, failures in a row, last probe). */
+  usage: SlotUsage[];
+  /** Per slot: the commit on disk, what its branch points to on the Hub, the update size. */
+  updates: UpdatesView;
 }
 
 export type AppEvent =
@@ -170,7 +221,10 @@ export type AppEvent =
   | { type: 'catalog'; catalog: CatalogSlotView[] }
   | { type: 'settings'; settings: SettingsView }
   | { type: 'history'; points: HistoryPoint[] }
-  | { type: 'runtime'; runtime: RuntimeInfo };
+  | { type: 'runtime'; runtime: RuntimeInfo }
+  | { type: 'disk'; disk: DiskView }
+  | { type: 'usage'; usage: SlotUsage }
+  | { type: 'updates'; updates: UpdatesView };
 
 export type AppEventType = AppEvent['type'];
 

@@ -9,6 +9,7 @@ export const BRIDGE_COMMAND_NAMES = [
   'getSnapshot', 'load', 'unload', 'evict', 'pin', 'unpin', 'setPreload', 'setDevice', 'setIdleTtl', 'setSlotSource',
   'download', 'downloadAll', 'pauseDownload', 'resumeDownload', 'cancelDownload', 'verify', 'clearSlot', 'clearCache',
   'refreshReadiness', 'embed', 'updateSettings', 'setToken', 'previewLoad', 'readLog', 'openLogs',
+  'scanDisk', 'assignModel', 'deleteRevision', 'setAlias', 'probe', 'checkUpdates',
 ] as const;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -17,6 +17,12 @@ export const ERROR_CODES = {
   'EMB-E008': 'Unknown device',
   'EMB-E009': 'Registry is shut down',
   'EMB-E010': 'Not enough free device memory',
+  // Registry: aliases, strict GPU start, seed names
+  'EMB-E020': 'Invalid alias',
+  'EMB-E021': 'Alias already in use',
+  'EMB-E022': 'Unknown model name',
+  'EMB-E023': 'A usable GPU is required',
+  'EMB-E024': 'Slot is already loaded',
   // Artifacts: catalog, Hub, downloads, cache
   'EMB-E101': 'Model files are missing',
   'EMB-E102': 'Gated repository: a token with access is needed',
@@ -41,6 +47,12 @@ export const ERROR_CODES = {
   'EMB-E121': 'Connection closed early by the server',
   'EMB-E122': 'Too many redirects',
   'EMB-E123': 'Cache folder not accessible',
+  // Artifacts: models on disk, revisions, updates
+  'EMB-E130': 'Model not found on disk',
+  'EMB-E131': 'Model on disk is incomplete',
+  'EMB-E132': 'Revision is in use',
+  'EMB-E133': 'Model on disk cannot be assigned',
+  'EMB-E134': 'Revision not on disk',
   // Runtime: session hosts, onnxruntime, embedding
   'EMB-E201': 'CUDA provider is not available',
   'EMB-E202': 'Invalid or corrupt model file',

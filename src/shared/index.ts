@@ -7,3 +7,8 @@ export * from './artifacts.js';
 export * from './gpu.js';
 export * from './settings.js';
 export * from './api.js';
+export * from './discovery.js';
+export * from './model-names.js';
+export * from './usage.js';
+export * from './seed-errors.js';
+export * from './updates.js';

@@ -9,7 +9,7 @@ import { GiB } from './bytes.js';
 import { DEVICE_ID_RULE } from './devices.js';
 import { SLOT_IDS, type SlotId } from './slots.js';
 import { isDeviceId } from './state.js';
-import { cacheDirProblem, repoIdProblem, repoPathProblem, revisionProblem } from './values.js';
+import { aliasProblem, cacheDirProblem, modelFolderProblem, repoIdProblem, repoPathProblem, revisionProblem } from './values.js';
 
 /** A zod check from one of the shared rules of values.ts. */
 function rule(problem: (value: string) => string | null) {
@@ -34,6 +34,9 @@ export const RepoIdSchema = rule(repoIdProblem);
 export const RevisionSchema = rule(revisionProblem);
 /** A user-chosen cache folder (the data-folder collision is checked by the App, which knows that folder). */
 export const CacheDirSchema = rule(cacheDirProblem);
+export const ModelFolderSchema = rule(modelFolderProblem);
+/** Unique across slots: the App checks that, since it needs every slot's settings. */
+export const AliasSchema = rule(aliasProblem);
 
 /** The user's own model for a slot, replacing the catalog's default. */
 export const SlotSourceSchema = z.object({
@@ -54,6 +57,8 @@ export const SlotSettingsSchema = z.object({
   /** null = the global idle TTL. */
   idleTtlMs: z.number().int().positive().max(30 * 24 * 3600_000).nullable().default(null),
   source: SlotSourceSchema.nullable().default(null),
+  /** The slot's public name in the UI, the CLI and the serving API; null = its id. */
+  alias: AliasSchema.nullable().default(null),
 });
 export type SlotSettings = z.infer<typeof SlotSettingsSchema>;
 
@@ -85,6 +90,10 @@ export const SettingsSchema = z.object({
   /** Debug lines in the log file (info and above otherwise). */
   debugLog: z.boolean().default(false),
   slots: z.partialRecord(SlotIdSchema, SlotSettingsSchema).default({}),
+  /** The user's own model folders (an .onnx, tokenizer.json and config.json), listed with the cache. */
+  modelFolders: z.array(ModelFolderSchema).max(64).default([]),
+  /** Refuse to start without a usable CUDA device and provider (exit 101 headless). */
+  requireGpu: z.boolean().default(false),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

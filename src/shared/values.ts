@@ -86,3 +86,20 @@ export function pathWithin(inner: string, outer: string): boolean {
   const o = normalizePosix(outer.replace(/\\/g, '/'));
   return i === o || i.startsWith(o === '/' ? '/' : `${o}/`);
 }
+
+/** A folder of the user's own models: an absolute path (POSIX or a Windows drive path), no control characters. */
+export function modelFolderProblem(dir: string): string | null {
+  if (dir.length === 0 || dir.length > 4096) return 'a model folder path has 1 to 4096 characters';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(dir)) return 'a model folder may not hold control characters';
+  if (!dir.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(dir)) return 'a model folder must be an absolute path';
+  return null;
+}
+
+/** A slot's public name (the model name in the serving API): lower case, digits, ".", "_", "-"; 1 to 64 characters. */
+export const ALIAS_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+export function aliasProblem(alias: string): string | null {
+  if (!ALIAS_RE.test(alias)) return 'an alias is 1 to 64 characters: a lower-case letter or digit, then lower-case letters, digits, ".", "_" or "-"';
+  return null;
+}

@@ -199,4 +199,28 @@ describe('slot configuration dialog', () => {
     await page.screenshot({ path: `${SHOTS}/slot-config-backend-error-dark.png` });
     await page.close();
   });
+
+  it('gives a slot an alias shown on its card; a taken alias shows EMB-E021 on the field; an invalid one is refused before sending', async () => {
+    const page = await dashboard.open({ gpu: 'present' });
+    await openConfig(page, 'E2');
+    const alias = dialog(page).getByLabel('Alias', { exact: true });
+    await alias.fill('Jina Small');
+    await dialog(page).getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => dialog(page).locator('#config-alias-error').textContent()).toContain('lower-case');
+    expect(await commandsSent(page, 'setAlias')).toEqual([]);
+    await alias.fill('jina-small');
+    await dialog(page).getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => commandsSent(page, 'setAlias')).toEqual([{ slot: 'E2', alias: 'jina-small' }]);
+    await expect.poll(() => card(page, 'E2').locator('.slot-alias').textContent()).toBe('jina-small');
+    await page.keyboard.press('Escape');
+    await card(page, 'E2').screenshot({ path: `${SHOTS}/slot-alias-card.png` });
+
+    await openConfig(page, 'E3');
+    await dialog(page).getByLabel('Alias', { exact: true }).fill('jina-small');
+    await dialog(page).getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => dialog(page).locator('#config-alias-error').textContent()).toContain('already the alias of E2');
+    expect(await dialog(page).textContent()).toContain('EMB-E021');
+    await page.close();
+  });
 });
+

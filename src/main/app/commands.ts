@@ -12,11 +12,14 @@ import type { ModelRegistry } from '../core/registry/registry.js';
 import { splitEmbeddings, type OnnxModelSession } from '../core/runtime/index.js';
 import type { SettingsStore } from '../core/state/settings-store.js';
 import type { LogAccess } from '../logging/log-access.js';
+import type { UsageTracker } from '../core/registry/slot-usage.js';
 import type { EventHub } from './event-hub.js';
 import type { SettingsSync } from './settings-sync.js';
 
 /** `raw` is the validated input as sent, before zod filled in defaults (settings patches merge only what was sent). */
 export type Handlers = { [K in CommandName]: (args: CommandArgs<K>, raw: unknown) => Promise<CommandResults[K]> };
+/** Commands whose handlers live in their own files (disk, aliases, health). */
+export type OwnFileCommand = 'scanDisk' | 'assignModel' | 'deleteRevision' | 'setAlias' | 'probe' | 'checkUpdates';
 
 export interface CommandContext {
   registry: ModelRegistry<OnnxModelSession>;
@@ -30,9 +33,11 @@ export interface CommandContext {
   /** A slot was used (LRU order, use count moved): runtime figures may follow. */
   touched: () => void;
   logs?: LogAccess;
+  /** Health and usage per slot: every embed's outcome and latency. */
+  usage: UsageTracker;
 }
 
-export function createHandlers(c: CommandContext): Handlers {
+export function createHandlers(c: CommandContext): Omit<Handlers, OwnFileCommand> {
   const r = c.registry;
   const a = c.artifacts;
 
@@ -54,8 +59,10 @@ export function createHandlers(c: CommandContext): Handlers {
   return {
     getSnapshot: () => Promise.resolve(c.snapshot()),
     load: async ({ slot }) => {
+      // Idempotent for the UI; scripts learn that nothing happened.
+      const alreadyLoaded = r.snapshot(slot).state === 'loaded';
       await r.load(slot);
-      return r.snapshot(slot);
+      return { ...r.snapshot(slot), alreadyLoaded };
     },
     unload: async ({ slot }) => {
       await r.unload(slot);
@@ -134,7 +141,18 @@ export function createHandlers(c: CommandContext): Handlers {
     refreshReadiness: async () => c.setReadiness(await a.readiness()),
     embed: async ({ slot, texts }) => {
       // The lease keeps the session alive until the vectors are back, whatever unloads meanwhile.
-      const result = await r.use(slot, (session) => session.embed(texts));
+      let measured = false;
+      let result;
+      try {
+        result = await r.use(slot, (session) => {
+          measured = true;
+          return c.usage.measure(slot, texts.length, () => session.embed(texts));
+        });
+      } catch (e) {
+        // A failure to get the session at all (the load) counts against the slot too; measure() recorded the rest.
+        if (!measured) c.usage.failure(slot, e);
+        throw e;
+      }
       // A use of a loaded slot changes no state in the registry, but its figures moved (use count, LRU order).
       c.hub.emit({ type: 'slot', slot: r.snapshot(slot) });
       c.touched();

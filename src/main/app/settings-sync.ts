@@ -9,6 +9,7 @@ import { slotSettings, type Settings, type SettingsView } from '../../shared/set
 import { describeSensitiveChange, sensitiveChanges } from '../../shared/settings-changes.js';
 import { SLOT_IDS, type SlotId } from '../../shared/slots.js';
 import { pathWithin } from '../../shared/values.js';
+import { aliasesConflict } from '../../shared/model-names.js';
 import type { ArtifactManager } from '../core/artifacts/types.js';
 import type { GpuMonitor } from '../core/gpu/index.js';
 import { deviceBudget, findDevice } from '../core/gpu/index.js';
@@ -31,6 +32,8 @@ export interface SettingsSyncOptions {
   totalMemoryBytes: number;
   /** Keep the cache under its limit, sparing what is in use. */
   enforceCacheLimit: () => void;
+  /** Look at the disk again (the cache folder or the model folders changed). */
+  rescanDisk?: () => void;
 }
 
 export class SettingsSync {
@@ -46,6 +49,9 @@ export class SettingsSync {
 
   /** Checks that need the App's knowledge (the data folder), run before anything is saved. */
   readonly check = (next: Settings, before: Settings): void => {
+    // Aliases are unique across slots; a patch may set several at once.
+    const conflict = aliasesConflict(next);
+    if (conflict) throw conflict;
     if (next.cacheDir !== null && next.cacheDir !== before.cacheDir) {
       const cache = resolve(next.cacheDir);
       const data = resolve(this.dataDir);
@@ -122,6 +128,7 @@ export class SettingsSync {
     artifacts.configure(artifactConfig(after, this.token, this.o.env));
     if (budgets) await registry.rebalance('budget-change');
     if (after.cacheLimitBytes !== null && before.cacheLimitBytes !== after.cacheLimitBytes) this.o.enforceCacheLimit();
+    if (before.cacheDir !== after.cacheDir || JSON.stringify(before.modelFolders) !== JSON.stringify(after.modelFolders)) this.o.rescanDisk?.();
   }
 
   private applySlot(slot: SlotId, before: Settings, after: Settings): void {

@@ -1,3 +1,4 @@
+import { DiskPanel } from './components/DiskPanel.js';
 import { DownloadsPanel } from './components/DownloadsPanel.js';
 import { EventLog } from './components/EventLog.js';
 import { GpuPanel } from './components/GpuPanel.js';
@@ -26,6 +27,7 @@ export function App(): React.JSX.Element {
           <DownloadsPanel />
           <ReadinessPanel />
         </section>
+        <DiskPanel />
         <EventLog />
       </main>
       <SettingsDialog />

@@ -15,11 +15,11 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
-function serve(args: string[]): { child: ChildProcess; url: Promise<string>; exit: Promise<number | null>; output: () => string } {
+function serve(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { child: ChildProcess; url: Promise<string>; exit: Promise<number | null>; output: () => string } {
   const dir = mkdtempSync(join(tmpdir(), 'modelbay-headless-'));
   dirs.push(dir);
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, '--port', '0', '--data-dir', join(dir, 'data'), ...args], {
-    env: { ...process.env, HOME: dir, HF_HOME: join(dir, 'hf'), XDG_CONFIG_HOME: join(dir, 'cfg'), PATH: `/nonexistent:${process.env['PATH'] ?? ''}`, MODELBAY_PORT: '' },
+    env: { ...process.env, HOME: dir, HF_HOME: join(dir, 'hf'), XDG_CONFIG_HOME: join(dir, 'cfg'), PATH: `/nonexistent:${process.env['PATH'] ?? ''}`, MODELBAY_PORT: '', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -86,5 +86,23 @@ describe('modelbay serve (headless entry)', () => {
     const s = serve(['--port', 'many']);
     await expect(s.url).rejects.toThrow('The port must be a number');
     expect(await s.exit).toBe(1);
+  });
+
+  it('--require-gpu without a usable GPU prints the reason and the remedy and exits 101 before serving', async () => {
+    const fakeBin = join(import.meta.dirname, '../../fixtures/nvidia-smi/bin');
+    const s = serve(['--require-gpu'], { PATH: `${fakeBin}:${process.env['PATH'] ?? ''}`, FAKE_NVIDIA_SMI_MODE: 'no-gpu' });
+    await expect(s.url).rejects.toThrow(/exited before serving/);
+    expect(await s.exit).toBe(101);
+    expect(s.output()).toContain('Modelbay requires a GPU (strict GPU start) and cannot start.');
+    expect(s.output()).toMatch(/Reason: No usable NVIDIA GPU/);
+    expect(s.output()).toMatch(/Remedy: Install the NVIDIA driver/);
+    expect(s.output()).not.toContain('serving the dashboard');
+  });
+
+  it('MODELBAY_REQUIRE_GPU=1 with every GPU hidden exits 101 too', async () => {
+    const s = serve([], { MODELBAY_REQUIRE_GPU: '1', CUDA_VISIBLE_DEVICES: '-1' });
+    expect(await s.exit).toBe(101);
+    await expect(s.url).rejects.toThrow(/exited before serving/);
+    expect(s.output()).toContain('Reason: CUDA_VISIBLE_DEVICES is "-1", which hides every GPU from CUDA.');
   });
 });

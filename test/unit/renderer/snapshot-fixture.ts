@@ -40,6 +40,9 @@ export function appSnapshot(change: Partial<AppSnapshot> = {}): AppSnapshot {
     stats: { loaded: 0, bytes: 0, loads: 0, unloads: 0, hits: 0, failures: 0, evictions: 0 },
     settings: { settings: defaultSettings(), token: { set: false, source: null, encrypted: false }, cacheDir: '/tmp/hub', endpoint: 'https://huggingface.co', offline: false },
     history: [],
+    disk: { scanning: false, report: null, error: null },
+    usage: [],
+    updates: { checking: false, lastCheckAt: null, slots: [] },
     ...change,
   };
 }

@@ -166,6 +166,22 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     return this.lifecycle.use(this.record(slot), () => this.get(slot), fn);
   }
 
+  /**
+   * Run `fn` under a lease only if the slot is loaded now, without loading it and without
+   * counting a use (no LRU touch): for health probes. null when the slot is not loaded.
+   */
+  async withLoaded<T>(slot: SlotId, fn: (session: S) => Promise<T>): Promise<T | null> {
+    const r = this.record(slot);
+    if (r.runtime !== 'loaded' || !r.session || r.draining) return null;
+    r.leases++;
+    try {
+      return await fn(r.session);
+    } finally {
+      r.leases--;
+      if (r.leases === 0) for (const wake of r.leaseWaiters.splice(0)) wake();
+    }
+  }
+
   /** Unload a loaded slot. A slot that is not loaded is EMB-E005 (nothing changes). */
   async unload(slot: SlotId): Promise<void> {
     const r = this.record(slot);

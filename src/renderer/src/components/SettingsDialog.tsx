@@ -138,6 +138,10 @@ function SettingsBody({ view, onClose }: { view: SettingsView; onClose: () => vo
             <input type="checkbox" checked={form.strictGpu} onChange={(e) => setForm({ ...form, strictGpu: e.target.checked })} />
             Strict GPU: never fall back to the CPU
           </label>
+          <label className="toggle">
+            <input type="checkbox" checked={form.requireGpu} onChange={(e) => setForm({ ...form, requireGpu: e.target.checked })} />
+            Require a GPU: refuse to start without CUDA (next start)
+          </label>
         </fieldset>
         <fieldset className="fieldset">
           <legend>Downloads and cache</legend>
@@ -160,6 +164,17 @@ function SettingsBody({ view, onClose }: { view: SettingsView; onClose: () => vo
             <input type="checkbox" checked={form.autoDownload} onChange={(e) => setForm({ ...form, autoDownload: e.target.checked })} />
             Download missing files when a slot is loaded
           </label>
+          <Field id="settings-modelFolders" label="Model folders" hint="One absolute folder per line (an .onnx, tokenizer.json and config.json); listed under On disk" error={shownErrors.modelFolders} code={errorCode}>
+            <textarea
+              id="settings-modelFolders"
+              rows={2}
+              spellCheck={false}
+              value={form.modelFolders}
+              aria-invalid={shownErrors.modelFolders ? true : undefined}
+              aria-describedby={describedBy('settings-modelFolders', shownErrors.modelFolders, 'hint')}
+              onChange={(e) => setForm({ ...form, modelFolders: e.target.value })}
+            />
+          </Field>
         </fieldset>
         <LogsSection debug={form.debugLog} onDebug={(on) => setForm({ ...form, debugLog: on })} />
         <TokenSection view={view} />

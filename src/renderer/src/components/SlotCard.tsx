@@ -22,6 +22,9 @@ import { LoadButton } from './LoadButton.js';
 import { SlotDetailsButton } from './SlotDetails.js';
 import { ProgressBar } from './ProgressBar.js';
 import { RetryNote } from './RetryNote.js';
+import { SlotAlias } from './SlotAlias.js';
+import { SlotHealth } from './SlotHealth.js';
+import { SlotUpdateBadge } from './SlotUpdateBadge.js';
 import { DownloadControls } from './DownloadControls.js';
 import type { SlotActions } from '../store/selectors.js';
 
@@ -145,6 +148,8 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
         <h3 id={`slot-${id}-title`} className="slot-name">
           {slot.name}
         </h3>
+        <SlotAlias id={id} />
+        <SlotUpdateBadge id={id} />
         <StateBadge state={slot.state} download={download} noModel={!custom && (catalog?.status === 'none' || readiness?.status === 'no-model')} />
       </header>
       <ModelLine catalog={catalog} custom={custom} />
@@ -220,6 +225,7 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
           Configure
         </button>
       </div>
+      <SlotHealth id={id} />
       <div className="slot-status">
         {notice?.kind === 'error' && (
           <ErrorNotice key={`${notice.error.code}:${notice.error.message}`} error={notice.error} compact onDismiss={notice.fromCommand ? () => ui((u) => dismissError(u, id)) : undefined} />

@@ -26,7 +26,7 @@ import { describedBy, Field } from './Field.js';
 import { DialogActions, DialogHead, ModalDialog } from './ModalDialog.js';
 
 const EXTERNAL_HINT = 'One path per line: weights kept beside the .onnx file (.onnx_data)';
-const PLANNED: ReadonlySet<string> = new Set<PlannedCommand['command']>(['setDevice', 'setIdleTtl', 'setSlotSource']);
+const PLANNED: ReadonlySet<string> = new Set<PlannedCommand['command']>(['setDevice', 'setIdleTtl', 'setSlotSource', 'setAlias']);
 
 function globalTtlText(view: SettingsView): string {
   const ms = view.settings.idleTtlMs;
@@ -145,6 +145,7 @@ function SlotConfigBody({ slot, catalog, view, onClose }: { slot: SlotSnapshot; 
           </Field>
           {text('idleTtlMinutes', 'Unload when idle for (minutes)', ttlHint, { inputMode: 'decimal', placeholder: 'global default' })}
         </div>
+        {text('alias', 'Alias', `The model name in the serving API and the CLI; empty: ${id}. Lower-case letters, digits, ".", "_", "-".`, { placeholder: 'e.g. minilm', spellCheck: false, autoComplete: 'off' })}
       </fieldset>
       <fieldset className="fieldset" disabled={locks.source !== null}>
         <legend>Model source</legend>

@@ -7,6 +7,9 @@ import type { ActivityEntry } from '../../../shared/activity.js';
 import type { AppEvent, AppSnapshot, HistoryPoint, RuntimeInfo } from '../../../shared/api.js';
 import { ACTIVITY_LIMIT, HISTORY_SECONDS } from '../../../shared/api.js';
 import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from '../../../shared/artifacts.js';
+import type { DiskView } from '../../../shared/discovery.js';
+import type { SlotUsage } from '../../../shared/usage.js';
+import type { UpdatesView } from '../../../shared/updates.js';
 import type { GpuSample } from '../../../shared/gpu.js';
 import type { SettingsView } from '../../../shared/settings.js';
 import type { SlotId } from '../../../shared/slots.js';
@@ -29,6 +32,11 @@ export interface ModelState {
   settings: SettingsView | null;
   /** Per device, oldest first, covering at most HISTORY_SECONDS. */
   history: Record<string, HistoryPoint[]>;
+  /** What is on disk (HF cache and model folders). */
+  disk: DiskView;
+  /** Health and usage per slot. */
+  usage: Partial<Record<SlotId, SlotUsage>>;
+  updates: UpdatesView;
 }
 
 export function emptyModelState(): ModelState {
@@ -46,6 +54,9 @@ export function emptyModelState(): ModelState {
     stats: null,
     settings: null,
     history: {},
+    disk: { scanning: false, report: null, error: null },
+    usage: {},
+    updates: { checking: false, lastCheckAt: null, slots: [] },
   };
 }
 
@@ -108,6 +119,10 @@ function fromSnapshot(s: AppSnapshot): ModelState {
     stats: s.stats,
     settings: s.settings,
     history: appendHistory({}, s.history),
+    // An older backend sends no disk view.
+    disk: s.disk ?? { scanning: false, report: null, error: null },
+    usage: byId(s.usage ?? [], (x) => x.slot),
+    updates: s.updates ?? { checking: false, lastCheckAt: null, slots: [] },
   };
 }
 
@@ -141,6 +156,12 @@ export function applyEvent(state: ModelState, event: AppEvent): ModelState {
       return { ...state, history: appendHistory(state.history, event.points) };
     case 'runtime':
       return { ...state, runtime: event.runtime };
+    case 'disk':
+      return { ...state, disk: event.disk };
+    case 'updates':
+      return { ...state, updates: event.updates };
+    case 'usage':
+      return { ...state, usage: { ...state.usage, [event.usage.slot]: event.usage } };
     default:
       // A newer backend may send event types this dashboard does not know yet.
       return state;

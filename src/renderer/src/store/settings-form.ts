@@ -24,6 +24,9 @@ export interface SettingsForm {
   strictGpu: boolean;
   autoDownload: boolean;
   debugLog: boolean;
+  requireGpu: boolean;
+  /** One absolute folder per line. */
+  modelFolders: string;
 }
 
 export type SettingsField = keyof SettingsForm;
@@ -51,6 +54,8 @@ export function formFromSettings(s: Settings): SettingsForm {
     strictGpu: s.strictGpu,
     autoDownload: s.autoDownload,
     debugLog: s.debugLog,
+    requireGpu: s.requireGpu,
+    modelFolders: s.modelFolders.join('\n'),
   };
 }
 
@@ -73,6 +78,7 @@ const FIELD_OF_PATH: Record<string, SettingsField> = {
   downloadPartsPerFile: 'downloadPartsPerFile',
   loadConcurrency: 'loadConcurrency',
   idleTtlMs: 'idleTtlMinutes',
+  modelFolders: 'modelFolders',
 };
 
 export function fieldOfPath(path: readonly PropertyKey[]): SettingsField | null {
@@ -127,6 +133,8 @@ export function patchFromForm(form: SettingsForm): { ok: true; patch: SettingsPa
     strictGpu: form.strictGpu,
     autoDownload: form.autoDownload,
     debugLog: form.debugLog,
+    requireGpu: form.requireGpu,
+    modelFolders: form.modelFolders.split('\n').map((l) => l.trim()).filter((l) => l.length > 0),
   };
   const parsed = SettingsPatchSchema.safeParse(candidate);
   if (parsed.success) return { ok: true, patch: parsed.data };

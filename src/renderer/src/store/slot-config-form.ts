@@ -8,6 +8,7 @@ import { COMMAND_SCHEMAS, type CommandInput } from '../../../shared/api.js';
 import type { CatalogSlotView } from '../../../shared/artifacts.js';
 import type { ErrorCode, SerializedError } from '../../../shared/errors.js';
 import { SlotSourceSchema, type SlotSettings, type SlotSource } from '../../../shared/settings.js';
+import { aliasProblem } from '../../../shared/values.js';
 import type { SlotId } from '../../../shared/slots.js';
 import type { SlotSnapshot, SlotState } from '../../../shared/state.js';
 import { errorsByField, issuesFromDetails } from './form-issues.js';
@@ -30,6 +31,8 @@ export interface SourceForm {
 export interface SlotConfigForm extends SourceForm {
   device: string;
   idleTtlMinutes: string;
+  /** Empty: no alias (the slot is named by its id). */
+  alias: string;
 }
 
 /** `source` holds errors about the model source as a whole (e.g. the slot is busy). */
@@ -101,6 +104,7 @@ export function slotConfigForm(slot: SlotSnapshot, catalog: CatalogSlotView | un
   return {
     device: slot.device,
     idleTtlMinutes: own.idleTtlMs === null ? '' : trimNumber(own.idleTtlMs / 60_000),
+    alias: own.alias ?? '',
     ...(own.source ? sourceFormOf(own.source) : sourceFormFromCatalog(catalog)),
   };
 }
@@ -112,7 +116,8 @@ export function sourceChanged(initial: SourceForm, form: SourceForm): boolean {
 export type PlannedCommand =
   | { command: 'setDevice'; input: CommandInput<'setDevice'> }
   | { command: 'setIdleTtl'; input: CommandInput<'setIdleTtl'> }
-  | { command: 'setSlotSource'; input: CommandInput<'setSlotSource'> };
+  | { command: 'setSlotSource'; input: CommandInput<'setSlotSource'> }
+  | { command: 'setAlias'; input: CommandInput<'setAlias'> };
 
 function fieldOfSourcePath(path: readonly PropertyKey[]): keyof SourceForm | null {
   const head = String(path[0]);
@@ -173,6 +178,13 @@ export function slotConfigPlan(slot: SlotId, initial: SlotConfigForm, form: Slot
     }
   }
   if (form.device !== initial.device) commands.push({ command: 'setDevice', input: { slot, device: form.device } });
+  if (form.alias.trim() !== initial.alias.trim()) {
+    const alias = form.alias.trim();
+    const problem = alias === '' ? null : aliasProblem(alias);
+    // Uniqueness is the backend's to judge (EMB-E021): it knows every slot's alias at the moment of saving.
+    if (problem) errors.alias = { code: 'EMB-E020', message: problem };
+    else commands.push({ command: 'setAlias', input: { slot, alias: alias === '' ? null : alias } });
+  }
 
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, commands };
 }
@@ -193,6 +205,8 @@ export function slotConfigErrorsFromCommand(command: PlannedCommand['command'], 
       return { device: entry };
     case 'setIdleTtl':
       return { idleTtlMinutes: entry };
+    case 'setAlias':
+      return { alias: entry };
     case 'setSlotSource': {
       // Command validation reports paths under the input ("source.repo").
       const issues = issuesFromDetails(error.details).map((i) => ({ ...i, path: i.path[0] === 'source' ? i.path.slice(1) : i.path }));
@@ -210,6 +224,7 @@ export function acceptSaved(initial: SlotConfigForm, form: SlotConfigForm, saved
   for (const c of saved) {
     if (c.command === 'setDevice') next = { ...next, device: form.device };
     if (c.command === 'setIdleTtl') next = { ...next, idleTtlMinutes: form.idleTtlMinutes };
+    if (c.command === 'setAlias') next = { ...next, alias: form.alias };
     if (c.command === 'setSlotSource') for (const f of SOURCE_FIELDS) next = { ...next, [f]: form[f] };
   }
   return next;

@@ -10,7 +10,9 @@ export const GLOBAL_KEY = 'app';
 export const SETTINGS_KEY = 'settings';
 /** The slot configuration dialog's commands, so their errors show on its fields rather than on the card. */
 export const SLOT_CONFIG_KEY = 'slot-config';
-export type CommandKey = SlotId | typeof GLOBAL_KEY | typeof SETTINGS_KEY | typeof SLOT_CONFIG_KEY;
+/** The On-disk view's commands (scan, assign, delete a revision). */
+export const DISK_KEY = 'disk';
+export type CommandKey = SlotId | typeof GLOBAL_KEY | typeof SETTINGS_KEY | typeof SLOT_CONFIG_KEY | typeof DISK_KEY;
 
 export interface UiState {
   selectedSlot: SlotId | null;

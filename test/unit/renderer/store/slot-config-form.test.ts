@@ -29,7 +29,7 @@ describe('slot configuration form', () => {
   it('opens on the model the slot uses: the catalog files by role, or the user’s own source', () => {
     const form = slotConfigForm(slotSnapshot('E7', { device: 'cuda:1' }), catalog, defaults);
     expect(form).toEqual({
-      device: 'cuda:1', idleTtlMinutes: '', repo: 'jinaai/jina-embeddings-v2-base-code', revision: 'main', model: 'onnx/model.onnx',
+      device: 'cuda:1', idleTtlMinutes: '', alias: '', repo: 'jinaai/jina-embeddings-v2-base-code', revision: 'main', model: 'onnx/model.onnx',
       externalData: 'onnx/model.onnx_data', tokenizer: 'tokenizer.json', pooling: 'mean', dims: '768',
     });
     const own = { ...defaults, idleTtlMs: 90_000, source: { repo: 'me/m', revision: 'v2', model: 'm.onnx', externalData: [], tokenizer: null, pooling: 'cls' as const, dims: null } };

@@ -1,0 +1,94 @@
+/**
+ * "Update available": checks each slot's model against its branch on the Hub at start
+ * (in the background, when online, at most once a day) and on demand (checkUpdates).
+ * The last results and when they were taken are kept in the data folder, so a restart
+ * neither forgets them nor asks the Hub again within the day. Offline = unknown.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { z } from 'zod';
+import { toModelbayError } from '../../shared/errors.js';
+import type { SlotId } from '../../shared/slots.js';
+import type { SlotUpdate, UpdatesView } from '../../shared/updates.js';
+import type { HubCacheLayout } from '../core/artifacts/hf-cache-layout.js';
+import { checkSlotUpdate, type UpdateCheckDeps, type UpdateTarget } from '../core/artifacts/update-check.js';
+import { writeFileAtomic } from '../core/state/atomic-file.js';
+
+export const UPDATE_CHECK_EVERY_MS = 24 * 3600_000;
+
+const StoredSchema = z.object({ lastCheckAt: z.number().nullable(), slots: z.array(z.looseObject({ slot: z.string() })) });
+
+export interface UpdateServiceOptions {
+  targets: () => UpdateTarget[];
+  hub: () => UpdateCheckDeps['hub'];
+  layout: () => HubCacheLayout;
+  offline: () => boolean;
+  /** `<data dir>/state/updates.json`. */
+  stateFile: string;
+  now: () => number;
+  onChange: (view: UpdatesView) => void;
+  report: (error: unknown, what: string) => void;
+}
+
+export class UpdateService {
+  private results = new Map<SlotId, SlotUpdate>();
+  private lastCheckAt: number | null = null;
+  private running: Promise<UpdatesView> | null = null;
+
+  constructor(private readonly o: UpdateServiceOptions) {}
+
+  view(): UpdatesView {
+    return { checking: this.running !== null, lastCheckAt: this.lastCheckAt, slots: [...this.results.values()] };
+  }
+
+  /** Earlier results survive a restart; a damaged file only means "never checked". */
+  async load(): Promise<void> {
+    try {
+      const parsed = StoredSchema.safeParse(JSON.parse(await readFile(this.o.stateFile, 'utf8')));
+      if (!parsed.success) return;
+      this.lastCheckAt = parsed.data.lastCheckAt;
+      for (const s of parsed.data.slots as unknown as SlotUpdate[]) this.results.set(s.slot, s);
+    } catch {
+      // No file yet.
+    }
+  }
+
+  /** At start: only when online and the last full check is a day old or more. */
+  checkIfDue(): void {
+    if (this.o.offline()) return;
+    if (this.lastCheckAt !== null && this.o.now() - this.lastCheckAt < UPDATE_CHECK_EVERY_MS) return;
+    this.check().catch((e: unknown) => this.o.report(e, 'Checking for model updates failed'));
+  }
+
+  /** One slot, or every slot with a model. */
+  check(slot?: SlotId): Promise<UpdatesView> {
+    const run = (this.running ?? Promise.resolve(this.view())).catch(() => undefined).then(() => this.checkNow(slot));
+    const tracked = run.finally(() => {
+      if (this.running === tracked) this.running = null;
+      this.o.onChange(this.view());
+    });
+    this.running = tracked;
+    this.o.onChange(this.view());
+    return tracked;
+  }
+
+  private async checkNow(slot?: SlotId): Promise<UpdatesView> {
+    const targets = this.o.targets().filter((t) => slot === undefined || t.slot === slot);
+    const deps: UpdateCheckDeps = { hub: this.o.hub(), layout: this.o.layout(), now: this.o.now };
+    for (const t of targets) {
+      try {
+        this.results.set(t.slot, await checkSlotUpdate(t, deps));
+      } catch (e) {
+        this.o.report(toModelbayError(e), `Checking ${t.slot} for an update failed`);
+      }
+    }
+    if (slot === undefined) this.lastCheckAt = this.o.now();
+    // Slots without a model any more have nothing to update.
+    const live = new Set(this.o.targets().map((t) => t.slot));
+    for (const s of [...this.results.keys()]) if (!live.has(s)) this.results.delete(s);
+    await mkdir(dirname(this.o.stateFile), { recursive: true });
+    await writeFileAtomic(this.o.stateFile, `${JSON.stringify({ lastCheckAt: this.lastCheckAt, slots: [...this.results.values()] }, null, 2)}\n`);
+    return this.view();
+  }
+}

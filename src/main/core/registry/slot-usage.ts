@@ -1,0 +1,129 @@
+/**
+ * Counts what each slot's requests did (uses, texts, latency, failures in a row) and
+ * derives its health from them. Pure bookkeeping with an injected clock: the App feeds
+ * it from the embed path and the health probe.
+ */
+import { toModelbayError, type ErrorCode } from '../../../shared/errors.js';
+import { SLOT_IDS, type SlotId } from '../../../shared/slots.js';
+import { UNHEALTHY_AFTER, type ProbeResult, type SlotUsage, type UsageHealth } from '../../../shared/usage.js';
+
+/** Refusals about capacity or Modelbay's own state, not about the model: no mark against its health. */
+const NOT_THE_MODEL: ReadonlySet<ErrorCode> = new Set(['EMB-E003', 'EMB-E007', 'EMB-E009', 'EMB-E010', 'EMB-E401']);
+
+/** Latencies kept per slot for the p95. */
+export const LATENCY_WINDOW = 512;
+
+interface Entry {
+  usage: SlotUsage;
+  totalMs: number;
+  recent: number[];
+}
+
+export interface UsageTrackerOptions {
+  now: () => number;
+  /** A monotonic clock for durations (ms). */
+  elapsed?: () => number;
+  onChange?: (usage: SlotUsage) => void;
+}
+
+function healthOf(consecutive: number, anyOutcome: boolean): UsageHealth {
+  if (!anyOutcome) return 'unknown';
+  if (consecutive === 0) return 'healthy';
+  return consecutive >= UNHEALTHY_AFTER ? 'unhealthy' : 'degraded';
+}
+
+/** The nearest-rank p95 of a list (no interpolation: a figure that really happened). */
+export function p95(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] ?? null;
+}
+
+export class UsageTracker {
+  private readonly entries = new Map<SlotId, Entry>();
+  private readonly elapsed: () => number;
+
+  constructor(private readonly options: UsageTrackerOptions) {
+    this.elapsed = options.elapsed ?? (() => performance.now());
+    for (const slot of SLOT_IDS) {
+      this.entries.set(slot, {
+        totalMs: 0,
+        recent: [],
+        usage: {
+          slot, health: 'unknown', consecutiveFailures: 0, lastError: null, lastErrorAt: null, lastUsedAt: null,
+          uses: 0, failures: 0, texts: 0, meanMs: null, p95Ms: null, lastProbe: null,
+        },
+      });
+    }
+  }
+
+  view(slot: SlotId): SlotUsage {
+    return { ...(this.entries.get(slot) as Entry).usage };
+  }
+
+  views(): SlotUsage[] {
+    return SLOT_IDS.map((s) => this.view(s));
+  }
+
+  /** Times `run` (the embed itself) and records its outcome. */
+  async measure<T>(slot: SlotId, texts: number, run: () => Promise<T>): Promise<T> {
+    const started = this.elapsed();
+    let result: T;
+    try {
+      result = await run();
+    } catch (e) {
+      this.failure(slot, e);
+      throw e;
+    }
+    this.success(slot, texts, this.elapsed() - started);
+    return result;
+  }
+
+  success(slot: SlotId, texts: number, ms: number): void {
+    const e = this.entries.get(slot) as Entry;
+    e.totalMs += ms;
+    e.recent.push(ms);
+    if (e.recent.length > LATENCY_WINDOW) e.recent.shift();
+    const u = e.usage;
+    u.uses++;
+    u.texts += texts;
+    u.lastUsedAt = this.options.now();
+    u.consecutiveFailures = 0;
+    u.meanMs = e.totalMs / u.uses;
+    u.p95Ms = p95(e.recent);
+    this.settle(e);
+  }
+
+  /** A request (or the load it needed) failed. */
+  failure(slot: SlotId, error: unknown): void {
+    const err = toModelbayError(error);
+    if (NOT_THE_MODEL.has(err.code)) return;
+    const e = this.entries.get(slot) as Entry;
+    const u = e.usage;
+    u.failures++;
+    u.consecutiveFailures++;
+    u.lastError = err.toJSON();
+    u.lastErrorAt = this.options.now();
+    this.settle(e);
+  }
+
+  probed(result: ProbeResult): void {
+    const e = this.entries.get(result.slot) as Entry;
+    const u = e.usage;
+    u.lastProbe = result;
+    if (result.ok) {
+      u.consecutiveFailures = 0;
+    } else {
+      u.consecutiveFailures++;
+      u.lastError = result.error;
+      u.lastErrorAt = result.at;
+    }
+    this.settle(e);
+  }
+
+  private settle(e: Entry): void {
+    const u = e.usage;
+    u.health = healthOf(u.consecutiveFailures, u.uses + u.failures > 0 || u.lastProbe !== null);
+    this.options.onChange?.({ ...u });
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Whether a slot's model has a newer revision on the Hub: the commit the slot uses now,
+ * the commit its branch points to on the Hub, and what an update would download.
+ * Offline or unreachable is `unknown`, never an error of the slot.
+ */
+import type { SerializedError } from './errors.js';
+import type { SlotId } from './slots.js';
+
+export type UpdateStatus = 'up-to-date' | 'update-available' | 'not-downloaded' | 'unknown';
+
+export interface SlotUpdate {
+  slot: SlotId;
+  repo: string;
+  /** What the slot is pinned to (a branch, tag or commit). */
+  revision: string;
+  /** The branch compared with the Hub: the revision itself, or `main` for a slot pinned to a commit. */
+  branch: string;
+  /** The commit on disk now; null when not downloaded. */
+  currentCommit: string | null;
+  /** What the branch points to on the Hub; null when unknown. */
+  remoteCommit: string | null;
+  status: UpdateStatus;
+  /** Bytes whose content differs from the files on disk; null when unknown. */
+  updateBytes: number | null;
+  checkedAt: number;
+  /** Why the status is unknown (offline, network, …). */
+  error: SerializedError | null;
+}
+
+export interface UpdatesView {
+  checking: boolean;
+  /** When the last check of all slots ended; null = never. */
+  lastCheckAt: number | null;
+  slots: SlotUpdate[];
+}
