@@ -8,16 +8,7 @@
  * artifact manager owns file state; this layer holds no domain state of its own.
  */
 import { totalmem } from 'node:os';
-import {
-  COMMAND_NAMES,
-  COMMAND_SCHEMAS,
-  isCommandName,
-  MAX_COMMAND_BYTES,
-  type AppSnapshot,
-  type CommandName,
-  type CommandReply,
-  type RuntimeInfo,
-} from '../shared/api.js';
+import type { AppSnapshot, CommandReply, RuntimeInfo } from '../shared/api.js';
 import type { ReadinessReport } from '../shared/artifacts.js';
 import { ModelbayError, serializeError, toModelbayError } from '../shared/errors.js';
 import type { GpuSample } from '../shared/gpu.js';
@@ -30,18 +21,14 @@ import type { Timers } from './core/registry/types.js';
 import { HostPool, ModelShapeCache, OnnxSessionFactory, type EmbedInput, type EmbedOutput, type Embeddings, type OnnxModelSession } from './core/runtime/index.js';
 import { Serving } from './app/serving.js';
 import { SlotManager } from './core/slots/slot-manager.js';
-import { describeIssues, type SettingsStore } from './core/state/settings-store.js';
-import { createHandlers, type Handlers } from './app/commands.js';
-import { createAliasHandlers } from './app/alias-handlers.js';
-import { createDiskHandlers } from './app/disk-handlers.js';
+import type { SettingsStore } from './core/state/settings-store.js';
+import type { Handlers } from './app/commands.js';
+import { buildHandlerTable, parseCommand } from './app/handler-table.js';
 import { runProbe } from './app/health-probe.js';
 import { DiskDiscovery } from './core/artifacts/disk-discovery.js';
 import { UsageTracker } from './core/registry/slot-usage.js';
-import { artifactConfig, resolveCacheDir, resolveToken } from './core/state/hub-environment.js';
-import { UpdateService } from './app/update-service.js';
-import { HubCacheLayout } from './core/artifacts/hf-cache-layout.js';
-import { HubClient } from './core/artifacts/hub-client.js';
-import { join } from 'node:path';
+import { resolveCacheDir } from './core/state/hub-environment.js';
+import { updateServiceFor, type UpdateService } from './app/update-service.js';
 import type { ProbeResult } from '../shared/usage.js';
 import { EventHub } from './app/event-hub.js';
 import { cpuBudget, createEstimator, defaultDevice, gpuBudget } from './app/placement.js';
@@ -147,60 +134,22 @@ class AppService implements App {
       hub: this.hub, env, totalMemoryBytes, enforceCacheLimit: () => this.enforceCacheLimit(),
       rescanDisk: () => this.discovery.scanInBackground(),
     });
-    const hubConfig = (): ReturnType<typeof artifactConfig> => artifactConfig(this.settings.get(), resolveToken(options.tokens, env), env);
-    this.updates = new UpdateService({
-      targets: () => this.artifacts.catalog().filter((c) => c.repo && c.revision).map((c) => ({ slot: c.slot, repo: c.repo as string, revision: c.revision as string, files: c.files })),
-      hub: () => {
-        const cfg = hubConfig();
-        return new HubClient({ endpoint: cfg.endpoint, token: cfg.token, offline: cfg.offline });
-      },
-      layout: () => new HubCacheLayout(hubConfig().cacheDir),
-      offline: () => hubConfig().offline,
-      stateFile: join(this.sync.dataDir, 'state', 'updates.json'),
-      now: this.now,
+    this.updates = updateServiceFor({
+      artifacts: this.artifacts, settings: this.settings, tokens: options.tokens, env, dataDir: this.sync.dataDir, now: this.now,
       onChange: (updates) => this.hub.emit({ type: 'updates', updates }),
       report: (e, what) => this.hub.report(e, what),
     });
     this.unsubscribe.push(this.registry.on((e) => this.hub.guard('A registry event', () => this.onRegistryEvent(e))));
     this.unsubscribe.push(this.artifacts.on((e) => this.hub.guard('An artifact event', () => this.onArtifactEvent(e))));
     this.unsubscribe.push(this.monitor.on((sample) => this.hub.guard('A GPU sample', () => this.onGpuSample(sample))));
-    const registry = this.registry;
-    this.handlers = {
-      ...createHandlers({
-        registry: this.registry, artifacts: this.artifacts, settings: this.settings, sync: this.sync, hub: this.hub, logs: this.options.logs,
-        snapshot: () => this.snapshot(),
-        setReadiness: (report) => this.setReadiness(report),
-        touched: () => this.emitRuntime(),
-        usage: this.usage,
-      }),
-      probe: ({ slot }) => this.probe(slot),
-      checkUpdates: ({ slot }) => this.updates.check(slot),
-      ...createAliasHandlers({
-        settings: this.settings,
-        changed: (slot, alias, before) => {
-          this.sync.emit();
-          this.hub.activity({ kind: 'info', slot, message: alias === null ? `${slot} no longer has an alias (was ${before ?? '—'}).` : `${slot} is now named ${alias}${before ? ` (was ${before})` : ''}.` });
-        },
-      }),
-      ...createDiskHandlers({
-        discovery: this.discovery,
-        artifacts: this.artifacts,
-        settings: () => this.settings.get(),
-        slots: () => registry.snapshots(),
-        assertNotInUse: (slot, what) => {
-          const state = registry.snapshot(slot).state;
-          if (state === 'loaded' || state === 'loading' || state === 'unloading' || state === 'downloading' || state === 'verifying') {
-            throw new ModelbayError('EMB-E007', `${slot} is ${state}: ${state === 'downloading' || state === 'verifying' ? 'pause or cancel it' : 'unload it'} before you ${what}.`, { slot, state });
-          }
-        },
-        updateSlot: async (slot, patch) => {
-          await this.settings.updateSlot(slot, patch);
-          this.registry.refreshEstimates([slot]);
-          this.sync.emit();
-        },
-        setReadiness: (report) => this.setReadiness(report),
-      }),
-    };
+    this.handlers = buildHandlerTable({
+      registry: this.registry, artifacts: this.artifacts, settings: this.settings, sync: this.sync, hub: this.hub, logs: this.options.logs,
+      usage: this.usage, discovery: this.discovery, updates: this.updates,
+      snapshot: () => this.snapshot(),
+      setReadiness: (report) => this.setReadiness(report),
+      touched: () => this.emitRuntime(),
+      probe: (slot) => this.probe(slot),
+    });
     this.serving = new Serving({
       use: (slot, fn) => this.registry.use(slot, fn),
       loaded: () => SLOT_IDS.flatMap((slot) => {
@@ -223,20 +172,10 @@ class AppService implements App {
 
   async execute(name: string, rawInput: unknown): Promise<CommandReply> {
     try {
-      if (!isCommandName(name)) {
-        throw new ModelbayError('EMB-E404', `There is no command ${JSON.stringify(String(name).slice(0, 64))}.`, { command: String(name).slice(0, 64), known: COMMAND_NAMES });
-      }
-      const input = rawInput === undefined || rawInput === null ? {} : rawInput;
-      assertPayloadSize(name, input);
-      const parsed = COMMAND_SCHEMAS[name].safeParse(input);
-      if (!parsed.success) {
-        const issues = describeIssues(parsed.error);
-        const first = issues[0];
-        throw new ModelbayError('EMB-E401', `Invalid input for ${name}: ${first ? `${first.path || 'input'}: ${first.message}` : 'invalid value'}.`, { command: name, issues });
-      }
-      if (this.closed) throw new ModelbayError('EMB-E009', 'Modelbay is shutting down.', { command: name });
-      const handler = this.handlers[name] as (args: unknown, raw: unknown) => Promise<unknown>;
-      const result = await handler(parsed.data, input);
+      const { name: command, args, raw } = parseCommand(name, rawInput);
+      if (this.closed) throw new ModelbayError('EMB-E009', 'Modelbay is shutting down.', { command });
+      const handler = this.handlers[command] as (args: unknown, raw: unknown) => Promise<unknown>;
+      const result = await handler(args, raw);
       return { ok: true, result } as CommandReply;
     } catch (e) {
       const error = serializeError(e);
@@ -462,18 +401,5 @@ class AppService implements App {
 
   private recordHistory(): void {
     this.hub.recordHistory(this.registry.devices(), this.monitor.latest());
-  }
-}
-
-/** Transports check sizes too; this guards callers that hand objects straight in. */
-function assertPayloadSize(command: CommandName, input: unknown): void {
-  let bytes: number;
-  try {
-    bytes = Buffer.byteLength(JSON.stringify(input) ?? '', 'utf8');
-  } catch (e) {
-    throw new ModelbayError('EMB-E401', `Invalid input for ${command}: it is not plain data.`, { command, reason: (e as Error).message });
-  }
-  if (bytes > MAX_COMMAND_BYTES) {
-    throw new ModelbayError('EMB-E405', `The input for ${command} is ${bytes} bytes; the limit is ${MAX_COMMAND_BYTES}.`, { command, bytes, limit: MAX_COMMAND_BYTES });
   }
 }

@@ -5,13 +5,18 @@
  * neither forgets them nor asks the Hub again within the day. Offline = unknown.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { z } from 'zod';
 import { toModelbayError } from '../../shared/errors.js';
 import type { SlotId } from '../../shared/slots.js';
 import type { SlotUpdate, UpdatesView } from '../../shared/updates.js';
-import type { HubCacheLayout } from '../core/artifacts/hf-cache-layout.js';
+import { HubCacheLayout } from '../core/artifacts/hf-cache-layout.js';
+import { HubClient } from '../core/artifacts/hub-client.js';
+import type { ArtifactManager } from '../core/artifacts/types.js';
+import { artifactConfig, resolveToken } from '../core/state/hub-environment.js';
+import type { SettingsStore } from '../core/state/settings-store.js';
+import type { TokenStore } from '../core/state/token-store.js';
 import { checkSlotUpdate, type UpdateCheckDeps, type UpdateTarget } from '../core/artifacts/update-check.js';
 import { writeFileAtomic } from '../core/state/atomic-file.js';
 
@@ -91,4 +96,31 @@ export class UpdateService {
     await writeFileAtomic(this.o.stateFile, `${JSON.stringify({ lastCheckAt: this.lastCheckAt, slots: [...this.results.values()] }, null, 2)}\n`);
     return this.view();
   }
+}
+
+/** The service as the App runs it: targets from the catalog, the Hub and cache from the settings in force at each check. */
+export function updateServiceFor(o: {
+  artifacts: ArtifactManager;
+  settings: SettingsStore;
+  tokens: TokenStore;
+  env: NodeJS.ProcessEnv;
+  dataDir: string;
+  now: () => number;
+  onChange: (view: UpdatesView) => void;
+  report: (error: unknown, what: string) => void;
+}): UpdateService {
+  const config = (): ReturnType<typeof artifactConfig> => artifactConfig(o.settings.get(), resolveToken(o.tokens, o.env), o.env);
+  return new UpdateService({
+    targets: () => o.artifacts.catalog().filter((c) => c.repo && c.revision).map((c) => ({ slot: c.slot, repo: c.repo as string, revision: c.revision as string, files: c.files })),
+    hub: () => {
+      const cfg = config();
+      return new HubClient({ endpoint: cfg.endpoint, token: cfg.token, offline: cfg.offline });
+    },
+    layout: () => new HubCacheLayout(config().cacheDir),
+    offline: () => config().offline,
+    stateFile: join(o.dataDir, 'state', 'updates.json'),
+    now: o.now,
+    onChange: o.onChange,
+    report: o.report,
+  });
 }

@@ -214,20 +214,29 @@ export class SlotLifecycle<S extends ModelSession> {
   async use<T>(r: SlotRecord<S>, get: () => Promise<S>, fn: (session: S) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const session = await get();
-      if (r.runtime === 'loaded' && r.session === session && !r.draining) {
-        r.leases++;
-        try {
-          return await fn(session);
-        } finally {
-          r.leases--;
-          if (r.leases === 0) for (const wake of r.leaseWaiters.splice(0)) wake();
-        }
-      }
+      if (r.runtime === 'loaded' && r.session === session && !r.draining) return await this.leased(r, session, fn);
       if (attempt >= 3) {
         throw new ModelbayError('EMB-E007', `${r.id} kept being unloaded while this request waited for it; try again.`, { slot: r.id, attempts: attempt + 1 });
       }
       // A release is under way: wait until the slot's queue has moved past it.
       await r.queue.run(() => Promise.resolve());
+    }
+  }
+
+  /** See ModelRegistry.withLoaded: a lease only on a session loaded now; null otherwise. */
+  async withLoaded<T>(r: SlotRecord<S>, fn: (session: S) => Promise<T>): Promise<T | null> {
+    if (r.runtime !== 'loaded' || !r.session || r.draining) return null;
+    return this.leased(r, r.session, fn);
+  }
+
+  /** Hold a lease on `session` while `fn` runs; the last lease out wakes a waiting release. */
+  private async leased<T>(r: SlotRecord<S>, session: S, fn: (session: S) => Promise<T>): Promise<T> {
+    r.leases++;
+    try {
+      return await fn(session);
+    } finally {
+      r.leases--;
+      if (r.leases === 0) for (const wake of r.leaseWaiters.splice(0)) wake();
     }
   }
 

@@ -16,7 +16,7 @@ import { previewLoad } from './load-preview.js';
 import { assertBytes, assertSlotId } from '../slots/validate.js';
 import { Semaphore } from '../async/queues.js';
 import { SlotLifecycle } from './lifecycle.js';
-import { newRecord, recordView, stateOf, type SlotRecord } from './slot-record.js';
+import { recordFromConfig, recordView, stateOf, type SlotRecord } from './slot-record.js';
 import type { Clock, ModelSession, RegistryHooks, SessionFactory, SlotConfig, Timers } from './types.js';
 
 export { unrefTimers } from '../async/timers.js';
@@ -73,7 +73,7 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     this.leaseWaitMs = options.leaseWaitMs ?? 30_000;
     this.loadLimit = new Semaphore(this.checkLoadLimit(options.maxParallelLoads ?? 2));
     const configs = new Map((options.configs ?? []).map((c) => [assertSlotId(c.id), c]));
-    for (const id of SLOT_IDS) this.records.set(id, this.newRecord(id, configs.get(id)));
+    for (const id of SLOT_IDS) this.records.set(id, recordFromConfig<S>(id, configs.get(id), { slots: this.slots, estimate: this.estimator }));
     this.lifecycle = new SlotLifecycle<S>({
       factory: this.factory, slots: this.slots, clock: this.clock, hooks: this.hooks, counters: this.counters,
       loadLimit: this.loadLimit, memoryLock: this.memoryLock, leaseWaitMs: this.leaseWaitMs,
@@ -170,16 +170,8 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
    * Run `fn` under a lease only if the slot is loaded now, without loading it and without
    * counting a use (no LRU touch): for health probes. null when the slot is not loaded.
    */
-  async withLoaded<T>(slot: SlotId, fn: (session: S) => Promise<T>): Promise<T | null> {
-    const r = this.record(slot);
-    if (r.runtime !== 'loaded' || !r.session || r.draining) return null;
-    r.leases++;
-    try {
-      return await fn(r.session);
-    } finally {
-      r.leases--;
-      if (r.leases === 0) for (const wake of r.leaseWaiters.splice(0)) wake();
-    }
+  withLoaded<T>(slot: SlotId, fn: (session: S) => Promise<T>): Promise<T | null> {
+    return this.lifecycle.withLoaded(this.record(slot), fn);
   }
 
   /** Unload a loaded slot. A slot that is not loaded is EMB-E005 (nothing changes). */
@@ -395,21 +387,6 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     return this.records.get(assertSlotId(slot)) as SlotRecord<S>;
   }
 
-  private newRecord(id: SlotId, c: SlotConfig | undefined): SlotRecord<S> {
-    const configured = c?.device ?? 'cpu';
-    if (!isDeviceId(configured)) throw new ModelbayError('EMB-E008', `${id} is configured for unknown device ${String(configured)}.`, { slot: id, device: String(configured) });
-    // A device not seen yet (a GPU before the first sample) is wanted; the slot starts on the CPU.
-    const device = this.slots.hasDevice(configured) ? configured : 'cpu';
-    if (c?.pinned) this.slots.pin(id);
-    return newRecord<S>(id, {
-      device,
-      wantedDevice: c?.device ?? null,
-      estimateBytes: assertBytes(c?.estimateBytes ?? this.estimator?.(id, device) ?? 0, `The estimate of ${id}`),
-      preload: c?.preload ?? false,
-      idleTtlMs: c?.idleTtlMs == null ? null : assertBytes(c.idleTtlMs, `The idle time-out of ${id} (ms)`, { allowZero: false }),
-      artifact: c?.artifactState ?? 'ready',
-    });
-  }
 
   private view(r: SlotRecord<S>): SlotSnapshot {
     return recordView(r, { pinned: this.slots.isPinned(r.id), lastUsedAt: this.slots.lastUsedAt(r.id) });

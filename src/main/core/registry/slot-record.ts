@@ -2,9 +2,12 @@
  * What the registry keeps per slot, and how a record reads from outside (its snapshot).
  * Only the registry mutates records; these helpers are pure.
  */
-import type { SerializedError } from '../../../shared/errors.js';
+import { ModelbayError, type SerializedError } from '../../../shared/errors.js';
 import { SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
-import type { ArtifactState, DeviceId, Health, SlotSnapshot, SlotState } from '../../../shared/state.js';
+import { isDeviceId, type ArtifactState, type DeviceId, type Health, type SlotSnapshot, type SlotState } from '../../../shared/state.js';
+import type { SlotManager } from '../slots/slot-manager.js';
+import { assertBytes } from '../slots/validate.js';
+import type { SlotConfig } from './types.js';
 import { SerialQueue } from '../async/queues.js';
 
 export type RuntimeState = 'idle' | 'loading' | 'loaded' | 'unloading';
@@ -104,4 +107,20 @@ export function recordView(r: SlotRecord<unknown>, memory: { pinned: boolean; la
     loadedAt: r.runtime === 'loaded' ? r.loadedAt : null,
     lastLoadMs: r.lastLoadMs,
   };
+}
+
+/** A record as configured at start; a device not seen yet (a GPU before the first sample) is wanted, and the slot starts on the CPU. */
+export function recordFromConfig<S>(id: SlotId, c: SlotConfig | undefined, ctx: { slots: SlotManager; estimate: ((slot: SlotId, device: DeviceId) => number) | null }): SlotRecord<S> {
+  const configured = c?.device ?? 'cpu';
+  if (!isDeviceId(configured)) throw new ModelbayError('EMB-E008', `${id} is configured for unknown device ${String(configured)}.`, { slot: id, device: String(configured) });
+  const device = ctx.slots.hasDevice(configured) ? configured : 'cpu';
+  if (c?.pinned) ctx.slots.pin(id);
+  return newRecord<S>(id, {
+    device,
+    wantedDevice: c?.device ?? null,
+    estimateBytes: assertBytes(c?.estimateBytes ?? ctx.estimate?.(id, device) ?? 0, `The estimate of ${id}`),
+    preload: c?.preload ?? false,
+    idleTtlMs: c?.idleTtlMs == null ? null : assertBytes(c.idleTtlMs, `The idle time-out of ${id} (ms)`, { allowZero: false }),
+    artifact: c?.artifactState ?? 'ready',
+  });
 }

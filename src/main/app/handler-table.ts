@@ -1,0 +1,90 @@
+/**
+ * The whole command table, and the gate every command passes first: a known name, plain
+ * data within the size limit, and the command's own schema. The table joins the core
+ * commands (commands.ts) with the disk, alias, health and update commands.
+ */
+import {
+  COMMAND_NAMES,
+  COMMAND_SCHEMAS,
+  isCommandName,
+  MAX_COMMAND_BYTES,
+  type CommandName,
+} from '../../shared/api.js';
+import { ModelbayError } from '../../shared/errors.js';
+import type { SlotId } from '../../shared/slots.js';
+import type { ProbeResult } from '../../shared/usage.js';
+import type { DiskDiscovery } from '../core/artifacts/disk-discovery.js';
+import { describeIssues } from '../core/state/settings-store.js';
+import { createAliasHandlers } from './alias-handlers.js';
+import { createHandlers, type CommandContext, type Handlers } from './commands.js';
+import { createDiskHandlers } from './disk-handlers.js';
+import type { UpdateService } from './update-service.js';
+
+export interface HandlerTableContext extends CommandContext {
+  discovery: DiskDiscovery;
+  updates: UpdateService;
+  probe: (slot: SlotId) => Promise<ProbeResult>;
+}
+
+export function buildHandlerTable(c: HandlerTableContext): Handlers {
+  const { registry } = c;
+  return {
+    ...createHandlers(c),
+    probe: ({ slot }) => c.probe(slot),
+    checkUpdates: ({ slot }) => c.updates.check(slot),
+    ...createAliasHandlers({
+      settings: c.settings,
+      changed: (slot, alias, before) => {
+        c.sync.emit();
+        c.hub.activity({ kind: 'info', slot, message: alias === null ? `${slot} no longer has an alias (was ${before ?? '—'}).` : `${slot} is now named ${alias}${before ? ` (was ${before})` : ''}.` });
+      },
+    }),
+    ...createDiskHandlers({
+      discovery: c.discovery,
+      artifacts: c.artifacts,
+      settings: () => c.settings.get(),
+      slots: () => registry.snapshots(),
+      assertNotInUse: (slot, what) => {
+        const state = registry.snapshot(slot).state;
+        if (state === 'loaded' || state === 'loading' || state === 'unloading' || state === 'downloading' || state === 'verifying') {
+          throw new ModelbayError('EMB-E007', `${slot} is ${state}: ${state === 'downloading' || state === 'verifying' ? 'pause or cancel it' : 'unload it'} before you ${what}.`, { slot, state });
+        }
+      },
+      updateSlot: async (slot, patch) => {
+        await c.settings.updateSlot(slot, patch);
+        registry.refreshEstimates([slot]);
+        c.sync.emit();
+      },
+      setReadiness: (report) => c.setReadiness(report),
+    }),
+  };
+}
+
+/** Validate one command's name and input (EMB-E404, EMB-E401, EMB-E405); `raw` is the input as sent (settings patches merge only what was sent). */
+export function parseCommand(name: string, rawInput: unknown): { name: CommandName; args: unknown; raw: unknown } {
+  if (!isCommandName(name)) {
+    throw new ModelbayError('EMB-E404', `There is no command ${JSON.stringify(String(name).slice(0, 64))}.`, { command: String(name).slice(0, 64), known: COMMAND_NAMES });
+  }
+  const input = rawInput === undefined || rawInput === null ? {} : rawInput;
+  assertPayloadSize(name, input);
+  const parsed = COMMAND_SCHEMAS[name].safeParse(input);
+  if (!parsed.success) {
+    const issues = describeIssues(parsed.error);
+    const first = issues[0];
+    throw new ModelbayError('EMB-E401', `Invalid input for ${name}: ${first ? `${first.path || 'input'}: ${first.message}` : 'invalid value'}.`, { command: name, issues });
+  }
+  return { name, args: parsed.data, raw: input };
+}
+
+/** Transports check sizes too; this guards callers that hand objects straight in. */
+function assertPayloadSize(command: CommandName, input: unknown): void {
+  let bytes: number;
+  try {
+    bytes = Buffer.byteLength(JSON.stringify(input) ?? '', 'utf8');
+  } catch (e) {
+    throw new ModelbayError('EMB-E401', `Invalid input for ${command}: it is not plain data.`, { command, reason: (e as Error).message });
+  }
+  if (bytes > MAX_COMMAND_BYTES) {
+    throw new ModelbayError('EMB-E405', `The input for ${command} is ${bytes} bytes; the limit is ${MAX_COMMAND_BYTES}.`, { command, bytes, limit: MAX_COMMAND_BYTES });
+  }
+}
