@@ -25,16 +25,6 @@ export function publicModelName(slot: SlotId, settings: Pick<Settings, 'slots'>)
   return settings.slots[slot]?.alias ?? slot;
 }
 
-/** Alias first, then the slot id (E1, or e1: ids are not case-sensitive to people). EMB-E022 otherwise. */
-export function resolveModelName(name: string, settings: Pick<Settings, 'slots'>): SlotId {
-  const aliases = aliasesOf(settings);
-  for (const id of SLOT_IDS) if (aliases[id] === name) return id;
-  const upper = name.toUpperCase();
-  if (isSlotId(upper)) return upper;
-  const known = SLOT_IDS.map((id) => aliases[id] ?? id);
-  throw new ModelbayError('EMB-E022', `There is no model named ${JSON.stringify(name.slice(0, 80))}; known: ${known.join(', ')}.`, { name: name.slice(0, 80), known });
-}
-
 /**
  * Why `alias` cannot be given to `slot`: its form (EMB-E020), a slot id of another slot
  * (it would shadow it), or another slot already carrying it (EMB-E021). null when fine.

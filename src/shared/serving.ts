@@ -22,9 +22,15 @@ export function servingKind(slot: SlotId, pooling: CatalogSlotView['pooling']): 
   return SPARSE_SLOTS.has(slot) ? 'sparse' : 'multi-vector';
 }
 
-/** Finds a slot by id (`E1`, `e1`), name (`Semantic`, any case) or repo id when one slot alone holds it. */
-export function resolveModelName(model: string, slots: ReadonlyArray<{ id: SlotId; name: string; repo: string | null }>): SlotId | null {
+/**
+ * The one model-name resolver (serving API, CLI): a slot's alias (exact), its id (`E1`,
+ * `e1`), its name (`Semantic`, any case), or a repo id when one slot alone holds it. A
+ * request resolves its name once, on arrival: renaming a slot never breaks it.
+ */
+export function resolveModelName(model: string, slots: ReadonlyArray<{ id: SlotId; name: string; repo: string | null; alias?: string | null }>): SlotId | null {
   const m = model.trim();
+  const byAlias = slots.find((s) => s.alias && s.alias === m);
+  if (byAlias) return byAlias.id;
   const upper = m.toUpperCase();
   const byId = SLOT_IDS.find((id) => id === upper);
   if (byId) return byId;

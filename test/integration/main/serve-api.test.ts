@@ -97,6 +97,19 @@ describe('serving: /v1 (OpenAI), /embed_sparse, /embed_all, /metrics', () => {
     expect(bytes.length).toBe(h.artifacts.model.dim * 4);
   });
 
+  it('a slot with an alias is listed and served under it (the id and name still work)', async () => {
+    const set = await h.app.execute('setAlias', { slot: 'E1', alias: 'minilm' });
+    expect(set.ok).toBe(true);
+    await expect.poll(async () => (await client.models.list()).data.map((m) => m.id)).toContain('minilm');
+    const listed = (await client.models.list()).data.find((m) => m.id === 'minilm') as unknown as Record<string, unknown>;
+    expect(listed).toMatchObject({ slot: 'E1' });
+    const byAlias = await client.embeddings.create({ model: 'minilm', input: 'hello world', encoding_format: 'float' });
+    expect(byAlias.data[0]?.embedding).toHaveLength(h.artifacts.model.dim);
+    const byId = await client.embeddings.create({ model: 'E1', input: 'hello world', encoding_format: 'float' });
+    expect(byId.data[0]?.embedding).toHaveLength(h.artifacts.model.dim);
+    expect((await h.app.execute('setAlias', { slot: 'E1', alias: null })).ok).toBe(true);
+  });
+
   it('takes token arrays and truncates with renormalisation when dimensions is smaller; refuses more than the model has', async () => {
     const ids = h.artifacts.model.ids('hello world');
     const fromIds = await client.embeddings.create({ model: 'E1', input: [ids], encoding_format: 'float' });

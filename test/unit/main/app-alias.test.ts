@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AliasResult, CommandReply } from '../../../src/shared/api.js';
-import { aliasConflict, publicModelName, resolveModelName } from '../../../src/shared/model-names.js';
+import { aliasConflict, aliasesOf, publicModelName } from '../../../src/shared/model-names.js';
+import { resolveModelName } from '../../../src/shared/serving.js';
+import { SLOT_IDS, SLOT_NAMES } from '../../../src/shared/slots.js';
 import { defaultSettings, type Settings } from '../../../src/shared/settings.js';
-import { ModelbayError } from '../../../src/shared/errors.js';
 import { harness, type Harness } from './app-harness.js';
 
 const open: Harness[] = [];
@@ -23,22 +24,16 @@ function withAliases(aliases: Record<string, string>): Settings {
 }
 
 describe('model names', () => {
-  it('resolve an alias first, then a slot id in any case; anything else is EMB-E022 with the known names', () => {
-    const s = withAliases({ E1: 'minilm', E7: 'code.v2' });
-    expect(resolveModelName('minilm', s)).toBe('E1');
-    expect(resolveModelName('code.v2', s)).toBe('E7');
-    expect(resolveModelName('E1', s)).toBe('E1');
-    expect(resolveModelName('e13', s)).toBe('E13');
-    const err = (() => {
-      try {
-        resolveModelName('MiniLM', s);
-      } catch (e) {
-        return e as ModelbayError;
-      }
-      return null;
-    })();
-    expect(err?.code).toBe('EMB-E022');
-    expect(err?.details['known']).toEqual(['minilm', 'E2', 'E3', 'E4', 'E5', 'E6', 'code.v2', 'E8', 'E9', 'E10', 'E11', 'E12', 'E13']);
+  it('the one resolver finds an alias first, then a slot id in any case, then a name; anything else is unknown', () => {
+    const s = withAliases({ E1: 'minilm', E7: 'code.v2', E3: 'semantic' });
+    const slots = SLOT_IDS.map((id) => ({ id, name: SLOT_NAMES[id], repo: null, alias: aliasesOf(s)[id] ?? null }));
+    expect(resolveModelName('minilm', slots)).toBe('E1');
+    expect(resolveModelName('code.v2', slots)).toBe('E7');
+    // An alias wins over another slot's name (E1 is named "Semantic").
+    expect(resolveModelName('semantic', slots)).toBe('E3');
+    expect(resolveModelName('E1', slots)).toBe('E1');
+    expect(resolveModelName('e13', slots)).toBe('E13');
+    expect(resolveModelName('MiniLM', slots)).toBeNull();
     expect(publicModelName('E1', s)).toBe('minilm');
     expect(publicModelName('E2', s)).toBe('E2');
   });
@@ -82,6 +77,7 @@ describe('setAlias', () => {
     expect((await h.app.execute('setAlias', { slot: 'E2', alias: 'minilm' })).ok).toBe(true);
     expect((await h.app.execute('setAlias', { slot: 'E2', alias: null })).ok).toBe(true);
     expect(h.settings.get().slots.E2?.alias).toBeNull();
-    expect(resolveModelName('minilm-l6', h.settings.get())).toBe('E1');
+    const named = aliasesOf(h.settings.get());
+    expect(resolveModelName('minilm-l6', SLOT_IDS.map((id) => ({ id, name: SLOT_NAMES[id], repo: null, alias: named[id] ?? null })))).toBe('E1');
   });
 });

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppSnapshot } from '../../../shared/api.js';
 import { ModelbayError } from '../../../shared/errors.js';
+import { aliasesOf, publicModelName } from '../../../shared/model-names.js';
 import { ENDPOINT_FOR_KIND, resolveModelName, servingKind, type ServingKind } from '../../../shared/serving.js';
 import type { CatalogSlotView } from '../../../shared/artifacts.js';
 import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
@@ -43,7 +44,8 @@ export interface ServeRoutesOptions {
 }
 
 export interface ModelEntry {
-  id: SlotId;
+  /** The public name: the alias, else the slot id. */
+  id: string;
   object: 'model';
   created: number;
   owned_by: string;
@@ -64,7 +66,8 @@ export function modelEntries(snapshot: AppSnapshot): ModelEntry[] {
     if (!slot || c.repo === null) return [];
     const kind = servingKind(c.slot, c.pooling);
     return [{
-      id: c.slot, object: 'model' as const,
+      // The public name: the slot's alias where it has one (see src/shared/model-names.ts).
+      id: publicModelName(c.slot, snapshot.settings.settings), object: 'model' as const,
       // OpenAI's `created` is a Unix time in seconds; a slot's model exists for us once it loaded (else 0).
       created: Math.floor((slot.loadedAt ?? 0) / 1000),
       owned_by: c.repo.split('/')[0] ?? 'modelbay',
@@ -78,13 +81,17 @@ export class ServeRoutes {
   readonly metrics: ServeMetrics;
   /** Kept from the event stream: resolving a model name must not build a full snapshot per request. */
   private catalog: CatalogSlotView[] = [];
+  private aliases: Partial<Record<SlotId, string>> = {};
   private readonly off: () => void;
 
   constructor(private readonly options: ServeRoutesOptions) {
     this.metrics = new ServeMetrics(options.app);
     this.off = options.app.subscribe((event) => {
-      if (event.type === 'snapshot') this.catalog = event.snapshot.catalog;
-      else if (event.type === 'catalog') this.catalog = event.catalog;
+      if (event.type === 'snapshot') {
+        this.catalog = event.snapshot.catalog;
+        this.aliases = aliasesOf(event.snapshot.settings.settings);
+      } else if (event.type === 'catalog') this.catalog = event.catalog;
+      else if (event.type === 'settings') this.aliases = aliasesOf(event.settings.settings);
     });
   }
 
@@ -174,10 +181,10 @@ export class ServeRoutes {
   }
 
   private resolve(model: string): { slot: SlotId; kind: ServingKind } {
-    const slots = SLOT_IDS.map((id) => ({ id, name: SLOT_NAMES[id], repo: this.catalog.find((c) => c.slot === id)?.repo ?? null }));
+    const slots = SLOT_IDS.map((id) => ({ id, name: SLOT_NAMES[id], repo: this.catalog.find((c) => c.slot === id)?.repo ?? null, alias: this.aliases[id] ?? null }));
     const slot = resolveModelName(model, slots);
     if (!slot) {
-      throw new ModelbayError('EMB-E421', `There is no model ${JSON.stringify(model.slice(0, 100))}: use a slot id (E1…E13) or a slot name; GET /v1/models lists them.`, { model: model.slice(0, 100), param: 'model' });
+      throw new ModelbayError('EMB-E421', `There is no model ${JSON.stringify(model.slice(0, 100))}: use a slot's alias, id (E1…E13) or name; GET /v1/models lists them.`, { model: model.slice(0, 100), param: 'model' });
     }
     const entry = this.catalog.find((c) => c.slot === slot);
     if (!entry || entry.repo === null) throw this.noModel(slot);
