@@ -19,7 +19,7 @@ function serve(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { child: Child
   const dir = mkdtempSync(join(tmpdir(), 'modelbay-headless-'));
   dirs.push(dir);
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, '--port', '0', '--data-dir', join(dir, 'data'), ...args], {
-    env: { ...process.env, HOME: dir, HF_HOME: join(dir, 'hf'), XDG_CONFIG_HOME: join(dir, 'cfg'), PATH: `/nonexistent:${process.env['PATH'] ?? ''}`, MODELBAY_PORT: '', ...extraEnv },
+    env: { ...process.env, HOME: dir, HF_HOME: join(dir, 'hf'), HF_ENDPOINT: 'http://127.0.0.1:9', XDG_CONFIG_HOME: join(dir, 'cfg'), PATH: `/nonexistent:${process.env['PATH'] ?? ''}`, MODELBAY_PORT: '', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

@@ -25,7 +25,7 @@ function bin(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; ou
 describe('headless entry serving code', () => {
   const dir = mkdtempSync(join(tmpdir(), 'modelbay-headless-serve-'));
   const dataDir = join(dir, 'data');
-  const env = { ...process.env, HOME: dir, HF_HOME: join(dir, 'hf'), XDG_CONFIG_HOME: join(dir, 'cfg'), PATH: `/nonexistent:${process.env['PATH'] ?? ''}`, MODELBAY_PORT: '', MODELBAY_DATA_DIR: dataDir };
+  const env = { ...process.env, HOME: dir, HF_HOME: join(dir, 'hf'), HF_ENDPOINT: 'http://127.0.0.1:9', XDG_CONFIG_HOME: join(dir, 'cfg'), PATH: `/nonexistent:${process.env['PATH'] ?? ''}`, MODELBAY_PORT: '', MODELBAY_DATA_DIR: dataDir };
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });

@@ -58,7 +58,8 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     launcher: options.launcher ?? noLauncher,
     gpu: { nvidiaSmi: null },
     // Nothing from the machine's own HF setup may leak into tests.
-    env: { HOME: dir, HF_HOME: join(dir, 'hf') },
+    // A closed loopback port as the Hub: start-up update checks never leave this machine.
+    env: { HOME: dir, HF_HOME: join(dir, 'hf'), HF_ENDPOINT: 'http://127.0.0.1:9' },
     totalMemoryBytes: 16 * 1024 ** 3,
     hostLoadOptions: { intraOpNumThreads: 1, batchSize: 4, maxSequenceLength: 32 },
     ...options.app,
@@ -70,7 +71,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     async close() {
       off();
       await app.shutdown();
-      if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
+      if (options.dir === undefined) await rm(dir, { recursive: true, force: true, maxRetries: 3 });
     },
   };
 }

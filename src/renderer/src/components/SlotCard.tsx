@@ -189,6 +189,8 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
           </dd>
         </div>
       </dl>
+      {/* Health belongs with the slot's facts: between the toggles and the buttons it read as an empty band. */}
+      <SlotHealth id={id} />
       <div className="slot-toggles">
         <label className="toggle">
           <input
@@ -225,7 +227,6 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
           Configure
         </button>
       </div>
-      <SlotHealth id={id} />
       <div className="slot-status">
         {notice?.kind === 'error' && (
           <ErrorNotice key={`${notice.error.code}:${notice.error.message}`} error={notice.error} compact onDismiss={notice.fromCommand ? () => ui((u) => dismissError(u, id)) : undefined} />
