@@ -33,7 +33,7 @@ import type { ProbeResult } from '../shared/usage.js';
 import { EventHub } from './app/event-hub.js';
 import { cpuBudget, createEstimator, defaultDevice, gpuBudget } from './app/placement.js';
 import { SettingsSync } from './app/settings-sync.js';
-import type { App, AppOptions } from './app/types.js';
+import type { App, AppListener, AppOptions } from './app/types.js';
 
 export type { App, AppListener, AppOptions } from './app/types.js';
 export { defaultCpuBudget } from './app/placement.js';
@@ -184,7 +184,7 @@ class AppService implements App {
     }
   }
 
-  subscribe(listener: (event: Parameters<Parameters<App['subscribe']>[0]>[0]) => void): () => void {
+  subscribe(listener: AppListener): () => void {
     return this.hub.subscribe(listener, { type: 'snapshot', snapshot: this.snapshot() });
   }
 
