@@ -152,6 +152,7 @@ class AppService implements App {
     });
     this.serving = new Serving({
       use: (slot, fn) => this.registry.use(slot, fn),
+      measure: (slot, texts, run) => this.usage.measure(slot, texts, run),
       loaded: () => SLOT_IDS.flatMap((slot) => {
         const session = this.registry.peek(slot);
         return session ? [{ slot, session }] : [];

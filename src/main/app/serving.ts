@@ -16,6 +16,8 @@ export interface ServingDeps {
   used(slots: SlotId[]): void;
   /** How long uses are gathered before one notice; default 200 ms. */
   coalesceMs?: number;
+  /** Health and usage: the embed's outcome and latency count for the slot, as from the dashboard. */
+  measure?<T>(slot: SlotId, texts: number, run: () => Promise<T>): Promise<T>;
 }
 
 export class Serving {
@@ -38,7 +40,8 @@ export class Serving {
       return await this.deps.use(slot, (session) => {
         // From here the inputs count in the session's own queue depth.
         stopWaiting();
-        return session.embed(inputs, output);
+        const run = (): Promise<Embeddings> => session.embed(inputs, output);
+        return this.deps.measure ? this.deps.measure(slot, inputs.length, run) : run();
       });
     } finally {
       stopWaiting();

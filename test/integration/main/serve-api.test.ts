@@ -103,7 +103,10 @@ describe('serving: /v1 (OpenAI), /embed_sparse, /embed_all, /metrics', () => {
     await expect.poll(async () => (await client.models.list()).data.map((m) => m.id)).toContain('minilm');
     const listed = (await client.models.list()).data.find((m) => m.id === 'minilm') as unknown as Record<string, unknown>;
     expect(listed).toMatchObject({ slot: 'E1' });
+    const usedBefore = h.app.snapshot().usage.find((u) => u.slot === 'E1')?.texts ?? 0;
     const byAlias = await client.embeddings.create({ model: 'minilm', input: 'hello world', encoding_format: 'float' });
+    // API traffic counts in the slot's health and usage like the dashboard's.
+    expect(h.app.snapshot().usage.find((u) => u.slot === 'E1')?.texts).toBe(usedBefore + 1);
     expect(byAlias.data[0]?.embedding).toHaveLength(h.artifacts.model.dim);
     const byId = await client.embeddings.create({ model: 'E1', input: 'hello world', encoding_format: 'float' });
     expect(byId.data[0]?.embedding).toHaveLength(h.artifacts.model.dim);
