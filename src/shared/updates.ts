@@ -40,6 +40,8 @@ export interface SlotRevisionEntry {
 export interface SlotHistory {
   slot: SlotId;
   repo: string;
+  /** The branch the slot followed before it was pinned to a commit by an update: later checks compare with it. */
+  branch?: string;
   active: string;
   entries: SlotRevisionEntry[];
 }

@@ -94,8 +94,7 @@ export class UpdateApplier {
 
   private async applyNow(slot: SlotId): Promise<UpdateResult> {
     const { view, repo, commit } = await this.current(slot);
-    // A slot pinned to a commit follows main, as the check does.
-    const branch = COMMIT_RE.test(view.revision ?? '') ? 'main' : (view.revision as string);
+    const branch = this.branchOf(slot, repo, view.revision as string);
     const remote = await this.d.hub().revisionCommit(repo, branch);
     if (remote === commit) throw new ModelbayError('EMB-E135', `${slot} is up to date: ${branch} is still ${commit.slice(0, 12)}.`, { slot, commit });
     this.d.activity(slot, 'info', `${slot}: downloading ${repo}@${remote.slice(0, 12)} beside ${commit.slice(0, 12)}…`);
@@ -108,7 +107,7 @@ export class UpdateApplier {
       throw new ModelbayError('EMB-E136', `${slot}'s update to ${remote.slice(0, 12)} failed: ${err.message} The slot is unchanged.`, { slot, from: commit, to: remote, cause: err.code });
     }
     const fetchedAt = this.d.now();
-    const history = this.d.history.activated(slot, repo, await this.previousEntry(slot, repo, commit, view.files[0]?.path ?? 'model.onnx'), remote, fetchedAt, fetchedAt);
+    const history = this.d.history.activated(slot, repo, branch, await this.previousEntry(slot, repo, commit, view.files[0]?.path ?? 'model.onnx'), remote, fetchedAt, fetchedAt);
     return this.switchTo(slot, view, commit, remote, history);
   }
 
@@ -121,8 +120,15 @@ export class UpdateApplier {
       const present = await stat(this.d.layout().snapshotPath(repo, target.commit, f.path)).then((s) => s.isFile(), () => false);
       if (!present) throw new ModelbayError('EMB-E134', `${slot}'s earlier revision ${target.commit.slice(0, 12)} is no longer on disk (${f.path} is missing).`, { slot, commit: target.commit, path: f.path });
     }
-    const history = this.d.history.activated(slot, repo, await this.previousEntry(slot, repo, commit, view.files[0]?.path ?? 'model.onnx'), target.commit, null, this.d.now());
+    const history = this.d.history.activated(slot, repo, this.branchOf(slot, repo, view.revision as string), await this.previousEntry(slot, repo, commit, view.files[0]?.path ?? 'model.onnx'), target.commit, null, this.d.now());
     return this.switchTo(slot, view, commit, target.commit, history);
+  }
+
+  /** What the slot follows: its own branch, or the one it followed before an update pinned it (else main, as the check does). */
+  private branchOf(slot: SlotId, repo: string, revision: string): string {
+    if (!COMMIT_RE.test(revision)) return revision;
+    const h = this.d.history.get(slot);
+    return (h?.repo === repo ? h.branch : undefined) ?? 'main';
   }
 
   /** The revision in use now, as history knows it (or first seen: fetched when its snapshot was written). */

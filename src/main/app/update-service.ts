@@ -135,7 +135,10 @@ export function updateServiceFor(o: {
   const history = new SlotHistoryStore(join(o.dataDir, 'state', 'history.json'));
   const service = new UpdateService({
     history,
-    targets: () => o.artifacts.catalog().filter((c) => c.repo && c.revision).map((c) => ({ slot: c.slot, repo: c.repo as string, revision: c.revision as string, files: c.files })),
+    targets: () => o.artifacts.catalog().filter((c) => c.repo && c.revision).map((c) => {
+      const followed = history.get(c.slot);
+      return { slot: c.slot, repo: c.repo as string, revision: c.revision as string, files: c.files, ...(followed?.repo === c.repo && followed.branch ? { branch: followed.branch } : {}) };
+    }),
     hub, layout,
     offline: () => config().offline,
     stateFile: join(o.dataDir, 'state', 'updates.json'),

@@ -101,7 +101,7 @@ describe('apply and roll back an update', () => {
 
     const applied = ok<UpdateResult>(await c.app.execute('applyUpdate', { slot: 'E1' }));
     expect(applied).toMatchObject({ slot: 'E1', from: OLD, to: NEW, reloaded: true });
-    expect(applied.history.active).toBe(NEW);
+    expect(applied.history).toMatchObject({ active: NEW, branch: 'main' });
     expect(applied.history.entries.map((e) => e.commit)).toEqual([OLD, NEW]);
     expect(applied.history.entries[1]?.fetchedAt).not.toBeNull();
     expect(c.app.snapshot().slots.find((s) => s.id === 'E1')?.state).toBe('loaded');

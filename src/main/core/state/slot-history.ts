@@ -16,7 +16,7 @@ const MAX_ENTRIES = 20;
 const EntrySchema = z.object({ commit: z.string().regex(/^[0-9a-f]{40}$/), fetchedAt: z.number().nullable(), activatedAt: z.number().nullable() });
 const FileSchema = z.object({
   version: z.literal(1),
-  slots: z.array(z.object({ slot: z.string(), repo: z.string(), active: z.string(), entries: z.array(EntrySchema) })),
+  slots: z.array(z.object({ slot: z.string(), repo: z.string(), branch: z.string().optional(), active: z.string(), entries: z.array(EntrySchema) })),
 });
 
 export class SlotHistoryStore {
@@ -48,14 +48,14 @@ export class SlotHistoryStore {
    * it with `save` only once the switch is certain). `previous` is the commit in use until
    * now, recorded first when the slot has no history for this repository yet.
    */
-  activated(slot: SlotId, repo: string, previous: SlotRevisionEntry, commit: string, fetchedAt: number | null, at: number): SlotHistory {
+  activated(slot: SlotId, repo: string, branch: string, previous: SlotRevisionEntry, commit: string, fetchedAt: number | null, at: number): SlotHistory {
     const before = this.bySlot.get(slot);
     const entries = before && before.repo === repo ? before.entries.map((e) => ({ ...e })) : [];
     if (!entries.some((e) => e.commit === previous.commit)) entries.push({ ...previous });
     const old = entries.find((e) => e.commit === commit);
     const rest = entries.filter((e) => e.commit !== commit);
     rest.push({ commit, fetchedAt: fetchedAt ?? old?.fetchedAt ?? null, activatedAt: at });
-    return { slot, repo, active: commit, entries: rest.slice(-MAX_ENTRIES) };
+    return { slot, repo, branch, active: commit, entries: rest.slice(-MAX_ENTRIES) };
   }
 
   /** Keeps a history on disk, then in memory (a failed write changes nothing). */
