@@ -169,10 +169,15 @@ export class UpdateApplier {
     return { slot, from, to, reloaded: wasLoaded, history };
   }
 
+  /**
+   * The source switches first, while a loaded session goes on serving from the old
+   * snapshot (still on disk): any load from here on, ours or one a request starts while
+   * the slot is unloaded, opens the new files.
+   */
   private async swapFiles(slot: SlotId, source: SlotSource | null, reload: boolean): Promise<void> {
-    if (this.d.registry.snapshot(slot).state === 'loaded') await this.d.registry.unload(slot);
     this.d.artifacts.setSlotSource(slot, source);
     await this.d.artifacts.readiness();
+    if (this.d.registry.snapshot(slot).state === 'loaded') await this.d.registry.unload(slot);
     this.d.registry.refreshEstimates([slot]);
     if (reload) await this.d.registry.load(slot);
   }

@@ -35,6 +35,7 @@ describe('apply and roll back an update', () => {
   let m1: EmbeddingModel;
   let m2: EmbeddingModel;
   const open: Composition[] = [];
+  let commitOf: (m: EmbeddingModel) => Promise<{ files: Array<{ path: string; content: Buffer; lfs: boolean }> }>;
 
   const compose = async (): Promise<Composition> => {
     const c = await composeApp({
@@ -52,17 +53,17 @@ describe('apply and roll back an update', () => {
     m1 = await writeEmbeddingModel({ dir: join(dir, 'gen1'), vocab: 300, dim: 16, seed: 1 });
     m2 = await writeEmbeddingModel({ dir: join(dir, 'gen2'), vocab: 300, dim: 16, seed: 2 });
     const tokenizer = await readFile(m1.tokenizerPath);
-    const commit = async (m: EmbeddingModel): Promise<{ files: Array<{ path: string; content: Buffer; lfs: boolean }> }> => ({
+    commitOf = async (m: EmbeddingModel): Promise<{ files: Array<{ path: string; content: Buffer; lfs: boolean }> }> => ({
       files: [{ path: 'model.onnx', content: await readFile(m.modelPath), lfs: false }, { path: 'tokenizer.json', content: tokenizer, lfs: false }],
     });
-    hub = await startHubServer({ repos: [{ id: REPO, commits: [await commit(m1)] }] });
+    hub = await startHubServer({ repos: [{ id: REPO, commits: [await commitOf(m1)] }] });
     catalogPath = await writeCatalog(dir, { E1: { repo: REPO, revision: 'main', dims: 16, files: [{ path: 'model.onnx', role: 'model' }, { path: 'tokenizer.json', role: 'tokenizer' }] } });
     const c = await compose();
     await c.app.start();
     ok(await c.app.execute('download', { slot: 'E1' }));
     await c.app.shutdown();
     // The Hub moves main: the new commit's model has other weights.
-    await hub.putRepo({ id: REPO, commits: [await commit(m1), await commit(m2)] });
+    await hub.putRepo({ id: REPO, commits: [await commitOf(m1), await commitOf(m2)] });
   });
   afterAll(async () => {
     for (const c of open) await c.app.shutdown();
@@ -126,5 +127,20 @@ describe('apply and roll back an update', () => {
     expect(JSON.parse(await readFile(join(dir, 'data', 'state', 'history.json'), 'utf8'))).toMatchObject({ version: 1, slots: [{ slot: 'E1', active: OLD }] });
     // Roll back again returns to the newer commit, still on disk.
     expect(ok<UpdateResult>(await restarted.app.execute('rollbackUpdate', { slot: 'E1' }))).toMatchObject({ from: OLD, to: NEW, reloaded: false });
+    await restarted.app.shutdown();
+  });
+
+  it('a new model that does not load switches the slot back to the one it ran, loaded again', async () => {
+    const c = await compose();
+    await c.app.start();
+    // main moves once more, to a model file that downloads and verifies but is no ONNX model.
+    await hub.putRepo({ id: REPO, commits: [await commitOf(m1), await commitOf(m2), { files: [{ path: 'model.onnx', content: Buffer.from('not an onnx model'), lfs: false }, { path: 'tokenizer.json', content: await readFile(m1.tokenizerPath), lfs: false }] }] });
+    ok(await c.app.execute('load', { slot: 'E1' }));
+    const failed = await c.app.execute('applyUpdate', { slot: 'E1' });
+    expect(failed.ok ? null : failed.error).toMatchObject({ code: 'EMB-E136', details: { from: NEW, to: commitSha(REPO, 2) } });
+    expect(c.app.snapshot().slots.find((s) => s.id === 'E1')?.state).toBe('loaded');
+    expect(c.app.snapshot().settings.settings.slots.E1?.source?.revision).toBe(NEW);
+    expect(c.app.snapshot().updates.history?.find((h) => h.slot === 'E1')?.active).toBe(NEW);
+    expect(await vector(c)).toEqual(rounded(m2.reference('hello world')));
   });
 });
