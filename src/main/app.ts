@@ -135,7 +135,7 @@ class AppService implements App {
       rescanDisk: () => this.discovery.scanInBackground(),
     });
     this.updates = updateServiceFor({
-      artifacts: this.artifacts, settings: this.settings, tokens: options.tokens, env, dataDir: this.sync.dataDir, now: this.now,
+      artifacts: this.artifacts, settings: this.settings, tokens: options.tokens, env, dataDir: this.sync.dataDir, now: this.now, registry: this.registry, events: this.hub,
       onChange: (updates) => this.hub.emit({ type: 'updates', updates }),
       report: (e, what) => this.hub.report(e, what),
     });

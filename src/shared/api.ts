@@ -9,7 +9,7 @@ import type { ActivityEntry } from './activity.js';
 import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from './artifacts.js';
 import type { DiskModel, DiskView } from './discovery.js';
 import type { ProbeResult, SlotUsage } from './usage.js';
-import type { UpdatesView } from './updates.js';
+import type { UpdateResult, UpdatesView } from './updates.js';
 import type { SerializedError } from './errors.js';
 import type { GpuSample } from './gpu.js';
 import type { LoadPreview } from './load-preview.js';
@@ -73,6 +73,10 @@ export const COMMAND_SCHEMAS = {
   checkUpdates: z.object({ slot: SlotIdSchema.optional() }).strict(),
   /** One tiny embed on a loaded slot: its health now. */
   probe: slot,
+  /** Download and verify the branch's new commit beside the old one, then switch the slot to it (reloading it if loaded). */
+  applyUpdate: slot,
+  /** Switch the slot back to the revision it used before (still on disk). */
+  rollbackUpdate: slot,
   deleteRevision: z.object({ repo: RepoIdSchema, commit: z.string().regex(/^[0-9a-f]{40}$/, 'a commit is 40 hex characters') }).strict(),
 } as const;
 
@@ -159,6 +163,8 @@ export interface CommandResults {
   setAlias: AliasResult;
   probe: ProbeResult;
   checkUpdates: UpdatesView;
+  applyUpdate: UpdateResult;
+  rollbackUpdate: UpdateResult;
 }
 
 /** One second of the VRAM history chart for one device. */

@@ -10,6 +10,7 @@ export const BRIDGE_COMMAND_NAMES = [
   'download', 'downloadAll', 'pauseDownload', 'resumeDownload', 'cancelDownload', 'verify', 'clearSlot', 'clearCache',
   'refreshReadiness', 'embed', 'updateSettings', 'setToken', 'previewLoad', 'readLog', 'openLogs',
   'scanDisk', 'assignModel', 'deleteRevision', 'setAlias', 'probe', 'checkUpdates',
+  'applyUpdate', 'rollbackUpdate',
 ] as const;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -53,6 +53,10 @@ export const ERROR_CODES = {
   'EMB-E132': 'Revision is in use',
   'EMB-E133': 'Model on disk cannot be assigned',
   'EMB-E134': 'Revision not on disk',
+  'EMB-E135': 'No update to apply',
+  'EMB-E136': 'Update failed: the slot is unchanged',
+  'EMB-E137': 'No earlier revision to roll back to',
+  'EMB-E138': 'Slot is busy: update or roll back later',
   // Runtime: session hosts, onnxruntime, embedding
   'EMB-E201': 'CUDA provider is not available',
   'EMB-E202': 'Invalid or corrupt model file',

@@ -32,6 +32,8 @@ export function buildHandlerTable(c: HandlerTableContext): Handlers {
     ...createHandlers(c),
     probe: ({ slot }) => c.probe(slot),
     checkUpdates: ({ slot }) => c.updates.check(slot),
+    applyUpdate: ({ slot }) => c.updates.applier.apply(slot),
+    rollbackUpdate: ({ slot }) => c.updates.applier.rollback(slot),
     ...createAliasHandlers({
       settings: c.settings,
       changed: (slot, alias, before) => {

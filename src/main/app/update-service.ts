@@ -19,6 +19,10 @@ import type { SettingsStore } from '../core/state/settings-store.js';
 import type { TokenStore } from '../core/state/token-store.js';
 import { checkSlotUpdate, type UpdateCheckDeps, type UpdateTarget } from '../core/artifacts/update-check.js';
 import { writeFileAtomic } from '../core/state/atomic-file.js';
+import { SlotHistoryStore } from '../core/state/slot-history.js';
+import { Downloader } from '../core/artifacts/downloader.js';
+import type { EventHub } from './event-hub.js';
+import { UpdateApplier, type UpdateApplierDeps } from './update-apply.js';
 
 export const UPDATE_CHECK_EVERY_MS = 24 * 3600_000;
 
@@ -31,6 +35,8 @@ export interface UpdateServiceOptions {
   offline: () => boolean;
   /** `<data dir>/state/updates.json`. */
   stateFile: string;
+  /** Each slot's revisions (`<data dir>/state/history.json`). */
+  history: SlotHistoryStore;
   now: () => number;
   onChange: (view: UpdatesView) => void;
   report: (error: unknown, what: string) => void;
@@ -40,15 +46,24 @@ export class UpdateService {
   private results = new Map<SlotId, SlotUpdate>();
   private lastCheckAt: number | null = null;
   private running: Promise<UpdatesView> | null = null;
+  /** applyUpdate and rollbackUpdate (set by updateServiceFor). */
+  applier!: UpdateApplier;
 
   constructor(private readonly o: UpdateServiceOptions) {}
 
   view(): UpdatesView {
-    return { checking: this.running !== null, lastCheckAt: this.lastCheckAt, slots: [...this.results.values()] };
+    return { checking: this.running !== null, lastCheckAt: this.lastCheckAt, slots: [...this.results.values()], history: this.o.history.all() };
+  }
+
+  /** A slot switched revision: its history moved and its update status must be taken again (awaited: no write outlives the command). */
+  async switched(slot: SlotId): Promise<void> {
+    this.o.onChange(this.view());
+    await this.check(slot).catch((e: unknown) => this.o.report(e, `Checking ${slot} for an update failed`));
   }
 
   /** Earlier results survive a restart; a damaged file only means "never checked". */
   async load(): Promise<void> {
+    await this.o.history.load();
     try {
       const parsed = StoredSchema.safeParse(JSON.parse(await readFile(this.o.stateFile, 'utf8')));
       if (!parsed.success) return;
@@ -101,6 +116,8 @@ export class UpdateService {
 /** The service as the App runs it: targets from the catalog, the Hub and cache from the settings in force at each check. */
 export function updateServiceFor(o: {
   artifacts: ArtifactManager;
+  registry: UpdateApplierDeps['registry'];
+  events: Pick<EventHub, 'activity'>;
   settings: SettingsStore;
   tokens: TokenStore;
   env: NodeJS.ProcessEnv;
@@ -110,17 +127,35 @@ export function updateServiceFor(o: {
   report: (error: unknown, what: string) => void;
 }): UpdateService {
   const config = (): ReturnType<typeof artifactConfig> => artifactConfig(o.settings.get(), resolveToken(o.tokens, o.env), o.env);
-  return new UpdateService({
-    targets: () => o.artifacts.catalog().filter((c) => c.repo && c.revision).map((c) => ({ slot: c.slot, repo: c.repo as string, revision: c.revision as string, files: c.files })),
-    hub: () => {
-      const cfg = config();
-      return new HubClient({ endpoint: cfg.endpoint, token: cfg.token, offline: cfg.offline });
-    },
-    layout: () => new HubCacheLayout(config().cacheDir),
+  const hub = (): HubClient => {
+    const cfg = config();
+    return new HubClient({ endpoint: cfg.endpoint, token: cfg.token, offline: cfg.offline });
+  };
+  const layout = (): HubCacheLayout => new HubCacheLayout(config().cacheDir);
+  const history = new SlotHistoryStore(join(o.dataDir, 'state', 'history.json'));
+  const service = new UpdateService({
+    history,
+    targets: () => o.artifacts.catalog().filter((c) => c.repo && c.revision).map((c) => {
+      const followed = history.get(c.slot);
+      return { slot: c.slot, repo: c.repo as string, revision: c.revision as string, files: c.files, ...(followed?.repo === c.repo && followed.branch ? { branch: followed.branch } : {}) };
+    }),
+    hub, layout,
     offline: () => config().offline,
     stateFile: join(o.dataDir, 'state', 'updates.json'),
     now: o.now,
     onChange: o.onChange,
     report: o.report,
   });
+  service.applier = new UpdateApplier({
+    artifacts: o.artifacts, settings: o.settings, registry: o.registry, history, now: o.now,
+    activity: (slot, kind, message) => o.events.activity({ kind, slot, message }),
+    hub, layout,
+    // Its own downloader with the settings in force: blobs are shared safely through the cache's writer lock.
+    fetchFile: (req) => {
+      const cfg = config();
+      return new Downloader({ cacheDir: cfg.cacheDir, endpoint: cfg.endpoint, token: cfg.token, offline: cfg.offline, concurrency: 1 }).download(req);
+    },
+    changed: (slot) => service.switched(slot),
+  });
+  return service;
 }

@@ -17,6 +17,8 @@ export interface UpdateTarget {
   slot: SlotId;
   repo: string;
   revision: string;
+  /** The branch to compare with when the slot is pinned to a commit (the one an update pinned it from); default main. */
+  branch?: string;
   files: Array<{ path: string }>;
 }
 
@@ -31,7 +33,7 @@ export interface UpdateCheckDeps {
 export async function checkSlotUpdate(t: UpdateTarget, d: UpdateCheckDeps): Promise<SlotUpdate> {
   const fs = d.fs ?? nodeMetadataFs;
   // A slot pinned to a commit follows main for "is there something newer?".
-  const branch = COMMIT_RE.test(t.revision) ? 'main' : t.revision;
+  const branch = COMMIT_RE.test(t.revision) ? (t.branch ?? 'main') : t.revision;
   const base = { slot: t.slot, repo: t.repo, revision: t.revision, branch, checkedAt: d.now() };
   const currentCommit = await cachedCommit(d.layout, t.repo, t.revision, fs).catch(() => null);
   let remoteCommit: string;

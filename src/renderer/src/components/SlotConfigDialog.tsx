@@ -24,6 +24,7 @@ import { useCommandResult, useCommandSequence, useDashboard, useUiUpdate } from 
 import { ErrorNotice } from './ErrorNotice.js';
 import { describedBy, Field } from './Field.js';
 import { DialogActions, DialogHead, ModalDialog } from './ModalDialog.js';
+import { SlotRevisionHistory } from './SlotRevisionHistory.js';
 
 const EXTERNAL_HINT = 'One path per line: weights kept beside the .onnx file (.onnx_data)';
 const PLANNED: ReadonlySet<string> = new Set<PlannedCommand['command']>(['setDevice', 'setIdleTtl', 'setSlotSource', 'setAlias']);
@@ -199,6 +200,7 @@ function SlotConfigBody({ slot, catalog, view, onClose }: { slot: SlotSnapshot; 
           {text('dims', 'Dimensions', 'Empty: read from the model', { inputMode: 'numeric', placeholder: 'auto' })}
         </div>
       </fieldset>
+      <SlotRevisionHistory id={id} />
       <DialogActions pending={pending} closeText="Cancel" onClose={onClose} />
     </form>
   );
