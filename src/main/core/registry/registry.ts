@@ -8,7 +8,7 @@ import type { ActivityEntry } from '../../../shared/activity.js';
 import { ModelbayError, toModelbayError, type SerializedError } from '../../../shared/errors.js';
 import type { GpuSample } from '../../../shared/gpu.js';
 import { SLOT_IDS, type SlotId } from '../../../shared/slots.js';
-import { isDeviceId, type ArtifactState, type DeviceBudgetSnapshot, type DeviceId, type EvictionReason, type PressureThresholds, type RegistryStats, type SlotSnapshot } from '../../../shared/state.js';
+import type { ArtifactState, DeviceBudgetSnapshot, DeviceId, EvictionReason, PressureThresholds, RegistryStats, SlotSnapshot } from '../../../shared/state.js';
 import { applyGpuSample, type DeviceMemory } from '../gpu/gpu-devices.js';
 import { SlotManager } from '../slots/slot-manager.js';
 import type { LoadPreview } from '../../../shared/load-preview.js';
@@ -16,6 +16,7 @@ import { previewLoad } from './load-preview.js';
 import { assertBytes, assertSlotId } from '../slots/validate.js';
 import { Semaphore } from '../async/queues.js';
 import { SlotLifecycle } from './lifecycle.js';
+import { moveRecord, placeRecord, type PlacementContext } from './slot-placement.js';
 import { recordFromConfig, recordView, stateOf, type SlotRecord } from './slot-record.js';
 import type { Clock, ModelSession, RegistryHooks, SessionFactory, SlotConfig, Timers } from './types.js';
 
@@ -247,30 +248,16 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
    * moves there when it appears; otherwise an unknown device is EMB-E008.
    */
   setDevice(slot: SlotId, device: DeviceId, options: { whenAvailable?: boolean } = {}): void {
-    const r = this.record(slot);
-    if (!isDeviceId(device)) throw new ModelbayError('EMB-E008', `Unknown device ${JSON.stringify(device)}.`, { device: String(device) });
-    if (!this.slots.hasDevice(device)) {
-      if (!options.whenAvailable) throw new ModelbayError('EMB-E008', `Unknown device ${JSON.stringify(device)}.`, { device: String(device), known: this.slots.listDevices() });
-      r.wantedDevice = device;
-      return;
-    }
-    if (r.runtime !== 'idle') throw new ModelbayError('EMB-E007', `${slot} is ${r.runtime}: unload it before moving it to ${device}.`, { slot, state: r.runtime });
-    r.wantedDevice = device;
-    if (r.device === device) return;
-    r.device = device;
-    if (this.estimator) r.estimateBytes = this.estimator(slot, device);
-    this.changed(r);
+    moveRecord(this.record(slot), device, options, this.placement());
   }
 
   /** Where slots go that the user placed nowhere: `defaultDevice` once it exists. Idle slots move to their wanted device. */
   placeSlots(defaultDevice: DeviceId): void {
-    for (const r of this.records.values()) {
-      const device = r.wantedDevice ?? defaultDevice;
-      if (r.device === device || !this.slots.hasDevice(device) || r.runtime !== 'idle') continue;
-      r.device = device;
-      if (this.estimator) r.estimateBytes = this.estimator(r.id, device);
-      this.changed(r);
-    }
+    for (const r of this.records.values()) placeRecord(r, defaultDevice, this.placement());
+  }
+
+  private placement(): PlacementContext<S> {
+    return { slots: this.slots, estimator: this.estimator, changed: (r) => this.changed(r) };
   }
 
   // ── devices and budgets (the slot manager has no other writer) ─────────────────
