@@ -84,3 +84,23 @@ export const ChartMarkers = memo(function ChartMarkers({ markers, domain }: { ma
     </ol>
   );
 });
+
+/**
+ * The markers' dashed lines across the VRAM plot, as plain positioned elements over the
+ * chart: drawn inside recharts they cost a long task on some redraws (bench:ui).
+ */
+export const MarkerLines = memo(function MarkerLines({ markers, domain }: { markers: readonly ChartMarker[]; domain: readonly [number, number] }): React.JSX.Element {
+  const [from, to] = domain;
+  const span = Math.max(1, to - from);
+  return (
+    <div className="marker-lines" aria-hidden="true">
+      {markers.filter((m) => m.at >= from && m.at <= to).map((m) => (
+        <span
+          key={m.logId}
+          className="marker-line"
+          style={{ left: `calc(${PLOT_LEFT_PX}px + (100% - ${PLOT_LEFT_PX + PLOT_RIGHT_PX}px) * ${(m.at - from) / span})`, borderLeftColor: MARKER_STYLE[m.kind].color }}
+        />
+      ))}
+    </div>
+  );
+});

@@ -7,11 +7,11 @@ import { SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
 import { DEFAULT_THRESHOLDS, type PressureThresholds } from '../../../shared/state.js';
 import { byteTick, memoryTop, yScale } from '../display/chart-scale.js';
 import { clockTime, memory } from '../display/figures.js';
-import { chartMarkers, type ChartMarker } from '../store/chart-markers.js';
+import { chartMarkers } from '../store/chart-markers.js';
 import { chartDevices, chartView, chosenChartDevice, selectActivity, type ChartRow, type ChartView } from '../store/selectors.js';
 import { useDashboard, useUiUpdate } from '../store/use-dashboard.js';
 import { useThrottled } from '../display/use-throttled.js';
-import { ChartMarkers, MARKER_STYLE, PLOT_RIGHT_PX } from './ChartMarkers.js';
+import { ChartMarkers, MarkerLines, MARKER_STYLE, PLOT_RIGHT_PX } from './ChartMarkers.js';
 import { SLOT_COLORS } from './slot-colors.js';
 
 const CHART_REFRESH_MS = 2000;
@@ -56,7 +56,7 @@ function timeWindow(rows: readonly ChartRow[]): TimeWindow {
   return { domain, ticks };
 }
 
-const Chart = memo(function Chart({ view, axis, markers }: { view: ChartView; axis: TimeWindow; markers: readonly ChartMarker[] }): React.JSX.Element {
+const Chart = memo(function Chart({ view, axis }: { view: ChartView; axis: TimeWindow }): React.JSX.Element {
   const { rows, slots, constantBudget, thresholds } = view;
   const { domain, ticks } = axis;
   const y = useMemo(() => yScale(memoryTop(view.rows, view.slots)), [view]);
@@ -87,9 +87,6 @@ const Chart = memo(function Chart({ view, axis, markers }: { view: ChartView; ax
             dot={false}
             activeDot={false}
           />
-        ))}
-        {markers.map((m) => (
-          <ReferenceLine key={m.logId} x={m.at} stroke={MARKER_STYLE[m.kind].color} strokeDasharray="2 3" strokeWidth={1} ifOverflow="hidden" />
         ))}
         {hasUsed && <Line dataKey="used" name="used" stroke="var(--text)" strokeWidth={1.5} dot={false} isAnimationActive={false} type="stepAfter" />}
         {constantBudget !== null ? (
@@ -122,24 +119,43 @@ const Chart = memo(function Chart({ view, axis, markers }: { view: ChartView; ax
   );
 });
 
-/** The GPU's utilisation (%) and temperature (°C) on one 0–100 scale and the VRAM chart's time axis, so the plots line up. */
+/** One series as an SVG polyline on a 0–100 scale; a null value breaks the line (unknown is never drawn as a figure). */
+function strips(rows: readonly ChartRow[], key: 'util' | 'temp', x: (at: number) => number): string[] {
+  const out: string[] = [];
+  let run: string[] = [];
+  for (const r of rows) {
+    const v = r[key];
+    if (v === null || v === undefined) {
+      if (run.length > 1) out.push(run.join(' '));
+      run = [];
+      continue;
+    }
+    run.push(`${x(r.at).toFixed(1)},${(100 - Math.max(0, Math.min(100, v))).toFixed(1)}`);
+  }
+  if (run.length > 1) out.push(run.join(' '));
+  return out;
+}
+
+/**
+ * The GPU's utilisation (%) and temperature (°C) on one 0–100 scale and the VRAM chart's
+ * time axis. Plain SVG, not a second recharts chart: drawing two charts in one redraw
+ * made long tasks (bench:ui).
+ */
 const GpuChart = memo(function GpuChart({ rows, axis }: { rows: readonly ChartRow[]; axis: TimeWindow }): React.JSX.Element {
+  const [from, to] = axis.domain;
+  const x = (at: number): number => ((at - from) / Math.max(1, to - from)) * 1000;
+  const last = rows[rows.length - 1];
+  const title = last ? `Now: utilisation ${last.util ?? '—'} %, temperature ${last.temp ?? '—'} °C` : 'No readings yet';
   return (
-    <ResponsiveContainer width="100%" height="100%">
-      <ComposedChart data={rows} margin={{ top: 6, right: PLOT_RIGHT_PX, bottom: 0, left: 8 }}>
-        <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" vertical={false} />
-        <XAxis dataKey="at" type="number" scale="time" domain={axis.domain} ticks={axis.ticks} tickFormatter={minuteTime} stroke="var(--muted)" tick={{ fontSize: 11 }} hide />
-        <YAxis domain={[0, 100]} ticks={[0, 50, 100]} stroke="var(--muted)" tick={{ fontSize: 11 }} width={64} allowDataOverflow />
-        <Tooltip
-          isAnimationActive={false}
-          labelFormatter={(at) => clockTime(Number(at))}
-          formatter={(value, name) => [name === 'util' ? `${String(value)} %` : `${String(value)} °C`, name === 'util' ? 'Utilisation' : 'Temperature']}
-          contentStyle={{ background: 'var(--surface)', border: '1px solid var(--border)', color: 'var(--text)', fontSize: 12 }}
-        />
-        <Line dataKey="util" name="util" stroke="var(--info)" strokeWidth={1.5} dot={false} isAnimationActive={false} type="stepAfter" connectNulls={false} />
-        <Line dataKey="temp" name="temp" stroke="var(--high)" strokeWidth={1.5} dot={false} isAnimationActive={false} type="stepAfter" connectNulls={false} />
-      </ComposedChart>
-    </ResponsiveContainer>
+    <div className="gpu-strip" style={{ paddingRight: PLOT_RIGHT_PX }}>
+      <div className="gpu-strip-axis" aria-hidden="true"><span>100</span><span>50</span><span>0</span></div>
+      <svg className="gpu-strip-plot" viewBox="0 0 1000 100" preserveAspectRatio="none">
+        <title>{title}</title>
+        {[0, 50, 100].map((y) => <line key={y} x1={0} x2={1000} y1={y} y2={y} className="gpu-strip-grid" vectorEffect="non-scaling-stroke" />)}
+        {strips(rows, 'util', x).map((points, i) => <polyline key={`u${i}`} className="gpu-line gpu-line-util" points={points} vectorEffect="non-scaling-stroke" />)}
+        {strips(rows, 'temp', x).map((points, i) => <polyline key={`t${i}`} className="gpu-line gpu-line-temp" points={points} vectorEffect="non-scaling-stroke" />)}
+      </svg>
+    </div>
   );
 });
 
@@ -160,7 +176,8 @@ function DeviceHistory({ device }: { device: string }): React.JSX.Element {
   return (
     <>
       <div className="chart-body">
-        {view.rows.length === 0 ? <p className="muted chart-empty">No history yet.</p> : <Chart view={view} axis={axis} markers={markers} />}
+        {view.rows.length === 0 ? <p className="muted chart-empty">No history yet.</p> : <Chart view={view} axis={axis} />}
+        {view.rows.length > 0 && <MarkerLines markers={markers} domain={axis.domain} />}
       </div>
       {view.rows.length > 0 && <ChartMarkers markers={markers} domain={axis.domain} />}
       {gpu && (
