@@ -6,6 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
+import type { DiskModel } from '../../../shared/discovery.js';
 
 export interface FileEntry {
   /** Relative to the snapshot or folder, with `/`. */
@@ -18,16 +19,8 @@ export interface FileEntry {
   kind: 'link' | 'copy' | 'broken';
 }
 
-export interface FoundModel {
-  model: string;
-  externalData: string[];
-  tokenizer: string | null;
-  config: string | null;
-  pooling: 'mean' | 'cls' | null;
-  bytes: number;
-  complete: boolean;
-  problems: string[];
-}
+/** What the files of one model say about it; the scan adds where it was found and who uses it. */
+export type FoundModel = Pick<DiskModel, 'model' | 'externalData' | 'tokenizer' | 'config' | 'pooling' | 'bytes' | 'complete' | 'problems'>;
 
 /** The file named `name` in `dir` or the nearest folder above it. */
 function nearest(byPath: Map<string, FileEntry>, dir: string, name: string): FileEntry | null {
