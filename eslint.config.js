@@ -1,5 +1,6 @@
-// Type-aware lint. The import rules keep the layers of DESIGN.md honest:
-// src/shared runs everywhere (no Node, DOM or Electron); src/main/core is plain Node.
+// Type-aware lint. The import rules keep the layers (README.md, "Layout") pointing one way:
+// src/shared runs everywhere (no Node, DOM or Electron); src/main/core is plain Node;
+// Electron is imported only in src/main/electron.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -55,7 +56,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: ['electron', 'electron/*'], message: 'src/main/core is plain Node: Electron stays in src/main/index.ts and ipc.ts.' },
+          { group: ['electron', 'electron/*', '**/main/electron/*', '../electron/*', '../../electron/*'], message: 'src/main/core is plain Node: Electron stays in src/main/electron.' },
           { group: ['**/renderer/**', '**/preload/**', '../app', '../../app', '**/main/app'], message: 'core imports only shared and core.' },
           { group: ['onnxruntime-node', '**/host/*'], message: 'onnxruntime-node runs only in the session host (src/main/host): it blocks the thread it runs on.' },
         ],
@@ -64,11 +65,24 @@ export default tseslint.config(
   },
   {
     // The main process never runs inference: onnxruntime's create() and run() block its thread.
+    // What cannot run without Electron lives in src/main/electron: the headless entry, the
+    // App and the server run on plain Node, so nothing else imports Electron or that folder.
     files: ['src/main/**/*.ts'],
-    ignores: ['src/main/host/**', 'src/main/core/**'],
+    ignores: ['src/main/host/**', 'src/main/core/**', 'src/main/electron/**'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: ['onnxruntime-node', '**/host/*', './host/*'], message: 'onnxruntime-node runs only in the session host (src/main/host).' }],
+        patterns: [
+          { group: ['onnxruntime-node', '**/host/*', './host/*'], message: 'onnxruntime-node runs only in the session host (src/main/host).' },
+          { group: ['electron', 'electron/*', '**/electron/*', './electron/*'], message: 'Electron-only code lives in src/main/electron; the rest of main runs without Electron.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/main/electron/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['onnxruntime-node', '**/host/*'], message: 'onnxruntime-node runs only in the session host (src/main/host).' }],
       }],
     },
   },

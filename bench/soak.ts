@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../src/main/app.js';
+import { createApp } from '../src/main/app/app.js';
 import { SettingsStore } from '../src/main/core/state/settings-store.js';
 import { createFileTokenStore } from '../src/main/core/state/token-store.js';
 import { createMemoryArtifacts } from '../test/fixtures/memory-artifacts.js';

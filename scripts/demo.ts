@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { composeApp } from '../src/main/compose.js';
+import { composeApp } from '../src/main/startup/compose.js';
 import { startServer } from '../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../src/main/server/server-token.js';
 import { MiB } from '../src/shared/bytes.js';

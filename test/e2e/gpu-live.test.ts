@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeApp, type Composition } from '../../src/main/compose.js';
+import { composeApp, type Composition } from '../../src/main/startup/compose.js';
 import { startServer, type RunningServer } from '../../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../../src/main/server/server-token.js';
 import { testLauncher } from '../integration/runtime/test-hosts.js';

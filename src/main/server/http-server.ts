@@ -7,8 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { isCommandName, MAX_COMMAND_BYTES, type CommandReply } from '../../shared/api.js';
 import { ModelbayError, type ErrorCode, type SerializedError } from '../../shared/errors.js';
-import type { App } from '../app.js';
-import { RENDERER_CSP } from '../renderer-csp.js';
+import type { App } from '../app/app.js';
+import { RENDERER_CSP } from './renderer-csp.js';
 import { DEFAULT_LIMITS, guardConnections, serverTimeouts, type ConnectionLimits } from './connection-guard.js';
 import { crossSiteRefusal } from './csrf-guard.js';
 import { serveEventStream } from './event-stream.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppEvent, AssignResult, CommandReply, DeleteRevisionResult, EmbedResult } from '../../../src/shared/api.js';
 import type { DiskView } from '../../../src/shared/discovery.js';
-import { composeApp, type Composition } from '../../../src/main/compose.js';
+import { composeApp, type Composition } from '../../../src/main/startup/compose.js';
 import { writeCachedFile } from '../../fixtures/hf-cache-writer.js';
 import { writeEmbeddingModel, type EmbeddingModel } from '../../fixtures/onnx/embedding-model.js';
 import { writeCatalog } from '../../fixtures/test-catalog.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const ENTRY = join(import.meta.dirname, '../../../src/main/headless.ts');
+const ENTRY = join(import.meta.dirname, '../../../src/main/headless/main.ts');
 const CLI = join(import.meta.dirname, '../../../scripts/modelbay.mjs');
 const dirs: string[] = [];
 const children: ChildProcess[] = [];

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppEvent } from '../../../src/shared/api.js';
 import type { SlotId } from '../../../src/shared/slots.js';
-import { createApp, type App, type AppOptions } from '../../../src/main/app.js';
+import { createApp, type App, type AppOptions } from '../../../src/main/app/app.js';
 import type { HostLauncher } from '../../../src/main/core/runtime/index.js';
 import { SettingsStore } from '../../../src/main/core/state/settings-store.js';
 import { createFileTokenStore, type TokenStore } from '../../../src/main/core/state/token-store.js';

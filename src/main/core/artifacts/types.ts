@@ -1,5 +1,5 @@
 /**
- * What the rest of Modelbay asks of the artifact manager (src/main/app.ts composes it;
+ * What the rest of Modelbay asks of the artifact manager (src/main/app/app.ts composes it;
  * the registry's `prepare` hook and the runtime's file resolver call it). The manager
  * owns the catalog, the Hub client, the downloader and the HF cache.
  */

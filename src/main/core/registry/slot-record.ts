@@ -124,3 +124,17 @@ export function recordFromConfig<S>(id: SlotId, c: SlotConfig | undefined, ctx: 
     artifact: c?.artifactState ?? 'ready',
   });
 }
+
+/** Unload and evict need a loaded slot; a load still queued (inflight, runtime not yet `loading`) counts: the unload waits for it. */
+export function assertLoaded<S>(r: SlotRecord<S>): void {
+  if (r.runtime !== 'loaded' && r.runtime !== 'loading' && !r.inflight) notLoaded(r);
+}
+
+/** Inside the slot's queue, after whatever was queued before: only a loaded session can be released. */
+export function assertLoadedNow<S>(r: SlotRecord<S>): void {
+  if (r.runtime !== 'loaded') notLoaded(r);
+}
+
+function notLoaded<S>(r: SlotRecord<S>): never {
+  throw new ModelbayError('EMB-E005', `${r.id} is not loaded (it is ${stateOf(r)}).`, { slot: r.id, state: stateOf(r) });
+}

@@ -1,6 +1,6 @@
 /**
  * Session hosts as Electron utility processes. Electron's `utilityProcess` is passed in
- * (src/main/index.ts has it); only its shape is described here, so core stays free of
+ * (src/main/electron/main.ts has it); only its shape is described here, so core stays free of
  * Electron imports.
  */
 import type { DeviceId } from '../../../shared/state.js';

@@ -10,7 +10,7 @@ import { aliasesOf, publicModelName } from '../../../shared/model-names.js';
 import { ENDPOINT_FOR_KIND, resolveModelName, servingKind, type ServingKind } from '../../../shared/serving.js';
 import type { CatalogSlotView } from '../../../shared/artifacts.js';
 import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
-import type { App } from '../../app.js';
+import type { App } from '../../app/app.js';
 import type { EmbedInput, EmbedOutput, Embeddings } from '../../core/runtime/index.js';
 import { ServeMetrics } from '../metrics.js';
 import {

@@ -8,35 +8,35 @@
  * artifact manager owns file state; this layer holds no domain state of its own.
  */
 import { totalmem } from 'node:os';
-import type { AppSnapshot, CommandReply, RuntimeInfo } from '../shared/api.js';
-import type { ReadinessReport } from '../shared/artifacts.js';
-import { ModelbayError, serializeError, toModelbayError } from '../shared/errors.js';
-import type { GpuSample } from '../shared/gpu.js';
-import { slotSettings } from '../shared/settings.js';
-import { SLOT_IDS, type SlotId } from '../shared/slots.js';
-import type { ArtifactEvent, ArtifactManager } from './core/artifacts/types.js';
-import { findDevice, GpuMonitor, gpuDevices, MigDirectory } from './core/gpu/index.js';
-import { ModelRegistry, unrefTimers, type RegistryEvent } from './core/registry/registry.js';
-import type { Timers } from './core/registry/types.js';
-import { HostPool, ModelShapeCache, OnnxSessionFactory, type EmbedInput, type EmbedOutput, type Embeddings, type OnnxModelSession } from './core/runtime/index.js';
-import { Serving } from './app/serving.js';
-import { SlotManager } from './core/slots/slot-manager.js';
-import type { SettingsStore } from './core/state/settings-store.js';
-import type { Handlers } from './app/commands.js';
-import { buildHandlerTable, parseCommand } from './app/handler-table.js';
-import { runProbe } from './app/health-probe.js';
-import { DiskDiscovery } from './core/artifacts/disk-discovery.js';
-import { UsageTracker } from './core/registry/slot-usage.js';
-import { resolveCacheDir } from './core/state/hub-environment.js';
-import { updateServiceFor, type UpdateService } from './app/update-service.js';
-import type { ProbeResult } from '../shared/usage.js';
-import { EventHub } from './app/event-hub.js';
-import { cpuBudget, createEstimator, defaultDevice, gpuBudget } from './app/placement.js';
-import { SettingsSync } from './app/settings-sync.js';
-import type { App, AppListener, AppOptions } from './app/types.js';
+import type { AppSnapshot, CommandReply, RuntimeInfo } from '../../shared/api.js';
+import type { ReadinessReport } from '../../shared/artifacts.js';
+import { ModelbayError, serializeError, toModelbayError } from '../../shared/errors.js';
+import type { GpuSample } from '../../shared/gpu.js';
+import { slotSettings } from '../../shared/settings.js';
+import { SLOT_IDS, type SlotId } from '../../shared/slots.js';
+import type { ArtifactEvent, ArtifactManager } from '../core/artifacts/types.js';
+import { findDevice, GpuMonitor, gpuDevices, MigDirectory } from '../core/gpu/index.js';
+import { ModelRegistry, unrefTimers, type RegistryEvent } from '../core/registry/registry.js';
+import type { Timers } from '../core/registry/types.js';
+import { HostPool, ModelShapeCache, OnnxSessionFactory, type EmbedInput, type EmbedOutput, type Embeddings, type OnnxModelSession } from '../core/runtime/index.js';
+import { Serving } from './serving.js';
+import { SlotManager } from '../core/slots/slot-manager.js';
+import type { SettingsStore } from '../core/state/settings-store.js';
+import type { Handlers } from './commands.js';
+import { buildHandlerTable, parseCommand } from './handler-table.js';
+import { runProbe } from './health-probe.js';
+import { DiskDiscovery } from '../core/artifacts/disk-discovery.js';
+import { UsageTracker } from '../core/registry/slot-usage.js';
+import { resolveCacheDir } from '../core/state/hub-environment.js';
+import { updateServiceFor, type UpdateService } from './update-service.js';
+import type { ProbeResult } from '../../shared/usage.js';
+import { EventHub } from './event-hub.js';
+import { cpuBudget, createEstimator, defaultDevice, gpuBudget } from './placement.js';
+import { SettingsSync } from './settings-sync.js';
+import type { App, AppListener, AppOptions } from './types.js';
 
-export type { App, AppListener, AppOptions } from './app/types.js';
-export { defaultCpuBudget } from './app/placement.js';
+export type { App, AppListener, AppOptions } from './types.js';
+export { defaultCpuBudget } from './placement.js';
 
 export function createApp(options: AppOptions): App {
   return new AppService(options);

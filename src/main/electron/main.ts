@@ -1,20 +1,20 @@
 // Electron entry: one window on the dashboard, with the security checklist applied —
 // context isolation, sandbox, no Node integration, a strict CSP, navigation, new windows
-// and permission requests denied, and every IPC sender checked (src/main/ipc.ts).
+// and permission requests denied, and every IPC sender checked (src/main/electron/ipc.ts).
 import { app as electronApp, BrowserWindow, dialog, ipcMain, safeStorage, session, shell, utilityProcess, type WebContents } from 'electron';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { toModelbayError } from '../shared/errors.js';
-import type { App } from './app.js';
-import { composeApp, cudaProviderInstalled } from './compose.js';
-import { gpuProblem, gpuRequired, probeGpu, REQUIRE_GPU_EXIT_CODE } from './gpu-requirement.js';
-import { UtilityProcessLauncher } from './core/runtime/index.js';
-import type { TokenCipher } from './core/state/token-store.js';
+import { toModelbayError } from '../../shared/errors.js';
+import type { App } from '../app/app.js';
+import { composeApp, cudaProviderInstalled } from '../startup/compose.js';
+import { gpuProblem, gpuRequired, probeGpu, REQUIRE_GPU_EXIT_CODE } from '../startup/gpu-requirement.js';
+import { UtilityProcessLauncher } from '../core/runtime/index.js';
+import type { TokenCipher } from '../core/state/token-store.js';
 import { isRendererUrl, registerIpc, type RendererLocation } from './ipc.js';
 import { devRendererUrl } from './dev-renderer.js';
 import { externalLinkAllowed } from './external-links.js';
-import { RENDERER_CSP } from './renderer-csp.js';
+import { RENDERER_CSP } from '../server/renderer-csp.js';
 import { tokenEncryption } from './token-encryption.js';
 
 const log = (message: string): void => {

@@ -7,18 +7,18 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { SlotSource } from '../shared/settings.js';
-import { SLOT_IDS, type SlotId } from '../shared/slots.js';
-import { createApp, type App, type AppOptions } from './app.js';
-import { createArtifactManager, type ArtifactManagerOptions } from './core/artifacts/artifact-manager.js';
-import type { ArtifactManager } from './core/artifacts/types.js';
-import type { HostLauncher } from './core/runtime/index.js';
-import { artifactConfig, resolveToken } from './core/state/hub-environment.js';
-import { DataDirLock } from './core/state/data-dir-lock.js';
-import { SettingsStore } from './core/state/settings-store.js';
-import { createFileTokenStore, type TokenCipher, type TokenStore, type TokenStoreOptions } from './core/state/token-store.js';
-import { createAppLog, type AppLog } from './logging/app-log.js';
-import { logAccess, logActivity } from './logging/log-access.js';
+import type { SlotSource } from '../../shared/settings.js';
+import { SLOT_IDS, type SlotId } from '../../shared/slots.js';
+import { createApp, type App, type AppOptions } from '../app/app.js';
+import { createArtifactManager, type ArtifactManagerOptions } from '../core/artifacts/artifact-manager.js';
+import type { ArtifactManager } from '../core/artifacts/types.js';
+import type { HostLauncher } from '../core/runtime/index.js';
+import { artifactConfig, resolveToken } from '../core/state/hub-environment.js';
+import { DataDirLock } from '../core/state/data-dir-lock.js';
+import { SettingsStore } from '../core/state/settings-store.js';
+import { createFileTokenStore, type TokenCipher, type TokenStore, type TokenStoreOptions } from '../core/state/token-store.js';
+import { createAppLog, type AppLog } from '../logging/app-log.js';
+import { logAccess, logActivity } from '../logging/log-access.js';
 
 export const HF_TOKEN_FILE = 'hf-token';
 
@@ -32,7 +32,7 @@ export interface ComposeOptions {
   env?: NodeJS.ProcessEnv;
   /** Electron's safeStorage when available; null keeps the token in a 0600 file as is. */
   tokenCipher?: TokenCipher | null;
-  /** The secret store named in the settings view, and how to open a token sealed before (see token-encryption.ts). */
+  /** The secret store named in the settings view, and how to open a token sealed before (see src/main/electron/token-encryption.ts). */
   tokenStorage?: TokenStoreOptions;
   log?: (message: string) => void;
   /** Everything else the App takes (GPU monitor options, load options, timers…). */

@@ -6,7 +6,7 @@
  * on a loopback address: a stray variable in a user's environment cannot point the app
  * at a remote page.
  */
-import { isLoopbackAddress } from './server/request-guard.js';
+import { isLoopbackAddress } from '../server/request-guard.js';
 
 export interface DevRendererDecision {
   /** The dev server URL to load, or null for the built renderer. */

@@ -2,17 +2,18 @@
 // machines without the Electron binary. Serves the dashboard to a browser.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { toModelbayError } from '../shared/errors.js';
-import { composeApp, cudaProviderInstalled } from './compose.js';
-import { ForkLauncher } from './core/runtime/index.js';
-import { gpuProblem, gpuProblemText, gpuRequired, probeGpu, REQUIRE_GPU_EXIT_CODE } from './gpu-requirement.js';
-import { HEADLESS_USAGE, parseHeadlessOptions } from './headless-options.js';
-import { startServer } from './server/http-server.js';
-import { loadOrCreateServerToken, readServerToken, serverTokenPath } from './server/server-token.js';
-import { servingBanner } from './server/serving-banner.js';
+import { toModelbayError } from '../../shared/errors.js';
+import { composeApp, cudaProviderInstalled } from '../startup/compose.js';
+import { ForkLauncher } from '../core/runtime/index.js';
+import { gpuProblem, gpuProblemText, gpuRequired, probeGpu, REQUIRE_GPU_EXIT_CODE } from '../startup/gpu-requirement.js';
+import { HEADLESS_USAGE, parseHeadlessOptions } from './options.js';
+import { startServer } from '../server/http-server.js';
+import { loadOrCreateServerToken, readServerToken, serverTokenPath } from '../server/server-token.js';
+import { servingBanner } from '../server/serving-banner.js';
 
-// out/main → the project root (also src/main when run from source with tsx).
-const root = resolve(import.meta.dirname, '../..');
+// Built, this entry is out/main/headless.js; from source (tsx) it is src/main/headless/main.ts.
+const fromSource = import.meta.url.endsWith('.ts');
+const root = resolve(import.meta.dirname, fromSource ? '../../..' : '../..');
 const log = (message: string): void => {
   process.stderr.write(`${message}\n`);
 };
@@ -35,9 +36,9 @@ async function main(): Promise<void> {
   }
   if (options.exposureWarning) log(`\n${options.exposureWarning}\n`);
   const builtHost = join(import.meta.dirname, 'host.js');
-  const launcher = existsSync(builtHost)
+  const launcher = !fromSource && existsSync(builtHost)
     ? new ForkLauncher({ entry: builtHost })
-    : new ForkLauncher({ entry: join(import.meta.dirname, 'host/main.ts'), execArgv: ['--import', 'tsx'] });
+    : new ForkLauncher({ entry: join(import.meta.dirname, '../host/main.ts'), execArgv: ['--import', 'tsx'] });
   const rendererDir = join(root, 'out', 'renderer');
   if (!existsSync(join(rendererDir, 'index.html'))) log('The dashboard is not built (out/renderer is missing): only the API is served. Run `npm run build`.');
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version;
