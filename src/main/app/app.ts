@@ -18,19 +18,20 @@ import type { ArtifactEvent, ArtifactManager } from '../core/artifacts/types.js'
 import { findDevice, GpuMonitor, gpuDevices, MigDirectory } from '../core/gpu/index.js';
 import { ModelRegistry, unrefTimers, type RegistryEvent } from '../core/registry/registry.js';
 import type { Timers } from '../core/registry/types.js';
-import { HostPool, ModelShapeCache, OnnxSessionFactory, type EmbedInput, type EmbedOutput, type Embeddings, type OnnxModelSession } from '../core/runtime/index.js';
+import { HostPool, OnnxSessionFactory, type EmbedInput, type EmbedOutput, type Embeddings, type OnnxModelSession } from '../core/runtime/index.js';
 import { Serving } from './serving.js';
 import { SlotManager } from '../core/slots/slot-manager.js';
 import type { SettingsStore } from '../core/state/settings-store.js';
 import type { Handlers } from './commands.js';
 import { buildHandlerTable, parseCommand } from './handler-table.js';
-import { runProbe } from './health-probe.js';
+import { FreshLoads, runProbe } from './health-probe.js';
 import { DiskDiscovery } from '../core/artifacts/disk-discovery.js';
 import { UsageTracker } from '../core/registry/slot-usage.js';
 import { resolveCacheDir } from '../core/state/hub-environment.js';
 import { updateServiceFor, type UpdateService } from './update-service.js';
 import type { ProbeResult } from '../../shared/usage.js';
 import { EventHub } from './event-hub.js';
+import { ModelShapes } from './model-shapes.js';
 import { cpuBudget, createEstimator, defaultDevice, gpuBudget } from './placement.js';
 import { SettingsSync } from './settings-sync.js';
 import type { App, AppListener, AppOptions } from './types.js';
@@ -58,12 +59,11 @@ class AppService implements App {
   private readonly handlers: Handlers;
   private readonly serving: Serving;
   private readonly unsubscribe: Array<() => void> = [];
-  private readonly shapes = new ModelShapeCache();
+  private readonly shapes: ModelShapes;
   private readonly discovery: DiskDiscovery;
   private readonly usage: UsageTracker;
   private readonly updates: UpdateService;
-  /** Each slot's last state, to probe a slot once when it becomes loaded. */
-  private readonly lastState = new Map<SlotId, string>();
+  private readonly freshLoads = new FreshLoads();
   private readiness: ReadinessReport | null = null;
   private historyHandle: unknown = null;
   private started: Promise<void> | null = null;
@@ -100,6 +100,10 @@ class AppService implements App {
         this.emitRuntime();
       },
     });
+    this.shapes = new ModelShapes({
+      resolveFiles: (slot, signal) => this.artifacts.resolveFiles(slot, signal),
+      refreshEstimates: (slots) => this.registry.refreshEstimates(slots),
+    });
     const factory = new OnnxSessionFactory({
       pool: this.pool,
       resolve: (slot, signal) => this.artifacts.resolveFiles(slot, signal),
@@ -116,7 +120,7 @@ class AppService implements App {
       maxParallelLoads: s.loadConcurrency,
       clock: { now: this.now },
       timers: this.timers,
-      estimate: createEstimator({ artifacts, shapeOf: (slot) => this.shapes.get(slot), hostHasContext: (device) => this.pool.hasHost(device), loadOptions: options.hostLoadOptions }),
+      estimate: createEstimator({ artifacts, shapeOf: (slot) => this.shapes.shapeOf(slot), hostHasContext: (device) => this.pool.hasHost(device), loadOptions: options.hostLoadOptions }),
       configs: SLOT_IDS.map((id) => {
         const ss = slotSettings(s, id);
         return { id, device: ss.device, pinned: ss.pinned, preload: ss.preload, idleTtlMs: ss.idleTtlMs ?? s.idleTtlMs, artifactState: states[id] };
@@ -125,7 +129,7 @@ class AppService implements App {
         // Straight to the artifact manager: files in place (or downloaded), then the estimate from their real sizes.
         prepare: async (slot, signal) => {
           await artifacts.prepare(slot, signal, settings.get().autoDownload);
-          await this.learnShape(slot);
+          await this.shapes.learn(slot);
         },
       },
     });
@@ -295,10 +299,7 @@ class AppService implements App {
     this.hub.emit(e);
     if (e.type === 'slot') {
       this.emitRuntime();
-      const was = this.lastState.get(e.slot.id);
-      this.lastState.set(e.slot.id, e.slot.state);
-      // A fresh load is probed once: a model that loads but cannot embed shows up now, not at the first request.
-      if (e.slot.state === 'loaded' && was !== 'loaded') {
+      if (this.freshLoads.justLoaded(e.slot)) {
         this.probe(e.slot.id).catch((err: unknown) => this.hub.report(err, `The health probe of ${e.slot.id} could not run`));
       }
     }
@@ -317,7 +318,7 @@ class AppService implements App {
       case 'state':
         this.registry.setArtifactState(e.slot, e.state, e.error);
         if (e.state === 'ready') {
-          this.learnShapeLater(e.slot);
+          this.shapes.learnLater(e.slot);
           // A finished download is what grows the cache: keep it under its limit.
           // The slot just downloaded is spared, or a limit below its size would undo the download.
           if (this.settings.get().cacheLimitBytes !== null) this.enforceCacheLimit(e.slot);
@@ -382,22 +383,8 @@ class AppService implements App {
     this.readiness = report;
     this.hub.emit({ type: 'readiness', report });
     this.registry.refreshEstimates();
-    for (const s of this.registry.snapshots()) if (s.state === 'ready') this.learnShapeLater(s.id);
+    for (const s of this.registry.snapshots()) if (s.state === 'ready') this.shapes.learnLater(s.id);
     return report;
-  }
-
-  /** Read the model's own shape (hidden size, attention, outputs) from its files, then estimate again. */
-  private async learnShape(slot: SlotId): Promise<void> {
-    const files = await this.artifacts.resolveFiles(slot, AbortSignal.timeout(30_000));
-    this.shapes.learn(slot, files.model, files.tokenizer);
-    this.registry.refreshEstimates([slot]);
-  }
-
-  private learnShapeLater(slot: SlotId): void {
-    this.learnShape(slot).catch(() => {
-      // Files not in place after all: the estimate keeps its assumed shape; a load will say what is wrong.
-      this.registry.refreshEstimates([slot]);
-    });
   }
 
   private recordHistory(): void {

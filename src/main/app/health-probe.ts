@@ -23,3 +23,18 @@ export async function runProbe(slot: SlotId, withLoaded: WithLoaded, usage: Usag
   usage.probed(result);
   return result;
 }
+
+/**
+ * Each slot's last state, so a slot is probed once when it becomes loaded: a model that
+ * loads but cannot embed shows up now, not at the first request.
+ */
+export class FreshLoads {
+  private readonly last = new Map<SlotId, string>();
+
+  /** Whether this snapshot is the slot becoming loaded. */
+  justLoaded(slot: { id: SlotId; state: string }): boolean {
+    const was = this.last.get(slot.id);
+    this.last.set(slot.id, slot.state);
+    return slot.state === 'loaded' && was !== 'loaded';
+  }
+}
