@@ -57,7 +57,7 @@ async function hashFile(path: string): Promise<string> {
 }
 
 async function startServer(config: unknown): Promise<{ endpoint: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/hub-server/serve.ts'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/devkit/hub/serve.ts'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   for await (const line of lines) {
     const { endpoint } = JSON.parse(line) as { endpoint: string };

@@ -15,10 +15,10 @@ import { startServer, type RunningServer } from '../../src/main/server/http-serv
 import { loadOrCreateServerToken } from '../../src/main/server/server-token.js';
 import { testLauncher } from '../integration/runtime/test-hosts.js';
 import { launchBrowser } from './browser.js';
-import { buildRenderer } from './renderer-server.js';
+import { buildRenderer } from '../../src/devkit/renderer-build.js';
 
 const SHOTS = resolve(import.meta.dirname, '../../test-results/gpu-live');
-const FAKE_SMI = join(import.meta.dirname, '../fixtures/nvidia-smi/bin/nvidia-smi');
+const FAKE_SMI = join(import.meta.dirname, '../../src/devkit/nvidia-smi/bin/nvidia-smi');
 const CATALOG = resolve(import.meta.dirname, '../../resources/catalog.json');
 const DEVICE = 'cuda:0/mig:2g.20gb:00000001';
 

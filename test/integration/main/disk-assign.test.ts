@@ -13,7 +13,7 @@ import type { AppEvent, AssignResult, CommandReply, DeleteRevisionResult, EmbedR
 import type { DiskView } from '../../../src/shared/discovery.js';
 import { composeApp, type Composition } from '../../../src/main/startup/compose.js';
 import { writeCachedFile } from '../../fixtures/hf-cache-writer.js';
-import { writeEmbeddingModel, type EmbeddingModel } from '../../fixtures/onnx/embedding-model.js';
+import { writeEmbeddingModel, type EmbeddingModel } from '../../../src/devkit/onnx/embedding-model.js';
 import { writeCatalog } from '../../fixtures/test-catalog.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 

@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandReply, EmbedResult } from '../../../src/shared/api.js';
 import type { UpdateResult, UpdatesView } from '../../../src/shared/updates.js';
 import { composeApp, type Composition } from '../../../src/main/startup/compose.js';
-import { startHubServer, type HubServer } from '../../fixtures/hub-server/hub-server.js';
-import { commitSha } from '../../fixtures/hub-server/repos.js';
-import { writeEmbeddingModel, type EmbeddingModel } from '../../fixtures/onnx/embedding-model.js';
+import { startHubServer, type HubServer } from '../../../src/devkit/hub/hub-server.js';
+import { commitSha } from '../../../src/devkit/hub/repos.js';
+import { writeEmbeddingModel, type EmbeddingModel } from '../../../src/devkit/onnx/embedding-model.js';
 import { writeCatalog } from '../../fixtures/test-catalog.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandReply } from '../../../src/shared/api.js';
 import type { UpdatesView } from '../../../src/shared/updates.js';
 import { composeApp, type Composition } from '../../../src/main/startup/compose.js';
-import { startHubServer, type HubServer } from '../../fixtures/hub-server/hub-server.js';
+import { startHubServer, type HubServer } from '../../../src/devkit/hub/hub-server.js';
 import { writeCatalog } from '../../fixtures/test-catalog.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 

@@ -8,7 +8,7 @@ import { GiB } from '../../../src/shared/bytes.js';
 import type { AppEvent } from '../../../src/shared/api.js';
 import { harness, type Harness } from './app-harness.js';
 
-const FAKE = join(import.meta.dirname, '../../fixtures/nvidia-smi/bin/nvidia-smi');
+const FAKE = join(import.meta.dirname, '../../../src/devkit/nvidia-smi/bin/nvidia-smi');
 const gpu = (env: Record<string, string> = {}) => ({
   nvidiaSmi: FAKE,
   intervalMs: 100,

@@ -12,7 +12,7 @@ import { Downloader } from '../../../../src/main/core/artifacts/downloader.js';
 import { HubCacheLayout } from '../../../../src/main/core/artifacts/hf-cache-layout.js';
 import type { ArtifactEvent, ArtifactManager } from '../../../../src/main/core/artifacts/types.js';
 import type { SlotId } from '../../../../src/shared/slots.js';
-import { sha256Hex, startHubServer, type HubServer } from '../../../fixtures/hub-server/hub-server.js';
+import { sha256Hex, startHubServer, type HubServer } from '../../../../src/devkit/hub/hub-server.js';
 import { writeCatalog, type TestSlot } from '../../../fixtures/test-catalog.js';
 
 const MODEL = Buffer.from(new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 29 + 7) % 251));

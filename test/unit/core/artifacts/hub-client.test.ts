@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isOffline as isOfflineEnv, resolveTokenFrom as resolveToken } from '../../../../src/main/core/state/hub-environment.js';
 import { encodeRepoPath, encodeRevision, HubClient, normalizeEndpoint } from '../../../../src/main/core/artifacts/hub-client.js';
-import { startHubServer, type HubServer } from '../../../fixtures/hub-server/hub-server.js';
+import { startHubServer, type HubServer } from '../../../../src/devkit/hub/hub-server.js';
 
 describe('resolveToken', () => {
   const files: Record<string, string> = { '/h/token': ' hf_from_home \n', '/custom/tok': 'hf_from_path\n' };

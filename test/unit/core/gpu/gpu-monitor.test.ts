@@ -9,7 +9,7 @@ import { GpuMonitor, type GpuMonitorOptions } from '../../../../src/main/core/gp
 import { locateNvidiaSmi } from '../../../../src/main/core/gpu/nvidia-smi-locate.js';
 import { SlotManager } from '../../../../src/main/core/slots/slot-manager.js';
 
-const BIN = join(import.meta.dirname, '../../../fixtures/nvidia-smi/bin');
+const BIN = join(import.meta.dirname, '../../../../src/devkit/nvidia-smi/bin');
 const FAKE = join(BIN, 'nvidia-smi');
 
 const monitors: GpuMonitor[] = [];

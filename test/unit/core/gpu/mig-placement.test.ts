@@ -16,7 +16,7 @@ import { HostPool } from '../../../../src/main/core/runtime/host-pool.js';
 import { OnnxSessionFactory, parseDevice } from '../../../../src/main/core/runtime/session-factory.js';
 import { SlotManager } from '../../../../src/main/core/slots/slot-manager.js';
 
-const FAKE = join(import.meta.dirname, '../../../fixtures/nvidia-smi/bin/nvidia-smi');
+const FAKE = join(import.meta.dirname, '../../../../src/devkit/nvidia-smi/bin/nvidia-smi');
 const HOST = join(import.meta.dirname, '../../../fixtures/hosts/env-echo-host.js');
 const MIG_CAPTURE = 'linux-x86_64__nvidia-h100-mig__590.48.01.txt';
 

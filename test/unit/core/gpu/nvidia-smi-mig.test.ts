@@ -8,7 +8,7 @@ import { joinMigInstances, parseMigList, parseMigQuery } from '../../../../src/m
 import { DeviceIdSchema } from '../../../../src/shared/settings.js';
 import { isDeviceId } from '../../../../src/shared/state.js';
 
-const CAPTURES = join(import.meta.dirname, '../../../fixtures/nvidia-smi/captures');
+const CAPTURES = join(import.meta.dirname, '../../../../src/devkit/nvidia-smi/captures');
 const MIG = 'linux-x86_64__nvidia-h100-mig__590.48.01.txt';
 
 /** The raw text of section `# <name>` in a capture. */
