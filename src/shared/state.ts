@@ -1,5 +1,5 @@
 /**
- * The slot life cycle of DESIGN.md and the figures shown beside it.
+ * The slot life cycle (drawn below) and the figures shown beside it.
  *
  *   missing ─download─▶ downloading ─▶ verifying ─▶ ready ─load─▶ loading ─▶ loaded
  *      ▲                    │              │          ▲                       │

@@ -7,7 +7,7 @@
  *
  * A blob only ever appears in blobs/ after its bytes matched the catalog's sha256, the
  * Hub's LFS sha256 or the git sha1 — never a corrupt or unverified one. Aborting keeps the
- * partial data: pause is abort, resume is calling again. See shared/notes/hub-protocol.md.
+ * partial data: pause is abort, resume is calling again. The Hub protocol itself is in hub-client.ts.
  */
 import { lstat, rename, statfs, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';

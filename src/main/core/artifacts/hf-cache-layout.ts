@@ -1,6 +1,6 @@
 /**
  * Where things live in the standard Hugging Face hub cache, shared byte for byte with
- * Python's huggingface_hub and transformers (see shared/notes/hub-protocol.md):
+ * Python's huggingface_hub and transformers (the same paths, names and refs):
  *
  *   {cache}/models--{org}--{name}/blobs/{etag}
  *   {cache}/models--{org}--{name}/snapshots/{commit}/{path}   → ../../blobs/{etag}

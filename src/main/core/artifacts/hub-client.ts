@@ -1,5 +1,5 @@
 /**
- * The Hub's HTTP protocol as Modelbay speaks it (shared/notes/hub-protocol.md): resolve
+ * The Hub's HTTP protocol as Modelbay speaks it (as huggingface_hub does): resolve
  * URLs, the metadata HEAD, error headers → ModelbayError codes, token discovery, offline
  * mode, and the GET that the downloader streams from. Redirects are followed by hand so
  * that the token only ever goes to the endpoint's own origin, and every value a server

@@ -1,5 +1,5 @@
 /**
- * What a session will need before it is loaded (DESIGN.md, Memory): the weights (file
+ * What a session will need before it is loaded (the memory budget checks it): the weights (file
  * bytes), an activation allowance that grows with batch × sequence length and is doubled
  * because onnxruntime's arena grows in powers of two, and the CUDA context once per host.
  */

@@ -1,6 +1,6 @@
 /**
  * Where the Hub settings come from when the user has not set them, following
- * huggingface_hub (shared/notes/hub-protocol.md): cache from HF_HUB_CACHE / HF_HOME,
+ * huggingface_hub's environment variables: cache from HF_HUB_CACHE / HF_HOME,
  * endpoint from HF_ENDPOINT, offline from HF_HUB_OFFLINE, and the token from the app's
  * own store first, then HF_TOKEN / HUGGING_FACE_HUB_TOKEN, then the token file.
  */
