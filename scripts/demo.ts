@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { composeApp } from '../src/main/compose.js';
 import { startServer } from '../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../src/main/server/server-token.js';
-import { MiB } from '../src/shared/bytes.js';
+import { MiB } from '../src/shared/values/bytes.js';
 import { buildRenderer } from '../test/e2e/renderer-server.js';
 import { startHubServer, type HubRepoSpec } from '../test/fixtures/hub-server/hub-server.js';
 import { writeEmbeddingModel, type EmbeddingModel } from '../test/fixtures/onnx/embedding-model.js';

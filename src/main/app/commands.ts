@@ -3,10 +3,10 @@
  * by what only the core knows), persisted, and only then applied: a refused request, or
  * one whose change cannot be saved, changes nothing in memory or on disk.
  */
-import type { CommandArgs, CommandName, CommandResults } from '../../shared/api.js';
-import { ModelbayError } from '../../shared/errors.js';
-import type { SlotSettings } from '../../shared/settings.js';
-import type { SlotId } from '../../shared/slots.js';
+import type { CommandArgs, CommandName, CommandResults } from '../../shared/contract/api.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
+import type { SlotSettings } from '../../shared/settings/settings.js';
+import type { SlotId } from '../../shared/slots/slots.js';
 import type { ArtifactManager } from '../core/artifacts/types.js';
 import type { ModelRegistry } from '../core/registry/registry.js';
 import { splitEmbeddings, type OnnxModelSession } from '../core/runtime/index.js';

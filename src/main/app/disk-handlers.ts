@@ -2,12 +2,12 @@
  * The commands of the "On disk" view: scan, assign a found model to a slot, delete a
  * cached revision. The App hands in what they need; nothing here reaches back into it.
  */
-import type { CommandArgs, CommandResults } from '../../shared/api.js';
-import { ModelbayError } from '../../shared/errors.js';
-import type { ReadinessReport } from '../../shared/artifacts.js';
-import { slotSettings, type Settings, type SlotSettings } from '../../shared/settings.js';
-import type { SlotId } from '../../shared/slots.js';
-import type { SlotSnapshot } from '../../shared/state.js';
+import type { CommandArgs, CommandResults } from '../../shared/contract/api.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
+import type { ReadinessReport } from '../../shared/artifacts/artifacts.js';
+import { slotSettings, type Settings, type SlotSettings } from '../../shared/settings/settings.js';
+import type { SlotId } from '../../shared/slots/slots.js';
+import type { SlotSnapshot } from '../../shared/slots/state.js';
 import { assignDiskModel } from '../core/artifacts/disk-assign.js';
 import type { DiskDiscovery } from '../core/artifacts/disk-discovery.js';
 import type { ArtifactManager } from '../core/artifacts/types.js';

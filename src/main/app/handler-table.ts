@@ -9,10 +9,10 @@ import {
   isCommandName,
   MAX_COMMAND_BYTES,
   type CommandName,
-} from '../../shared/api.js';
-import { ModelbayError } from '../../shared/errors.js';
-import type { SlotId } from '../../shared/slots.js';
-import type { ProbeResult } from '../../shared/usage.js';
+} from '../../shared/contract/api.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
+import type { SlotId } from '../../shared/slots/slots.js';
+import type { ProbeResult } from '../../shared/slots/usage.js';
 import type { DiskDiscovery } from '../core/artifacts/disk-discovery.js';
 import { describeIssues } from '../core/state/settings-store.js';
 import { createAliasHandlers } from './alias-handlers.js';

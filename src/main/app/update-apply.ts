@@ -6,11 +6,11 @@
  * slot exactly as it was; a reload that fails on the new files switches back.
  */
 import { lstat, stat } from 'node:fs/promises';
-import type { CatalogSlotView } from '../../shared/artifacts.js';
-import { ModelbayError, toModelbayError } from '../../shared/errors.js';
-import type { SlotSource } from '../../shared/settings.js';
-import type { SlotId } from '../../shared/slots.js';
-import type { SlotHistory, UpdateResult } from '../../shared/updates.js';
+import type { CatalogSlotView } from '../../shared/artifacts/artifacts.js';
+import { ModelbayError, toModelbayError } from '../../shared/errors/errors.js';
+import type { SlotSource } from '../../shared/settings/settings.js';
+import type { SlotId } from '../../shared/slots/slots.js';
+import type { SlotHistory, UpdateResult } from '../../shared/artifacts/updates.js';
 import type { FileRequest } from '../core/artifacts/cache-entries.js';
 import type { HubCacheLayout } from '../core/artifacts/hf-cache-layout.js';
 import type { HubClient } from '../core/artifacts/hub-client.js';

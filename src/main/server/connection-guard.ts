@@ -7,7 +7,7 @@
  */
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ModelbayError, type ErrorCode } from '../../shared/errors.js';
+import { ModelbayError, type ErrorCode } from '../../shared/errors/errors.js';
 
 export interface ConnectionLimits {
   /** Open connections at most; then the oldest idle one is dropped, or the newcomer gets 503. */

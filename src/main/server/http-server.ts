@@ -5,8 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isCommandName, MAX_COMMAND_BYTES, type CommandReply } from '../../shared/api.js';
-import { ModelbayError, type ErrorCode, type SerializedError } from '../../shared/errors.js';
+import { isCommandName, MAX_COMMAND_BYTES, type CommandReply } from '../../shared/contract/api.js';
+import { ModelbayError, type ErrorCode, type SerializedError } from '../../shared/errors/errors.js';
 import type { App } from '../app.js';
 import { RENDERER_CSP } from '../renderer-csp.js';
 import { DEFAULT_LIMITS, guardConnections, serverTimeouts, type ConnectionLimits } from './connection-guard.js';

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, lstat, readFile, readlink, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { ModelbayError } from '../../../shared/errors.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
 import { hashFile, type BlobDigest } from './blob-hasher.js';
 import { assertCommit, assertEtag, type HubCacheLayout } from './hf-cache-layout.js';
 import type { FileMetadata } from './hub-client.js';

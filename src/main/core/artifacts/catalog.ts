@@ -5,10 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { CatalogFileView, CatalogSlotView, CatalogStatus, ModelVariant, Pooling } from '../../../shared/artifacts.js';
-import { ModelbayError } from '../../../shared/errors.js';
-import { RepoIdSchema, RevisionSchema, SlotIdSchema, type SlotSource } from '../../../shared/settings.js';
-import { SLOT_IDS, type SlotId } from '../../../shared/slots.js';
+import type { CatalogFileView, CatalogSlotView, CatalogStatus, ModelVariant, Pooling } from '../../../shared/artifacts/artifacts.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import { RepoIdSchema, RevisionSchema, SlotIdSchema, type SlotSource } from '../../../shared/settings/settings.js';
+import { SLOT_IDS, type SlotId } from '../../../shared/slots/slots.js';
 import { assertRepoPath } from './hf-cache-layout.js';
 
 const VARIANTS = ['fp32', 'fp16', 'int8'] as const;

@@ -5,9 +5,9 @@
  */
 import { rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { DownloadPhase, FileProgress, SlotDownloadProgress } from '../../../shared/artifacts.js';
-import { ModelbayError, serializeError, toModelbayError, type SerializedError } from '../../../shared/errors.js';
-import { SLOT_IDS, type SlotId } from '../../../shared/slots.js';
+import type { DownloadPhase, FileProgress, SlotDownloadProgress } from '../../../shared/artifacts/artifacts.js';
+import { ModelbayError, serializeError, toModelbayError, type SerializedError } from '../../../shared/errors/errors.js';
+import { SLOT_IDS, type SlotId } from '../../../shared/slots/slots.js';
 import { hashFile, type BlobDigest } from './blob-hasher.js';
 import type { CatalogFile, SlotModel } from './catalog.js';
 import { runningSlotPhase, stopFiles } from './download-phase.js';

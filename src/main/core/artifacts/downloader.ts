@@ -11,7 +11,7 @@
  */
 import { lstat, rename, statfs, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ModelbayError, toModelbayError } from '../../../shared/errors.js';
+import { ModelbayError, toModelbayError } from '../../../shared/errors/errors.js';
 import { KeyedQueue, Semaphore } from '../async/queues.js';
 import { hashFile, type BlobDigest } from './blob-hasher.js';
 import { fileSize, fromCache, linkSnapshot, markMissing, mismatch, SHA256_RE, verifiedBy, writeAtomic, type DownloadedFile, type FileRequest } from './cache-entries.js';

@@ -12,8 +12,8 @@
  */
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { ModelbayError } from '../../../shared/errors.js';
-import { repoIdProblem, repoPathProblem, revisionProblem } from '../../../shared/values.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import { repoIdProblem, repoPathProblem, revisionProblem } from '../../../shared/values/values.js';
 
 /** The cache root of huggingface_hub: HF_HUB_CACHE, HF_HOME/hub, XDG_CACHE_HOME/huggingface/hub, ~/.cache/huggingface/hub. */
 export function defaultHubCacheDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -5,10 +5,10 @@
  * so start-up stays fast whatever the models weigh.
  */
 import * as nodeFs from 'node:fs/promises';
-import type { ReadinessReport, SlotReadiness } from '../../../shared/artifacts.js';
-import type { ErrorCode } from '../../../shared/errors.js';
-import { formatBytes } from '../../../shared/bytes.js';
-import type { SlotId } from '../../../shared/slots.js';
+import type { ReadinessReport, SlotReadiness } from '../../../shared/artifacts/artifacts.js';
+import type { ErrorCode } from '../../../shared/errors/errors.js';
+import { formatBytes } from '../../../shared/values/bytes.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
 import type { CatalogFile, SlotModel } from './catalog.js';
 import type { HubCacheLayout } from './hf-cache-layout.js';
 import { permissionDenied } from './transfer-errors.js';

@@ -4,9 +4,9 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { VerifyReport } from '../../../shared/api.js';
-import { ModelbayError } from '../../../shared/errors.js';
-import type { SlotId } from '../../../shared/slots.js';
+import type { VerifyReport } from '../../../shared/contract/api.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
 import { hashBlob } from './download-jobs.js';
 import { megabytes, type ManagerState } from './manager-state.js';
 

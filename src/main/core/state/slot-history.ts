@@ -6,8 +6,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { SlotId } from '../../../shared/slots.js';
-import type { SlotHistory, SlotRevisionEntry } from '../../../shared/updates.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import type { SlotHistory, SlotRevisionEntry } from '../../../shared/artifacts/updates.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 /** Enough to roll back a few times; older revisions are for the On-disk view to clean up. */

@@ -5,7 +5,7 @@
  * never succeed is 4xx. The code is the stable EMB code.
  */
 import type { ServerResponse } from 'node:http';
-import { toModelbayError, type ErrorCode } from '../../../shared/errors.js';
+import { toModelbayError, type ErrorCode } from '../../../shared/errors/errors.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   'EMB-E001': 404, 'EMB-E421': 404, 'EMB-E404': 404, 'EMB-E118': 404,

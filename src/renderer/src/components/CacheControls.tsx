@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { SlotReadiness } from '../../../shared/artifacts.js';
-import type { SlotId } from '../../../shared/slots.js';
+import type { SlotReadiness } from '../../../shared/artifacts/artifacts.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
 import { fileSize } from '../display/figures.js';
 import { selectPending } from '../store/selectors.js';
 import { GLOBAL_KEY } from '../store/ui-state.js';

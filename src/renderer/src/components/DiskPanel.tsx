@@ -5,8 +5,8 @@
  * disk usage, like `hf cache scan`, with a two-step delete per revision.
  */
 import { useState } from 'react';
-import type { DiskModel, DiskRepo } from '../../../shared/discovery.js';
-import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
+import type { DiskModel, DiskRepo } from '../../../shared/artifacts/discovery.js';
+import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../shared/slots/slots.js';
 import { fileSize, relativeTime } from '../display/figures.js';
 import { useNow } from '../display/use-now.js';
 import { DISK_KEY } from '../store/ui-state.js';

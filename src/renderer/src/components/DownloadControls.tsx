@@ -1,4 +1,4 @@
-import type { SlotDownloadProgress } from '../../../shared/artifacts.js';
+import type { SlotDownloadProgress } from '../../../shared/artifacts/artifacts.js';
 import type { SlotActions } from '../store/selectors.js';
 import { useCommand } from '../store/use-dashboard.js';
 

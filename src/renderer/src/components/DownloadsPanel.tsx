@@ -1,5 +1,5 @@
 import { memo, useMemo } from 'react';
-import type { SlotDownloadProgress } from '../../../shared/artifacts.js';
+import type { SlotDownloadProgress } from '../../../shared/artifacts/artifacts.js';
 import { duration, fileSize, speed } from '../display/figures.js';
 import { downloadCounts, downloadsView, isDownloadRunning, selectDownloads, selectPending, slotActions } from '../store/selectors.js';
 import { useDashboard } from '../store/use-dashboard.js';

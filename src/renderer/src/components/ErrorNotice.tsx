@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { SerializedError } from '../../../shared/errors.js';
+import type { SerializedError } from '../../../shared/errors/errors.js';
 import { ERROR_HELP, errorTitle } from '../display/error-help.js';
 
 /**

@@ -1,5 +1,5 @@
 import { memo, useMemo } from 'react';
-import type { ActivityEntry, ActivityKind } from '../../../shared/activity.js';
+import type { ActivityEntry, ActivityKind } from '../../../shared/contract/activity.js';
 import { activityText } from '../display/activity-text.js';
 import { clockTime } from '../display/figures.js';
 import { logEntryId } from '../store/chart-markers.js';

@@ -1,6 +1,6 @@
 import { memo } from 'react';
-import { migDeviceId } from '../../../shared/devices.js';
-import type { GpuInfo, GpuProcess, MigInstance } from '../../../shared/gpu.js';
+import { migDeviceId } from '../../../shared/devices/devices.js';
+import type { GpuInfo, GpuProcess, MigInstance } from '../../../shared/devices/gpu.js';
 import { memory, mib } from '../display/figures.js';
 import { selectGpu } from '../store/selectors.js';
 import { toggleGpu } from '../store/ui-state.js';

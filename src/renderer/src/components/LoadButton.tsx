@@ -1,7 +1,7 @@
 import { useId, useRef, useState } from 'react';
-import type { LoadPreview } from '../../../shared/load-preview.js';
-import type { SerializedError } from '../../../shared/errors.js';
-import type { SlotId } from '../../../shared/slots.js';
+import type { LoadPreview } from '../../../shared/slots/load-preview.js';
+import type { SerializedError } from '../../../shared/errors/errors.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
 import { previewLines } from '../display/load-preview-text.js';
 import { useQuery } from '../store/use-query.js';
 

@@ -1,6 +1,6 @@
 import { memo } from 'react';
-import { deviceLabel, parseDeviceId } from '../../../shared/devices.js';
-import type { DeviceBudgetSnapshot, PressureLevel } from '../../../shared/state.js';
+import { deviceLabel, parseDeviceId } from '../../../shared/devices/devices.js';
+import type { DeviceBudgetSnapshot, PressureLevel } from '../../../shared/slots/state.js';
 import { memory, percent } from '../display/figures.js';
 import { selectDevices } from '../store/selectors.js';
 import type { DashboardState } from '../store/dashboard-store.js';

@@ -1,4 +1,4 @@
-import type { ReadinessStatus } from '../../../shared/artifacts.js';
+import type { ReadinessStatus } from '../../../shared/artifacts/artifacts.js';
 import { useShallow } from 'zustand/react/shallow';
 import { fileSize, missingText, unknownSizesTip, unknownSlotsTip } from '../display/figures.js';
 import { readinessSummary, selectPending, selectReadiness, unknownSizeFiles } from '../store/selectors.js';

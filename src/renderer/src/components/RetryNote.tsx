@@ -1,4 +1,4 @@
-import type { RetryNotice } from '../../../shared/artifacts.js';
+import type { RetryNotice } from '../../../shared/artifacts/artifacts.js';
 import { retryText } from '../display/retry-text.js';
 import { useNow } from '../display/use-now.js';
 

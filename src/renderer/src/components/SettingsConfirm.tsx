@@ -4,7 +4,7 @@
  * decides which model files are run. A page that managed to fill in the form still
  * needs the user's click.
  */
-import type { SensitiveChange } from '../../../shared/settings-changes.js';
+import type { SensitiveChange } from '../../../shared/settings/settings-changes.js';
 
 const LABEL: Record<SensitiveChange['field'], string> = { hfEndpoint: 'Hugging Face endpoint', cacheDir: 'Cache folder' };
 const DEFAULT: Record<SensitiveChange['field'], string> = { hfEndpoint: 'default', cacheDir: 'standard Hugging Face cache' };

@@ -1,7 +1,7 @@
 import { LogsSection } from './LogsSection.js';
 import { useMemo, useState } from 'react';
-import type { SettingsPatch, SettingsView } from '../../../shared/settings.js';
-import { sensitiveChanges, type SensitiveChange } from '../../../shared/settings-changes.js';
+import type { SettingsPatch, SettingsView } from '../../../shared/settings/settings.js';
+import { sensitiveChanges, type SensitiveChange } from '../../../shared/settings/settings-changes.js';
 import { tokenStorageText } from '../display/token-storage-text.js';
 import { selectSettings } from '../store/selectors.js';
 import { fieldErrorsFromDetails, formFromSettings, patchFromForm, type FormErrors, type SettingsField, type SettingsForm } from '../store/settings-form.js';

@@ -1,4 +1,4 @@
-import type { SlotId } from '../../../shared/slots.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
 import { useDashboard } from '../store/use-dashboard.js';
 import './slot-extras.css';
 

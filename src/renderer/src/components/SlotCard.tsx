@@ -1,7 +1,7 @@
 import { memo, useState } from 'react';
-import type { CatalogSlotView, SlotDownloadProgress } from '../../../shared/artifacts.js';
-import type { SlotId } from '../../../shared/slots.js';
-import type { SlotSnapshot, SlotState } from '../../../shared/state.js';
+import type { CatalogSlotView, SlotDownloadProgress } from '../../../shared/artifacts/artifacts.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import type { SlotSnapshot, SlotState } from '../../../shared/slots/state.js';
 import { fileSize, memory, percent, relativeTime } from '../display/figures.js';
 import { useNow } from '../display/use-now.js';
 import {

@@ -1,9 +1,9 @@
 import { useMemo, useState } from 'react';
-import { deviceLabel, parseDeviceId } from '../../../shared/devices.js';
-import type { CatalogSlotView } from '../../../shared/artifacts.js';
-import { slotSettings, type SettingsView } from '../../../shared/settings.js';
-import type { SlotId } from '../../../shared/slots.js';
-import type { SlotSnapshot } from '../../../shared/state.js';
+import { deviceLabel, parseDeviceId } from '../../../shared/devices/devices.js';
+import type { CatalogSlotView } from '../../../shared/artifacts/artifacts.js';
+import { slotSettings, type SettingsView } from '../../../shared/settings/settings.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import type { SlotSnapshot } from '../../../shared/slots/state.js';
 import { selectCatalogEntry, selectCommandError, selectDevices, selectPending, selectSettings, selectSlot } from '../store/selectors.js';
 import {
   POOLINGS,

@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
-import type { SerializedError } from '../../../shared/errors.js';
-import type { SlotId } from '../../../shared/slots.js';
-import type { SlotSnapshot } from '../../../shared/state.js';
+import type { SerializedError } from '../../../shared/errors/errors.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import type { SlotSnapshot } from '../../../shared/slots/state.js';
 import { formatValue, summarizeEmbedding, type EmbeddingSummary } from '../display/embedding-summary.js';
 import { duration, memory, relativeTime } from '../display/figures.js';
 import { useNow } from '../display/use-now.js';

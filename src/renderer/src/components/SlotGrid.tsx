@@ -1,4 +1,4 @@
-import { SLOT_IDS } from '../../../shared/slots.js';
+import { SLOT_IDS } from '../../../shared/slots/slots.js';
 import { SlotCard } from './SlotCard.js';
 
 export function SlotGrid(): React.JSX.Element {

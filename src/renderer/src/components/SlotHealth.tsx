@@ -1,6 +1,6 @@
 /** Health and usage of one slot, collapsed on its card by default: what its requests did and a probe on demand. */
-import type { SlotId } from '../../../shared/slots.js';
-import type { UsageHealth } from '../../../shared/usage.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import type { UsageHealth } from '../../../shared/slots/usage.js';
 import { relativeTime } from '../display/figures.js';
 import { useNow } from '../display/use-now.js';
 import { useCommand, useDashboard } from '../store/use-dashboard.js';

@@ -1,4 +1,4 @@
-import type { SlotId } from '../../../shared/slots.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
 import { relativeTime } from '../display/figures.js';
 import { selectCommandError, selectPending } from '../store/selectors.js';
 import { SLOT_CONFIG_KEY } from '../store/ui-state.js';

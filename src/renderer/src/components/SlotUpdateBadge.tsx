@@ -1,4 +1,4 @@
-import type { SlotId } from '../../../shared/slots.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
 import { fileSize } from '../display/figures.js';
 import { selectPending } from '../store/selectors.js';
 import { useCommand, useDashboard } from '../store/use-dashboard.js';

@@ -1,10 +1,10 @@
 import { memo, useDeferredValue, useMemo } from 'react';
 import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useShallow } from 'zustand/react/shallow';
-import { deviceLabel, parseDeviceId } from '../../../shared/devices.js';
-import { HISTORY_SECONDS } from '../../../shared/api.js';
-import { SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
-import { DEFAULT_THRESHOLDS, type PressureThresholds } from '../../../shared/state.js';
+import { deviceLabel, parseDeviceId } from '../../../shared/devices/devices.js';
+import { HISTORY_SECONDS } from '../../../shared/contract/api.js';
+import { SLOT_NAMES, type SlotId } from '../../../shared/slots/slots.js';
+import { DEFAULT_THRESHOLDS, type PressureThresholds } from '../../../shared/slots/state.js';
 import { byteTick, memoryTop, yScale } from '../display/chart-scale.js';
 import { clockTime, memory } from '../display/figures.js';
 import { chartMarkers } from '../store/chart-markers.js';

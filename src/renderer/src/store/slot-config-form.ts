@@ -4,13 +4,13 @@
  * turned into the commands that change only what the user changed, and mapped back from
  * the backend's errors onto the field they concern.
  */
-import { COMMAND_SCHEMAS, type CommandInput } from '../../../shared/api.js';
-import type { CatalogSlotView } from '../../../shared/artifacts.js';
-import type { ErrorCode, SerializedError } from '../../../shared/errors.js';
-import { SlotSourceSchema, type SlotSettings, type SlotSource } from '../../../shared/settings.js';
-import { aliasProblem } from '../../../shared/values.js';
-import type { SlotId } from '../../../shared/slots.js';
-import type { SlotSnapshot, SlotState } from '../../../shared/state.js';
+import { COMMAND_SCHEMAS, type CommandInput } from '../../../shared/contract/api.js';
+import type { CatalogSlotView } from '../../../shared/artifacts/artifacts.js';
+import type { ErrorCode, SerializedError } from '../../../shared/errors/errors.js';
+import { SlotSourceSchema, type SlotSettings, type SlotSource } from '../../../shared/settings/settings.js';
+import { aliasProblem } from '../../../shared/values/values.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import type { SlotSnapshot, SlotState } from '../../../shared/slots/state.js';
 import { errorsByField, issuesFromDetails } from './form-issues.js';
 import { compareDevices } from './selectors.js';
 

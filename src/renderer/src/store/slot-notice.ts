@@ -1,7 +1,7 @@
 /** What a slot card's status area shows: the freshest thing, never a failure the slot has moved past. */
-import type { SlotDownloadProgress } from '../../../shared/artifacts.js';
-import type { SerializedError } from '../../../shared/errors.js';
-import type { SlotSnapshot } from '../../../shared/state.js';
+import type { SlotDownloadProgress } from '../../../shared/artifacts/artifacts.js';
+import type { SerializedError } from '../../../shared/errors/errors.js';
+import type { SlotSnapshot } from '../../../shared/slots/state.js';
 import { isDownloadActive } from './selectors.js';
 
 export type SlotNotice =

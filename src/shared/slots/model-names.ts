@@ -5,10 +5,10 @@
  * once, on arrival, and works with the slot id from then on: renaming a slot never breaks
  * a request already running.
  */
-import { ModelbayError } from './errors.js';
-import type { Settings } from './settings.js';
+import { ModelbayError } from '../errors/errors.js';
+import type { Settings } from '../settings/settings.js';
 import { isSlotId, SLOT_IDS, type SlotId } from './slots.js';
-import { aliasProblem } from './values.js';
+import { aliasProblem } from '../values/values.js';
 
 /** Every slot's alias (slots without one are absent). */
 export function aliasesOf(settings: Pick<Settings, 'slots'>): Partial<Record<SlotId, string>> {

@@ -5,8 +5,8 @@
  *      ▲                    │              │          ▲                       │
  *      └──── failed(reason) ◀──────────────┴──────────┴──── unloading ◀─evict/unload/TTL
  */
-import { DEVICE_ID_PATTERN } from './devices.js';
-import type { SerializedError } from './errors.js';
+import { DEVICE_ID_PATTERN } from '../devices/devices.js';
+import type { SerializedError } from '../errors/errors.js';
 import type { SlotId } from './slots.js';
 
 export const SLOT_STATES = ['missing', 'downloading', 'verifying', 'ready', 'loading', 'loaded', 'unloading', 'failed'] as const;

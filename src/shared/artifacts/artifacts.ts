@@ -1,6 +1,6 @@
 /** What the artifact manager tells the rest of Modelbay: catalog views, downloads, readiness. */
-import type { ErrorCode, SerializedError } from './errors.js';
-import type { SlotId } from './slots.js';
+import type { ErrorCode, SerializedError } from '../errors/errors.js';
+import type { SlotId } from '../slots/slots.js';
 
 export type ModelVariant = 'fp32' | 'fp16' | 'int8';
 export type Pooling = 'mean' | 'cls' | 'none';

@@ -5,7 +5,7 @@
  * success makes it healthy again. A request refused for want of memory or because Modelbay
  * is busy or stopping says nothing about the model and does not count.
  */
-import type { SerializedError } from './errors.js';
+import type { SerializedError } from '../errors/errors.js';
 import type { SlotId } from './slots.js';
 
 export const UNHEALTHY_AFTER = 3;

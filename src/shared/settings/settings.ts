@@ -5,11 +5,11 @@
  * view only says whether one is set and where it comes from.
  */
 import { z } from 'zod';
-import { GiB } from './bytes.js';
-import { DEVICE_ID_RULE } from './devices.js';
-import { SLOT_IDS, type SlotId } from './slots.js';
-import { isDeviceId } from './state.js';
-import { aliasProblem, cacheDirProblem, modelFolderProblem, repoIdProblem, repoPathProblem, revisionProblem } from './values.js';
+import { GiB } from '../values/bytes.js';
+import { DEVICE_ID_RULE } from '../devices/devices.js';
+import { SLOT_IDS, type SlotId } from '../slots/slots.js';
+import { isDeviceId } from '../slots/state.js';
+import { aliasProblem, cacheDirProblem, modelFolderProblem, repoIdProblem, repoPathProblem, revisionProblem } from '../values/values.js';
 
 /** A zod check from one of the shared rules of values.ts. */
 function rule(problem: (value: string) => string | null) {

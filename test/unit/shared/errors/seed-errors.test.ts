@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../../../src/shared/errors.js';
-import { SEED_ERROR_CODES, seedErrorName } from '../../../src/shared/seed-errors.js';
+import { ERROR_CODES } from '../../../../src/shared/errors/errors.js';
+import { SEED_ERROR_CODES, seedErrorName } from '../../../../src/shared/errors/seed-errors.js';
 
 describe('seed error names', () => {
   it('map to stable EMB codes that exist, and back', () => {

@@ -1,5 +1,5 @@
 /** What a Load would do, computed before the click by the registry's own planner. */
-import type { SerializedError } from './errors.js';
+import type { SerializedError } from '../errors/errors.js';
 import type { SlotId } from './slots.js';
 import type { PressureLevel } from './state.js';
 

@@ -6,16 +6,16 @@
  */
 import { z } from 'zod';
 import type { ActivityEntry } from './activity.js';
-import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from './artifacts.js';
-import type { DiskModel, DiskView } from './discovery.js';
-import type { ProbeResult, SlotUsage } from './usage.js';
-import type { UpdateResult, UpdatesView } from './updates.js';
-import type { SerializedError } from './errors.js';
-import type { GpuSample } from './gpu.js';
-import type { LoadPreview } from './load-preview.js';
-import { DeviceIdSchema, RepoIdSchema, SettingsPatchSchema, SlotIdSchema, SlotSourceSchema, type SettingsView } from './settings.js';
-import type { SlotId } from './slots.js';
-import type { DeviceBudgetSnapshot, RegistryStats, SlotSnapshot } from './state.js';
+import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from '../artifacts/artifacts.js';
+import type { DiskModel, DiskView } from '../artifacts/discovery.js';
+import type { ProbeResult, SlotUsage } from '../slots/usage.js';
+import type { UpdateResult, UpdatesView } from '../artifacts/updates.js';
+import type { SerializedError } from '../errors/errors.js';
+import type { GpuSample } from '../devices/gpu.js';
+import type { LoadPreview } from '../slots/load-preview.js';
+import { DeviceIdSchema, RepoIdSchema, SettingsPatchSchema, SlotIdSchema, SlotSourceSchema, type SettingsView } from '../settings/settings.js';
+import type { SlotId } from '../slots/slots.js';
+import type { DeviceBudgetSnapshot, RegistryStats, SlotSnapshot } from '../slots/state.js';
 
 /** The largest command payload accepted over IPC or HTTP. */
 export const MAX_COMMAND_BYTES = 256 * 1024;

@@ -1,6 +1,6 @@
-import type { ErrorCode } from './errors.js';
-import type { SlotId } from './slots.js';
-import type { DeviceId, EvictionReason, PressureLevel } from './state.js';
+import type { ErrorCode } from '../errors/errors.js';
+import type { SlotId } from '../slots/slots.js';
+import type { DeviceId, EvictionReason, PressureLevel } from '../slots/state.js';
 
 export type ActivityKind =
   | 'loaded'

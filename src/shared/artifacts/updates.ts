@@ -3,8 +3,8 @@
  * the commit its branch points to on the Hub, and what an update would download.
  * Offline or unreachable is `unknown`, never an error of the slot.
  */
-import type { SerializedError } from './errors.js';
-import type { SlotId } from './slots.js';
+import type { SerializedError } from '../errors/errors.js';
+import type { SlotId } from '../slots/slots.js';
 
 export type UpdateStatus = 'up-to-date' | 'update-available' | 'not-downloaded' | 'unknown';
 

@@ -4,7 +4,7 @@
  * model folders, with the ONNX models found in them. Like `hf cache scan`, plus which
  * ONNX files can be put in a slot.
  */
-import type { SlotId } from './slots.js';
+import type { SlotId } from '../slots/slots.js';
 
 /** A file of a snapshot: a link to a blob (huggingface_hub), a plain copy (Windows without symlinks) or a dangling link. */
 export interface DiskFile {

@@ -3,7 +3,7 @@
  * /v1 routes, the CLI and the model list: SPLADE slots give sparse term weights,
  * token-level slots give one vector per token (ColBERT), the rest one dense vector.
  */
-import type { CatalogSlotView } from './artifacts.js';
+import type { CatalogSlotView } from '../artifacts/artifacts.js';
 import { SLOT_IDS, type SlotId } from './slots.js';
 
 export type ServingKind = 'dense' | 'sparse' | 'multi-vector';

@@ -4,7 +4,7 @@
  * the serialised error rides inside the message and the renderer turns it back into a
  * ModelbayError with its code and details (decodeBridgeError).
  */
-import { ModelbayError, type SerializedError } from './errors.js';
+import { ModelbayError, type SerializedError } from '../errors/errors.js';
 
 /** invoke(COMMAND_CHANNEL, name, input) → CommandReply. */
 export const COMMAND_CHANNEL = 'modelbay:command';
