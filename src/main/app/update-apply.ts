@@ -10,6 +10,7 @@ import type { CatalogSlotView } from '../../shared/artifacts/artifacts.js';
 import { ModelbayError, toModelbayError } from '../../shared/errors/errors.js';
 import type { SlotSource } from '../../shared/settings/settings.js';
 import type { SlotId } from '../../shared/slots/slots.js';
+import { COMMIT_RE } from '../../shared/values/values.js';
 import type { SlotHistory, UpdateResult } from '../../shared/artifacts/updates.js';
 import type { FileRequest } from '../core/artifacts/cache-entries.js';
 import type { HubCacheLayout } from '../core/artifacts/hf-cache-layout.js';
@@ -19,7 +20,6 @@ import type { ArtifactManager } from '../core/artifacts/types.js';
 import type { SlotHistoryStore } from '../core/state/slot-history.js';
 import type { SettingsStore } from '../core/state/settings-store.js';
 
-const COMMIT_RE = /^[0-9a-f]{40}$/;
 const BUSY = new Set(['loading', 'unloading', 'downloading', 'verifying']);
 
 export interface UpdateApplierDeps {

@@ -16,6 +16,7 @@ import type { LoadPreview } from '../slots/load-preview.js';
 import { DeviceIdSchema, RepoIdSchema, SettingsPatchSchema, SlotIdSchema, SlotSourceSchema, type SettingsView } from '../settings/settings.js';
 import type { SlotId } from '../slots/slots.js';
 import type { DeviceBudgetSnapshot, RegistryStats, SlotSnapshot } from '../slots/state.js';
+import { COMMIT_RE } from '../values/values.js';
 
 /** The largest command payload accepted over IPC or HTTP. */
 export const MAX_COMMAND_BYTES = 256 * 1024;
@@ -77,7 +78,7 @@ export const COMMAND_SCHEMAS = {
   applyUpdate: slot,
   /** Switch the slot back to the revision it used before (still on disk). */
   rollbackUpdate: slot,
-  deleteRevision: z.object({ repo: RepoIdSchema, commit: z.string().regex(/^[0-9a-f]{40}$/, 'a commit is 40 hex characters') }).strict(),
+  deleteRevision: z.object({ repo: RepoIdSchema, commit: z.string().regex(COMMIT_RE, 'a commit is 40 hex characters') }).strict(),
 } as const;
 
 export type CommandName = keyof typeof COMMAND_SCHEMAS;

@@ -1,11 +1,16 @@
 /**
  * One rule per kind of value that reaches a path, a URL or a process: a repository id, a
- * revision, a repository-relative file path and a cache folder. The zod schemas, the Hub
- * client and the cache layout all ask these functions, so a value the settings accept is
+ * revision, a commit, a sha256, a repository-relative file path and a cache folder. The
+ * zod schemas, the Hub client and the cache layout all ask these functions, so a value the settings accept is
  * a value every later step accepts too (and the reverse): nothing is saved that would only
  * fail at download time. Each returns null when the value is fine, else the problem in
  * words, so a schema and an assertion can share it.
  */
+
+/** A git object id: a commit (a snapshot folder, a `refs/` file) or a regular file's blob id, as the Hub and the cache write it. */
+export const COMMIT_RE = /^[0-9a-f]{40}$/;
+/** A sha256 digest: an LFS file's content id and etag, a pinned checksum, a blob's name in the cache. */
+export const SHA256_RE = /^[0-9a-f]{64}$/;
 
 const REPO_ID_RE = /^[A-Za-z0-9][\w.-]{0,95}\/[\w.-]{1,96}$/;
 const REVISION_RE = /^[\w./-]{1,256}$/;

@@ -9,6 +9,7 @@ import type { ReadinessReport, SlotReadiness } from '../../../shared/artifacts/a
 import type { ErrorCode } from '../../../shared/errors/errors.js';
 import { formatBytes } from '../../../shared/values/bytes.js';
 import type { SlotId } from '../../../shared/slots/slots.js';
+import { COMMIT_RE } from '../../../shared/values/values.js';
 import type { CatalogFile, SlotModel } from './catalog.js';
 import type { HubCacheLayout } from './hf-cache-layout.js';
 import { permissionDenied } from './transfer-errors.js';
@@ -49,7 +50,6 @@ export interface SlotCheck {
   readiness: SlotReadiness;
 }
 
-const COMMIT_RE = /^[0-9a-f]{40}$/;
 
 /** The commit a revision stands for in the cache: itself when it is a commit, else refs/{revision}. */
 export async function cachedCommit(layout: HubCacheLayout, repo: string, revision: string, fs: MetadataFs = nodeMetadataFs): Promise<string | null> {
