@@ -10,6 +10,7 @@ import type { CatalogSlotView } from '../../shared/artifacts/artifacts.js';
 import { ModelbayError, toModelbayError } from '../../shared/errors/errors.js';
 import type { SlotSource } from '../../shared/settings/settings.js';
 import type { SlotId } from '../../shared/slots/slots.js';
+import { isBusy } from '../../shared/slots/state.js';
 import { COMMIT_RE } from '../../shared/values/values.js';
 import type { SlotHistory, UpdateResult } from '../../shared/artifacts/updates.js';
 import type { FileRequest } from '../core/artifacts/cache-entries.js';
@@ -19,8 +20,6 @@ import { cachedCommit } from '../core/artifacts/readiness.js';
 import type { ArtifactManager } from '../core/artifacts/types.js';
 import type { SlotHistoryStore } from '../core/state/slot-history.js';
 import type { SettingsStore } from '../core/state/settings-store.js';
-
-const BUSY = new Set(['loading', 'unloading', 'downloading', 'verifying']);
 
 export interface UpdateApplierDeps {
   artifacts: ArtifactManager;
@@ -73,7 +72,7 @@ export class UpdateApplier {
 
   private async exclusive<T>(slot: SlotId, fn: () => Promise<T>): Promise<T> {
     const state = this.d.registry.snapshot(slot).state;
-    if (this.inFlight.has(slot) || BUSY.has(state)) {
+    if (this.inFlight.has(slot) || isBusy(state)) {
       throw new ModelbayError('EMB-E138', `${slot} is ${this.inFlight.has(slot) ? 'already updating' : state}: try again when it is done.`, { slot, state });
     }
     this.inFlight.add(slot);

@@ -12,6 +12,25 @@ import type { SlotId } from './slots.js';
 export const SLOT_STATES = ['missing', 'downloading', 'verifying', 'ready', 'loading', 'loaded', 'unloading', 'failed'] as const;
 export type SlotState = (typeof SLOT_STATES)[number];
 
+/**
+ * Which states hold a slot, one set each, for the main process and the dashboard alike
+ * (what the backend refuses, the dashboard greys out).
+ * In use: a session holds the slot's files, or is being made or released — unload first.
+ */
+export const IN_USE_STATES: ReadonlySet<SlotState> = new Set(['loading', 'loaded', 'unloading']);
+/** Downloading: a download writes the slot's files, or checks them — pause or cancel first. */
+export const DOWNLOAD_STATES: ReadonlySet<SlotState> = new Set(['downloading', 'verifying']);
+/** Busy: on the way between two resting states; the slot settles by itself. */
+export const BUSY_STATES: ReadonlySet<SlotState> = new Set(['loading', 'unloading', 'downloading', 'verifying']);
+/** Files in use: nothing may delete or replace the slot's files now (a session or a download has them). */
+export const FILES_IN_USE_STATES: ReadonlySet<SlotState> = new Set([...IN_USE_STATES, ...DOWNLOAD_STATES]);
+
+const has = (set: ReadonlySet<SlotState>, state: string): boolean => (set as ReadonlySet<string>).has(state);
+export const isInUse = (state: string): boolean => has(IN_USE_STATES, state);
+export const isDownloading = (state: string): boolean => has(DOWNLOAD_STATES, state);
+export const isBusy = (state: string): boolean => has(BUSY_STATES, state);
+export const filesInUse = (state: string): boolean => has(FILES_IN_USE_STATES, state);
+
 /** Artifact phases are set by the artifact manager; the rest belong to the registry. */
 export const ARTIFACT_STATES = ['missing', 'downloading', 'verifying', 'ready', 'failed'] as const;
 export type ArtifactState = (typeof ARTIFACT_STATES)[number];

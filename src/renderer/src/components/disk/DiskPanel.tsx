@@ -7,14 +7,13 @@
 import { useState } from 'react';
 import type { DiskModel, DiskRepo } from '../../../../shared/artifacts/discovery.js';
 import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../../shared/slots/slots.js';
+import { isInUse } from '../../../../shared/slots/state.js';
 import { fileSize, relativeTime } from '../../display/figures.js';
 import { useNow } from '../../display/use-now.js';
 import { DISK_KEY } from '../../store/ui-state.js';
 import { useCommand, useDashboard } from '../../store/use-dashboard.js';
 import { ErrorNotice } from '../common/ErrorNotice.js';
 import './DiskPanel.css';
-
-const IN_USE = new Set(['loaded', 'loading', 'unloading']);
 
 function where(m: DiskModel): string {
   return m.origin === 'local' ? (m.folder ?? '') : `${m.repo ?? ''}`;
@@ -99,7 +98,7 @@ export function DiskPanel(): React.JSX.Element {
                         >
                           <option value="">{m.complete ? 'Assign to…' : 'incomplete'}</option>
                           {SLOT_IDS.map((id) => (
-                            <option key={id} value={id} disabled={IN_USE.has(slots[id]?.state ?? '') || m.usedBy.includes(id)}>
+                            <option key={id} value={id} disabled={isInUse(slots[id]?.state ?? '') || m.usedBy.includes(id)}>
                               {id} {SLOT_NAMES[id]}
                             </option>
                           ))}

@@ -2,6 +2,7 @@ import { useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SlotReadiness } from '../../../../shared/artifacts/artifacts.js';
 import type { SlotId } from '../../../../shared/slots/slots.js';
+import { filesInUse } from '../../../../shared/slots/state.js';
 import { fileSize } from '../../display/figures.js';
 import { selectPending } from '../../store/selectors.js';
 import { GLOBAL_KEY } from '../../store/ui-state.js';
@@ -11,7 +12,7 @@ import { DialogHead, ModalDialog } from '../common/ModalDialog.js';
 /** Slots whose files cannot be deleted now: a session holds them open, or a download writes them. */
 const selectFilesInUse = (s: { model: { slots: Partial<Record<SlotId, { state: string } | undefined>> } }): SlotId[] =>
   (Object.entries(s.model.slots) as Array<[SlotId, { state: string } | undefined]>)
-    .filter(([, slot]) => slot && ['loaded', 'loading', 'unloading', 'downloading', 'verifying'].includes(slot.state))
+    .filter(([, slot]) => slot && filesInUse(slot.state))
     .map(([id]) => id);
 
 /** "Clear cache…": a confirmation that says what goes (how much, which slots) and what stays. */
@@ -76,7 +77,7 @@ export function DeleteFilesButton({ r }: { r: SlotReadiness }): React.JSX.Elemen
   const state = useDashboard((s) => s.model.slots[r.slot]?.state);
   const pending = useDashboard(selectPending(r.slot));
   const send = useCommand();
-  const busy = state === 'loaded' || state === 'loading' || state === 'unloading' || state === 'downloading' || state === 'verifying';
+  const busy = state !== undefined && filesInUse(state);
   const why = busy ? `${r.slot} is ${state ?? 'busy'}: unload it or stop its download first` : undefined;
   // Nothing in the cache, nothing to offer: a column of dead buttons would only be noise.
   if (r.presentBytes === 0) return null;
