@@ -25,7 +25,7 @@ import { createInterface } from 'node:readline';
 import { Downloader, type DownloaderOptions } from '../src/main/core/artifacts/downloader.js';
 import { downloaderTuning } from '../src/main/core/artifacts/downloader-tuning.js';
 import { artifactConfig } from '../src/main/core/state/hub-environment.js';
-import { defaultSettings } from '../src/shared/settings.js';
+import { defaultSettings } from '../src/shared/settings/settings.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DIR = join(ROOT, '.bench');

@@ -15,11 +15,12 @@ import { parseArgs } from 'node:util';
 import { composeApp } from '../src/main/startup/compose.js';
 import { startServer } from '../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../src/main/server/server-token.js';
-import { MiB } from '../src/shared/bytes.js';
+import { MiB } from '../src/shared/values/bytes.js';
 import { buildRenderer } from '../src/devkit/renderer-build.js';
 import { startHubServer, type HubRepoSpec } from '../src/devkit/hub/hub-server.js';
 import { writeEmbeddingModel, type EmbeddingModel } from '../src/devkit/onnx/embedding-model.js';
 import { sourceHostLauncher } from '../src/devkit/source-host.js';
+import { testLauncher } from '../test/integration/runtime/test-hosts.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const FAKE_SMI = join(ROOT, 'src/devkit/nvidia-smi/bin/nvidia-smi');

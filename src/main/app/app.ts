@@ -8,17 +8,17 @@
  * artifact manager owns file state; this layer holds no domain state of its own.
  */
 import { totalmem } from 'node:os';
-import type { AppSnapshot, CommandReply, RuntimeInfo } from '../../shared/api.js';
-import type { ReadinessReport } from '../../shared/artifacts.js';
-import { ModelbayError, serializeError, toModelbayError } from '../../shared/errors.js';
-import type { GpuSample } from '../../shared/gpu.js';
-import { slotSettings } from '../../shared/settings.js';
-import { SLOT_IDS, type SlotId } from '../../shared/slots.js';
+import type { AppSnapshot, CommandReply, RuntimeInfo } from '../../shared/contract/api.js';
+import type { ReadinessReport } from '../../shared/artifacts/artifacts.js';
+import { ModelbayError, serializeError, toModelbayError } from '../../shared/errors/errors.js';
+import type { GpuSample } from '../../shared/devices/gpu.js';
+import { slotSettings } from '../../shared/settings/settings.js';
+import { SLOT_IDS, type SlotId } from '../../shared/slots/slots.js';
 import type { ArtifactEvent, ArtifactManager } from '../core/artifacts/types.js';
 import { findDevice, GpuMonitor, gpuDevices, MigDirectory } from '../core/gpu/index.js';
 import { ModelRegistry, unrefTimers, type RegistryEvent } from '../core/registry/registry.js';
 import type { Timers } from '../core/registry/types.js';
-import { HostPool, OnnxSessionFactory, type EmbedInput, type EmbedOutput, type Embeddings, type OnnxModelSession } from '../core/runtime/index.js';
+import { HostPool, OnnxSessionFactory, type EmbedInput, type EmbedOutput, type Embeddings, type OnnxModelSession, ModelShapeCache } from '../core/runtime/index.js';
 import { Serving } from './serving.js';
 import { SlotManager } from '../core/slots/slot-manager.js';
 import type { SettingsStore } from '../core/state/settings-store.js';
@@ -29,7 +29,7 @@ import { DiskDiscovery } from '../core/artifacts/disk-discovery.js';
 import { UsageTracker } from '../core/registry/slot-usage.js';
 import { resolveCacheDir } from '../core/state/hub-environment.js';
 import { updateServiceFor, type UpdateService } from './update-service.js';
-import type { ProbeResult } from '../../shared/usage.js';
+import type { ProbeResult } from '../../shared/slots/usage.js';
 import { EventHub } from './event-hub.js';
 import { ModelShapes } from './model-shapes.js';
 import { cpuBudget, createEstimator, defaultDevice, gpuBudget } from './placement.js';

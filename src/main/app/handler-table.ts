@@ -9,10 +9,11 @@ import {
   isCommandName,
   MAX_COMMAND_BYTES,
   type CommandName,
-} from '../../shared/api.js';
-import { ModelbayError } from '../../shared/errors.js';
-import type { SlotId } from '../../shared/slots.js';
-import type { ProbeResult } from '../../shared/usage.js';
+} from '../../shared/contract/api.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
+import type { SlotId } from '../../shared/slots/slots.js';
+import { filesInUse, isDownloading } from '../../shared/slots/state.js';
+import type { ProbeResult } from '../../shared/slots/usage.js';
 import type { DiskDiscovery } from '../core/artifacts/disk-discovery.js';
 import { describeIssues } from '../core/state/settings-store.js';
 import { createAliasHandlers } from './alias-handlers.js';
@@ -48,8 +49,8 @@ export function buildHandlerTable(c: HandlerTableContext): Handlers {
       slots: () => registry.snapshots(),
       assertNotInUse: (slot, what) => {
         const state = registry.snapshot(slot).state;
-        if (state === 'loaded' || state === 'loading' || state === 'unloading' || state === 'downloading' || state === 'verifying') {
-          throw new ModelbayError('EMB-E007', `${slot} is ${state}: ${state === 'downloading' || state === 'verifying' ? 'pause or cancel it' : 'unload it'} before you ${what}.`, { slot, state });
+        if (filesInUse(state)) {
+          throw new ModelbayError('EMB-E007', `${slot} is ${state}: ${isDownloading(state) ? 'pause or cancel it' : 'unload it'} before you ${what}.`, { slot, state });
         }
       },
       updateSlot: async (slot, patch) => {

@@ -1,7 +1,7 @@
 /** The health probe: one tiny embed on a loaded slot, timed and recorded, never counted as a use. */
-import { ModelbayError, toModelbayError } from '../../shared/errors.js';
-import type { SlotId } from '../../shared/slots.js';
-import type { ProbeResult } from '../../shared/usage.js';
+import { ModelbayError, toModelbayError } from '../../shared/errors/errors.js';
+import type { SlotId } from '../../shared/slots/slots.js';
+import type { ProbeResult } from '../../shared/slots/usage.js';
 import type { UsageTracker } from '../core/registry/slot-usage.js';
 
 export const PROBE_TEXT = 'modelbay health probe';

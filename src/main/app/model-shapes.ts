@@ -4,7 +4,7 @@
  * files through the artifact manager and tells the registry to estimate again; nothing
  * calls back into the App.
  */
-import type { SlotId } from '../../shared/slots.js';
+import type { SlotId } from '../../shared/slots/slots.js';
 import type { ArtifactManager } from '../core/artifacts/types.js';
 import { ModelShapeCache, type ModelShape } from '../core/runtime/index.js';
 

@@ -4,12 +4,12 @@
  * manager, so memory and disk never disagree.
  */
 import { dirname, resolve } from 'node:path';
-import { ModelbayError } from '../../shared/errors.js';
-import { slotSettings, type Settings, type SettingsView } from '../../shared/settings.js';
-import { describeSensitiveChange, sensitiveChanges } from '../../shared/settings-changes.js';
-import { SLOT_IDS, type SlotId } from '../../shared/slots.js';
-import { pathWithin } from '../../shared/values.js';
-import { aliasesConflict } from '../../shared/model-names.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
+import { slotSettings, type Settings, type SettingsView } from '../../shared/settings/settings.js';
+import { describeSensitiveChange, sensitiveChanges } from '../../shared/settings/settings-changes.js';
+import { SLOT_IDS, type SlotId } from '../../shared/slots/slots.js';
+import { pathWithin } from '../../shared/values/values.js';
+import { aliasesConflict } from '../../shared/slots/model-names.js';
 import type { ArtifactManager } from '../core/artifacts/types.js';
 import type { GpuMonitor } from '../core/gpu/index.js';
 import { deviceBudget, findDevice } from '../core/gpu/index.js';

@@ -6,9 +6,9 @@
  * App; answers and errors cross as data (CommandReply).
  */
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
-import { MAX_COMMAND_BYTES, type AppEvent, type CommandReply } from '../../shared/api.js';
-import { COMMAND_CHANNEL, EVENT_CHANNEL } from '../../shared/ipc.js';
-import { ModelbayError } from '../../shared/errors.js';
+import { MAX_COMMAND_BYTES, type AppEvent, type CommandReply } from '../../shared/contract/api.js';
+import { COMMAND_CHANNEL, EVENT_CHANNEL } from '../../shared/contract/ipc.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
 import type { App } from '../app/app.js';
 
 /** Where a message came from, as far as the checks need to know. */

@@ -5,7 +5,7 @@ import { app as electronApp, BrowserWindow, dialog, ipcMain, safeStorage, sessio
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { toModelbayError } from '../../shared/errors.js';
+import { toModelbayError } from '../../shared/errors/errors.js';
 import type { App } from '../app/app.js';
 import { composeApp, cudaProviderInstalled } from '../startup/compose.js';
 import { gpuProblem, gpuRequired, probeGpu, REQUIRE_GPU_EXIT_CODE } from '../startup/gpu-requirement.js';

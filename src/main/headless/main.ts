@@ -2,7 +2,7 @@
 // machines without the Electron binary. Serves the dashboard to a browser.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { toModelbayError } from '../../shared/errors.js';
+import { toModelbayError } from '../../shared/errors/errors.js';
 import { composeApp, cudaProviderInstalled } from '../startup/compose.js';
 import { ForkLauncher } from '../core/runtime/index.js';
 import { gpuProblem, gpuProblemText, gpuRequired, probeGpu, REQUIRE_GPU_EXIT_CODE } from '../startup/gpu-requirement.js';

@@ -1,7 +1,7 @@
 /** The headless entry's flags and environment, parsed apart from starting anything so it can be tested. */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ModelbayError } from '../../shared/errors.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
 import { defaultDataDir } from './data-dir.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../server/http-server.js';
 import { isLoopbackAddress } from '../server/request-guard.js';

@@ -5,7 +5,7 @@
  * says why and what to do, and exits with 101 (the code the slot-system seed uses).
  * The decision is pure; the probe runs nvidia-smi once.
  */
-import type { GpuSample } from '../../shared/gpu.js';
+import type { GpuSample } from '../../shared/devices/gpu.js';
 import { GpuMonitor, type GpuMonitorOptions } from '../core/gpu/index.js';
 
 export const REQUIRE_GPU_EXIT_CODE = 101;

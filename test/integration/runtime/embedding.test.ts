@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimateSessionBytes, readModelShape } from '../../../src/main/core/runtime/index.js';
-import type { SlotId } from '../../../src/shared/slots.js';
+import type { SlotId } from '../../../src/shared/slots/slots.js';
 import { OnnxSessionFactory, splitEmbeddings, type SlotFiles } from '../../../src/main/core/runtime/session-factory.js';
 import type { HostPool } from '../../../src/main/core/runtime/host-pool.js';
 import { l2normalize, tableRow } from '../../../src/devkit/onnx/embedding-table.js';

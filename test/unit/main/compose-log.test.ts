@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CommandResults } from '../../../src/shared/api.js';
+import type { CommandResults } from '../../../src/shared/contract/api.js';
 import { composeApp } from '../../../src/main/startup/compose.js';
 import type { HostLauncher } from '../../../src/main/core/runtime/index.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GpuInfo, GpuSample } from '../../../src/shared/gpu.js';
+import type { GpuInfo, GpuSample } from '../../../src/shared/devices/gpu.js';
 import { gpuProblem, gpuProblemText, gpuRequired } from '../../../src/main/startup/gpu-requirement.js';
 import { parseHeadlessOptions } from '../../../src/main/headless/options.js';
 

@@ -8,12 +8,12 @@
  *   manager-state.ts   catalog + sources, checks, slot states (published from here only)
  */
 import { join } from 'node:path';
-import type { VerifyReport } from '../../../shared/api.js';
-import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from '../../../shared/artifacts.js';
-import { ModelbayError, type SerializedError } from '../../../shared/errors.js';
-import { SlotSourceSchema, type SlotSource } from '../../../shared/settings.js';
-import { SLOT_IDS, isSlotId, type SlotId } from '../../../shared/slots.js';
-import type { ArtifactState } from '../../../shared/state.js';
+import type { VerifyReport } from '../../../shared/contract/api.js';
+import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from '../../../shared/artifacts/artifacts.js';
+import { ModelbayError, type SerializedError } from '../../../shared/errors/errors.js';
+import { SlotSourceSchema, type SlotSource } from '../../../shared/settings/settings.js';
+import { SLOT_IDS, isSlotId, type SlotId } from '../../../shared/slots/slots.js';
+import type { ArtifactState } from '../../../shared/slots/state.js';
 import type { SlotFiles } from '../runtime/session-factory.js';
 import { CacheClearing } from './cache-clearing.js';
 import { loadCatalog, slotModel, slotView } from './catalog.js';

@@ -2,9 +2,9 @@
  * Clearing the cache: one slot or all (never a file another slot uses, never another
  * repository's), partial downloads with them, and the cache size limit in LRU order.
  */
-import type { ReadinessReport } from '../../../shared/artifacts.js';
-import { ModelbayError } from '../../../shared/errors.js';
-import { SLOT_IDS, isSlotId, type SlotId } from '../../../shared/slots.js';
+import type { ReadinessReport } from '../../../shared/artifacts/artifacts.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import { SLOT_IDS, isSlotId, type SlotId } from '../../../shared/slots/slots.js';
 import { evictToLimit, removeSnapshotFiles, type SnapshotFileRef } from './cache-cleaner.js';
 import type { CatalogFile } from './catalog.js';
 import { cachedCommit } from './readiness.js';

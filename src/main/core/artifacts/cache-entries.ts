@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, lstat, readFile, readlink, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { ModelbayError } from '../../../shared/errors.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import { COMMIT_RE, SHA256_RE } from '../../../shared/values/values.js';
 import { hashFile, type BlobDigest } from './blob-hasher.js';
 import { assertCommit, assertEtag, type HubCacheLayout } from './hf-cache-layout.js';
 import type { FileMetadata } from './hub-client.js';
@@ -36,7 +37,6 @@ export interface DownloadedFile {
   reused: boolean;
 }
 
-export const SHA256_RE = /^[0-9a-f]{64}$/;
 const SYMLINK_FALLBACK_CODES = new Set(['EPERM', 'EACCES', 'ENOTSUP', 'EOPNOTSUPP', 'EINVAL', 'ENOSYS']);
 
 function errnoOf(err: unknown): string | undefined {
@@ -108,7 +108,7 @@ export async function fromCache(layout: HubCacheLayout, req: FileRequest, why: '
     ? new ModelbayError('EMB-E112', `Offline mode is on and ${req.repo}/${req.path} (${req.revision}) is not in the cache. Turn offline mode off to download it.`, { repo: req.repo, path: req.path })
     : new ModelbayError('EMB-E107', `Could not reach the Hub and ${req.repo}/${req.path} is not in the cache.`, { repo: req.repo, path: req.path });
   let commit: string;
-  if (/^[0-9a-f]{40}$/.test(req.revision)) commit = req.revision;
+  if (COMMIT_RE.test(req.revision)) commit = req.revision;
   else {
     const raw = await readFile(layout.refPath(req.repo, req.revision), 'utf8').catch(() => null);
     if (raw === null) throw fail();

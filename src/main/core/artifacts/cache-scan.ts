@@ -11,11 +11,11 @@
 import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DiskFile, DiskModel, DiskRepo, DiskRevision } from '../../../shared/discovery.js';
-import { RepoIdSchema } from '../../../shared/settings.js';
+import type { DiskFile, DiskModel, DiskRepo, DiskRevision } from '../../../shared/artifacts/discovery.js';
+import { RepoIdSchema } from '../../../shared/settings/settings.js';
+import { COMMIT_RE } from '../../../shared/values/values.js';
 import { findModels, type FileEntry } from './model-files.js';
 
-const COMMIT_RE = /^[0-9a-f]{40}$/;
 /** A snapshot deeper than this is not a model repository (or a link loop). */
 const MAX_DEPTH = 12;
 const MAX_FILES_PER_REVISION = 20_000;

@@ -5,10 +5,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { CatalogFileView, CatalogSlotView, CatalogStatus, ModelVariant, Pooling } from '../../../shared/artifacts.js';
-import { ModelbayError } from '../../../shared/errors.js';
-import { RepoIdSchema, RevisionSchema, SlotIdSchema, type SlotSource } from '../../../shared/settings.js';
-import { SLOT_IDS, type SlotId } from '../../../shared/slots.js';
+import type { CatalogFileView, CatalogSlotView, CatalogStatus, ModelVariant, Pooling } from '../../../shared/artifacts/artifacts.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import { RepoIdSchema, RevisionSchema, SlotIdSchema, type SlotSource } from '../../../shared/settings/settings.js';
+import { SLOT_IDS, type SlotId } from '../../../shared/slots/slots.js';
+import { SHA256_RE } from '../../../shared/values/values.js';
 import { assertRepoPath } from './hf-cache-layout.js';
 
 const VARIANTS = ['fp32', 'fp16', 'int8'] as const;
@@ -20,7 +21,7 @@ const FileSchema = z
     path: z.string().min(1).max(512),
     role: z.enum(ROLES),
     size: z.number().int().min(0).max(2 ** 44).nullable().default(null),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 is 64 lowercase hex characters').nullable().default(null),
+    sha256: z.string().regex(SHA256_RE, 'a sha256 is 64 lowercase hex characters').nullable().default(null),
   })
   .strict();
 

@@ -4,10 +4,10 @@
  * named by its sha256, so this checks what another program wrote), and only then is the
  * choice saved. A model that fails verification leaves the slot as it was.
  */
-import type { AssignResult } from '../../../shared/api.js';
-import { ModelbayError } from '../../../shared/errors.js';
-import { SlotSourceSchema, type SlotSource } from '../../../shared/settings.js';
-import type { SlotId } from '../../../shared/slots.js';
+import type { AssignResult } from '../../../shared/contract/api.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import { SlotSourceSchema, type SlotSource } from '../../../shared/settings/settings.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
 import type { DiskDiscovery } from './disk-discovery.js';
 import type { ArtifactManager } from './types.js';
 

@@ -4,9 +4,9 @@
  * so the newest request always sees the newest disk), says which slot uses which model,
  * and deletes a repository revision without touching what others still use.
  */
-import type { DiskModel, DiskScanReport, DiskView } from '../../../shared/discovery.js';
-import { ModelbayError, toModelbayError } from '../../../shared/errors.js';
-import type { SlotId } from '../../../shared/slots.js';
+import type { DiskModel, DiskScanReport, DiskView } from '../../../shared/artifacts/discovery.js';
+import { ModelbayError, toModelbayError } from '../../../shared/errors/errors.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
 import { removeSnapshotFiles, type RemovalResult } from './cache-cleaner.js';
 import { scanHubCache } from './cache-scan.js';
 import { HubCacheLayout } from './hf-cache-layout.js';

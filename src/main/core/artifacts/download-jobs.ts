@@ -5,9 +5,10 @@
  */
 import { rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { DownloadPhase, FileProgress, SlotDownloadProgress } from '../../../shared/artifacts.js';
-import { ModelbayError, serializeError, toModelbayError, type SerializedError } from '../../../shared/errors.js';
-import { SLOT_IDS, type SlotId } from '../../../shared/slots.js';
+import type { DownloadPhase, FileProgress, SlotDownloadProgress } from '../../../shared/artifacts/artifacts.js';
+import { ModelbayError, serializeError, toModelbayError, type SerializedError } from '../../../shared/errors/errors.js';
+import { SLOT_IDS, type SlotId } from '../../../shared/slots/slots.js';
+import { SHA256_RE } from '../../../shared/values/values.js';
 import { hashFile, type BlobDigest } from './blob-hasher.js';
 import type { CatalogFile, SlotModel } from './catalog.js';
 import { runningSlotPhase, stopFiles } from './download-phase.js';
@@ -191,7 +192,7 @@ export class DownloadJobs {
     let sha256 = d.sha256;
     // The downloader trusts an LFS blob already in the cache by its name (Python's
     // huggingface_hub checks sizes only), so one we never hashed is hashed here.
-    if (d.reused && /^[0-9a-f]{64}$/.test(d.etag) && this.s.records.current(d.blobPath, st.size, st.mtimeMs)?.ok !== true) {
+    if (d.reused && SHA256_RE.test(d.etag) && this.s.records.current(d.blobPath, st.size, st.mtimeMs)?.ok !== true) {
       sha256 = (await hashBlob(d.blobPath)).sha256;
       if (sha256 !== d.sha256) {
         this.s.records.set(d.blobPath, { size: st.size, mtimeMs: st.mtimeMs, sha256, ok: false, verifiedAt: this.s.now() });

@@ -3,7 +3,7 @@
  * a download slot reads "queued", not "downloading 0 B"; once one file moves, the slot
  * is downloading. The manager owns pause, cancel and failure; this only reads files.
  */
-import type { DownloadPhase, FileProgress } from '../../../shared/artifacts.js';
+import type { DownloadPhase, FileProgress } from '../../../shared/artifacts/artifacts.js';
 
 const MOVING: ReadonlySet<DownloadPhase> = new Set(['resolving', 'downloading', 'verifying']);
 

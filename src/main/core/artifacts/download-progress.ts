@@ -2,7 +2,7 @@
  * Per-file progress for the UI: at most one byte update per 100 ms (10 per second), one
  * event on every phase change, and a smoothed speed with an ETA.
  */
-import type { DownloadPhase, RetryNotice } from '../../../shared/artifacts.js';
+import type { DownloadPhase, RetryNotice } from '../../../shared/artifacts/artifacts.js';
 
 export interface FileProgressUpdate {
   phase: DownloadPhase;

@@ -11,10 +11,11 @@
  */
 import { lstat, rename, statfs, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ModelbayError, toModelbayError } from '../../../shared/errors.js';
+import { ModelbayError, toModelbayError } from '../../../shared/errors/errors.js';
+import { SHA256_RE } from '../../../shared/values/values.js';
 import { KeyedQueue, Semaphore } from '../async/queues.js';
 import { hashFile, type BlobDigest } from './blob-hasher.js';
-import { fileSize, fromCache, linkSnapshot, markMissing, mismatch, SHA256_RE, verifiedBy, writeAtomic, type DownloadedFile, type FileRequest } from './cache-entries.js';
+import { fileSize, fromCache, linkSnapshot, markMissing, mismatch, verifiedBy, writeAtomic, type DownloadedFile, type FileRequest } from './cache-entries.js';
 import { ProgressReporter, type FileProgressUpdate } from './download-progress.js';
 import { assertRepoId, assertRepoPath, assertRevision, HubCacheLayout } from './hf-cache-layout.js';
 import { HubClient, isRetryable, retryAfterOf, type FileMetadata, type HubResponse } from './hub-client.js';

@@ -12,8 +12,8 @@
  */
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { ModelbayError } from '../../../shared/errors.js';
-import { repoIdProblem, repoPathProblem, revisionProblem } from '../../../shared/values.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import { COMMIT_RE, repoIdProblem, repoPathProblem, revisionProblem, SHA256_RE } from '../../../shared/values/values.js';
 
 /** The cache root of huggingface_hub: HF_HUB_CACHE, HF_HOME/hub, XDG_CACHE_HOME/huggingface/hub, ~/.cache/huggingface/hub. */
 export function defaultHubCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -22,10 +22,6 @@ export function defaultHubCacheDir(env: NodeJS.ProcessEnv = process.env): string
   const xdg = env['XDG_CACHE_HOME'];
   return resolve(xdg ? join(xdg, 'huggingface', 'hub') : join(homedir(), '.cache', 'huggingface', 'hub'));
 }
-
-const COMMIT_RE = /^[0-9a-f]{40}$/;
-/** An LFS etag is a sha256; a regular file's is a git blob sha1. */
-const ETAG_RE = /^(?:[0-9a-f]{64}|[0-9a-f]{40})$/;
 
 export function assertRepoId(repo: string): string {
   const problem = repoIdProblem(repo);
@@ -41,7 +37,8 @@ export function assertCommit(commit: string): string {
 }
 
 export function assertEtag(etag: string): string {
-  if (!ETAG_RE.test(etag)) throw new ModelbayError('EMB-E111', `The Hub sent an etag that cannot be a file name in the cache: "${etag.slice(0, 80)}".`, { etag: etag.slice(0, 80) });
+  // An LFS etag is a sha256; a regular file's is a git blob sha1 (the commit pattern).
+  if (!SHA256_RE.test(etag) && !COMMIT_RE.test(etag)) throw new ModelbayError('EMB-E111', `The Hub sent an etag that cannot be a file name in the cache: "${etag.slice(0, 80)}".`, { etag: etag.slice(0, 80) });
   return etag;
 }
 

@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { isOffline } from '../state/hub-environment.js';
-import { ModelbayError } from '../../../shared/errors.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
 import { assertCommit, assertEtag, assertRepoId, assertRepoPath, assertRevision } from './hf-cache-layout.js';
 import { cancelled, redirectLoop } from './transfer-errors.js';
 

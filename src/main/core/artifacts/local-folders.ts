@@ -4,7 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
-import type { DiskModel, LocalFolderReport } from '../../../shared/discovery.js';
+import type { DiskModel, LocalFolderReport } from '../../../shared/artifacts/discovery.js';
 import { walkSnapshot } from './cache-scan.js';
 import { findModels, type FileEntry } from './model-files.js';
 

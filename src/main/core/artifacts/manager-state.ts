@@ -4,12 +4,12 @@
  * cache (checks, failures, published states). Slot states are computed and published here
  * only, so the state events the registry mirrors come from one place.
  */
-import type { DownloadPhase, ReadinessReport, SlotDownloadProgress } from '../../../shared/artifacts.js';
-import { MB } from '../../../shared/bytes.js';
-import { ModelbayError, type SerializedError } from '../../../shared/errors.js';
-import type { SlotSource } from '../../../shared/settings.js';
-import { SLOT_IDS, isSlotId, type SlotId } from '../../../shared/slots.js';
-import type { ArtifactState } from '../../../shared/state.js';
+import type { DownloadPhase, ReadinessReport, SlotDownloadProgress } from '../../../shared/artifacts/artifacts.js';
+import { MB } from '../../../shared/values/bytes.js';
+import { ModelbayError, type SerializedError } from '../../../shared/errors/errors.js';
+import type { SlotSource } from '../../../shared/settings/settings.js';
+import { SLOT_IDS, isSlotId, type SlotId } from '../../../shared/slots/slots.js';
+import type { ArtifactState } from '../../../shared/slots/state.js';
 import { slotModel, type Catalog, type CatalogFile, type SlotModel } from './catalog.js';
 import type { DownloaderPort, FileRequest } from './downloader-port.js';
 import { HubCacheLayout } from './hf-cache-layout.js';

@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { DiskModel } from '../../../shared/discovery.js';
+import type { DiskModel } from '../../../shared/artifacts/discovery.js';
 
 export interface FileEntry {
   /** Relative to the snapshot or folder, with `/`. */

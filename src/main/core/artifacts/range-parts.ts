@@ -6,7 +6,7 @@
  */
 import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { z } from 'zod';
-import { ModelbayError } from '../../../shared/errors.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
 import { contentEncodings } from './content-decoding.js';
 import { contentRange, dropBody, type HubResponse } from './hub-client.js';
 import { LowSpeedGuard, type LowSpeedLimit } from './low-speed.js';

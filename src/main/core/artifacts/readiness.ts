@@ -5,10 +5,11 @@
  * so start-up stays fast whatever the models weigh.
  */
 import * as nodeFs from 'node:fs/promises';
-import type { ReadinessReport, SlotReadiness } from '../../../shared/artifacts.js';
-import type { ErrorCode } from '../../../shared/errors.js';
-import { formatBytes } from '../../../shared/bytes.js';
-import type { SlotId } from '../../../shared/slots.js';
+import type { ReadinessReport, SlotReadiness } from '../../../shared/artifacts/artifacts.js';
+import type { ErrorCode } from '../../../shared/errors/errors.js';
+import { formatBytes } from '../../../shared/values/bytes.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import { COMMIT_RE } from '../../../shared/values/values.js';
 import type { CatalogFile, SlotModel } from './catalog.js';
 import type { HubCacheLayout } from './hf-cache-layout.js';
 import { permissionDenied } from './transfer-errors.js';
@@ -49,7 +50,6 @@ export interface SlotCheck {
   readiness: SlotReadiness;
 }
 
-const COMMIT_RE = /^[0-9a-f]{40}$/;
 
 /** The commit a revision stands for in the cache: itself when it is a commit, else refs/{revision}. */
 export async function cachedCommit(layout: HubCacheLayout, repo: string, revision: string, fs: MetadataFs = nodeMetadataFs): Promise<string | null> {

@@ -4,9 +4,10 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { VerifyReport } from '../../../shared/api.js';
-import { ModelbayError } from '../../../shared/errors.js';
-import type { SlotId } from '../../../shared/slots.js';
+import type { VerifyReport } from '../../../shared/contract/api.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import { COMMIT_RE, SHA256_RE } from '../../../shared/values/values.js';
 import { hashBlob } from './download-jobs.js';
 import { megabytes, type ManagerState } from './manager-state.js';
 
@@ -41,10 +42,10 @@ export class SlotVerifier {
       if (f.file.sha256) {
         expected = f.file.sha256;
         by = 'the catalog';
-      } else if (/^[0-9a-f]{64}$/.test(etag)) {
+      } else if (SHA256_RE.test(etag)) {
         expected = etag;
         by = 'the Hub (LFS sha256)';
-      } else if (/^[0-9a-f]{40}$/.test(etag)) {
+      } else if (COMMIT_RE.test(etag)) {
         expected = etag;
         actual = h.gitSha1;
         by = 'the Hub (git blob sha1)';

@@ -6,7 +6,7 @@
  * attempt must stay above the low-speed limit.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { ModelbayError } from '../../../shared/errors.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
 import { BlobHasher, type BlobDigest } from './blob-hasher.js';
 import { contentEncodings, decodedBody, undecodable } from './content-decoding.js';
 import type { ProgressReporter } from './download-progress.js';

@@ -8,7 +8,7 @@
  * in the build (electron-vite) or in tests (tsx).
  */
 import { Worker } from 'node:worker_threads';
-import { ModelbayError } from '../../../shared/errors.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
 import type { BlobDigest } from './blob-hasher.js';
 
 const WORKER_SOURCE = `

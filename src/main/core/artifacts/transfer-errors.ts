@@ -4,8 +4,8 @@
  * "could not reach", a redirect loop is not "no ETag", a permission problem is not an
  * internal error.
  */
-import { ModelbayError } from '../../../shared/errors.js';
-import { formatBytes } from '../../../shared/bytes.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import { formatBytes } from '../../../shared/values/bytes.js';
 
 export function hostOf(url: string): string {
   try { return new URL(url).host; } catch { return 'the Hub'; }

@@ -3,13 +3,13 @@
  * the registry's `prepare` hook and the runtime's file resolver call it). The manager
  * owns the catalog, the Hub client, the downloader and the HF cache.
  */
-import type { ActivityEntry } from '../../../shared/activity.js';
-import type { VerifyReport } from '../../../shared/api.js';
-import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from '../../../shared/artifacts.js';
-import type { SerializedError } from '../../../shared/errors.js';
-import type { SlotSource } from '../../../shared/settings.js';
-import type { SlotId } from '../../../shared/slots.js';
-import type { ArtifactState } from '../../../shared/state.js';
+import type { ActivityEntry } from '../../../shared/contract/activity.js';
+import type { VerifyReport } from '../../../shared/contract/api.js';
+import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from '../../../shared/artifacts/artifacts.js';
+import type { SerializedError } from '../../../shared/errors/errors.js';
+import type { SlotSource } from '../../../shared/settings/settings.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import type { ArtifactState } from '../../../shared/slots/state.js';
 import type { SlotFiles } from '../runtime/session-factory.js';
 
 export type ArtifactEvent =

@@ -4,14 +4,14 @@
  * (a file whose blob is already on disk costs nothing to update).
  */
 import { basename } from 'node:path';
-import { toModelbayError } from '../../../shared/errors.js';
-import type { SlotId } from '../../../shared/slots.js';
-import type { SlotUpdate } from '../../../shared/updates.js';
+import { toModelbayError } from '../../../shared/errors/errors.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import type { SlotUpdate } from '../../../shared/artifacts/updates.js';
+import { COMMIT_RE } from '../../../shared/values/values.js';
 import type { HubCacheLayout } from './hf-cache-layout.js';
 import type { HubClient } from './hub-client.js';
 import { cachedCommit, nodeMetadataFs, type MetadataFs } from './readiness.js';
 
-const COMMIT_RE = /^[0-9a-f]{40}$/;
 
 export interface UpdateTarget {
   slot: SlotId;

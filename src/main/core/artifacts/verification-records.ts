@@ -10,12 +10,13 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { SHA256_RE } from '../../../shared/values/values.js';
 
 const RecordSchema = z.object({
   size: z.number().int().min(0),
   mtimeMs: z.number(),
   /** The sha256 computed from the bytes (null when only a git sha1 was checked). */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  sha256: z.string().regex(SHA256_RE).nullable(),
   /** Whether the bytes matched what was expected of them. */
   ok: z.boolean(),
   verifiedAt: z.number(),

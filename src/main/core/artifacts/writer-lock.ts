@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ModelbayError } from '../../../shared/errors.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
 import { processStartTime, sameProcessAlive } from '../state/process-identity.js';
 import { makeDirs } from './make-dirs.js';
 

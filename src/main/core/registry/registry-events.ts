@@ -3,8 +3,8 @@
  * clock, and the derived device and stats events, each sent only when it really changed.
  * It reads the slot manager and the registry's stats; it changes no state.
  */
-import type { ActivityEntry } from '../../../shared/activity.js';
-import type { DeviceBudgetSnapshot, RegistryStats, SlotSnapshot } from '../../../shared/state.js';
+import type { ActivityEntry } from '../../../shared/contract/activity.js';
+import type { DeviceBudgetSnapshot, RegistryStats, SlotSnapshot } from '../../../shared/slots/state.js';
 import type { SlotManager } from '../slots/slot-manager.js';
 
 export type RegistryEvent =

@@ -4,13 +4,14 @@
  * (plan room → evict → reserve) run under one lock so two loads never count the same
  * free bytes; events are emitted after the state has changed.
  */
-import { ModelbayError, toModelbayError, type SerializedError } from '../../../shared/errors.js';
-import type { GpuSample } from '../../../shared/gpu.js';
-import { SLOT_IDS, type SlotId } from '../../../shared/slots.js';
-import type { ArtifactState, DeviceBudgetSnapshot, DeviceId, EvictionReason, PressureThresholds, RegistryStats, SlotSnapshot } from '../../../shared/state.js';
+import { ModelbayError, toModelbayError, type SerializedError } from '../../../shared/errors/errors.js';
+import type { GpuSample } from '../../../shared/devices/gpu.js';
+import { SLOT_IDS, type SlotId } from '../../../shared/slots/slots.js';
+import type { ArtifactState, DeviceBudgetSnapshot, DeviceId, EvictionReason, PressureThresholds, RegistryStats, SlotSnapshot } from '../../../shared/slots/state.js';
+import type { ActivityEntry } from '../../../shared/contract/activity.js';
 import { applyGpuSample, type DeviceMemory } from '../gpu/gpu-devices.js';
 import { SlotManager } from '../slots/slot-manager.js';
-import type { LoadPreview } from '../../../shared/load-preview.js';
+import type { LoadPreview } from '../../../shared/slots/load-preview.js';
 import { previewLoad } from './load-preview.js';
 import { assertBytes, assertSlotId } from '../slots/validate.js';
 import { Semaphore } from '../async/queues.js';

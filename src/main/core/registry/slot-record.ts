@@ -2,9 +2,9 @@
  * What the registry keeps per slot, and how a record reads from outside (its snapshot).
  * Only the registry mutates records; these helpers are pure.
  */
-import { ModelbayError, type SerializedError } from '../../../shared/errors.js';
-import { SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
-import { isDeviceId, type ArtifactState, type DeviceId, type Health, type SlotSnapshot, type SlotState } from '../../../shared/state.js';
+import { ModelbayError, type SerializedError } from '../../../shared/errors/errors.js';
+import { SLOT_NAMES, type SlotId } from '../../../shared/slots/slots.js';
+import { isDeviceId, type ArtifactState, type DeviceId, type Health, type SlotSnapshot, type SlotState } from '../../../shared/slots/state.js';
 import type { SlotManager } from '../slots/slot-manager.js';
 import { assertBytes } from '../slots/validate.js';
 import type { SlotConfig } from './types.js';

@@ -3,7 +3,7 @@
  * (src/main/electron/main.ts has it); only its shape is described here, so core stays free of
  * Electron imports.
  */
-import type { DeviceId } from '../../../shared/state.js';
+import type { DeviceId } from '../../../shared/slots/state.js';
 import { TailBuffer, type HostChannel, type HostExit, type HostLauncher } from './launcher.js';
 
 /** The part of Electron's UtilityProcess that the launcher uses. */

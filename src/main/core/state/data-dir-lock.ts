@@ -7,7 +7,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ModelbayError } from '../../../shared/errors.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
 import { writeFileAtomicSync } from './atomic-file.js';
 import { processStartTime, sameProcessAlive } from './process-identity.js';
 

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Settings, TokenSource } from '../../../shared/settings.js';
+import type { Settings, TokenSource } from '../../../shared/settings/settings.js';
 import type { ArtifactConfig } from '../artifacts/types.js';
 import { defaultHubCacheDir } from '../artifacts/hf-cache-layout.js';
 import type { TokenStore } from './token-store.js';

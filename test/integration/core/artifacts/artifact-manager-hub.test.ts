@@ -11,7 +11,7 @@ import { createArtifactManager } from '../../../../src/main/core/artifacts/artif
 import { Downloader } from '../../../../src/main/core/artifacts/downloader.js';
 import { HubCacheLayout } from '../../../../src/main/core/artifacts/hf-cache-layout.js';
 import type { ArtifactEvent, ArtifactManager } from '../../../../src/main/core/artifacts/types.js';
-import type { SlotId } from '../../../../src/shared/slots.js';
+import type { SlotId } from '../../../../src/shared/slots/slots.js';
 import { sha256Hex, startHubServer, type HubServer } from '../../../../src/devkit/hub/hub-server.js';
 import { writeCatalog, type TestSlot } from '../../../fixtures/test-catalog.js';
 

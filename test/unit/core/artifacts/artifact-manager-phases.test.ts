@@ -3,8 +3,8 @@
  * retrying download can be paused, resumed and cancelled.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SlotDownloadProgress } from '../../../../src/shared/artifacts.js';
-import { ModelbayError } from '../../../../src/shared/errors.js';
+import type { SlotDownloadProgress } from '../../../../src/shared/artifacts/artifacts.js';
+import { ModelbayError } from '../../../../src/shared/errors/errors.js';
 import { sha256Of } from '../../../fixtures/hf-cache-writer.js';
 import type { TestSlot } from '../../../fixtures/test-catalog.js';
 import { C1, harness, type Harness } from './manager-harness.js';

@@ -1,9 +1,9 @@
 import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SlotDownloadProgress } from '../../../../src/shared/artifacts.js';
-import { ModelbayError } from '../../../../src/shared/errors.js';
-import { SlotSourceSchema } from '../../../../src/shared/settings.js';
+import type { SlotDownloadProgress } from '../../../../src/shared/artifacts/artifacts.js';
+import { ModelbayError } from '../../../../src/shared/errors/errors.js';
+import { SlotSourceSchema } from '../../../../src/shared/settings/settings.js';
 import { sha256Of, writeCachedFile } from '../../../fixtures/hf-cache-writer.js';
 import type { TestSlot } from '../../../fixtures/test-catalog.js';
 import { C1, harness, type Harness } from './manager-harness.js';

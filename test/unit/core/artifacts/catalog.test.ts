@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadCatalog, parseCatalog, slotModel, slotView } from '../../../../src/main/core/artifacts/catalog.js';
-import { ModelbayError } from '../../../../src/shared/errors.js';
-import { SlotSourceSchema } from '../../../../src/shared/settings.js';
-import { SLOT_IDS } from '../../../../src/shared/slots.js';
+import { ModelbayError } from '../../../../src/shared/errors/errors.js';
+import { SlotSourceSchema } from '../../../../src/shared/settings/settings.js';
+import { SLOT_IDS } from '../../../../src/shared/slots/slots.js';
 import { catalogDoc } from '../../../fixtures/test-catalog.js';
 
 const DEFAULT_CATALOG = join(import.meta.dirname, '../../../../resources/catalog.json');

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createArtifactManager } from '../../../../src/main/core/artifacts/artifact-manager.js';
 import { writeCatalog } from '../../../fixtures/test-catalog.js';
 import { downloaderTuning, PARTS_MIN_BYTES } from '../../../../src/main/core/artifacts/downloader-tuning.js';
-import { SettingsPatchSchema, defaultSettings } from '../../../../src/shared/settings.js';
+import { SettingsPatchSchema, defaultSettings } from '../../../../src/shared/settings/settings.js';
 import { artifactConfig } from '../../../../src/main/core/state/hub-environment.js';
 
 describe('download settings reach the downloader', () => {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { createArtifactManager } from '../../../../src/main/core/artifacts/artifact-manager.js';
 import { nodeMetadataFs, type MetadataFs } from '../../../../src/main/core/artifacts/readiness.js';
 import type { ArtifactEvent, ArtifactManager } from '../../../../src/main/core/artifacts/types.js';
-import type { SlotSource } from '../../../../src/shared/settings.js';
-import type { SlotId } from '../../../../src/shared/slots.js';
+import type { SlotSource } from '../../../../src/shared/settings/settings.js';
+import type { SlotId } from '../../../../src/shared/slots/slots.js';
 import { ScriptedDownloader } from '../../../fixtures/scripted-downloader.js';
 import { writeCatalog, type TestSlot } from '../../../fixtures/test-catalog.js';
 

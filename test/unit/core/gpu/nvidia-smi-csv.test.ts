@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MiB } from '../../../../src/shared/bytes.js';
+import { MiB } from '../../../../src/shared/values/bytes.js';
 import {
   GPU_QUERY_FIELDS, isNoGpuMessage, parseGpuLine, parseNumber, parseProcessLines, PROCESS_QUERY_FIELDS, rejectedFields,
 } from '../../../../src/main/core/gpu/nvidia-smi-csv.js';
