@@ -7,8 +7,8 @@
 import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createArtifactManager } from '../src/main/core/artifacts/artifact-manager.js';
-import type { DownloaderPort } from '../src/main/core/artifacts/downloader-port.js';
+import { createArtifactManager } from '../src/main/core/artifacts/manager/artifact-manager.js';
+import type { DownloaderPort } from '../src/main/core/artifacts/transfer/downloader.js';
 import { GiB } from '../src/shared/bytes.js';
 import { SLOT_IDS, type SlotId } from '../src/shared/slots.js';
 import { writeCachedFile } from '../test/fixtures/hf-cache-writer.js';

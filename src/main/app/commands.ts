@@ -7,7 +7,7 @@ import type { CommandArgs, CommandName, CommandResults } from '../../shared/api.
 import { ModelbayError } from '../../shared/errors.js';
 import type { SlotSettings } from '../../shared/settings.js';
 import type { SlotId } from '../../shared/slots.js';
-import type { ArtifactManager } from '../core/artifacts/types.js';
+import type { ArtifactManager } from '../core/artifacts/manager/types.js';
 import type { ModelRegistry } from '../core/registry/registry.js';
 import { splitEmbeddings, type OnnxModelSession } from '../core/runtime/index.js';
 import type { SettingsStore } from '../core/state/settings-store.js';

@@ -13,7 +13,7 @@ import {
 import { ModelbayError } from '../../shared/errors.js';
 import type { SlotId } from '../../shared/slots.js';
 import type { ProbeResult } from '../../shared/usage.js';
-import type { DiskDiscovery } from '../core/artifacts/disk-discovery.js';
+import type { DiskDiscovery } from '../core/artifacts/cache/disk-discovery.js';
 import { describeIssues } from '../core/state/settings-store.js';
 import { createAliasHandlers } from './alias-handlers.js';
 import { createHandlers, type CommandContext, type Handlers } from './commands.js';

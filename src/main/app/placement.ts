@@ -7,7 +7,7 @@ import { GiB } from '../../shared/bytes.js';
 import type { Settings } from '../../shared/settings.js';
 import type { SlotId } from '../../shared/slots.js';
 import type { DeviceId } from '../../shared/state.js';
-import type { ArtifactManager } from '../core/artifacts/types.js';
+import type { ArtifactManager } from '../core/artifacts/manager/types.js';
 import { defaultGpuBudget, type DeviceMemory } from '../core/gpu/index.js';
 import { estimateSessionBytes, type HostLoadOptions, type ModelShape } from '../core/runtime/index.js';
 import { seedEstimateBytes } from '../core/slots/seed.js';

@@ -11,11 +11,11 @@ import { ModelbayError, toModelbayError } from '../../shared/errors.js';
 import type { SlotSource } from '../../shared/settings.js';
 import type { SlotId } from '../../shared/slots.js';
 import type { SlotHistory, UpdateResult } from '../../shared/updates.js';
-import type { FileRequest } from '../core/artifacts/cache-entries.js';
-import type { HubCacheLayout } from '../core/artifacts/hf-cache-layout.js';
-import type { HubClient } from '../core/artifacts/hub-client.js';
-import { cachedCommit } from '../core/artifacts/readiness.js';
-import type { ArtifactManager } from '../core/artifacts/types.js';
+import type { FileRequest } from '../core/artifacts/transfer/cache-entries.js';
+import type { HubCacheLayout } from '../core/artifacts/cache/hf-cache-layout.js';
+import type { HubClient } from '../core/artifacts/hub/hub-client.js';
+import { cachedCommit } from '../core/artifacts/cache/revision-refs.js';
+import type { ArtifactManager } from '../core/artifacts/manager/types.js';
 import type { SlotHistoryStore } from '../core/state/slot-history.js';
 import type { SettingsStore } from '../core/state/settings-store.js';
 

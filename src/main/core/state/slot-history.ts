@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { SlotId } from '../../../shared/slots.js';
 import type { SlotHistory, SlotRevisionEntry } from '../../../shared/updates.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 
 /** Enough to roll back a few times; older revisions are for the On-disk view to clean up. */
 const MAX_ENTRIES = 20;
