@@ -10,7 +10,7 @@
  * Every name that comes from a catalog, a setting or a server answer is checked here
  * before it becomes a path: nothing may escape the cache.
  */
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { ModelbayError } from '../../../../shared/errors.js';
 import { repoIdProblem, repoPathProblem, revisionProblem } from '../../../../shared/values.js';
 
