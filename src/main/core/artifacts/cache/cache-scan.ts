@@ -8,11 +8,11 @@
  * not commits. Each oddity becomes a warning on its repository; one unreadable repository
  * never stops the scan of the others (huggingface_hub's scan_cache_dir gives up instead).
  */
-import type { Dirent } from 'node:fs';
-import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DiskFile, DiskModel, DiskRepo, DiskRevision } from '../../../../shared/discovery.js';
 import { RepoIdSchema } from '../../../../shared/settings.js';
+import { listDir, walkHubCache, type BlobInfo, type WalkedRepo } from './hf-cache-walk.js';
 import { findModels, type FileEntry } from './model-files.js';
 
 const COMMIT_RE = /^[0-9a-f]{40}$/;
@@ -32,20 +32,6 @@ function errorText(err: unknown): string {
   return e.code ? `${e.code}: ${e.message}` : String((err as Error).message ?? err);
 }
 
-function isMissing(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
-
-async function listDir(dir: string): Promise<Dirent[]> {
-  try {
-    return await readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    if (isMissing(err)) return [];
-    throw err;
-  }
-}
-
 /** `models--org--name` → `org/name`, as huggingface_hub reads folder names. */
 export function repoIdFromFolder(folder: string): string | null {
   if (!folder.startsWith('models--')) return null;
@@ -55,18 +41,17 @@ export function repoIdFromFolder(folder: string): string | null {
 
 export async function scanHubCache(root: string): Promise<CacheScanResult> {
   const result: CacheScanResult = { repos: [], models: [], totalBytes: 0, warnings: [] };
-  let entries: Dirent[];
-  try {
-    entries = await listDir(root);
-  } catch (err) {
-    result.warnings.push(`The cache folder ${root} cannot be read (${errorText(err)}).`);
+  const walk = await walkHubCache(root);
+  if (walk.error) {
+    result.warnings.push(`The cache folder ${root} cannot be read (${errorText(walk.error)}).`);
     return result;
   }
-  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    const repo = repoIdFromFolder(entry.name);
-    if (repo === null || !entry.isDirectory()) continue;
+  for (const walked of walk.repos) {
+    const repo = repoIdFromFolder(walked.folder);
+    if (repo === null) continue;
     try {
-      const { info, models } = await scanRepo(join(root, entry.name), entry.name, repo);
+      if (walked.error) throw walked.error;
+      const { info, models } = await scanRepo(walked, repo);
       result.repos.push(info);
       result.models.push(...models);
       result.totalBytes += info.sizeOnDisk;
@@ -74,53 +59,54 @@ export async function scanHubCache(root: string): Promise<CacheScanResult> {
     } catch (err) {
       // Whatever went wrong stays with this repository.
       const warning = `could not be read (${errorText(err)})`;
-      result.repos.push({ repo, folder: entry.name, sizeOnDisk: 0, partialFiles: 0, revisions: [], lastModified: 0, lastAccessed: 0, warnings: [warning] });
+      result.repos.push({ repo, folder: walked.folder, sizeOnDisk: 0, partialFiles: 0, revisions: [], lastModified: 0, lastAccessed: 0, warnings: [warning] });
       result.warnings.push(`${repo}: ${warning}`);
     }
   }
   return result;
 }
 
-interface BlobInfo {
-  size: number;
-  mtimeMs: number;
-  atimeMs: number;
+/** A revision's files as the report shows them: no deeper than MAX_DEPTH, at most MAX_FILES_PER_REVISION. */
+function shownFiles(all: FileEntry[], warnings: string[]): FileEntry[] {
+  const deep = new Set<string>();
+  const shown: FileEntry[] = [];
+  for (const f of all) {
+    const parts = f.path.split('/');
+    if (parts.length > MAX_DEPTH + 1) {
+      const dir = parts.slice(0, MAX_DEPTH + 1).join('/');
+      if (!deep.has(dir)) warnings.push(`${dir} is nested too deeply: skipped`);
+      deep.add(dir);
+      continue;
+    }
+    if (shown.length < MAX_FILES_PER_REVISION) shown.push(f);
+  }
+  return shown;
 }
 
-async function scanRepo(dir: string, folder: string, repo: string): Promise<{ info: DiskRepo; models: Omit<DiskModel, 'usedBy'>[] }> {
+async function scanRepo(walked: WalkedRepo, repo: string): Promise<{ info: DiskRepo; models: Omit<DiskModel, 'usedBy'>[] }> {
+  const { dir, folder } = walked;
   const warnings: string[] = [];
-  const blobs = new Map<string, BlobInfo>();
+  const blobs = new Map<string, BlobInfo>(walked.blobs);
   let partialFiles = 0;
   let lastModified = 0;
   let lastAccessed = 0;
-  for (const b of await listDir(join(dir, 'blobs'))) {
-    if (!b.isFile()) continue;
-    const p = join(dir, 'blobs', b.name);
-    try {
-      const st = await lstat(p);
-      blobs.set(p, { size: st.size, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs });
-      if (b.name.endsWith('.incomplete')) partialFiles++;
-      lastModified = Math.max(lastModified, st.mtimeMs);
-      lastAccessed = Math.max(lastAccessed, st.atimeMs);
-    } catch (err) {
-      if (!isMissing(err)) throw err;
-    }
+  for (const [p, st] of blobs) {
+    if (p.endsWith('.incomplete')) partialFiles++;
+    lastModified = Math.max(lastModified, st.mtimeMs);
+    lastAccessed = Math.max(lastAccessed, st.atimeMs);
   }
   const refs = await readRefs(join(dir, 'refs'), '', warnings);
   const revisions: DiskRevision[] = [];
   const models: Omit<DiskModel, 'usedBy'>[] = [];
   let copyBytes = 0;
-  const snapshotsDir = join(dir, 'snapshots');
-  const snapshots = await listDir(snapshotsDir);
-  if (snapshots.length === 0) warnings.push('no snapshots: nothing usable is in this repository');
-  for (const s of snapshots) {
-    if (!s.isDirectory()) continue;
-    if (!COMMIT_RE.test(s.name)) {
-      warnings.push(`snapshots/${s.name} is not named by a commit: skipped`);
+  if (walked.snapshotEntries === 0) warnings.push('no snapshots: nothing usable is in this repository');
+  for (const s of walked.snapshots) {
+    if (!COMMIT_RE.test(s.commit)) {
+      warnings.push(`snapshots/${s.commit} is not named by a commit: skipped`);
       continue;
     }
-    const files: FileEntry[] = [];
-    await walkSnapshot(join(snapshotsDir, s.name), '', 0, files, warnings);
+    warnings.push(...s.warnings);
+    const files = shownFiles(s.files, warnings);
     const distinct = new Map<string, number>();
     let revModified = 0;
     for (const f of files) {
@@ -134,11 +120,11 @@ async function scanRepo(dir: string, folder: string, repo: string): Promise<{ in
       }
     }
     const broken = files.filter((f) => f.kind === 'broken');
-    if (broken.length > 0) warnings.push(`${s.name.slice(0, 12)}: ${broken.length} dangling link${broken.length === 1 ? '' : 's'} (${broken.slice(0, 3).map((f) => f.path).join(', ')}${broken.length > 3 ? ', …' : ''})`);
+    if (broken.length > 0) warnings.push(`${s.commit.slice(0, 12)}: ${broken.length} dangling link${broken.length === 1 ? '' : 's'} (${broken.slice(0, 3).map((f) => f.path).join(', ')}${broken.length > 3 ? ', …' : ''})`);
     const diskFiles: DiskFile[] = files.map((f) => ({ path: f.path, size: f.size, kind: f.kind }));
     revisions.push({
-      commit: s.name,
-      refs: refs.get(s.name) ?? [],
+      commit: s.commit,
+      refs: refs.get(s.commit) ?? [],
       files: diskFiles.sort((a, b) => a.path.localeCompare(b.path)),
       sizeOnDisk: [...distinct.values()].reduce((a, b) => a + b, 0),
       lastModified: revModified,
@@ -150,10 +136,10 @@ async function scanRepo(dir: string, folder: string, repo: string): Promise<{ in
       const problems = assignable ? m.problems : [...m.problems, `"${repo}" has no owner/ part: Modelbay can only use owner/name repositories`];
       models.push({
         ...m,
-        id: `hf:${repo}@${s.name}:${m.model}`,
+        id: `hf:${repo}@${s.commit}:${m.model}`,
         origin: 'hf-cache',
         repo,
-        commit: s.name,
+        commit: s.commit,
         folder: null,
         problems,
         complete: m.complete && problems.length === 0,
@@ -191,34 +177,4 @@ async function readRefs(dir: string, prefix: string, warnings: string[], out = n
     }
   }
   return out;
-}
-
-/** Every file under `dir` with where its bytes are; links are followed, never folders through links. */
-export async function walkSnapshot(dir: string, rel: string, depth: number, out: FileEntry[], warnings: string[]): Promise<void> {
-  if (depth > MAX_DEPTH) {
-    warnings.push(`${rel} is nested too deeply: skipped`);
-    return;
-  }
-  for (const d of await listDir(dir)) {
-    if (out.length >= MAX_FILES_PER_REVISION) return;
-    const path = rel ? `${rel}/${d.name}` : d.name;
-    const p = join(dir, d.name);
-    if (d.isDirectory()) {
-      await walkSnapshot(p, path, depth + 1, out, warnings);
-    } else if (d.isSymbolicLink()) {
-      try {
-        const st = await stat(p);
-        if (!st.isFile()) {
-          warnings.push(`${path} links to something that is not a file: skipped`);
-          continue;
-        }
-        out.push({ path, absPath: p, realPath: await realpath(p), size: st.size, mtimeMs: st.mtimeMs, kind: 'link' });
-      } catch {
-        out.push({ path, absPath: p, realPath: p, size: null, mtimeMs: 0, kind: 'broken' });
-      }
-    } else if (d.isFile()) {
-      const st = await lstat(p);
-      out.push({ path, absPath: p, realPath: p, size: st.size, mtimeMs: st.mtimeMs, kind: 'copy' });
-    }
-  }
 }

@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import type { DiskModel, LocalFolderReport } from '../../../../shared/discovery.js';
-import { walkSnapshot } from './cache-scan.js';
+import { walkFiles } from './hf-cache-walk.js';
 import { findModels, type FileEntry } from './model-files.js';
 
 export async function scanLocalFolder(folder: string): Promise<{ report: LocalFolderReport; models: Omit<DiskModel, 'usedBy'>[] }> {
@@ -19,8 +19,8 @@ export async function scanLocalFolder(folder: string): Promise<{ report: LocalFo
   const files: FileEntry[] = [];
   const warnings: string[] = [];
   try {
-    // Start deep so only a few levels are walked: a model folder is shallow, a home folder is not.
-    await walkSnapshot(folder, '', 9, files, warnings);
+    // Only a few levels and files: a model folder is shallow, a home folder is not.
+    await walkFiles(folder, '', 0, files, warnings, { maxDepth: 3, maxFiles: 20_000 });
   } catch (err) {
     return fail(`cannot be read (${(err as Error).message})`);
   }

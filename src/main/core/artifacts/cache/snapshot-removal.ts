@@ -1,83 +1,21 @@
 /**
- * Removing snapshot entries and blobs from the shared HF cache without hurting anything else in it: a
- * blob goes only when no snapshot entry (of any revision, any repository) still links
- * to it, and only the snapshot entries and refs of Modelbay's slots are touched.
- * @huggingface/hub's scanCacheDir does not fit: it skips snapshot sub-folders (onnx/…),
- * ignores blobs no snapshot links to (partial downloads) and throws on a dangling ref.
+ * Removing snapshot entries and blobs from the shared HF cache without hurting anything
+ * else in it: a blob goes only when no snapshot entry (of any revision, any repository)
+ * still links to it, and only the snapshot entries and refs of Modelbay's slots are
+ * touched. Which entries use a blob comes from the one cache walk (hf-cache-walk.ts),
+ * the same one the discovery scan reads. @huggingface/hub's scanCacheDir does not fit:
+ * it skips snapshot sub-folders (onnx/…), ignores blobs no snapshot links to (partial
+ * downloads) and throws on a dangling ref.
  */
-import { lstat, readFile, readdir, readlink, rm, rmdir, unlink } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { lstat, readFile, rm, rmdir, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { HubCacheLayout } from './hf-cache-layout.js';
+import { assertWholeWalk, cacheRebase, isMissing, linkTarget, listDir as list, walkHubCache } from './hf-cache-walk.js';
 
 export interface SnapshotFileRef {
   repo: string;
   commit: string;
   path: string;
-}
-
-export interface CacheScan {
-  /** Every file under a repository's blobs/ (complete or partial), by absolute path. */
-  blobs: Map<string, { size: number; atimeMs: number }>;
-  /** Blob path → the snapshot entries that link to it. */
-  users: Map<string, Set<string>>;
-  /** Regular files inside snapshots (caches where symlinks failed hold copies). */
-  copies: Map<string, number>;
-  totalBytes: number;
-}
-
-const REPO_DIR_RE = /^(models|datasets|spaces)--/;
-
-function isMissing(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
-
-async function list(dir: string): Promise<import('node:fs').Dirent[]> {
-  try {
-    return await readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    if (isMissing(err)) return [];
-    throw err;
-  }
-}
-
-async function walkSnapshots(dir: string, scan: CacheScan): Promise<void> {
-  for (const d of await list(dir)) {
-    const p = join(dir, d.name);
-    if (d.isDirectory()) {
-      await walkSnapshots(p, scan);
-    } else if (d.isSymbolicLink()) {
-      const target = resolve(dirname(p), await readlink(p));
-      let set = scan.users.get(target);
-      if (!set) scan.users.set(target, (set = new Set()));
-      set.add(p);
-    } else if (d.isFile()) {
-      scan.copies.set(p, (await lstat(p)).size);
-    }
-  }
-}
-
-/** One pass over the whole cache: metadata only. */
-export async function scanCache(root: string): Promise<CacheScan> {
-  const scan: CacheScan = { blobs: new Map(), users: new Map(), copies: new Map(), totalBytes: 0 };
-  for (const repo of await list(root)) {
-    if (!repo.isDirectory() || !REPO_DIR_RE.test(repo.name)) continue;
-    const repoDir = join(root, repo.name);
-    for (const b of await list(join(repoDir, 'blobs'))) {
-      if (!b.isFile()) continue;
-      const p = join(repoDir, 'blobs', b.name);
-      try {
-        const st = await lstat(p);
-        scan.blobs.set(p, { size: st.size, atimeMs: st.atimeMs });
-      } catch (err) {
-        if (!isMissing(err)) throw err;
-      }
-    }
-    await walkSnapshots(join(repoDir, 'snapshots'), scan);
-  }
-  for (const b of scan.blobs.values()) scan.totalBytes += b.size;
-  for (const s of scan.copies.values()) scan.totalBytes += s;
-  return scan;
 }
 
 async function removeEmptyDirs(dir: string, stopAt: string): Promise<void> {
@@ -123,6 +61,7 @@ export async function removeSnapshotFiles(layout: HubCacheLayout, files: Snapsho
   const result: RemovalResult = { removedBytes: 0, removed: [], keptShared: [] };
   const orphanCandidates = new Set<string>();
   const touchedSnapshots = new Map<string, SnapshotFileRef>();
+  const rebase = await cacheRebase(layout.root);
   for (const f of files) {
     const entry = layout.snapshotPath(f.repo, f.commit, f.path);
     const blobsDir = layout.blobsDir(f.repo);
@@ -135,7 +74,7 @@ export async function removeSnapshotFiles(layout: HubCacheLayout, files: Snapsho
     }
     touchedSnapshots.set(layout.snapshotDir(f.repo, f.commit), f);
     if (st.isSymbolicLink()) {
-      const target = resolve(dirname(entry), await readlink(entry));
+      const target = await linkTarget(entry, rebase);
       // Only blobs of the repository's own blobs/ are ours to consider.
       if (dirname(target) === blobsDir) orphanCandidates.add(target);
       await unlink(entry);
@@ -147,13 +86,14 @@ export async function removeSnapshotFiles(layout: HubCacheLayout, files: Snapsho
     await removeEmptyDirs(dirname(entry), layout.snapshotDir(f.repo, f.commit));
   }
   if (orphanCandidates.size > 0) {
-    const scan = await scanCache(layout.root);
+    const walk = await walkHubCache(layout.root);
+    assertWholeWalk(walk);
     for (const blob of orphanCandidates) {
-      if ((scan.users.get(blob)?.size ?? 0) > 0) {
+      if ((walk.users.get(blob)?.length ?? 0) > 0) {
         result.keptShared.push(blob);
         continue;
       }
-      const size = scan.blobs.get(blob)?.size ?? 0;
+      const size = walk.blobs.get(blob)?.size ?? 0;
       await rm(blob, { force: true });
       result.removedBytes += size;
       result.removed.push(blob);
@@ -197,16 +137,17 @@ export interface EvictionCandidate {
  * given unprotected slot entries link to; returns what went.
  */
 export async function evictToLimit(layout: HubCacheLayout, limitBytes: number, c: EvictionCandidate): Promise<RemovalResult & { totalBytes: number }> {
-  const scan = await scanCache(layout.root);
-  const result = { removedBytes: 0, removed: [] as string[], keptShared: [] as string[], totalBytes: scan.totalBytes };
-  if (scan.totalBytes <= limitBytes) return result;
+  const walk = await walkHubCache(layout.root);
+  assertWholeWalk(walk);
+  const result = { removedBytes: 0, removed: [] as string[], keptShared: [] as string[], totalBytes: walk.totalBytes };
+  if (walk.totalBytes <= limitBytes) return result;
   const allowed = new Set(c.entries);
   const protectedSet = new Set(c.protectedEntries);
   const blobs: Array<{ blob: string; size: number; lastUsed: number; users: string[] }> = [];
-  for (const [blob, users] of scan.users) {
-    const info = scan.blobs.get(blob);
+  for (const [blob, users] of walk.users) {
+    const info = walk.blobs.get(blob);
     if (!info) continue;
-    const list = [...users];
+    const list = users.map((u) => u.entry);
     if (!list.some((u) => allowed.has(u))) continue;
     if (list.some((u) => protectedSet.has(u) || !allowed.has(u))) {
       result.keptShared.push(blob);
@@ -215,7 +156,7 @@ export async function evictToLimit(layout: HubCacheLayout, limitBytes: number, c
     blobs.push({ blob, size: info.size, lastUsed: Math.max(c.lastUsed(blob) ?? 0, info.atimeMs), users: list });
   }
   blobs.sort((a, b) => a.lastUsed - b.lastUsed);
-  let total = scan.totalBytes;
+  let total = walk.totalBytes;
   for (const b of blobs) {
     if (total <= limitBytes) break;
     for (const u of b.users) await rm(u, { force: true });
