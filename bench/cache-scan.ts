@@ -8,7 +8,7 @@
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scanHubCache } from '../src/main/core/artifacts/cache-scan.js';
+import { scanHubCache } from '../src/main/core/artifacts/cache/cache-scan.js';
 import { GiB } from '../src/shared/values/bytes.js';
 import { writeCachedFile } from '../test/fixtures/hf-cache-writer.js';
 

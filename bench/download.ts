@@ -22,10 +22,10 @@ import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { Downloader, type DownloaderOptions } from '../src/main/core/artifacts/downloader.js';
-import { downloaderTuning } from '../src/main/core/artifacts/downloader-tuning.js';
-import { artifactConfig } from '../src/main/core/state/hub-environment.js';
+import { Downloader, type DownloaderOptions } from '../src/main/core/artifacts/transfer/downloader.js';
+import { downloaderTuning } from '../src/main/core/artifacts/manager/downloader-tuning.js';
 import { defaultSettings } from '../src/shared/settings/settings.js';
+import { artifactConfig } from '../src/main/core/artifacts/manager/artifact-config.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DIR = join(ROOT, '.bench');

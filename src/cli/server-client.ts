@@ -9,7 +9,7 @@ import type { AppEvent, CommandName, CommandReply, CommandResults } from '../sha
 import { ModelbayError } from '../shared/errors/errors.js';
 import { defaultDataDir } from '../main/headless/data-dir.js';
 import { readDataDirLock } from '../main/core/state/data-dir-lock.js';
-import { sameProcessAlive } from '../main/core/state/process-identity.js';
+import { sameProcessAlive } from '../main/core/fs/process-identity.js';
 
 export class NoServerError extends Error {}
 

@@ -14,7 +14,7 @@ import { ModelbayError, serializeError, toModelbayError } from '../../shared/err
 import type { GpuSample } from '../../shared/devices/gpu.js';
 import { slotSettings } from '../../shared/settings/settings.js';
 import { SLOT_IDS, type SlotId } from '../../shared/slots/slots.js';
-import type { ArtifactEvent, ArtifactManager } from '../core/artifacts/types.js';
+import type { ArtifactEvent, ArtifactManager } from '../core/artifacts/manager/types.js';
 import { findDevice, GpuMonitor, gpuDevices, MigDirectory } from '../core/gpu/index.js';
 import { ModelRegistry, unrefTimers, type RegistryEvent } from '../core/registry/registry.js';
 import type { Timers } from '../core/registry/types.js';
@@ -25,9 +25,8 @@ import type { SettingsStore } from '../core/state/settings-store.js';
 import type { Handlers } from './commands.js';
 import { buildHandlerTable, parseCommand } from './handler-table.js';
 import { FreshLoads, runProbe } from './health-probe.js';
-import { DiskDiscovery } from '../core/artifacts/disk-discovery.js';
+import { DiskDiscovery } from '../core/artifacts/cache/disk-discovery.js';
 import { UsageTracker } from '../core/registry/slot-usage.js';
-import { resolveCacheDir } from '../core/state/hub-environment.js';
 import { updateServiceFor, type UpdateService } from './update-service.js';
 import type { ProbeResult } from '../../shared/slots/usage.js';
 import { EventHub } from './event-hub.js';
@@ -35,6 +34,7 @@ import { ModelShapes } from './model-shapes.js';
 import { cpuBudget, createEstimator, defaultDevice, gpuBudget } from './placement.js';
 import { SettingsSync } from './settings-sync.js';
 import type { App, AppListener, AppOptions } from './types.js';
+import { resolveCacheDir } from '../core/artifacts/manager/artifact-config.js';
 
 export type { App, AppListener, AppOptions } from './types.js';
 export { defaultCpuBudget } from './placement.js';

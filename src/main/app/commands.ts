@@ -8,7 +8,7 @@ import { ModelbayError } from '../../shared/errors/errors.js';
 import type { SlotSettings } from '../../shared/settings/settings.js';
 import type { SlotId } from '../../shared/slots/slots.js';
 import { isDownloading, isInUse } from '../../shared/slots/state.js';
-import type { ArtifactManager } from '../core/artifacts/types.js';
+import type { ArtifactManager } from '../core/artifacts/manager/types.js';
 import type { ModelRegistry } from '../core/registry/registry.js';
 import { splitEmbeddings, type OnnxModelSession } from '../core/runtime/index.js';
 import type { SettingsStore } from '../core/state/settings-store.js';

@@ -8,9 +8,9 @@ import type { ReadinessReport } from '../../shared/artifacts/artifacts.js';
 import { slotSettings, type Settings, type SlotSettings } from '../../shared/settings/settings.js';
 import type { SlotId } from '../../shared/slots/slots.js';
 import { filesInUse, type SlotSnapshot } from '../../shared/slots/state.js';
-import { assignDiskModel } from '../core/artifacts/disk-assign.js';
-import type { DiskDiscovery } from '../core/artifacts/disk-discovery.js';
-import type { ArtifactManager } from '../core/artifacts/types.js';
+import { assignDiskModel } from '../core/artifacts/manager/disk-assign.js';
+import type { DiskDiscovery } from '../core/artifacts/cache/disk-discovery.js';
+import type { ArtifactManager } from '../core/artifacts/manager/types.js';
 
 type DiskCommand = 'scanDisk' | 'assignModel' | 'deleteRevision';
 export type DiskHandlers = { [K in DiskCommand]: (args: CommandArgs<K>) => Promise<CommandResults[K]> };

@@ -14,7 +14,7 @@ import { ModelbayError } from '../../shared/errors/errors.js';
 import type { SlotId } from '../../shared/slots/slots.js';
 import { filesInUse, isDownloading } from '../../shared/slots/state.js';
 import type { ProbeResult } from '../../shared/slots/usage.js';
-import type { DiskDiscovery } from '../core/artifacts/disk-discovery.js';
+import type { DiskDiscovery } from '../core/artifacts/cache/disk-discovery.js';
 import { describeIssues } from '../core/state/settings-store.js';
 import { createAliasHandlers } from './alias-handlers.js';
 import { createHandlers, type CommandContext, type Handlers } from './commands.js';

@@ -5,7 +5,7 @@
  * calls back into the App.
  */
 import type { SlotId } from '../../shared/slots/slots.js';
-import type { ArtifactManager } from '../core/artifacts/types.js';
+import type { ArtifactManager } from '../core/artifacts/manager/types.js';
 import { ModelShapeCache, type ModelShape } from '../core/runtime/index.js';
 
 export interface ModelShapesOptions {

@@ -7,7 +7,7 @@ import { GiB } from '../../shared/values/bytes.js';
 import type { Settings } from '../../shared/settings/settings.js';
 import type { SlotId } from '../../shared/slots/slots.js';
 import type { DeviceId } from '../../shared/slots/state.js';
-import type { ArtifactManager } from '../core/artifacts/types.js';
+import type { ArtifactManager } from '../core/artifacts/manager/types.js';
 import { defaultGpuBudget, type DeviceMemory } from '../core/gpu/index.js';
 import { estimateSessionBytes, type HostLoadOptions, type ModelShape } from '../core/runtime/index.js';
 import { seedEstimateBytes } from '../core/slots/seed.js';

@@ -13,11 +13,11 @@ import type { SlotId } from '../../shared/slots/slots.js';
 import { isBusy } from '../../shared/slots/state.js';
 import { COMMIT_RE } from '../../shared/values/values.js';
 import type { SlotHistory, UpdateResult } from '../../shared/artifacts/updates.js';
-import type { FileRequest } from '../core/artifacts/cache-entries.js';
-import type { HubCacheLayout } from '../core/artifacts/hf-cache-layout.js';
-import type { HubClient } from '../core/artifacts/hub-client.js';
-import { cachedCommit } from '../core/artifacts/readiness.js';
-import type { ArtifactManager } from '../core/artifacts/types.js';
+import type { FileRequest } from '../core/artifacts/transfer/cache-entries.js';
+import type { HubCacheLayout } from '../core/artifacts/cache/hf-cache-layout.js';
+import type { HubClient } from '../core/artifacts/hub/hub-client.js';
+import type { ArtifactManager } from '../core/artifacts/manager/types.js';
+import { cachedCommit } from '../core/artifacts/cache/revision-refs.js';
 import type { SlotHistoryStore } from '../core/state/slot-history.js';
 import type { SettingsStore } from '../core/state/settings-store.js';
 

@@ -10,15 +10,16 @@ import { dirname, join } from 'node:path';
 import type { SlotSource } from '../../shared/settings/settings.js';
 import { SLOT_IDS, type SlotId } from '../../shared/slots/slots.js';
 import { createApp, type App, type AppOptions } from '../app/app.js';
-import { createArtifactManager, type ArtifactManagerOptions } from '../core/artifacts/artifact-manager.js';
-import type { ArtifactManager } from '../core/artifacts/types.js';
+import { createArtifactManager, type ArtifactManagerOptions } from '../core/artifacts/manager/artifact-manager.js';
+import type { ArtifactManager } from '../core/artifacts/manager/types.js';
 import type { HostLauncher } from '../core/runtime/index.js';
-import { artifactConfig, resolveToken } from '../core/state/hub-environment.js';
+import { resolveToken } from '../core/artifacts/hub/hub-environment.js';
 import { DataDirLock } from '../core/state/data-dir-lock.js';
 import { SettingsStore } from '../core/state/settings-store.js';
 import { createFileTokenStore, type TokenCipher, type TokenStore, type TokenStoreOptions } from '../core/state/token-store.js';
 import { createAppLog, type AppLog } from '../logging/app-log.js';
 import { logAccess, logActivity } from '../logging/log-access.js';
+import { artifactConfig } from '../core/artifacts/manager/artifact-config.js';
 
 export const HF_TOKEN_FILE = 'hf-token';
 

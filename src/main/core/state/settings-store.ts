@@ -19,7 +19,7 @@ import {
   type SlotSettings,
 } from '../../../shared/settings/settings.js';
 import { SLOT_IDS, type SlotId } from '../../../shared/slots/slots.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 
 export const SETTINGS_FILE = 'settings.json';
 

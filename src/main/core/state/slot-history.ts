@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { SlotId } from '../../../shared/slots/slots.js';
 import type { SlotHistory, SlotRevisionEntry } from '../../../shared/artifacts/updates.js';
 import { COMMIT_RE } from '../../../shared/values/values.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 
 /** Enough to roll back a few times; older revisions are for the On-disk view to clean up. */
 const MAX_ENTRIES = 20;
