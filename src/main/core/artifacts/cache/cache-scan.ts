@@ -49,19 +49,23 @@ export async function scanHubCache(root: string): Promise<CacheScanResult> {
   for (const walked of walk.repos) {
     const repo = repoIdFromFolder(walked.folder);
     if (repo === null) continue;
-    try {
-      if (walked.error) throw walked.error;
-      const { info, models } = await scanRepo(walked, repo);
-      result.repos.push(info);
-      result.models.push(...models);
-      result.totalBytes += info.sizeOnDisk;
-      for (const w of info.warnings) result.warnings.push(`${repo}: ${w}`);
-    } catch (err) {
-      // Whatever went wrong stays with this repository.
-      const warning = `could not be read (${errorText(err)})`;
-      result.repos.push({ repo, folder: walked.folder, sizeOnDisk: 0, partialFiles: 0, revisions: [], lastModified: 0, lastAccessed: 0, warnings: [warning] });
-      result.warnings.push(`${repo}: ${warning}`);
+    let failure: unknown = walked.error;
+    if (failure === null) {
+      try {
+        const { info, models } = await scanRepo(walked, repo);
+        result.repos.push(info);
+        result.models.push(...models);
+        result.totalBytes += info.sizeOnDisk;
+        for (const w of info.warnings) result.warnings.push(`${repo}: ${w}`);
+        continue;
+      } catch (err) {
+        failure = err;
+      }
     }
+    // Whatever went wrong stays with this repository.
+    const warning = `could not be read (${errorText(failure)})`;
+    result.repos.push({ repo, folder: walked.folder, sizeOnDisk: 0, partialFiles: 0, revisions: [], lastModified: 0, lastAccessed: 0, warnings: [warning] });
+    result.warnings.push(`${repo}: ${warning}`);
   }
   return result;
 }

@@ -46,13 +46,13 @@ export interface WalkedRepo {
   /** Entries under snapshots/ of any kind: zero means the repository has no snapshot at all. */
   snapshotEntries: number;
   /** Why this repository could not be read (the others still were), else null. */
-  error: unknown;
+  error: Error | null;
 }
 
 export interface HubCacheWalk {
   root: string;
   /** Why the cache folder itself could not be listed (a missing folder is an empty cache). */
-  error: unknown;
+  error: Error | null;
   repos: WalkedRepo[];
   /** Every blob of every repository. */
   blobs: Map<string, BlobInfo>;
@@ -62,6 +62,10 @@ export interface HubCacheWalk {
   copies: Map<string, { use: SnapshotUse; size: number }>;
   /** Blobs plus copies. */
   totalBytes: number;
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 const REPO_DIR_RE = /^(models|datasets|spaces)--/;
@@ -172,7 +176,7 @@ export async function walkHubCache(root: string): Promise<HubCacheWalk> {
   try {
     entries = await listDir(root);
   } catch (err) {
-    walk.error = err;
+    walk.error = asError(err);
     return walk;
   }
   const rebase = await cacheRebase(root);
@@ -183,7 +187,7 @@ export async function walkHubCache(root: string): Promise<HubCacheWalk> {
     try {
       await walkRepo(repo, rebase);
     } catch (err) {
-      repo.error = err;
+      repo.error = asError(err);
     }
     walk.repos.push(repo);
     for (const [p, b] of repo.blobs) walk.blobs.set(p, b);
@@ -208,6 +212,6 @@ export async function walkHubCache(root: string): Promise<HubCacheWalk> {
 /** Removal must not decide from part of the cache: the first read error, thrown as it came. */
 export function assertWholeWalk(walk: HubCacheWalk): void {
   if (walk.error) throw walk.error;
-  const failed = walk.repos.find((r) => r.error);
-  if (failed) throw failed.error;
+  const failed = walk.repos.find((r) => r.error)?.error;
+  if (failed) throw failed;
 }

@@ -9,7 +9,7 @@
  * Hub's LFS sha256 or the git sha1 — never a corrupt or unverified one. Aborting keeps the
  * partial data: pause is abort, resume is calling again. The Hub protocol itself is in hub-client.ts.
  */
-import { lstat, rename, statfs, unlink, writeFile } from 'node:fs/promises';
+import { rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ModelbayError, toModelbayError } from '../../../../shared/errors/errors.js';
 import { SHA256_RE } from '../../../../shared/values/values.js';
@@ -20,7 +20,8 @@ import { ProgressReporter, type FileProgressUpdate } from './download-progress.j
 import { assertRepoId, assertRepoPath, assertRevision, HubCacheLayout } from '../cache/hf-cache-layout.js';
 import { HubClient, isRetryable, retryAfterOf, type FileMetadata, type HubResponse } from '../hub/hub-client.js';
 import type { LowSpeedLimit } from '../hub/low-speed.js';
-import { downloadInParts, loadParts, planParts, RangeIgnoredError } from './range-parts.js';
+import { checkDiskSpace, diskFull, dropEmptyPartial, resumablePartial } from './partial-file.js';
+import { downloadInParts, planParts, RangeIgnoredError } from './range-parts.js';
 import { abortableSleep, backoffDelay } from '../hub/retry-policy.js';
 import { inlineHash, streamTransfer, workerHash } from './stream-transfer.js';
 import { TailHasher } from './tail-hasher.js';
@@ -57,38 +58,6 @@ export interface DownloaderOptions {
   hashInWorkerMinBytes?: number;
 }
 
-
-
-function errnoOf(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | null)?.code;
-}
-
-/** A write that failed because the disk filled up during the download (the check before is only a snapshot). */
-function diskFull(err: unknown, path: string): ModelbayError | null {
-  const codes = [errnoOf(err), errnoOf((err as { cause?: unknown } | null)?.cause)];
-  const code = codes.find((c) => c === 'ENOSPC' || c === 'EDQUOT');
-  if (code === undefined) return null;
-  return new ModelbayError('EMB-E110', `The disk filled up while downloading ${path}. Free some space, then resume: the bytes so far are kept.`, { path, cause: code });
-}
-
-async function exists(path: string): Promise<boolean> {
-  return lstat(path).then(() => true, () => false);
-}
-
-
-/** A partial holding no downloaded byte is litter (huggingface_hub leaves none): remove it. */
-async function dropEmptyPartial(partial: string, partsPath: string): Promise<void> {
-  const size = await fileSize(partial);
-  if (size === null) return;
-  if (await exists(partsPath)) {
-    const saved = await loadParts(partsPath, null, size);
-    if (saved === null || saved.parts.some((p) => p.done > 0)) return;
-  } else if (size > 0) {
-    return;
-  }
-  await unlink(partsPath).catch(() => undefined);
-  await unlink(partial).catch(() => undefined);
-}
 
 
 export class Downloader {
@@ -239,7 +208,7 @@ export class Downloader {
       const again = await this.usableBlob(blobPath, req, meta);
       if (again) return { path: blobPath, digest: again, reused: true };
       const partial = this.layout.partialPath(req.repo, meta.etag);
-      await this.checkDiskSpace(req, meta, (await fileSize(partial)) ?? 0);
+      await checkDiskSpace(this.layout, req, meta, (await fileSize(partial)) ?? 0);
       for (let round = 0; ; round++) {
         let problem: ModelbayError;
         try {
@@ -282,15 +251,6 @@ export class Downloader {
     return mismatch(req, meta, d) ? null : d;
   }
 
-  private async checkDiskSpace(req: FileRequest, meta: FileMetadata, have: number): Promise<void> {
-    const need = Math.max(0, meta.size - have);
-    const fs = await statfs(this.layout.blobsDir(req.repo));
-    const free = Number(fs.bavail) * Number(fs.bsize);
-    if (need > free) {
-      throw new ModelbayError('EMB-E110', `Not enough disk space for ${req.path}: it needs ${need} more bytes, ${free} are free in ${this.layout.root}. Free some space or move the cache.`, { path: req.path, needBytes: need, freeBytes: free, cacheDir: this.layout.root });
-    }
-  }
-
   /**
    * One try plus `retries` after transient failures. Only bytes kept on disk beyond their
    * previous maximum reset the count (issue #10): bytes later thrown away, or a transfer
@@ -322,16 +282,7 @@ export class Downloader {
     const partial = this.layout.partialPath(req.repo, meta.etag);
     const partsPath = this.layout.partsPath(req.repo, meta.etag);
     const gitSize = meta.etag.length === 40 ? meta.size : null;
-    let saved = await loadParts(partsPath, meta.etag, meta.size);
-    let partialSize = await fileSize(partial);
-    // Saved parts that do not match their partial (or cannot be read) make the partial
-    // untrustworthy as a prefix: start over.
-    if ((saved === null && await exists(partsPath)) || (saved !== null && partialSize !== meta.size)) {
-      await unlink(partsPath).catch(() => undefined);
-      await unlink(partial).catch(() => undefined);
-      saved = null;
-      partialSize = null;
-    }
+    const { saved, partialSize } = await resumablePartial(partial, partsPath, meta.etag, meta.size);
     const usePartsFresh = saved === null && !partialSize && this.parallelParts !== null && meta.lfs
       && meta.size >= this.parallelParts.minBytes && this.parallelParts.parts > 1;
     const state = saved ?? (usePartsFresh && this.parallelParts ? planParts(meta.etag, meta.size, this.parallelParts.parts) : null);
@@ -405,6 +356,4 @@ export class Downloader {
       etag: meta.etag, sha256: digest.sha256, size: digest.size, verifiedBy: verifiedBy(req, meta.etag), reused,
     };
   }
-
-
 }

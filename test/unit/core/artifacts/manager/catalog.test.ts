@@ -8,7 +8,7 @@ import { SlotSourceSchema } from '../../../../../src/shared/settings/settings.js
 import { SLOT_IDS } from '../../../../../src/shared/slots/slots.js';
 import { catalogDoc } from '../../../../fixtures/test-catalog.js';
 
-const DEFAULT_CATALOG = join(import.meta.dirname, '../../../../resources/catalog.json');
+const DEFAULT_CATALOG = join(import.meta.dirname, '../../../../../resources/catalog.json');
 
 function codeOf(fn: () => unknown): { code: string; details: Record<string, unknown>; message: string } {
   try {
