@@ -3,6 +3,7 @@
  * calls that readers of the cache make (tests inject a counting set).
  */
 import * as nodeFs from 'node:fs/promises';
+import { COMMIT_RE } from '../../../../shared/values/values.js';
 import type { HubCacheLayout } from './hf-cache-layout.js';
 
 /** The few file-system calls readiness and the refs lookup make; tests inject a counting one. */
@@ -18,8 +19,6 @@ export const nodeMetadataFs: MetadataFs = {
   realpath: (p) => nodeFs.realpath(p),
   readFile: (p, e) => nodeFs.readFile(p, e),
 };
-
-const COMMIT_RE = /^[0-9a-f]{40}$/;
 
 /** The commit a revision stands for in the cache: itself when it is a commit, else refs/{revision}. */
 export async function cachedCommit(layout: HubCacheLayout, repo: string, revision: string, fs: MetadataFs = nodeMetadataFs): Promise<string | null> {

@@ -4,7 +4,7 @@
  * (huggingface_hub leaves none), and the disk-space checks around writing it.
  */
 import { lstat, statfs, unlink } from 'node:fs/promises';
-import { ModelbayError } from '../../../../shared/errors.js';
+import { ModelbayError } from '../../../../shared/errors/errors.js';
 import type { HubCacheLayout } from '../cache/hf-cache-layout.js';
 import type { FileMetadata } from '../hub/hub-client.js';
 import { fileSize, type FileRequest } from './cache-entries.js';
