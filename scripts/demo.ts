@@ -20,7 +20,6 @@ import { buildRenderer } from '../src/devkit/renderer-build.js';
 import { startHubServer, type HubRepoSpec } from '../src/devkit/hub/hub-server.js';
 import { writeEmbeddingModel, type EmbeddingModel } from '../src/devkit/onnx/embedding-model.js';
 import { sourceHostLauncher } from '../src/devkit/source-host.js';
-import { testLauncher } from '../test/integration/runtime/test-hosts.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const FAKE_SMI = join(ROOT, 'src/devkit/nvidia-smi/bin/nvidia-smi');

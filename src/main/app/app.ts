@@ -18,7 +18,7 @@ import type { ArtifactEvent, ArtifactManager } from '../core/artifacts/manager/t
 import { findDevice, GpuMonitor, gpuDevices, MigDirectory } from '../core/gpu/index.js';
 import { ModelRegistry, unrefTimers, type RegistryEvent } from '../core/registry/registry.js';
 import type { Timers } from '../core/registry/types.js';
-import { HostPool, OnnxSessionFactory, type EmbedInput, type EmbedOutput, type Embeddings, type OnnxModelSession, ModelShapeCache } from '../core/runtime/index.js';
+import { HostPool, OnnxSessionFactory, type EmbedInput, type EmbedOutput, type Embeddings, type OnnxModelSession } from '../core/runtime/index.js';
 import { Serving } from './serving.js';
 import { SlotManager } from '../core/slots/slot-manager.js';
 import type { SettingsStore } from '../core/state/settings-store.js';

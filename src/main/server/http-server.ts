@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isCommandName, MAX_COMMAND_BYTES, type CommandReply } from '../../shared/contract/api.js';
-import { ModelbayError, type ErrorCode, type SerializedError } from '../../shared/errors/errors.js';
+import { ModelbayError, type SerializedError } from '../../shared/errors/errors.js';
 import type { App } from '../app/app.js';
 import { RENDERER_CSP } from './renderer-csp.js';
 import { httpStatus } from '../../shared/errors/http-status.js';

@@ -8,7 +8,6 @@ import { ModelbayError, toModelbayError, type SerializedError } from '../../../s
 import type { GpuSample } from '../../../shared/devices/gpu.js';
 import { SLOT_IDS, type SlotId } from '../../../shared/slots/slots.js';
 import type { ArtifactState, DeviceBudgetSnapshot, DeviceId, EvictionReason, PressureThresholds, RegistryStats, SlotSnapshot } from '../../../shared/slots/state.js';
-import type { ActivityEntry } from '../../../shared/contract/activity.js';
 import { applyGpuSample, type DeviceMemory } from '../gpu/gpu-devices.js';
 import { SlotManager } from '../slots/slot-manager.js';
 import type { LoadPreview } from '../../../shared/slots/load-preview.js';

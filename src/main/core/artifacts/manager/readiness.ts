@@ -4,12 +4,10 @@
  * verification records say what was hashed before. Nothing here reads a model's bytes,
  * so start-up stays fast whatever the models weigh.
  */
-import * as nodeFs from 'node:fs/promises';
 import type { ReadinessReport, SlotReadiness } from '../../../../shared/artifacts/artifacts.js';
 import type { ErrorCode } from '../../../../shared/errors/errors.js';
 import { formatBytes } from '../../../../shared/values/bytes.js';
 import type { SlotId } from '../../../../shared/slots/slots.js';
-import { COMMIT_RE } from '../../../../shared/values/values.js';
 import type { CatalogFile, SlotModel } from './catalog.js';
 import type { HubCacheLayout } from '../cache/hf-cache-layout.js';
 import { cachedCommit, nodeMetadataFs, type MetadataFs } from '../cache/revision-refs.js';
