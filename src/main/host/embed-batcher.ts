@@ -1,8 +1,10 @@
 /**
  * Dynamic batching of one session's embed requests, as text-embeddings-inference does:
- * requests that arrive while the model is busy (or within a short wait of an idle one)
- * are merged up to a token budget, run together, and split back per request. A merged
- * run that fails is retried request by request, so one bad request fails only itself.
+ * requests that arrive while the model is busy are merged up to a token budget, run
+ * together, and split back per request. The queue delay adapts: an idle model starts at
+ * once (only requests that arrived in the same turn of the event loop join), a busy one
+ * takes whatever came during its last run. A merged run that fails is retried request by
+ * request, so one bad request fails only itself.
  */
 import { ModelbayError } from '../../shared/errors.js';
 import type { EmbedInput, EmbedOutput, EmbedResult } from '../core/runtime/protocol.js';
@@ -11,13 +13,13 @@ import type { Embedder } from './embedder.js';
 export interface BatcherOptions {
   /** Tokens (summed over inputs) one merged run may hold; a single larger request still runs alone. */
   maxBatchTokens: number;
-  /** How long an idle session waits for neighbours before it runs the first request. */
+  /** How long an idle session waits for neighbours before it runs the first request (0: no wait, the default). */
   maxWaitMs: number;
   /** Inputs waiting beyond which new requests are refused (EMB-E209) instead of queued without end. */
   maxQueuedInputs: number;
 }
 
-export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = { maxBatchTokens: 16_384, maxWaitMs: 2, maxQueuedInputs: 65_536 };
+export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = { maxBatchTokens: 16_384, maxWaitMs: 0, maxQueuedInputs: 65_536 };
 
 interface Encoded {
   ids: number[];
@@ -87,7 +89,12 @@ export class EmbedBatcher {
     if (this.scheduled) return;
     this.scheduled = true;
     const go = (): void => {
-      this.exclusive(() => this.drain()).catch(() => undefined);
+      // Once the model is ours, one more turn of the event loop: requests that arrived
+      // during the previous run (read only now, since a run blocks this thread) join this batch.
+      this.exclusive(async () => {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        await this.drain();
+      }).catch(() => undefined);
     };
     if (waitMs > 0) setTimeout(go, waitMs);
     else setImmediate(go);
