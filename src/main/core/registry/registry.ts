@@ -60,6 +60,7 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   private readonly estimator: ((slot: SlotId, device: DeviceId) => number) | null;
   private readonly leaseWaitMs: number;
   private readonly lastDerived = { devices: '', stats: '' };
+  private derivedSoon = false;
   private readonly lifecycle: SlotLifecycle<S>;
   private sweepHandle: unknown = null;
   private closed = false;
@@ -138,12 +139,12 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     if (r.runtime === 'loaded' && r.session) {
       this.counters.hits++;
       this.slots.touch(r.id);
-      this.emitDerived();
+      this.emitDerivedSoon();
       return r.session;
     }
     if (r.inflight) {
       this.counters.hits++;
-      this.emitDerived();
+      this.emitDerivedSoon();
       return r.inflight;
     }
     return this.startLoad(r);
@@ -382,6 +383,16 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   private changed(r: SlotRecord<S>): void {
     this.emit({ type: 'slot', slot: this.view(r) });
     this.emitDerived();
+  }
+
+  /** A hit changes only counters: one emission for all hits of this turn of the event loop (serving makes thousands a second). */
+  private emitDerivedSoon(): void {
+    if (this.derivedSoon) return;
+    this.derivedSoon = true;
+    setImmediate(() => {
+      this.derivedSoon = false;
+      this.emitDerived();
+    });
   }
 
   /** Devices and stats follow slot changes: each is sent only when it really changed. */
