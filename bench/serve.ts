@@ -71,6 +71,8 @@ function corpus(n: number): string[] {
 interface LoadResult {
   texts: number;
   latencies: number[];
+  /** The load generator's own CPU time per request, µs. */
+  cpuUs: number;
 }
 
 /** The load generator (child process): `clients` loops posting `size` texts each until the time is up. */
@@ -83,6 +85,7 @@ async function generateLoad(url: string, token: string, clients: number, size: n
   const end = performance.now() + seconds * 1000;
   const latencies: number[] = [];
   let done = 0;
+  const cpu0 = process.cpuUsage();
   await Promise.all(Array.from({ length: clients }, async () => {
     while (performance.now() < end) {
       const input = size === 1 ? text() : Array.from({ length: size }, text);
@@ -94,8 +97,9 @@ async function generateLoad(url: string, token: string, clients: number, size: n
       done += size;
     }
   }));
+  const cpu = process.cpuUsage(cpu0);
   await dispatcher.close();
-  return { texts: done / seconds, latencies };
+  return { texts: done / seconds, latencies, cpuUs: (cpu.user + cpu.system) / latencies.length };
 }
 
 function loadFromChild(url: string, token: string, clients: number, size: number): Promise<LoadResult> {
@@ -185,7 +189,7 @@ async function measure(name: ModelName): Promise<ModelFigures> {
       perS: r.texts, p50: percentile(r.latencies, 0.5), p99: percentile(r.latencies, 0.99),
       mainCpuUs: (cpu.user + cpu.system) / requests, hostCpuUs: ((hostCpuSeconds() - host0) * 1e6) / requests,
     };
-    console.log(`${label}: ${figures.perS.toFixed(1)} texts/s (p50 ${figures.p50.toFixed(1)} ms, p99 ${figures.p99.toFixed(1)} ms); CPU per request: main ${figures.mainCpuUs.toFixed(0)} µs, host ${figures.hostCpuUs.toFixed(0)} µs`);
+    console.log(`${label}: ${figures.perS.toFixed(1)} texts/s (p50 ${figures.p50.toFixed(1)} ms, p99 ${figures.p99.toFixed(1)} ms); CPU per request: main ${figures.mainCpuUs.toFixed(0)} µs, host ${figures.hostCpuUs.toFixed(0)} µs, clients ${r.cpuUs.toFixed(0)} µs`);
     return figures;
   };
   /** A 64-client phase with main's event-loop delay and the dashboard's latency measured meanwhile. */

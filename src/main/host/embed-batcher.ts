@@ -13,13 +13,19 @@ import type { Embedder } from './embedder.js';
 export interface BatcherOptions {
   /** Tokens (summed over inputs) one merged run may hold; a single larger request still runs alone. */
   maxBatchTokens: number;
+  /**
+   * Inputs one merged run may hold: the embedder's run size. Answers leave after each
+   * merged run, so the host works on the next requests while main and the clients handle
+   * these; one merged run of everything waiting made the pipeline move in lock-step.
+   */
+  maxBatchInputs: number;
   /** How long an idle session waits for neighbours before it runs the first request (0: no wait, the default). */
   maxWaitMs: number;
   /** Inputs waiting beyond which new requests are refused (EMB-E209) instead of queued without end. */
   maxQueuedInputs: number;
 }
 
-export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = { maxBatchTokens: 16_384, maxWaitMs: 0, maxQueuedInputs: 65_536 };
+export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = { maxBatchTokens: 16_384, maxBatchInputs: 32, maxWaitMs: 0, maxQueuedInputs: 65_536 };
 
 interface Encoded {
   ids: number[];
@@ -107,11 +113,14 @@ export class EmbedBatcher {
     // Requests of one output kind share a run; the budget counts real tokens (texts are length-sorted, so padding stays small).
     const taken: Job[] = [];
     let tokens = 0;
+    let count = 0;
     this.pending = this.pending.filter((job) => {
       if (job.output !== first.output) return true;
-      if (taken.length > 0 && tokens + job.tokens > this.options.maxBatchTokens) return true;
+      const full = tokens + job.tokens > this.options.maxBatchTokens || count + job.inputs.length > this.options.maxBatchInputs;
+      if (taken.length > 0 && full) return true;
       taken.push(job);
       tokens += job.tokens;
+      count += job.inputs.length;
       return false;
     });
     for (const job of taken) this.queuedInputs -= job.inputs.length;

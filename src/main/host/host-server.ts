@@ -167,6 +167,7 @@ export class HostServer {
       }
       const batcher = new EmbedBatcher(embedder, this.exclusive, {
         ...DEFAULT_BATCHER_OPTIONS,
+        maxBatchInputs: req.options.batchSize ?? DEFAULT_BATCH_SIZE,
         ...(req.options.maxBatchTokens !== undefined ? { maxBatchTokens: req.options.maxBatchTokens } : {}),
         ...(req.options.batchWaitMs !== undefined ? { maxWaitMs: req.options.batchWaitMs } : {}),
       });

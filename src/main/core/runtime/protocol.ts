@@ -20,7 +20,7 @@ export const HostLoadOptionsSchema = z.object({
   graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
   /** Longer inputs are truncated (keeping the closing special token). */
   maxSequenceLength: z.number().int().min(2).max(65_536).optional(),
-  /** Texts per onnxruntime run. */
+  /** Texts per onnxruntime run, and at most per merged batch of requests. */
   batchSize: z.number().int().min(1).max(4096).optional(),
   /** Dynamic batching: tokens one merged run may hold, and how long an idle session waits for neighbours. */
   maxBatchTokens: z.number().int().min(1).max(1_048_576).optional(),
