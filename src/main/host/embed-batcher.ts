@@ -6,7 +6,7 @@
  * takes whatever came during its last run. A merged run that fails is retried request by
  * request, so one bad request fails only itself.
  */
-import { ModelbayError } from '../../shared/errors.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
 import type { EmbedInput, EmbedOutput, EmbedResult } from '../core/runtime/protocol.js';
 import type { Embedder } from './embedder.js';
 
