@@ -90,6 +90,8 @@ describe('serving: /v1 (OpenAI), /embed_sparse, /embed_all, /metrics', () => {
     const tokens = texts.reduce((n, t) => n + h.artifacts.model.ids(t).length, 0);
     expect(asFloat.usage).toEqual({ prompt_tokens: tokens, total_tokens: tokens });
     expect(asFloat.model).toBe('E1');
+    // The canonical id, as /v1/models lists it, whatever name the request used.
+    expect(asBase64.model).toBe('E1');
     // base64 on the wire is float32 little-endian, as OpenAI's clients decode it.
     const raw = await send(server.port, { method: 'POST', path: '/v1/embeddings', headers: json, body: JSON.stringify({ model: 'E1', input: 'hello world', encoding_format: 'base64' }) });
     const b64 = (JSON.parse(raw.body) as { data: Array<{ embedding: string }> }).data[0]?.embedding as string;
@@ -110,6 +112,11 @@ describe('serving: /v1 (OpenAI), /embed_sparse, /embed_all, /metrics', () => {
     expect(byAlias.data[0]?.embedding).toHaveLength(h.artifacts.model.dim);
     const byId = await client.embeddings.create({ model: 'E1', input: 'hello world', encoding_format: 'float' });
     expect(byId.data[0]?.embedding).toHaveLength(h.artifacts.model.dim);
+    // Every name of the slot answers with the id the list shows: its alias.
+    expect([byAlias.model, byId.model]).toEqual(['minilm', 'minilm']);
+    for (const name of ['minilm', 'E1', 'semantic', 'test/e1']) {
+      expect(await client.models.retrieve(name), name).toMatchObject({ id: 'minilm', slot: 'E1', object: 'model' });
+    }
     expect((await h.app.execute('setAlias', { slot: 'E1', alias: null })).ok).toBe(true);
   });
 
@@ -124,7 +131,7 @@ describe('serving: /v1 (OpenAI), /embed_sparse, /embed_all, /metrics', () => {
     expect(Math.hypot(...v)).toBeCloseTo(1, 5);
     expect(cosine(v, fromText.data[0]?.embedding.slice(0, 8) ?? [])).toBeGreaterThanOrEqual(0.9999);
     await expect(client.embeddings.create({ model: 'E1', input: 'x', dimensions: 4096 })).rejects.toMatchObject({ status: 400, code: 'EMB-E422' });
-    await expect(client.embeddings.create({ model: 'E1', input: [[999_999]] })).rejects.toMatchObject({ status: 400, code: 'EMB-E208' });
+    await expect(client.embeddings.create({ model: 'E1', input: [[999_999]] })).rejects.toMatchObject({ status: 400, code: 'EMB-E208', param: 'input' });
   });
 
   it('100 concurrent requests to an unloaded slot cause exactly one load', async () => {

@@ -9,6 +9,7 @@ import { ModelbayError } from '../../../shared/errors.js';
 import { aliasesOf, publicModelName } from '../../../shared/model-names.js';
 import { ENDPOINT_FOR_KIND, resolveModelName, servingKind, type ServingKind } from '../../../shared/serving.js';
 import type { CatalogSlotView } from '../../../shared/artifacts.js';
+import type { Settings } from '../../../shared/settings.js';
 import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
 import type { App } from '../../app.js';
 import type { EmbedInput, EmbedOutput, Embeddings } from '../../core/runtime/index.js';
@@ -81,7 +82,7 @@ export class ServeRoutes {
   readonly metrics: ServeMetrics;
   /** Kept from the event stream: resolving a model name must not build a full snapshot per request. */
   private catalog: CatalogSlotView[] = [];
-  private aliases: Partial<Record<SlotId, string>> = {};
+  private names: Pick<Settings, 'slots'> = { slots: {} };
   private readonly off: () => void;
 
   constructor(private readonly options: ServeRoutesOptions) {
@@ -89,9 +90,9 @@ export class ServeRoutes {
     this.off = options.app.subscribe((event) => {
       if (event.type === 'snapshot') {
         this.catalog = event.snapshot.catalog;
-        this.aliases = aliasesOf(event.snapshot.settings.settings);
+        this.names = event.snapshot.settings.settings;
       } else if (event.type === 'catalog') this.catalog = event.catalog;
-      else if (event.type === 'settings') this.aliases = aliasesOf(event.settings.settings);
+      else if (event.type === 'settings') this.names = event.settings.settings;
     });
   }
 
@@ -138,7 +139,8 @@ export class ServeRoutes {
       expect('GET');
       const name = decodeURIComponent(pathname.slice('/v1/models/'.length));
       const { slot } = this.resolve(name);
-      const entry = modelEntries(this.options.app.snapshot()).find((m) => m.id === slot);
+      // The list names a slot by its alias where it has one: look the entry up by slot.
+      const entry = modelEntries(this.options.app.snapshot()).find((m) => m.slot === slot);
       if (!entry) throw this.noModel(slot);
       this.json(res, entry);
       return;
@@ -146,12 +148,12 @@ export class ServeRoutes {
     if (pathname === '/v1/embeddings') {
       expect('POST');
       const body = parseBody(EmbeddingsBodySchema, await this.body(req));
-      const { slot, kind } = this.resolve(body.model);
+      const { slot, kind, id } = this.resolve(body.model);
       if (kind !== 'dense') throw wrongEndpoint(slot, kind, pathname);
       const inputs = inputList(body.input);
-      const e = await this.embed(slot, inputs, 'pooled', pathname);
+      const e = await this.embed(slot, inputs, 'pooled', pathname, 'input');
       const rows = truncateDims(e, body.dimensions);
-      this.json(res, openAiEmbeddingsAnswer(body.model, rows, body.encoding_format ?? 'float', tokenCount(e, inputs)));
+      this.json(res, openAiEmbeddingsAnswer(id, rows, body.encoding_format ?? 'float', tokenCount(e, inputs)));
       return;
     }
     if (pathname === '/embed_sparse' || pathname === '/embed_all') {
@@ -161,14 +163,15 @@ export class ServeRoutes {
       const wanted: ServingKind = pathname === '/embed_sparse' ? 'sparse' : 'multi-vector';
       if (kind !== wanted) throw wrongEndpoint(slot, kind, pathname);
       const inputs = inputList(body.inputs);
-      const e = await this.embed(slot, inputs, wanted === 'sparse' ? 'sparse' : 'pooled', pathname);
+      const e = await this.embed(slot, inputs, wanted === 'sparse' ? 'sparse' : 'pooled', pathname, 'inputs');
       this.json(res, wanted === 'sparse' ? sparseAnswer(e, body.top_k) : tokenVectorsAnswer(e));
       return;
     }
     throw new ModelbayError('EMB-E404', `Nothing is served at ${pathname.slice(0, 100)}: see GET /v1/models, POST /v1/embeddings, /embed_sparse, /embed_all, GET /metrics.`, {});
   }
 
-  private async embed(slot: SlotId, inputs: EmbedInput[], output: EmbedOutput, endpoint: string): Promise<Embeddings> {
+  /** `param`: the body field that holds the inputs, named by errors about them. */
+  private async embed(slot: SlotId, inputs: EmbedInput[], output: EmbedOutput, endpoint: string, param: string): Promise<Embeddings> {
     const started = performance.now();
     try {
       const e = await this.options.app.embedVectors(slot, inputs, output);
@@ -176,19 +179,21 @@ export class ServeRoutes {
       return e;
     } catch (err) {
       this.metrics.observeEmbed(slot, endpoint, 'error', (performance.now() - started) / 1000, null, inputs.length);
-      throw err;
+      throw inputError(err, param);
     }
   }
 
-  private resolve(model: string): { slot: SlotId; kind: ServingKind } {
-    const slots = SLOT_IDS.map((id) => ({ id, name: SLOT_NAMES[id], repo: this.catalog.find((c) => c.slot === id)?.repo ?? null, alias: this.aliases[id] ?? null }));
+  /** `id`: the canonical name answers carry, the one GET /v1/models lists. */
+  private resolve(model: string): { slot: SlotId; kind: ServingKind; id: string } {
+    const aliases = aliasesOf(this.names);
+    const slots = SLOT_IDS.map((id) => ({ id, name: SLOT_NAMES[id], repo: this.catalog.find((c) => c.slot === id)?.repo ?? null, alias: aliases[id] ?? null }));
     const slot = resolveModelName(model, slots);
     if (!slot) {
       throw new ModelbayError('EMB-E421', `There is no model ${JSON.stringify(model.slice(0, 100))}: use a slot's alias, id (E1…E13) or name; GET /v1/models lists them.`, { model: model.slice(0, 100), param: 'model' });
     }
     const entry = this.catalog.find((c) => c.slot === slot);
     if (!entry || entry.repo === null) throw this.noModel(slot);
-    return { slot, kind: servingKind(slot, entry.pooling) };
+    return { slot, kind: servingKind(slot, entry.pooling), id: publicModelName(slot, this.names) };
   }
 
   private noModel(slot: SlotId): ModelbayError {
@@ -205,6 +210,14 @@ export class ServeRoutes {
     res.writeHead(200, { ...this.options.headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
     res.end(JSON.stringify(body));
   }
+}
+
+/** A token id outside the vocabulary is about the request's inputs: name the field, as OpenAI's `param` does. */
+function inputError(err: unknown, param: string): unknown {
+  if (err instanceof ModelbayError && err.code === 'EMB-E208' && err.details.param === undefined) {
+    return new ModelbayError(err.code, err.message, { ...err.details, param });
+  }
+  return err;
 }
 
 function wrongEndpoint(slot: SlotId, kind: ServingKind, endpoint: string): ModelbayError {
