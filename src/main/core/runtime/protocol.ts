@@ -84,6 +84,8 @@ export const EmbedResultSchema = z.object({
   lengths: z.array(z.number().int().nonnegative()).nullable(),
   /** Tokens per input as the model saw them (after truncation): OpenAI's usage counts. */
   tokens: z.array(z.number().int().nonnegative()).optional(),
+  /** Tokens cut from each input past the model's maximum length; absent when nothing was cut. */
+  truncated: z.array(z.number().int().nonnegative()).optional(),
   /** Time the host spent on the request (tokenize + run + pool); the rest of a call is IPC. */
   hostMs: z.number().nonnegative(),
   /** The dynamic batch this request ran in: its inputs and requests (1 = ran alone). */

@@ -15,6 +15,7 @@ import type { App } from '../../app.js';
 import type { EmbedInput, EmbedOutput, Embeddings } from '../../core/runtime/index.js';
 import { ServeMetrics } from '../metrics.js';
 import {
+  checkTruncation,
   EmbeddingsBodySchema,
   inputList,
   openAiEmbeddingsAnswer,
@@ -151,9 +152,9 @@ export class ServeRoutes {
       const { slot, kind, id } = this.resolve(body.model);
       if (kind !== 'dense') throw wrongEndpoint(slot, kind, pathname);
       const inputs = inputList(body.input);
-      const e = await this.embed(slot, inputs, 'pooled', pathname, 'input');
+      const { e, truncated } = await this.embed(slot, inputs, 'pooled', pathname, body.truncate ?? false, 'input');
       const rows = truncateDims(e, body.dimensions);
-      this.json(res, openAiEmbeddingsAnswer(id, rows, body.encoding_format ?? 'float', tokenCount(e, inputs)));
+      this.json(res, openAiEmbeddingsAnswer(id, rows, body.encoding_format ?? 'float', tokenCount(e, inputs), body.truncate ? truncated : undefined));
       return;
     }
     if (pathname === '/embed_sparse' || pathname === '/embed_all') {
@@ -163,20 +164,22 @@ export class ServeRoutes {
       const wanted: ServingKind = pathname === '/embed_sparse' ? 'sparse' : 'multi-vector';
       if (kind !== wanted) throw wrongEndpoint(slot, kind, pathname);
       const inputs = inputList(body.inputs);
-      const e = await this.embed(slot, inputs, wanted === 'sparse' ? 'sparse' : 'pooled', pathname, 'inputs');
-      this.json(res, wanted === 'sparse' ? sparseAnswer(e, body.top_k) : tokenVectorsAnswer(e));
+      const { e, truncated } = await this.embed(slot, inputs, wanted === 'sparse' ? 'sparse' : 'pooled', pathname, body.truncate ?? false, 'inputs');
+      // TEI's answer is a bare array: how many inputs were cut goes in a header.
+      this.json(res, wanted === 'sparse' ? sparseAnswer(e, body.top_k) : tokenVectorsAnswer(e), body.truncate ? { 'x-truncated-inputs': String(truncated) } : {});
       return;
     }
     throw new ModelbayError('EMB-E404', `Nothing is served at ${pathname.slice(0, 100)}: see GET /v1/models, POST /v1/embeddings, /embed_sparse, /embed_all, GET /metrics.`, {});
   }
 
   /** `param`: the body field that holds the inputs, named by errors about them. */
-  private async embed(slot: SlotId, inputs: EmbedInput[], output: EmbedOutput, endpoint: string, param: string): Promise<Embeddings> {
+  private async embed(slot: SlotId, inputs: EmbedInput[], output: EmbedOutput, endpoint: string, truncate: boolean, param: string): Promise<{ e: Embeddings; truncated: number }> {
     const started = performance.now();
     try {
       const e = await this.options.app.embedVectors(slot, inputs, output);
+      const truncated = checkTruncation(e, slot, truncate, param);
       this.metrics.observeEmbed(slot, endpoint, 'ok', (performance.now() - started) / 1000, e, inputs.length);
-      return e;
+      return { e, truncated };
     } catch (err) {
       this.metrics.observeEmbed(slot, endpoint, 'error', (performance.now() - started) / 1000, null, inputs.length);
       throw inputError(err, param);
@@ -206,8 +209,8 @@ export class ServeRoutes {
     return body;
   }
 
-  private json(res: ServerResponse, body: unknown): void {
-    res.writeHead(200, { ...this.options.headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  private json(res: ServerResponse, body: unknown, extra: Record<string, string> = {}): void {
+    res.writeHead(200, { ...this.options.headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extra });
     res.end(JSON.stringify(body));
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_EMBED_CHARS, MAX_EMBED_TEXTS } from '../../../../src/shared/api.js';
 import { resolveModelName, servingKind } from '../../../../src/shared/serving.js';
 import { SLOT_IDS, SLOT_NAMES } from '../../../../src/shared/slots.js';
-import { EmbeddingsBodySchema, inputList, parseBody, sparseAnswer, toBase64, truncateDims } from '../../../../src/main/server/openai/embedding-requests.js';
+import { checkTruncation, EmbeddingsBodySchema, inputList, parseBody, sparseAnswer, toBase64, truncateDims } from '../../../../src/main/server/openai/embedding-requests.js';
 import { openAiErrorBody } from '../../../../src/main/server/openai/openai-errors.js';
 import { ModelbayError } from '../../../../src/shared/errors.js';
 
@@ -52,6 +52,14 @@ describe('serving requests', () => {
     const e = { dims: 5, count: 1, data: new Float32Array([0, 0.3, 0, 0.9, 0.5]), lengths: null, hostMs: 0 };
     expect(sparseAnswer(e, undefined)).toEqual([[{ index: 1, value: Math.fround(0.3) }, { index: 3, value: Math.fround(0.9) }, { index: 4, value: Math.fround(0.5) }]]);
     expect(sparseAnswer(e, 2)).toEqual([[{ index: 3, value: Math.fround(0.9) }, { index: 4, value: Math.fround(0.5) }]]);
+  });
+
+  it('refuses an input the host had to cut unless truncation was allowed, naming the input, its length and the limit', () => {
+    const e = { dims: 2, count: 3, data: new Float32Array(6), lengths: null, tokens: [5, 512, 512], truncated: [0, 88, 3], hostMs: 0 };
+    expect(() => checkTruncation(e, 'E8', false, 'input')).toThrow(expect.objectContaining({ code: 'EMB-E430', details: { index: 1, tokens: 600, limit: 512, param: 'input' } }));
+    expect(() => checkTruncation(e, 'E8', false, 'input')).toThrow(/Input 1 has 600 tokens; E8's model takes at most 512/);
+    expect(checkTruncation(e, 'E8', true, 'input')).toBe(2);
+    expect(checkTruncation({ ...e, truncated: undefined }, 'E8', false, 'input')).toBe(0);
   });
 
   it('maps EMB codes to the statuses OpenAI clients act on', () => {
