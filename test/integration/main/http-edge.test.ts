@@ -46,6 +46,16 @@ function jsonOf(response: string): { status: number; headers: string; body: unkn
   return { status, headers: head.toLowerCase(), body: JSON.parse(body) as unknown };
 }
 
+/** Opens `count` event streams (the dashboard's): each holds its connection with a request in progress. */
+function eventStreams(port: number, token: string, count: number): Promise<Socket[]> {
+  return Promise.all(Array.from({ length: count }, () => new Promise<Socket>((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.on('error', () => undefined);
+    s.once('data', () => resolve(s));
+    s.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+  })));
+}
+
 describe('cross-site commands (CSRF)', () => {
   let h: Harness;
   let server: RunningServer;
@@ -160,16 +170,6 @@ async function slowClients(port: number, count: number, everyMs: number): Promis
     clearInterval(timer);
     for (const s of sockets) s.destroy();
   } };
-}
-
-/** Opens `count` event streams (the dashboard's): each holds its connection with a request in progress. */
-function eventStreams(port: number, token: string, count: number): Promise<Socket[]> {
-  return Promise.all(Array.from({ length: count }, () => new Promise<Socket>((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.on('error', () => undefined);
-    s.once('data', () => resolve(s));
-    s.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\n\r\n`);
-  })));
 }
 
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
