@@ -30,6 +30,7 @@ export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = { maxBatchTokens: 16_384,
 interface Encoded {
   ids: number[];
   types: number[];
+  cut?: number;
 }
 
 interface Job {
@@ -162,6 +163,7 @@ function split(merged: EmbedResult, jobs: Job[], batch: { inputs: number; reques
       data: merged.data.slice(offset, offset + floats),
       lengths,
       tokens: merged.tokens?.slice(input, input + n),
+      ...(merged.truncated ? { truncated: merged.truncated.slice(input, input + n) } : {}),
       hostMs: share * n,
       batch,
     });

@@ -69,7 +69,7 @@ export class Embedder {
   }
 
   /** Token ids of one input (text, or ids the caller tokenized), as the model will see them. */
-  encode(tokenizer: TextTokenizer, input: EmbedInput): { ids: number[]; types: number[] } {
+  encode(tokenizer: TextTokenizer, input: EmbedInput): { ids: number[]; types: number[]; cut?: number } {
     return typeof input === 'string' ? tokenizer.encode(input, this.config.maxSequenceLength) : tokenizer.encodeIds(input, this.config.maxSequenceLength);
   }
 
@@ -77,7 +77,7 @@ export class Embedder {
    * `sparse` max-pools log(1 + relu(logits)) over the real tokens (SPLADE): one
    * vocabulary-sized vector per input, so 30k-wide token states never leave the host.
    */
-  async embed(texts: ReadonlyArray<EmbedInput>, output: EmbedOutput = 'pooled', pre?: ReadonlyArray<{ ids: number[]; types: number[] }>): Promise<EmbedResult> {
+  async embed(texts: ReadonlyArray<EmbedInput>, output: EmbedOutput = 'pooled', pre?: ReadonlyArray<{ ids: number[]; types: number[]; cut?: number }>): Promise<EmbedResult> {
     const tokenizer = await this.ready();
     const started = performance.now();
     const encoded = pre ?? texts.map((t) => this.encode(tokenizer, t));
@@ -129,7 +129,9 @@ export class Embedder {
       }
     }
     this.embedded += texts.length;
-    return { dims, count: texts.length, data: data ?? new Float32Array(0), lengths: tokenLevel ? lengths : null, tokens: lengths, hostMs: performance.now() - started };
+    // Sent only when an input was cut: the caller decides whether that was allowed.
+    const truncated = encoded.some((e) => (e.cut ?? 0) > 0) ? encoded.map((e) => e.cut ?? 0) : undefined;
+    return { dims, count: texts.length, data: data ?? new Float32Array(0), lengths: tokenLevel ? lengths : null, tokens: lengths, ...(truncated ? { truncated } : {}), hostMs: performance.now() - started };
   }
 
   private async run(batch: EncodedBatch): Promise<OrtTensor> {

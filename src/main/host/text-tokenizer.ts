@@ -54,8 +54,8 @@ export class TextTokenizer {
     }
   }
 
-  /** Token ids of one text with special tokens, truncated to `maxLength`. */
-  encode(text: string, maxLength: number): { ids: number[]; types: number[] } {
+  /** Token ids of one text with special tokens, truncated to `maxLength`; `cut` counts the tokens dropped. */
+  encode(text: string, maxLength: number): { ids: number[]; types: number[]; cut?: number } {
     const enc = this.tokenizer.encode(text, { add_special_tokens: true, return_token_type_ids: true });
     let ids = enc.ids;
     let types = enc.token_type_ids;
@@ -65,8 +65,10 @@ export class TextTokenizer {
     if (ids.length > maxLength) {
       const last = ids[ids.length - 1];
       const keepClosing = last !== undefined && this.specialIds.has(last);
+      const cut = ids.length - maxLength;
       ids = keepClosing ? [...ids.slice(0, maxLength - 1), last] : ids.slice(0, maxLength);
       types = types.slice(0, maxLength);
+      return { ids, types, cut };
     }
     return { ids, types };
   }
@@ -78,7 +80,7 @@ export class TextTokenizer {
   }
 
   /** Token ids given by the caller (OpenAI's token-array input): checked against the vocabulary, truncated like text. */
-  encodeIds(ids: ReadonlyArray<number>, maxLength: number): { ids: number[]; types: number[] } {
+  encodeIds(ids: ReadonlyArray<number>, maxLength: number): { ids: number[]; types: number[]; cut?: number } {
     const limit = this.vocabSize;
     const bad = ids.find((x) => !Number.isInteger(x) || x < 0 || x >= limit);
     if (bad !== undefined) {
@@ -86,7 +88,7 @@ export class TextTokenizer {
     }
     if (ids.length === 0) throw new ModelbayError('EMB-E208', 'A token-array input is empty.', {});
     const kept = ids.slice(0, maxLength);
-    return { ids: kept, types: kept.map(() => 0) };
+    return { ids: kept, types: kept.map(() => 0), ...(ids.length > maxLength ? { cut: ids.length - maxLength } : {}) };
   }
 
   /** Pads a batch to its longest member. */

@@ -5,14 +5,26 @@
  * its socket destroyed — never ended half-open, which kept its descriptor until the
  * client chose to go (2,000 slowloris connections held 2,000 descriptors for minutes).
  */
-import { STATUS_CODES, type Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ModelbayError } from '../../shared/errors/errors.js';
 import { httpStatus } from '../../shared/errors/http-status.js';
 
 export interface ConnectionLimits {
-  /** Open connections at most; then the oldest idle one is dropped, or the newcomer gets 503. */
+  /** Open connections at most for any request; then the oldest idle one is dropped, or the newcomer gets 503. */
   maxConnections: number;
+  /**
+   * Connections beyond maxConnections that only the dashboard and the CLI (/api, the
+   * dashboard's pages and event stream) may take: serving traffic that fills the cap
+   * cannot lock the operator out of `modelbay evict`.
+   */
+  operatorReserve: number;
+  /**
+   * How long a connection over the cap may take to send its request head, whose path says
+   * who it is for (the reserve) and the shape of the 503; a newcomer does not push out a
+   * connection younger than this that has not sent its request yet (a burst of clients).
+   */
+  requestHeadMs: number;
   /** From connect to the end of the request headers. */
   headersTimeoutMs: number;
   /** From connect to the end of the request body. */
@@ -27,6 +39,8 @@ export interface ConnectionLimits {
 
 export const DEFAULT_LIMITS: ConnectionLimits = {
   maxConnections: 256,
+  operatorReserve: 32,
+  requestHeadMs: 2_000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
@@ -87,42 +101,114 @@ export function answerAndDestroy(socket: Duplex, response: string | null, linger
   socket.resume();
 }
 
+/** Who a request is for: serving traffic (/v1, /embed_*, /metrics), or the operator (the dashboard, /api, the CLI). */
+export type RequestClass = 'serving' | 'operator';
+
+/** The 503 past the cap; `null`: a connection that sent no request in time. */
+export function connectionsFull(limits: ConnectionLimits, who: RequestClass | null): ModelbayError {
+  const details = { limit: limits.maxConnections, reserve: limits.operatorReserve };
+  if (who === 'operator') {
+    return new ModelbayError('EMB-E412', `All ${limits.maxConnections} connections and the ${limits.operatorReserve} kept for the dashboard and the CLI are in use: close some dashboards or event streams, or try again shortly.`, details);
+  }
+  const why = who === null ? `, and this connection sent no request within ${limits.requestHeadMs} ms` : '';
+  return new ModelbayError('EMB-E412', `The server is serving ${limits.maxConnections} connections, its limit${why}: retry after a second, or send fewer requests at once.`, details);
+}
+
+export interface GuardedConnections {
+  /** Every open socket (closing the server destroys them). */
+  sockets: ReadonlySet<Duplex>;
+  busy: (socket: Duplex) => boolean;
+  /**
+   * Called first for every request: null to go on, or the 503 to answer (in the request's
+   * own shape, then close) when its connection came over the cap and there is no room for it.
+   */
+  admit: (req: IncomingMessage, res: ServerResponse, who: RequestClass) => ModelbayError | null;
+}
+
 /**
  * Tracks the server's sockets: which carry a request in progress (an SSE stream, a
  * command being run), and which are idle (between keep-alive requests, or still
  * dribbling headers). At the cap, an idle socket makes room for a newcomer: a slow
- * client cannot lock out the dashboard. Only when every socket is serving a request
- * does a newcomer get 503.
+ * client cannot lock out the dashboard. When none can, the newcomer is not answered
+ * blind: its request head (given requestHeadMs) says who it is for. The operator's
+ * requests then take the reserve; others get 503 with Retry-After in their route's
+ * shape. A socket that sends nothing in time gets 503 in the dashboard's.
  */
-export function guardConnections(server: Server, limits: ConnectionLimits, headers: Record<string, string>, log: (message: string) => void): { sockets: ReadonlySet<Duplex>; busy: (socket: Duplex) => boolean } {
-  const sockets = new Set<Duplex>();
+export function guardConnections(server: Server, limits: ConnectionLimits, headers: Record<string, string>, log: (message: string) => void): GuardedConnections {
+  const all = new Set<Duplex>();
+  /** Within the cap. */
+  const capped = new Set<Duplex>();
+  /** Operator connections over the cap. */
+  const reserved = new Set<Duplex>();
+  /** Over the cap, request head not read yet. */
+  const waiting = new Map<Duplex, ReturnType<typeof setTimeout>>();
+  /** Within the cap, no request yet: when it connected. */
+  const fresh = new Map<Duplex, number>();
   const active = new Map<Duplex, number>();
-  server.on('connection', (socket: Duplex) => {
-    if (sockets.size >= limits.maxConnections) {
-      let idle: Duplex | undefined;
-      for (const s of sockets) {
-        if (!active.has(s)) {
-          idle = s;
-          break;
-        }
-      }
-      if (idle) {
-        sockets.delete(idle);
-        idle.destroy();
-      } else {
-        log(`Refused a connection: all ${limits.maxConnections} connections are serving requests.`);
-        answerAndDestroy(socket, rawErrorResponse(new ModelbayError('EMB-E412', `The server is serving ${limits.maxConnections} connections, its limit: close some dashboards or event streams, or try again shortly.`, { limit: limits.maxConnections }), headers, { 'retry-after': '1' }), limits.lingerMs);
-        return;
-      }
+  /** Drops the oldest idle socket that had its chance to send a request; false when there is none. */
+  const makeRoom = (): boolean => {
+    const now = Date.now();
+    for (const s of capped) {
+      if (active.has(s)) continue;
+      const since = fresh.get(s);
+      if (since !== undefined && now - since < limits.requestHeadMs) continue;
+      capped.delete(s);
+      s.destroy();
+      return true;
     }
-    sockets.add(socket);
+    return false;
+  };
+  server.on('connection', (socket: Duplex) => {
+    all.add(socket);
     socket.once('close', () => {
-      sockets.delete(socket);
+      all.delete(socket);
+      capped.delete(socket);
+      reserved.delete(socket);
+      fresh.delete(socket);
       active.delete(socket);
+      clearTimeout(waiting.get(socket));
+      waiting.delete(socket);
     });
+    if (capped.size < limits.maxConnections || makeRoom()) {
+      capped.add(socket);
+      fresh.set(socket, Date.now());
+      return;
+    }
+    const refuse = (): void => {
+      waiting.delete(socket);
+      log(`Refused a connection: all ${limits.maxConnections} connections are serving requests.`);
+      answerAndDestroy(socket, rawErrorResponse(connectionsFull(limits, null), headers, { 'retry-after': '1' }), limits.lingerMs);
+    };
+    // A flood of connections is not held: at most as many wait as the cap allows.
+    if (waiting.size >= limits.maxConnections) {
+      refuse();
+      return;
+    }
+    const timer = setTimeout(refuse, limits.requestHeadMs);
+    timer.unref();
+    waiting.set(socket, timer);
   });
+  const admit = (req: IncomingMessage, res: ServerResponse, who: RequestClass): ModelbayError | null => {
+    const socket = req.socket;
+    // The reserve is held while a request runs, not by an idle keep-alive connection.
+    if (reserved.has(socket)) res.setHeader('connection', 'close');
+    const timer = waiting.get(socket);
+    if (timer === undefined) return null;
+    clearTimeout(timer);
+    waiting.delete(socket);
+    if (capped.size < limits.maxConnections || makeRoom()) capped.add(socket);
+    else if (who === 'operator' && reserved.size < limits.operatorReserve) {
+      reserved.add(socket);
+      res.setHeader('connection', 'close');
+    } else {
+      log(`Refused a ${who} request: all ${limits.maxConnections} connections${who === 'operator' ? ` and the ${limits.operatorReserve} kept for the operator` : ''} are serving requests.`);
+      return connectionsFull(limits, who);
+    }
+    return null;
+  };
   server.on('request', (req, res) => {
     const socket = req.socket;
+    fresh.delete(socket);
     active.set(socket, (active.get(socket) ?? 0) + 1);
     res.once('close', () => {
       const left = (active.get(socket) ?? 1) - 1;
@@ -135,5 +221,5 @@ export function guardConnections(server: Server, limits: ConnectionLimits, heade
     const answer = active.has(socket) ? null : clientErrorOf(err);
     answerAndDestroy(socket, answer ? rawErrorResponse(answer, headers) : null, limits.lingerMs);
   });
-  return { sockets, busy: (s) => active.has(s) };
+  return { sockets: all, busy: (s) => active.has(s), admit };
 }

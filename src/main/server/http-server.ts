@@ -10,7 +10,7 @@ import { ModelbayError, type SerializedError } from '../../shared/errors/errors.
 import type { App } from '../app/app.js';
 import { RENDERER_CSP } from './renderer-csp.js';
 import { httpStatus } from '../../shared/errors/http-status.js';
-import { DEFAULT_LIMITS, guardConnections, serverTimeouts, type ConnectionLimits } from './connection-guard.js';
+import { DEFAULT_LIMITS, guardConnections, serverTimeouts, type ConnectionLimits, type GuardedConnections } from './connection-guard.js';
 import { crossSiteRefusal } from './csrf-guard.js';
 import { serveEventStream } from './event-stream.js';
 import { isServePath, ServeRoutes, type ServingApp } from './openai/serve-routes.js';
@@ -85,10 +85,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Code talking to /v1 and /metrics reads OpenAI's error shape, also for the Host and token checks.
     const servePath = isServePath((req.url ?? '/').split('?')[0] ?? '/');
-    const refuse = (error: ModelbayError): void => {
-      if (servePath && serve) serve.fail(res, error);
-      else sendError(res, error);
+    const refuse = (error: ModelbayError, extra: Record<string, string> = {}): void => {
+      if (servePath && serve) serve.fail(res, error, extra);
+      else sendError(res, error, extra);
     };
+    const full = guard.admit(req, res, servePath ? 'serving' : 'operator');
+    if (full) {
+      refuse(full, { 'retry-after': '1', connection: 'close' });
+      return;
+    }
     if (!hostAllowed(req.headers.host, port, host)) {
       refuse( new ModelbayError('EMB-E403', `This server answers only to its own loopback address and port (${port}): open the URL it printed; through an SSH tunnel, forward the same port on both ends (ssh -L ${port}:127.0.0.1:${port} …).`, { host: String(req.headers.host ?? '').slice(0, 100) }));
       return;
@@ -193,7 +198,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       else res.destroy();
     });
   });
-  const { sockets } = guardConnections(server, limits, SECURITY_HEADERS, log);
+  const guard: GuardedConnections = guardConnections(server, limits, SECURITY_HEADERS, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -215,7 +220,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       streams.clear();
       serve?.close();
       server.close(() => resolve());
-      for (const s of sockets) s.destroy();
+      for (const s of guard.sockets) s.destroy();
     }),
   };
 }

@@ -95,6 +95,7 @@ export const ERROR_CODES = {
   'EMB-E421': 'Unknown model',
   'EMB-E422': 'Unsupported dimensions',
   'EMB-E423': 'No Modelbay server is running',
+  'EMB-E430': 'Input longer than the model takes',
   'EMB-E500': 'Internal error',
 } as const;
 

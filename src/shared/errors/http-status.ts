@@ -7,7 +7,7 @@
 import type { ErrorCode } from './errors.js';
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
-  'EMB-E002': 400, 'EMB-E205': 400, 'EMB-E208': 400, 'EMB-E401': 400, 'EMB-E406': 400, 'EMB-E411': 400, 'EMB-E420': 400, 'EMB-E422': 400,
+  'EMB-E002': 400, 'EMB-E205': 400, 'EMB-E208': 400, 'EMB-E401': 400, 'EMB-E406': 400, 'EMB-E411': 400, 'EMB-E420': 400, 'EMB-E422': 400, 'EMB-E430': 400,
   'EMB-E402': 401,
   'EMB-E403': 403, 'EMB-E410': 403,
   'EMB-E001': 404, 'EMB-E118': 404, 'EMB-E404': 404, 'EMB-E421': 404,

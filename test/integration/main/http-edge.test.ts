@@ -3,8 +3,11 @@
  * riding on the cookie, malformed HTTP, and slow clients that hold connections open.
  */
 import { connect, type Socket } from 'node:net';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Embeddings } from '../../../src/main/core/runtime/index.js';
 import { startServer, type RunningServer } from '../../../src/main/server/http-server.js';
+import type { ServingApp } from '../../../src/main/server/openai/serve-routes.js';
 import { loadOrCreateServerToken } from '../../../src/main/server/server-token.js';
 import { harness, type Harness } from '../../../src/devkit/app/app-harness.js';
 import { send, type Answer } from './send-request.js';
@@ -28,7 +31,29 @@ function jsonOf(response: string): { status: number; headers: string; body: unkn
   const split = response.indexOf('\r\n\r\n');
   const head = response.slice(0, split);
   const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
-  return { status, headers: head.toLowerCase(), body: JSON.parse(response.slice(split + 4)) as unknown };
+  let body = response.slice(split + 4);
+  if (/^transfer-encoding: chunked$/im.test(head)) {
+    let text = '';
+    for (let at = 0; ;) {
+      const eol = body.indexOf('\r\n', at);
+      const size = parseInt(body.slice(at, eol), 16);
+      if (!(size > 0)) break;
+      text += body.slice(eol + 2, eol + 2 + size);
+      at = eol + 2 + size + 2;
+    }
+    body = text;
+  }
+  return { status, headers: head.toLowerCase(), body: JSON.parse(body) as unknown };
+}
+
+/** Opens `count` event streams (the dashboard's): each holds its connection with a request in progress. */
+function eventStreams(port: number, token: string, count: number): Promise<Socket[]> {
+  return Promise.all(Array.from({ length: count }, () => new Promise<Socket>((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.on('error', () => undefined);
+    s.once('data', () => resolve(s));
+    s.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+  })));
 }
 
 describe('cross-site commands (CSRF)', () => {
@@ -197,7 +222,8 @@ describe('slow clients and the connection cap', () => {
     const server = await start({ maxConnections: 50, headersTimeoutMs: 60_000, requestTimeoutMs: 60_000, checkIntervalMs: 1000, lingerMs: 100 });
     const slow = await slowClients(server.port, 500, 100);
     try {
-      await until('the cap to hold', async () => (await server.connections()) <= 50);
+      // Those past the cap had requestHeadMs to send a request, and were then refused.
+      await until('the cap to hold', async () => slow.closed() >= 450 && (await server.connections()) <= 50);
       const res = await snapshot(server.port);
       expect(res.status).toBe(200);
       expect(await server.connections()).toBeLessThanOrEqual(50);
@@ -237,14 +263,9 @@ describe('slow clients and the connection cap', () => {
     }
   });
 
-  it('when every connection is serving a request, a newcomer gets 503 JSON EMB-E412', async () => {
-    const server = await start({ maxConnections: 2 });
-    const streams = await Promise.all([0, 1].map(() => new Promise<Socket>((resolve) => {
-      const s = connect(server.port, '127.0.0.1');
-      s.on('error', () => undefined);
-      s.once('data', () => resolve(s));
-      s.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nAuthorization: Bearer ${token}\r\n\r\n`);
-    })));
+  it('when every connection and the operator\'s reserve are serving requests, a newcomer gets 503 JSON EMB-E412', async () => {
+    const server = await start({ maxConnections: 2, operatorReserve: 0 });
+    const streams = await eventStreams(server.port, token, 2);
     try {
       const res = jsonOf(await raw(server.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`));
       expect(res.status).toBe(503);
@@ -253,5 +274,113 @@ describe('slow clients and the connection cap', () => {
     } finally {
       for (const s of streams) s.destroy();
     }
+  });
+});
+
+describe('serving traffic at the connection cap', () => {
+  let h: Harness;
+  let token: string;
+  let json: Record<string, string>;
+  const servers: RunningServer[] = [];
+
+  beforeAll(async () => {
+    h = await harness({ ready: ['E1'] });
+    token = loadOrCreateServerToken(h.dir);
+    json = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  });
+
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+    await h.close();
+  });
+
+  /** The App's serving, with embeddings that wait until the test opens the gate: each /v1 request holds its connection. */
+  const gated = (): { serving: ServingApp; open: () => void; calls: () => number } => {
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let calls = 0;
+    const serving: ServingApp = {
+      snapshot: () => h.app.snapshot(),
+      subscribe: (listener) => h.app.subscribe(listener),
+      embedVectors: async (_slot, inputs): Promise<Embeddings> => {
+        calls += 1;
+        await gate;
+        return { dims: 2, count: inputs.length, data: new Float32Array(2 * inputs.length).fill(Math.SQRT1_2), lengths: null, tokens: inputs.map(() => 1), hostMs: 0 };
+      },
+    };
+    return { serving, open: () => open(), calls: () => calls };
+  };
+  const start = async (serving: ServingApp, limits: Parameters<typeof startServer>[0]['limits']): Promise<RunningServer> => {
+    const s = await startServer({ app: h.app, serving, token, port: 0, rendererDir: null, limits });
+    servers.push(s);
+    return s;
+  };
+  const embed = (port: number): Promise<Answer> =>
+    send(port, { method: 'POST', path: '/v1/embeddings', headers: json, body: JSON.stringify({ model: 'E1', input: 'x' }) })
+      .catch((e: NodeJS.ErrnoException) => ({ status: 0, headers: {}, body: e.code ?? String(e) }));
+
+  it('past the cap, a burst of /v1 clients is answered 503 EMB-E412 in OpenAI\'s shape with Retry-After, and no connection is reset', async () => {
+    const { serving, open, calls } = gated();
+    const server = await start(serving, { maxConnections: 8 });
+    let answered = 0;
+    const burst = Array.from({ length: 20 }, () => embed(server.port).then((a) => {
+      answered += 1;
+      return a;
+    }));
+    // The twelve past the cap are answered while the first eight still wait for the model.
+    await until('the requests past the cap to be answered', () => answered >= 12 && calls() >= 8);
+    const client = new OpenAI({ baseURL: `${server.url}v1`, apiKey: token, maxRetries: 0 });
+    const late = await client.embeddings.create({ model: 'E1', input: 'x' }).catch((e: unknown) => e);
+    expect(late).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(late).toMatchObject({ status: 503, code: 'EMB-E412', type: 'service_unavailable_error' });
+    expect((late as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('1');
+    open();
+    const answers = await Promise.all(burst);
+    expect(answers.map((a) => a.status).sort()).toEqual([...Array<number>(8).fill(200), ...Array<number>(12).fill(503)]);
+    for (const a of answers.filter((x) => x.status === 503)) {
+      expect(a.headers['retry-after']).toBe('1');
+      // OpenAI's shape alone: no dashboard fields beside `error`.
+      const body = JSON.parse(a.body) as { error: { code: string; type: string; message: string } };
+      expect(Object.keys(body)).toEqual(['error']);
+      expect(body.error).toMatchObject({ code: 'EMB-E412', type: 'service_unavailable_error' });
+      expect(body.error.message).toContain('8 connections');
+    }
+  });
+
+  it('serving traffic holding every connection leaves the dashboard and the CLI their reserve; past it they get 503 in the dashboard\'s shape', async () => {
+    const { serving, open, calls } = gated();
+    const server = await start(serving, { maxConnections: 8, operatorReserve: 2 });
+    const held = Array.from({ length: 8 }, () => embed(server.port));
+    await until('eight /v1 requests to hold the connections', () => calls() >= 8);
+    expect(await server.connections()).toBeGreaterThanOrEqual(8);
+    const more = await embed(server.port);
+    expect(more.status).toBe(503);
+
+    // What `modelbay unload` / `evict` send: the App answers, not the connection cap.
+    const unload = await send(server.port, { method: 'POST', path: '/api/unload', headers: { ...json, connection: 'close' }, body: '{"slot":"E1"}' });
+    expect(unload.status).not.toBe(503);
+    expect(JSON.parse(unload.body)).not.toMatchObject({ error: { code: 'EMB-E412' } });
+    const pin = await send(server.port, { method: 'POST', path: '/api/pin', headers: { ...json, connection: 'close' }, body: '{"slot":"E1"}' });
+    expect(pin.status).toBe(200);
+    expect(JSON.parse(pin.body)).toMatchObject({ ok: true });
+    // A keep-alive client does not sit on the reserve: its connection closes after the answer.
+    const snapshot = await send(server.port, { method: 'POST', path: '/api/getSnapshot', headers: json, body: '{}' });
+    expect(snapshot.status).toBe(200);
+    expect(snapshot.headers.connection).toBe('close');
+
+    // Two dashboards' event streams take the reserve; a third operator request is refused, in the dashboard's shape.
+    const streams = await eventStreams(server.port, token, 2);
+    try {
+      const refused = await send(server.port, { method: 'POST', path: '/api/getSnapshot', headers: json, body: '{}' });
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('1');
+      expect(JSON.parse(refused.body)).toMatchObject({ ok: false, error: { code: 'EMB-E412', details: { limit: 8, reserve: 2 } } });
+    } finally {
+      for (const s of streams) s.destroy();
+    }
+    open();
+    expect((await Promise.all(held)).map((a) => a.status)).toEqual(Array<number>(8).fill(200));
   });
 });

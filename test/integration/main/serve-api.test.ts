@@ -90,6 +90,8 @@ describe('serving: /v1 (OpenAI), /embed_sparse, /embed_all, /metrics', () => {
     const tokens = texts.reduce((n, t) => n + h.artifacts.model.ids(t).length, 0);
     expect(asFloat.usage).toEqual({ prompt_tokens: tokens, total_tokens: tokens });
     expect(asFloat.model).toBe('E1');
+    // The canonical id, as /v1/models lists it, whatever name the request used.
+    expect(asBase64.model).toBe('E1');
     // base64 on the wire is float32 little-endian, as OpenAI's clients decode it.
     const raw = await send(server.port, { method: 'POST', path: '/v1/embeddings', headers: json, body: JSON.stringify({ model: 'E1', input: 'hello world', encoding_format: 'base64' }) });
     const b64 = (JSON.parse(raw.body) as { data: Array<{ embedding: string }> }).data[0]?.embedding as string;
@@ -110,6 +112,11 @@ describe('serving: /v1 (OpenAI), /embed_sparse, /embed_all, /metrics', () => {
     expect(byAlias.data[0]?.embedding).toHaveLength(h.artifacts.model.dim);
     const byId = await client.embeddings.create({ model: 'E1', input: 'hello world', encoding_format: 'float' });
     expect(byId.data[0]?.embedding).toHaveLength(h.artifacts.model.dim);
+    // Every name of the slot answers with the id the list shows: its alias.
+    expect([byAlias.model, byId.model]).toEqual(['minilm', 'minilm']);
+    for (const name of ['minilm', 'E1', 'semantic', 'test/e1']) {
+      expect(await client.models.retrieve(name), name).toMatchObject({ id: 'minilm', slot: 'E1', object: 'model' });
+    }
     expect((await h.app.execute('setAlias', { slot: 'E1', alias: null })).ok).toBe(true);
   });
 
@@ -124,7 +131,44 @@ describe('serving: /v1 (OpenAI), /embed_sparse, /embed_all, /metrics', () => {
     expect(Math.hypot(...v)).toBeCloseTo(1, 5);
     expect(cosine(v, fromText.data[0]?.embedding.slice(0, 8) ?? [])).toBeGreaterThanOrEqual(0.9999);
     await expect(client.embeddings.create({ model: 'E1', input: 'x', dimensions: 4096 })).rejects.toMatchObject({ status: 400, code: 'EMB-E422' });
-    await expect(client.embeddings.create({ model: 'E1', input: [[999_999]] })).rejects.toMatchObject({ status: 400, code: 'EMB-E208' });
+    await expect(client.embeddings.create({ model: 'E1', input: [[999_999]] })).rejects.toMatchObject({ status: 400, code: 'EMB-E208', param: 'input' });
+  });
+
+  it('refuses an input longer than the model takes (400 naming the limit); truncate: true cuts it and says so in usage', async () => {
+    // The harness's hosts take at most 32 tokens per input.
+    const long = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
+    const full = h.artifacts.model.ids(long).length;
+    expect(full).toBeGreaterThan(32);
+    const refused = await client.embeddings.create({ model: 'E1', input: ['short', long], encoding_format: 'float' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(refused).toMatchObject({ status: 400, code: 'EMB-E430', param: 'input', type: 'invalid_request_error' });
+    expect((refused as Error).message).toContain(`${full} tokens`);
+    expect((refused as Error).message).toContain('32');
+    expect((refused as Error).message).toContain('truncate');
+    const overIds = await client.embeddings.create({ model: 'E1', input: [h.artifacts.model.ids(long)] }).catch((e: unknown) => e);
+    expect(overIds).toMatchObject({ status: 400, code: 'EMB-E430', param: 'input' });
+
+    const cut = await client.embeddings.create({ model: 'E1', input: ['short', long], encoding_format: 'float', truncate: true } as OpenAI.EmbeddingCreateParams);
+    const shortTokens = h.artifacts.model.ids('short').length;
+    expect(cut.usage).toEqual({ prompt_tokens: shortTokens + 32, total_tokens: shortTokens + 32, truncated: 1 });
+    // What was embedded is the first 32 tokens (the closing special token kept), as the model's own cut gives.
+    const ids = h.artifacts.model.ids(long);
+    const first32 = [...ids.slice(0, 31), ids[ids.length - 1] as number];
+    const fromIds = await client.embeddings.create({ model: 'E1', input: [first32], encoding_format: 'float' });
+    expect(cosine(cut.data[1]?.embedding ?? [], fromIds.data[0]?.embedding ?? [])).toBeGreaterThanOrEqual(0.9999);
+    const within = await client.embeddings.create({ model: 'E1', input: 'short', encoding_format: 'float', truncate: true } as OpenAI.EmbeddingCreateParams);
+    expect(within.usage).toEqual({ prompt_tokens: shortTokens, total_tokens: shortTokens, truncated: 0 });
+
+    for (const [path, model] of [['/embed_sparse', 'E6'], ['/embed_all', 'E12']] as const) {
+      const over = await send(server.port, { method: 'POST', path, headers: json, body: JSON.stringify({ model, inputs: [long] }) });
+      expect(over.status, path).toBe(400);
+      expect(JSON.parse(over.body), path).toMatchObject({ error: { code: 'EMB-E430', param: 'inputs' } });
+      const ok = await send(server.port, { method: 'POST', path, headers: json, body: JSON.stringify({ model, inputs: [long], truncate: true }) });
+      expect(ok.status, path).toBe(200);
+      expect(ok.headers['x-truncated-inputs'], path).toBe('1');
+    }
+    const tokens = JSON.parse((await send(server.port, { method: 'POST', path: '/embed_all', headers: json, body: JSON.stringify({ model: 'E12', inputs: [long], truncate: true }) })).body) as number[][][];
+    expect(tokens[0]).toHaveLength(32);
   });
 
   it('100 concurrent requests to an unloaded slot cause exactly one load', async () => {

@@ -110,6 +110,8 @@ export const EmbedResultSchema = z.object({
   lengths: z.array(z.number().int().nonnegative()).nullable(),
   /** Tokens per input as the model saw them (after truncation): OpenAI's usage counts. */
   tokens: z.array(z.number().int().nonnegative()).optional(),
+  /** Tokens cut from each input past the model's maximum length; absent when nothing was cut. */
+  truncated: z.array(z.number().int().nonnegative()).optional(),
   /** Time the host spent on the request (tokenize + run + pool); the rest of a call is IPC. */
   hostMs: z.number().nonnegative(),
   /** The dynamic batch this request ran in: its inputs and requests (1 = ran alone). */
@@ -133,6 +135,7 @@ export function isEmbedResult(v: unknown): v is EmbedResult {
   if (!isIndex(r.dims) || r.dims === 0 || !isIndex(r.count) || !(r.data instanceof Float32Array)) return false;
   if (typeof r.hostMs !== 'number' || !(r.hostMs >= 0)) return false;
   if (r.tokens !== undefined && !isIndexList(r.tokens)) return false;
+  if (r.truncated !== undefined && (!isIndexList(r.truncated) || r.truncated.length !== r.count)) return false;
   if (r.batch !== undefined) {
     const b = r.batch as Record<string, unknown> | null;
     if (typeof b !== 'object' || b === null || !isIndex(b.inputs) || !isIndex(b.requests) || b.inputs === 0 || b.requests === 0) return false;

@@ -18,6 +18,8 @@ export const EmbeddingsBodySchema = z.object({
   input: inputs,
   encoding_format: z.enum(['float', 'base64']).optional(),
   dimensions: z.number().int().positive().optional(),
+  /** As text-embeddings-inference: cut inputs past the model's maximum length instead of refusing them. */
+  truncate: z.boolean().optional(),
 }).loose();
 
 /** TEI's body (`inputs`), plus the slot to use: one server holds thirteen models. */
@@ -26,6 +28,7 @@ export const TeiBodySchema = z.object({
   inputs,
   /** /embed_sparse: keep only the k largest weights per text. */
   top_k: z.number().int().positive().max(1_000_000).optional(),
+  truncate: z.boolean().optional(),
 }).loose();
 
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -104,14 +107,16 @@ function isBigEndian(): boolean {
  * OpenAI's embeddings answer as JSON text, written straight from the vectors: base64 from
  * each Float32Array's bytes, floats as JSON.stringify writes numbers, without building
  * the answer's objects and arrays first (for 16 vectors × 384 that was most of the work).
+ * `truncated`: how many inputs were cut, reported when the request allowed it (`truncate: true`).
  */
-export function openAiEmbeddingsJson(model: string, rows: Float32Array[], format: 'float' | 'base64', tokens: number): string {
+export function openAiEmbeddingsJson(model: string, rows: Float32Array[], format: 'float' | 'base64', tokens: number, truncated?: number): string {
   let out = '{"object":"list","data":[';
   rows.forEach((row, index) => {
     out += `${index === 0 ? '' : ','}{"object":"embedding","index":${index},"embedding":`;
     out += format === 'base64' ? `"${toBase64(row)}"}` : `${floatList(row)}}`;
   });
-  return `${out}],"model":${JSON.stringify(model)},"usage":{"prompt_tokens":${tokens},"total_tokens":${tokens}}}`;
+  const cut = truncated === undefined ? '' : `,"truncated":${truncated}`;
+  return `${out}],"model":${JSON.stringify(model)},"usage":{"prompt_tokens":${tokens},"total_tokens":${tokens}${cut}}}`;
 }
 
 /** A JSON array of the floats, as JSON.stringify(Array.from(v)) writes it (non-finite values as null). */
@@ -122,6 +127,22 @@ function floatList(v: Float32Array): string {
     out += (i === 0 ? '' : ',') + (Number.isFinite(x) ? String(x) : 'null');
   }
   return `${out}]`;
+}
+
+/**
+ * An input longer than the model takes is refused unless the request allowed cutting it
+ * (OpenAI answers 400 past the context length; text-embeddings-inference refuses unless
+ * `truncate` is set). Returns how many inputs were cut.
+ */
+export function checkTruncation(e: Embeddings, slot: string, allowed: boolean, param: string): number {
+  const cut = e.truncated ?? [];
+  const first = cut.findIndex((n) => n > 0);
+  if (first >= 0 && !allowed) {
+    const limit = e.tokens?.[first] ?? 0;
+    const tokens = limit + (cut[first] ?? 0);
+    throw new ModelbayError('EMB-E430', `Input ${first} has ${tokens} tokens; ${slot}'s model takes at most ${limit}: shorten it, or send "truncate": true to embed its first ${limit} tokens.`, { index: first, tokens, limit, param });
+  }
+  return cut.filter((n) => n > 0).length;
 }
 
 /** TEI's /embed_sparse answer: per text, its non-zero weights as {index, value}; the k largest when top_k is set. */

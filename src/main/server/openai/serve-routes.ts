@@ -9,11 +9,13 @@ import { ModelbayError } from '../../../shared/errors/errors.js';
 import { aliasesOf, publicModelName } from '../../../shared/slots/model-names.js';
 import { ENDPOINT_FOR_KIND, resolveModelName, servingKind, type ServingKind } from '../../../shared/slots/serving.js';
 import type { CatalogSlotView } from '../../../shared/artifacts/artifacts.js';
+import type { Settings } from '../../../shared/settings/settings.js';
 import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../shared/slots/slots.js';
 import type { App } from '../../app/app.js';
 import type { EmbedInput, EmbedOutput, Embeddings } from '../../core/runtime/index.js';
 import { ServeMetrics } from '../metrics.js';
 import {
+  checkTruncation,
   EmbeddingsBodySchema,
   inputList,
   openAiEmbeddingsJson,
@@ -81,7 +83,7 @@ export class ServeRoutes {
   readonly metrics: ServeMetrics;
   /** Kept from the event stream: resolving a model name must not build a full snapshot per request. */
   private catalog: CatalogSlotView[] = [];
-  private aliases: Partial<Record<SlotId, string>> = {};
+  private names: Pick<Settings, 'slots'> = { slots: {} };
   private readonly off: () => void;
 
   constructor(private readonly options: ServeRoutesOptions) {
@@ -89,9 +91,9 @@ export class ServeRoutes {
     this.off = options.app.subscribe((event) => {
       if (event.type === 'snapshot') {
         this.catalog = event.snapshot.catalog;
-        this.aliases = aliasesOf(event.snapshot.settings.settings);
+        this.names = event.snapshot.settings.settings;
       } else if (event.type === 'catalog') this.catalog = event.catalog;
-      else if (event.type === 'settings') this.aliases = aliasesOf(event.settings.settings);
+      else if (event.type === 'settings') this.names = event.settings.settings;
     });
   }
 
@@ -138,7 +140,8 @@ export class ServeRoutes {
       expect('GET');
       const name = decodeURIComponent(pathname.slice('/v1/models/'.length));
       const { slot } = this.resolve(name);
-      const entry = modelEntries(this.options.app.snapshot()).find((m) => m.id === slot);
+      // The list names a slot by its alias where it has one: look the entry up by slot.
+      const entry = modelEntries(this.options.app.snapshot()).find((m) => m.slot === slot);
       if (!entry) throw this.noModel(slot);
       this.json(res, entry);
       return;
@@ -146,12 +149,12 @@ export class ServeRoutes {
     if (pathname === '/v1/embeddings') {
       expect('POST');
       const body = parseBody(EmbeddingsBodySchema, await this.body(req));
-      const { slot, kind } = this.resolve(body.model);
+      const { slot, kind, id } = this.resolve(body.model);
       if (kind !== 'dense') throw wrongEndpoint(slot, kind, pathname);
       const inputs = inputList(body.input);
-      const e = await this.embed(slot, inputs, 'pooled', pathname);
+      const { e, truncated } = await this.embed(slot, inputs, 'pooled', pathname, body.truncate ?? false, 'input');
       const rows = truncateDims(e, body.dimensions);
-      this.send(res, openAiEmbeddingsJson(body.model, rows, body.encoding_format ?? 'float', tokenCount(e, inputs)));
+      this.send(res, openAiEmbeddingsJson(id, rows, body.encoding_format ?? 'float', tokenCount(e, inputs), body.truncate ? truncated : undefined));
       return;
     }
     if (pathname === '/embed_sparse' || pathname === '/embed_all') {
@@ -161,34 +164,39 @@ export class ServeRoutes {
       const wanted: ServingKind = pathname === '/embed_sparse' ? 'sparse' : 'multi-vector';
       if (kind !== wanted) throw wrongEndpoint(slot, kind, pathname);
       const inputs = inputList(body.inputs);
-      const e = await this.embed(slot, inputs, wanted === 'sparse' ? 'sparse' : 'pooled', pathname);
-      this.json(res, wanted === 'sparse' ? sparseAnswer(e, body.top_k) : tokenVectorsAnswer(e));
+      const { e, truncated } = await this.embed(slot, inputs, wanted === 'sparse' ? 'sparse' : 'pooled', pathname, body.truncate ?? false, 'inputs');
+      // TEI's answer is a bare array: how many inputs were cut goes in a header.
+      this.json(res, wanted === 'sparse' ? sparseAnswer(e, body.top_k) : tokenVectorsAnswer(e), body.truncate ? { 'x-truncated-inputs': String(truncated) } : {});
       return;
     }
     throw new ModelbayError('EMB-E404', `Nothing is served at ${pathname.slice(0, 100)}: see GET /v1/models, POST /v1/embeddings, /embed_sparse, /embed_all, GET /metrics.`, {});
   }
 
-  private async embed(slot: SlotId, inputs: EmbedInput[], output: EmbedOutput, endpoint: string): Promise<Embeddings> {
+  /** `param`: the body field that holds the inputs, named by errors about them. */
+  private async embed(slot: SlotId, inputs: EmbedInput[], output: EmbedOutput, endpoint: string, truncate: boolean, param: string): Promise<{ e: Embeddings; truncated: number }> {
     const started = performance.now();
     try {
       const e = await this.options.app.embedVectors(slot, inputs, output);
+      const truncated = checkTruncation(e, slot, truncate, param);
       this.metrics.observeEmbed(slot, endpoint, 'ok', (performance.now() - started) / 1000, e, inputs.length);
-      return e;
+      return { e, truncated };
     } catch (err) {
       this.metrics.observeEmbed(slot, endpoint, 'error', (performance.now() - started) / 1000, null, inputs.length);
-      throw err;
+      throw inputError(err, param);
     }
   }
 
-  private resolve(model: string): { slot: SlotId; kind: ServingKind } {
-    const slots = SLOT_IDS.map((id) => ({ id, name: SLOT_NAMES[id], repo: this.catalog.find((c) => c.slot === id)?.repo ?? null, alias: this.aliases[id] ?? null }));
+  /** `id`: the canonical name answers carry, the one GET /v1/models lists. */
+  private resolve(model: string): { slot: SlotId; kind: ServingKind; id: string } {
+    const aliases = aliasesOf(this.names);
+    const slots = SLOT_IDS.map((id) => ({ id, name: SLOT_NAMES[id], repo: this.catalog.find((c) => c.slot === id)?.repo ?? null, alias: aliases[id] ?? null }));
     const slot = resolveModelName(model, slots);
     if (!slot) {
       throw new ModelbayError('EMB-E421', `There is no model ${JSON.stringify(model.slice(0, 100))}: use a slot's alias, id (E1…E13) or name; GET /v1/models lists them.`, { model: model.slice(0, 100), param: 'model' });
     }
     const entry = this.catalog.find((c) => c.slot === slot);
     if (!entry || entry.repo === null) throw this.noModel(slot);
-    return { slot, kind: servingKind(slot, entry.pooling) };
+    return { slot, kind: servingKind(slot, entry.pooling), id: publicModelName(slot, this.names) };
   }
 
   private noModel(slot: SlotId): ModelbayError {
@@ -201,14 +209,22 @@ export class ServeRoutes {
     return body;
   }
 
-  private json(res: ServerResponse, body: unknown): void {
-    this.send(res, JSON.stringify(body));
+  private json(res: ServerResponse, body: unknown, extra: Record<string, string> = {}): void {
+    this.send(res, JSON.stringify(body), extra);
   }
 
-  private send(res: ServerResponse, json: string): void {
-    res.writeHead(200, { ...this.options.headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  private send(res: ServerResponse, json: string, extra: Record<string, string> = {}): void {
+    res.writeHead(200, { ...this.options.headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extra });
     res.end(json);
   }
+}
+
+/** A token id outside the vocabulary is about the request's inputs: name the field, as OpenAI's `param` does. */
+function inputError(err: unknown, param: string): unknown {
+  if (err instanceof ModelbayError && err.code === 'EMB-E208' && err.details.param === undefined) {
+    return new ModelbayError(err.code, err.message, { ...err.details, param });
+  }
+  return err;
 }
 
 function wrongEndpoint(slot: SlotId, kind: ServingKind, endpoint: string): ModelbayError {

@@ -83,6 +83,7 @@ export const ERROR_HELP: Readonly<Record<ErrorCode, string>> = {
   'EMB-E421': 'Use a slot id (E1…E13) or a slot name that has a model; GET /v1/models lists them.',
   'EMB-E422': 'Ask for at most the model\'s own number of dimensions, or leave dimensions out.',
   'EMB-E423': 'Start Modelbay with `modelbay serve`, or point the command at it with --port / --data-dir.',
+  'EMB-E430': 'Shorten the input to the model\'s maximum length, or send "truncate": true to embed its beginning.',
   'EMB-E500': 'Something unexpected went wrong; the message below says what, and the log has details.',
 };
 

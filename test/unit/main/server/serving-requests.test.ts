@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_EMBED_CHARS, MAX_EMBED_TEXTS } from '../../../../src/shared/contract/api.js';
 import { resolveModelName, servingKind } from '../../../../src/shared/slots/serving.js';
 import { SLOT_IDS, SLOT_NAMES } from '../../../../src/shared/slots/slots.js';
-import { EmbeddingsBodySchema, inputList, openAiEmbeddingsJson, parseBody, sparseAnswer, toBase64, truncateDims } from '../../../../src/main/server/openai/embedding-requests.js';
+import { checkTruncation, EmbeddingsBodySchema, inputList, openAiEmbeddingsJson, parseBody, sparseAnswer, toBase64, truncateDims } from '../../../../src/main/server/openai/embedding-requests.js';
 import { openAiErrorBody } from '../../../../src/main/server/openai/openai-errors.js';
 import { ModelbayError } from '../../../../src/shared/errors/errors.js';
 
@@ -67,6 +67,14 @@ describe('serving requests', () => {
       expect(text).toBe(JSON.stringify(shaped(format)));
       expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(shaped(format))));
     }
+  });
+
+  it('refuses an input the host had to cut unless truncation was allowed, naming the input, its length and the limit', () => {
+    const e = { dims: 2, count: 3, data: new Float32Array(6), lengths: null, tokens: [5, 512, 512], truncated: [0, 88, 3], hostMs: 0 };
+    expect(() => checkTruncation(e, 'E8', false, 'input')).toThrow(expect.objectContaining({ code: 'EMB-E430', details: { index: 1, tokens: 600, limit: 512, param: 'input' } }));
+    expect(() => checkTruncation(e, 'E8', false, 'input')).toThrow(/Input 1 has 600 tokens; E8's model takes at most 512/);
+    expect(checkTruncation(e, 'E8', true, 'input')).toBe(2);
+    expect(checkTruncation({ ...e, truncated: undefined }, 'E8', false, 'input')).toBe(0);
   });
 
   it('maps EMB codes to the statuses OpenAI clients act on', () => {
