@@ -1,7 +1,7 @@
 /**
  * How the test Hub answers: error answers with X-Error-Code / X-Error-Message, JSON, and
  * a file's bytes (whole, a Range, or under a Content-Encoding) with the body faults of
- * faults.ts applied (drop, stall, flip, throttle). Plain functions of one request.
+ * faults.ts applied (short, drop, stall, flip, throttle). Plain functions of one request.
  */
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -82,6 +82,19 @@ export async function sendEncoded(ctx: Ctx, file: ServedFile, encoding: string, 
   ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
 }
 
+/** Bytes [start, stop) after headers that announced more, then a clean close (FIN, no reset). */
+async function sendShort(res: ServerResponse, file: ServedFile, start: number, stop: number): Promise<void> {
+  const bytes = file.buffer ? file.buffer.subarray(start, stop) : stop > start ? await readRange(file.diskPath ?? '', start, stop) : Buffer.alloc(0);
+  await new Promise<void>((done) => { res.write(bytes, () => done()); });
+  res.socket?.end();
+}
+
+async function readRange(path: string, start: number, stop: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of createReadStream(path, { start, end: stop - 1 })) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
 /** The bytes of a file (or a Range of it), with body faults applied. */
 export async function sendBody(ctx: Ctx, file: ServedFile, headers: Record<string, string>): Promise<void> {
   const { req, res } = ctx;
@@ -110,10 +123,14 @@ export async function sendBody(ctx: Ctx, file: ServedFile, headers: Record<strin
   headers['Accept-Ranges'] = 'bytes';
   headers['Content-Length'] = String(end - start + 1);
   if (req.method === 'HEAD') applyHeaderFaults(ctx, headers);
+  const short = req.method === 'HEAD' ? undefined : ctx.faults.find((f): f is Extract<FaultAction, { kind: 'short' }> => f.kind === 'short');
+  // A server that knows it will close says so; the client then reads to the close.
+  if (short) headers['Connection'] = 'close';
   ctx.entry.status = status;
   res.writeHead(status, headers);
   if (req.method === 'HEAD' || end < start) { res.end(); return; }
 
+  if (short) { await sendShort(res, file, start, Math.min(end + 1, Math.max(start, short.at))); return; }
   const bodyFaults = ctx.faults.filter((f) => f.kind === 'drop' || f.kind === 'stall' || f.kind === 'flip' || f.kind === 'throttle');
   if (bodyFaults.length === 0) {
     if (file.buffer) { res.end(file.buffer.subarray(start, end + 1)); return; }

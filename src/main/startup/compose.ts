@@ -104,6 +104,11 @@ async function composeLocked(options: ComposeOptions, env: NodeJS.ProcessEnv, lo
     },
     ...options.app,
   });
+  const takeover = lock.takeoverMessage();
+  if (takeover !== null) {
+    appLog?.logger.warn({ dataDir: options.dataDir, previous: lock.tookOver }, takeover);
+    options.log?.(takeover);
+  }
   if (appLog) {
     appLog.logger.info({ version: options.version ?? null, mode: options.mode, platform: `${process.platform}-${process.arch}`, node: process.versions.node }, 'Modelbay started');
     app.subscribe((e) => {

@@ -1,10 +1,10 @@
 /** The headless entry as a real process: it prints the dashboard URL, serves it, and stops cleanly on SIGTERM and SIGINT. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const ENTRY = join(import.meta.dirname, '../../../src/main/headless/main.ts');
 const CLI = join(import.meta.dirname, '../../../scripts/modelbay.mjs');
@@ -18,6 +18,10 @@ afterEach(async () => {
 function serve(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { child: ChildProcess; url: Promise<string>; exit: Promise<number | null>; output: () => string } {
   const dir = mkdtempSync(join(tmpdir(), 'modelbay-headless-'));
   dirs.push(dir);
+  return serveIn(dir, args, extraEnv);
+}
+
+function serveIn(dir: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): { child: ChildProcess; url: Promise<string>; exit: Promise<number | null>; output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, '--port', '0', '--data-dir', join(dir, 'data'), ...args], {
     env: { ...process.env, HOME: dir, HF_HOME: join(dir, 'hf'), HF_ENDPOINT: 'http://127.0.0.1:9', XDG_CONFIG_HOME: join(dir, 'cfg'), PATH: `/nonexistent:${process.env['PATH'] ?? ''}`, MODELBAY_PORT: '', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,6 +44,37 @@ function serve(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { child: Child
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, url, exit, output: () => out };
 }
+
+describe('modelbay serve after a crash (issue #21)', () => {
+  it('kill -9 of a running server, then an immediate start: it takes the data folder over at once and logs it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelbay-headless-'));
+    dirs.push(dir);
+    const dataDir = join(dir, 'data');
+    const env = { ...process.env, HOME: dir, HF_HOME: join(dir, 'hf'), HF_ENDPOINT: 'http://127.0.0.1:9', XDG_CONFIG_HOME: join(dir, 'cfg'), PATH: `/nonexistent:${process.env['PATH'] ?? ''}`, MODELBAY_PORT: '' };
+    // The first server's parent never waits for it (sh execs into sleep), so once killed it
+    // stays a zombie: its pid still answers kill(pid, 0), as right after a crash.
+    const cmd = `"${process.execPath}" --import tsx "${ENTRY}" --port 0 --data-dir "${dataDir}" & exec sleep 600`;
+    const parent = spawn('/bin/sh', ['-c', cmd], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(parent);
+    let out = '';
+    parent.stdout?.setEncoding('utf8');
+    parent.stderr?.setEncoding('utf8');
+    parent.stdout?.on('data', (c: string) => { out += c; });
+    parent.stderr?.on('data', (c: string) => { out += c; });
+    await vi.waitFor(() => { expect(out).toMatch(/serving the dashboard at http/); }, { timeout: 120_000, interval: 100 });
+    const first = JSON.parse(readFileSync(join(dataDir, 'instance.lock'), 'utf8')) as { pid: number };
+    process.kill(first.pid, 'SIGKILL');
+    const s = serveIn(dir, []);
+    await s.url;
+    expect(s.output()).toMatch(new RegExp(`data folder .*pid ${first.pid}.*(gone|no longer runs)`));
+    expect(s.output()).not.toContain('EMB-E407');
+    expect(JSON.parse(readFileSync(join(dataDir, 'instance.lock'), 'utf8'))).toMatchObject({ pid: s.child.pid });
+    const log = readdirSync(join(dataDir, 'logs')).map((f) => readFileSync(join(dataDir, 'logs', f), 'utf8')).join('');
+    expect(log).toContain(`pid ${first.pid}`);
+    s.child.kill('SIGTERM');
+    expect(await s.exit).toBe(0);
+  }, 240_000);
+});
 
 describe('modelbay serve (headless entry)', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('with stdout a pipe, prints the URL without the token and how to get it; serves it; exits 0 on %s', async (signal) => {

@@ -33,16 +33,21 @@ export function readDataDirLock(dir: string): DataDirLockInfo | null {
 
 export class DataDirLock {
   private released = false;
-  private constructor(readonly path: string, private info: DataDirLockInfo) {}
+  /**
+   * @param tookOver the lock this one replaced, whose holder was gone (for the log), or
+   *   'unreadable' for a lock file that could not be read; null when the folder was free.
+   */
+  private constructor(readonly path: string, private info: DataDirLockInfo, readonly tookOver: DataDirLockInfo | 'unreadable' | null) {}
 
   /** Take the folder or throw EMB-E407 naming the process (and port) that holds it. */
   static acquire(dir: string, mode: string, now: () => number = Date.now): DataDirLock {
     const path = join(dir, DATA_DIR_LOCK);
     const info: DataDirLockInfo = { pid: process.pid, startTime: processStartTime(process.pid), mode, port: null, at: now() };
+    let replaced: DataDirLockInfo | 'unreadable' | null = null;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         writeFileSync(path, JSON.stringify(info), { flag: 'wx', mode: 0o644 });
-        return new DataDirLock(path, info);
+        return new DataDirLock(path, info, replaced);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
@@ -53,7 +58,8 @@ export class DataDirLock {
           dataDir: dir, pid: holder.pid, port: holder.port, mode: holder.mode,
         });
       }
-      // Stale (its process is gone, or the pid now belongs to another process) or unreadable: take it over.
+      // Stale (its process is gone, killed but not yet reaped, or the pid now belongs to another process) or unreadable: take it over.
+      replaced = holder ?? 'unreadable';
       try {
         renameSync(path, `${path}.stale-${process.pid}`);
         rmSync(`${path}.stale-${process.pid}`, { force: true });
@@ -62,6 +68,14 @@ export class DataDirLock {
       }
     }
     throw new ModelbayError('EMB-E407', `The data folder ${dir} is being claimed by another Modelbay starting right now.`, { dataDir: dir });
+  }
+
+  /** The log line for a takeover, or null when the folder was free. */
+  takeoverMessage(): string | null {
+    const t = this.tookOver;
+    if (t === null) return null;
+    if (t === 'unreadable') return `Took over the data folder's lock ${this.path}: it could not be read (a crash while it was written).`;
+    return `Took over the data folder from Modelbay pid ${t.pid} (${t.mode}${t.port ? `, port ${t.port}` : ''}), which is gone (it exited, was killed, or its pid now belongs to another process).`;
   }
 
   /** Record the port the server listens on, for a second instance's message and for the CLI. */

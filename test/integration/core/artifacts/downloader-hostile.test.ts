@@ -90,6 +90,37 @@ describe('Downloader against a hostile Hub', () => {
     expect(notices[0]).toMatch(/^EMB-E121 .*closed the connection/);
   });
 
+  it('a server whose body stops short of its Content-Length and closes ends as EMB-E121 naming the byte, not "could not reach"', async () => {
+    const at = 1_234_567;
+    env.hub.addFault({ origin: 'cdn', times: Infinity, action: { kind: 'short', at } });
+    const err = await env.downloader({ sleep: boundedSleep() }).download(W).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'EMB-E121', details: { received: at, size: env.files.weights.length, attempts: 6 } });
+    expect((err as Error).message).toContain(`after ${at} of ${env.files.weights.length} bytes`);
+    expect((err as Error).message).not.toMatch(/Could not reach/);
+    expect(existsSync(join(blobsDir(), env.sha(env.files.weights)))).toBe(false);
+  });
+
+  it('a short body whose resumes the server hangs up on before answering is still EMB-E121 at the byte it stopped', async () => {
+    const at = 1_234_567;
+    env.hub.addFault({ origin: 'cdn', method: 'GET', times: 1, action: { kind: 'short', at } });
+    env.hub.addFault({ origin: 'cdn', method: 'GET', after: 1, times: Infinity, action: { kind: 'hangup' } });
+    const err = await env.downloader({ sleep: boundedSleep() }).download(W).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'EMB-E121', details: { received: at, size: env.files.weights.length, attempts: 6 } });
+    expect((err as Error).message).toContain(`after ${at} of ${env.files.weights.length} bytes`);
+    expect((err as Error).message).not.toMatch(/Could not reach/);
+    expect(cdnGets()).toBe(6);
+  });
+
+  it('the same in range parts: the failing part names the byte where the server stopped', async () => {
+    const at = 2_000_001;
+    // Both parts' first answers stop at `at` (only the second part reaches it); every later request is hung up on.
+    env.hub.addFault({ origin: 'cdn', method: 'GET', times: 2, action: { kind: 'short', at } });
+    env.hub.addFault({ origin: 'cdn', method: 'GET', after: 2, times: Infinity, action: { kind: 'hangup' } });
+    const err = await env.downloader({ sleep: boundedSleep(), parallelParts: { minBytes: 1, parts: 2 } }).download(W).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'EMB-E121', details: { received: at } });
+    expect((err as Error).message).not.toMatch(/Could not reach/);
+  });
+
   it('a redirect loop has its own message, for the metadata and for the bytes', async () => {
     env.hub.addFault({ origin: 'hub', method: 'HEAD', times: Infinity, action: { kind: 'redirect-loop' } });
     const head = await env.downloader().download(W).catch((e: unknown) => e);

@@ -28,6 +28,20 @@ export function closedEarly(err: unknown, url: string, at: { received: number; s
   return new ModelbayError(stalled ? 'EMB-E107' : 'EMB-E121', message, { host, cause, received: at.received, size: at.size, retryable: true }, { cause: err });
 }
 
+/** Causes that mean the host accepted the connection and then closed it (FIN or reset). */
+const HANG_UP_CAUSES = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 'EPIPE']);
+
+/**
+ * A byte request the host hung up on before answering is a connection it closed at
+ * `received`, not an unreachable host: a server whose copy stops short answers the
+ * resume this way, and the user must learn where it stopped (EMB-E121), not to check
+ * the network. A refused or timed-out connection stays what it was.
+ */
+export function hungUp(err: unknown, url: string, at: { received: number; size: number; path: string }): unknown {
+  if (!(err instanceof ModelbayError) || err.code !== 'EMB-E107' || !HANG_UP_CAUSES.has(String(err.details['cause']))) return err;
+  return closedEarly(err.cause ?? err, url, at);
+}
+
 export function tooSlow(url: string, limitBps: number, windowMs: number, path: string): ModelbayError {
   const host = hostOf(url);
   return new ModelbayError('EMB-E120', `${path}: the transfer from ${host} stayed below ${formatBytes(limitBps)}/s for ${windowMs / 1000} s.`, {

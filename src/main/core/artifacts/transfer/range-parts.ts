@@ -10,7 +10,7 @@ import { ModelbayError } from '../../../../shared/errors/errors.js';
 import { contentEncodings } from '../hub/content-decoding.js';
 import { contentRange, dropBody, type HubResponse } from '../hub/hub-client.js';
 import { LowSpeedGuard, type LowSpeedLimit } from '../hub/low-speed.js';
-import { cancelled, closedEarly, tooSlow } from '../hub/transfer-errors.js';
+import { cancelled, closedEarly, hungUp, tooSlow } from '../hub/transfer-errors.js';
 
 const partsSchema = z.object({
   v: z.literal(1),
@@ -135,7 +135,7 @@ export async function downloadInParts(pc: PartsContext): Promise<void> {
     const len = part.end - part.start + 1;
     await pc.retrying(inner.signal, async () => {
       const from = part.start + part.done;
-      const res = await pc.fetch(from, part.end, inner.signal);
+      const res = await pc.fetch(from, part.end, inner.signal).catch((err: unknown) => { throw hungUp(err, pc.url, { received: from, size: pc.size, path: pc.ctx.path }); });
       // A whole body, or an encoded one whose ranges are not the file's: one stream copes with both.
       if (res.status === 200 || contentEncodings(res).length > 0) {
         dropBody(res);

@@ -13,7 +13,7 @@ import type { ProgressReporter } from './download-progress.js';
 import { contentRange, dropBody, type HubResponse } from '../hub/hub-client.js';
 import { LowSpeedGuard, type LowSpeedLimit } from '../hub/low-speed.js';
 import { TailHasher } from './tail-hasher.js';
-import { cancelled, closedEarly, tooSlow, unsupportedEncoding } from '../hub/transfer-errors.js';
+import { cancelled, closedEarly, hungUp, tooSlow, unsupportedEncoding } from '../hub/transfer-errors.js';
 
 /** How a single stream is hashed: inline on arriving chunks, or by a worker reading behind the writes. */
 export interface StreamHash {
@@ -101,7 +101,7 @@ export async function streamTransfer(sc: StreamContext): Promise<BlobDigest> {
     let done = offset === size && size > 0;
     while (!done) {
       await sc.retrying(async () => {
-        const res = await sc.fetch(offset);
+        const res = await sc.fetch(offset).catch((err: unknown) => { throw hungUp(err, sc.url(), { received: offset, size, path: sc.path }); });
         const cr = res.status === 206 || res.status === 416 ? contentRange(res) : null;
         if (res.status === 416) {
           dropBody(res);

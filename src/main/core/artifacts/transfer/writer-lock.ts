@@ -5,11 +5,17 @@
  * exclusive create works everywhere. A lock whose pid is dead on this host is stale and
  * taken over — and so is one whose pid now belongs to a process that started later (a
  * pid reused after a crash), told apart by the start time in /proc/<pid>/stat.
+ *
+ * A pid without a start time (an older version, another OS) proves nothing once the pid
+ * is reused, so the holder also beats: it touches the lock's mtime every `beatMs` while it
+ * holds it, and a lock not touched for STALE_AFTER_BEATS beats is stale whatever its pid
+ * says. A lock written before beats existed is judged by its start time when it has one
+ * (that names one process for good), else by its age against this taker's beat.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ModelbayError } from '../../../../shared/errors/errors.js';
 import { processStartTime, sameProcessAlive } from '../../fs/process-identity.js';
@@ -19,16 +25,43 @@ const lockSchema = z.object({
   pid: z.number().int().positive(), host: z.string(), nonce: z.string(), at: z.number(),
   /** Clock ticks since boot when the holder started (Linux); absent in older locks and elsewhere. */
   start: z.string().nullable().optional(),
+  /** The holder touches the lock's mtime this often (ms); absent in locks of older versions. */
+  beat: z.number().positive().optional(),
 });
 export type WriterLockInfo = z.infer<typeof lockSchema>;
 
 /** An unreadable lock younger than this may be one being written right now. */
 const UNREADABLE_GRACE_MS = 10_000;
 
-/** Whether the process that wrote `holder` still runs on this host (pid and, where known, start time). */
-function holderAlive(holder: WriterLockInfo): boolean {
+/** How often a holder touches its lock by default. */
+export const LOCK_BEAT_MS = 5_000;
+/** Beats a holder may miss (a busy machine, a long GC) before its lock counts as abandoned. */
+export const STALE_AFTER_BEATS = 6;
+
+export interface LockTiming {
+  /** How often this holder touches its lock (default LOCK_BEAT_MS). */
+  beatMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Whether the writer of `holder` still holds the lock: its beat is recent, and on this host
+ * its process (pid and, where known, start time) still runs. `touchedMs` is the lock's mtime.
+ */
+function holderAlive(holder: WriterLockInfo, touchedMs: number, timing: Required<LockTiming>): boolean {
+  const silentMs = timing.now() - touchedMs;
+  if (holder.beat !== undefined && silentMs > holder.beat * STALE_AFTER_BEATS) return false;
+  if (holder.beat === undefined && !holder.start && silentMs > timing.beatMs * STALE_AFTER_BEATS) return false;
   if (holder.host !== hostname()) return true;
   return sameProcessAlive(holder.pid, holder.start ?? null);
+}
+
+function withDefaults(timing: LockTiming): Required<LockTiming> {
+  return { beatMs: timing.beatMs ?? LOCK_BEAT_MS, now: timing.now ?? Date.now };
+}
+
+async function touchedAt(path: string): Promise<number> {
+  return stat(path).then((s) => s.mtimeMs, () => Date.now());
 }
 
 async function readLock(path: string): Promise<WriterLockInfo | null> {
@@ -46,44 +79,61 @@ function errno(err: unknown): string | undefined {
 
 export class WriterLock {
   private released = false;
-  private constructor(readonly path: string, readonly info: WriterLockInfo) {}
+  private readonly beat: NodeJS.Timeout;
+
+  private constructor(readonly path: string, readonly info: WriterLockInfo, beatMs: number) {
+    // The beat is what lets others tell a live holder from an abandoned lock; it must not keep the process up.
+    this.beat = setInterval(() => { void this.touch(); }, beatMs);
+    this.beat.unref();
+  }
 
   /** Take the lock or throw EMB-E113 naming the live holder. */
-  static async acquire(path: string, what: string): Promise<WriterLock> {
+  static async acquire(path: string, what: string, timing: LockTiming = {}): Promise<WriterLock> {
+    const t = withDefaults(timing);
     await makeDirs(dirname(path));
-    const info: WriterLockInfo = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), at: Date.now(), start: processStartTime(process.pid) };
+    const info: WriterLockInfo = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), at: Date.now(), start: processStartTime(process.pid), beat: t.beatMs };
     for (let attempt = 0; attempt < 4; attempt++) {
       try {
         await writeFile(path, JSON.stringify(info), { flag: 'wx', mode: 0o644 });
-        return new WriterLock(path, info);
+        return new WriterLock(path, info, t.beatMs);
       } catch (err) {
         if (errno(err) !== 'EEXIST') throw err;
       }
       const holder = await readLock(path);
       if (holder === null) {
-        const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
+        const age = t.now() - await touchedAt(path);
         if (age < UNREADABLE_GRACE_MS) throw busy(path, what, null);
         await takeOver(path, null);
         continue;
       }
-      if (holderAlive(holder)) throw busy(path, what, holder);
+      if (holderAlive(holder, await touchedAt(path), t)) throw busy(path, what, holder);
       await takeOver(path, holder);
     }
     throw busy(path, what, await readLock(path));
+  }
+
+  /** The heartbeat: refresh the mtime while the lock is still ours. */
+  private async touch(): Promise<void> {
+    if (this.released) return;
+    const now = await readLock(this.path);
+    if (now?.nonce !== this.info.nonce || this.released) return;
+    const t = new Date();
+    await utimes(this.path, t, t).catch(() => undefined);
   }
 
   /** Remove the lock if it is still ours. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
+    clearInterval(this.beat);
     const now = await readLock(this.path);
     if (now?.nonce === this.info.nonce) await unlink(this.path).catch(() => undefined);
   }
 
   /** Remove a lock left by a process that is gone (for discarding partial data). */
-  static async clearStale(path: string): Promise<boolean> {
+  static async clearStale(path: string, timing: LockTiming = {}): Promise<boolean> {
     const holder = await readLock(path);
-    if (holder && holderAlive(holder)) return false;
+    if (holder && holderAlive(holder, await touchedAt(path), withDefaults(timing))) return false;
     await unlink(path).catch(() => undefined);
     return true;
   }

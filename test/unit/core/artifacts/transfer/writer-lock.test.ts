@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile, utimes } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile, utimes } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WriterLock } from '../../../../../src/main/core/artifacts/transfer/writer-lock.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LOCK_BEAT_MS, STALE_AFTER_BEATS, WriterLock } from '../../../../../src/main/core/artifacts/transfer/writer-lock.js';
 
 describe('WriterLock', () => {
   let dir: string;
@@ -80,5 +80,63 @@ describe('WriterLock: a reused pid cannot hold a stale lock (issue #10)', () => 
     expect(await WriterLock.acquire(path, 'file').catch((e: unknown) => e)).toMatchObject({ code: 'EMB-E113' });
     expect(await WriterLock.clearStale(path)).toBe(false);
     await a.release();
+  });
+});
+
+describe('WriterLock: a holder beats, and a lock without beats goes stale whatever its pid says (issue #21)', () => {
+  let dir: string;
+  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'modelbay-lock-')); });
+  afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+  const beatMs = 200;
+
+  it('a lock without start time whose pid is alive (a reused pid) is taken over once the beat window passes', async () => {
+    const path = join(dir, 'x.lock');
+    // Our own pid is alive, and without a start time nothing else tells the writer apart.
+    await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'old', at: Date.now() }));
+    expect(await WriterLock.acquire(path, 'file', { beatMs }).catch((e: unknown) => e)).toMatchObject({ code: 'EMB-E113' });
+    let taken: WriterLock | null = null;
+    await vi.waitFor(async () => {
+      taken = await WriterLock.acquire(path, 'file', { beatMs });
+    }, { timeout: 30_000, interval: 100 });
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ nonce: (taken as unknown as WriterLock).info.nonce, beat: beatMs });
+    await (taken as unknown as WriterLock).release();
+  });
+
+  it('the same goes for an old lock seen through injected time, and for clearStale', async () => {
+    const path = join(dir, 'x.lock');
+    await writeFile(path, JSON.stringify({ pid: process.pid, host: 'another-host', nonce: 'old', at: 0 }));
+    const later = (): number => Date.now() + LOCK_BEAT_MS * STALE_AFTER_BEATS + 1_000;
+    expect(await WriterLock.clearStale(path)).toBe(false);
+    expect(await WriterLock.clearStale(path, { now: later })).toBe(true);
+  });
+
+  it('a live holder keeps its lock past many windows: it beats, and every taker meanwhile gets EMB-E113', async () => {
+    const path = join(dir, 'x.lock');
+    const holder = await WriterLock.acquire(path, 'file', { beatMs });
+    const first = (await stat(path)).mtimeMs;
+    const seen = new Set<number>([first]);
+    // Wait until the holder has touched the lock several times, trying to take it meanwhile.
+    await vi.waitFor(async () => {
+      expect(await WriterLock.acquire(path, 'file', { beatMs }).catch((e: unknown) => e)).toMatchObject({ code: 'EMB-E113' });
+      expect(await WriterLock.clearStale(path, { beatMs })).toBe(false);
+      seen.add((await stat(path)).mtimeMs);
+      expect(seen.size).toBeGreaterThan(STALE_AFTER_BEATS + 2);
+    }, { timeout: 60_000, interval: 50 });
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ nonce: holder.info.nonce });
+    await holder.release();
+  });
+
+  it('a holder that stopped beating (its lock untouched past the window) loses the lock even with its pid alive and start time matching', async () => {
+    const path = join(dir, 'x.lock');
+    const holder = await WriterLock.acquire(path, 'file', { beatMs });
+    const info = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    await holder.release();
+    // A hung holder: its lock is back, but nobody touches it.
+    await writeFile(path, JSON.stringify({ ...info, nonce: 'hung' }));
+    const old = new Date(Date.now() - beatMs * STALE_AFTER_BEATS - 1_000);
+    await utimes(path, old, old);
+    const b = await WriterLock.acquire(path, 'file', { beatMs });
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ nonce: b.info.nonce });
+    await b.release();
   });
 });
