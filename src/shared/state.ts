@@ -48,6 +48,11 @@ export interface DeviceBudgetSnapshot {
   availableBytes: number;
   /** Free memory the device itself reports (other processes count); null when unknown. */
   deviceFreeBytes: number | null;
+  /** Devices drawing from the same memory (compute instances of one MIG GPU instance): budget and `allocatedBytes` are the group's. */
+  sharedWith?: DeviceId[];
+  /** Unloaded sessions' memory the device has not been seen to give back yet (still counted), and whose it is. */
+  releasingBytes?: number;
+  releasing?: SlotId[];
   ratio: number;
   level: PressureLevel;
   thresholds: PressureThresholds;
