@@ -78,6 +78,8 @@ export interface SlotSnapshot {
   idleTtlMs: number | null;
   loadedAt: number | null;
   lastLoadMs: number | null;
+  /** What a load waits for ("waiting for E3's memory to be released on cuda:0"); null or absent when it does not wait. */
+  waiting?: string | null;
 }
 
 export interface RegistryStats {
