@@ -279,6 +279,11 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     return this.slots.hasDevice(device);
   }
 
+  /** The devices sharing `device`'s memory (compute instances of one MIG GPU instance), itself included. */
+  memoryGroup(device: DeviceId): DeviceId[] {
+    return this.slots.memoryGroup(device);
+  }
+
   setBudget(device: DeviceId, bytes: number): void {
     this.slots.setBudget(device, bytes);
     this.emitDerived();
