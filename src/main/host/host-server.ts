@@ -9,7 +9,8 @@ import * as ort from 'onnxruntime-node';
 import { ModelbayError, serializeError } from '../../shared/errors.js';
 import { DEFAULT_BATCHER_OPTIONS, EmbedBatcher } from './embed-batcher.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_SEQUENCE_LENGTH, Embedder } from './embedder.js';
-import { createError } from './ort-errors.js';
+import { executionProviders } from '../core/runtime/cuda-options.js';
+import { createError, gpuMemoryError } from './ort-errors.js';
 import {
   HostRequestSchema,
   type ExecutionProvider,
@@ -33,6 +34,8 @@ interface HostedSession {
   embedder: Embedder;
   batcher: EmbedBatcher;
   provider: ExecutionProvider;
+  deviceId: number;
+  memoryLimitBytes: number | null;
 }
 
 export class HostServer {
@@ -114,7 +117,10 @@ export class HostServer {
   private async embed(req: Extract<HostRequest, { kind: 'embed' }>): Promise<unknown> {
     const s = this.sessions.get(req.session);
     if (!s) throw new ModelbayError('EMB-E005', `Session ${req.session} is not loaded in this host.`, { session: req.session });
-    return s.batcher.submit(req.texts, req.output ?? 'pooled');
+    // Out of GPU memory mid-run: EMB-E310 with the session's limit, not a bare inference failure.
+    return s.batcher.submit(req.texts, req.output ?? 'pooled').catch((e: unknown) => {
+      throw gpuMemoryError(e, { provider: s.provider, deviceId: s.deviceId, memoryLimitBytes: s.memoryLimitBytes }) ?? e;
+    });
   }
 
   private async load(req: LoadMessage): Promise<LoadResult> {
@@ -137,7 +143,7 @@ export class HostServer {
     try {
       session = await ort.InferenceSession.create(req.model, sessionOptions(req));
     } catch (e) {
-      throw createError(e, { model: req.model, provider: req.provider, deviceId: req.deviceId });
+      throw createError(e, { model: req.model, provider: req.provider, deviceId: req.deviceId, memoryLimitBytes: req.memoryLimitBytes });
     }
     const createMs = performance.now() - t0;
     try {
@@ -159,7 +165,7 @@ export class HostServer {
         ...(req.options.maxBatchTokens !== undefined ? { maxBatchTokens: req.options.maxBatchTokens } : {}),
         ...(req.options.batchWaitMs !== undefined ? { maxWaitMs: req.options.batchWaitMs } : {}),
       });
-      this.sessions.set(req.session, { session, embedder, batcher, provider: req.provider });
+      this.sessions.set(req.session, { session, embedder, batcher, provider: req.provider, deviceId: req.deviceId, memoryLimitBytes: req.memoryLimitBytes ?? null });
       return {
         inputNames: [...session.inputNames],
         outputNames: [...session.outputNames],
@@ -172,7 +178,7 @@ export class HostServer {
       };
     } catch (e) {
       await session.release().catch(() => undefined);
-      throw e;
+      throw gpuMemoryError(e, { provider: req.provider, deviceId: req.deviceId, memoryLimitBytes: req.memoryLimitBytes }) ?? e;
     }
   }
 
@@ -197,7 +203,7 @@ export class HostServer {
 export function sessionOptions(req: Pick<LoadMessage, 'provider' | 'deviceId' | 'options' | 'externalData'>): ort.InferenceSession.SessionOptions {
   const o = req.options;
   return {
-    executionProviders: req.provider === 'cuda' ? [{ name: 'cuda', deviceId: req.deviceId }] : ['cpu'],
+    executionProviders: executionProviders(req.provider, req.deviceId),
     graphOptimizationLevel: o.graphOptimizationLevel ?? 'all',
     ...(o.intraOpNumThreads !== undefined ? { intraOpNumThreads: o.intraOpNumThreads } : {}),
     ...(o.interOpNumThreads !== undefined ? { interOpNumThreads: o.interOpNumThreads } : {}),
