@@ -1,6 +1,6 @@
 /** onnxruntime's failures as Modelbay errors with a remedy. */
-import { formatBytes } from '../../shared/bytes.js';
-import { ModelbayError } from '../../shared/errors.js';
+import { formatBytes } from '../../shared/values/bytes.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
 import { isOutOfGpuMemory } from '../core/runtime/cuda-options.js';
 
 function messageOf(e: unknown): string {

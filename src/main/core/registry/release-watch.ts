@@ -8,21 +8,22 @@
  * came back fails with EMB-E003 instead of overcommitting). Loads that need that memory
  * wait for `changed()`. The CPU budget never waits.
  */
-import { formatBytes } from '../../../shared/bytes.js';
-import type { ActivityEntry } from '../../../shared/activity.js';
-import { ModelbayError } from '../../../shared/errors.js';
-import type { SlotId } from '../../../shared/slots.js';
-import type { DeviceId } from '../../../shared/state.js';
+import { formatBytes } from '../../../shared/values/bytes.js';
+import type { ActivityEntry } from '../../../shared/contract/activity.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import type { DeviceId } from '../../../shared/slots/state.js';
 import type { Timers } from '../async/timers.js';
-import type { Releasing, SlotManager } from '../slots/slot-manager.js';
+import type { Releasing } from '../slots/releasing.js';
+import type { SlotManager } from '../slots/slot-manager.js';
 
 export const DEFAULT_RELEASE_WAIT_MS = 5000;
 
 export interface ReleaseWatchOptions {
   slots: SlotManager;
   timers: Timers;
-  /** The bounded wait, read at each release so a settings change applies to the next one; 0 = never wait. */
-  waitMs: () => number;
+  /** The bounded wait, or a function read at each release so a settings change applies to the next one; 0 = never wait. */
+  waitMs: number | (() => number);
   activity: (entry: Omit<ActivityEntry, 'at'>) => void;
 }
 
@@ -30,11 +31,16 @@ export class ReleaseWatch {
   private readonly timers = new Map<number, unknown>();
   private waiters: Array<() => void> = [];
 
-  constructor(private readonly o: ReleaseWatchOptions) {}
+  private readonly waitMs: () => number;
+
+  constructor(private readonly o: ReleaseWatchOptions) {
+    const wait = o.waitMs;
+    this.waitMs = typeof wait === 'function' ? wait : () => wait;
+  }
 
   /** Whether a release on `device` is held until it is seen: GPUs only, and only with a wait set. */
   holds(device: DeviceId): boolean {
-    return device.startsWith('cuda:') && this.o.waitMs() > 0;
+    return device.startsWith('cuda:') && this.waitMs() > 0;
   }
 
   /** Free a slot's reservation; on a GPU it stays "releasing" until seen or timed out. Returns the bytes freed. */
@@ -46,7 +52,7 @@ export class ReleaseWatch {
   }
 
   private watch(r: Releasing): void {
-    const waitMs = this.o.waitMs();
+    const waitMs = this.waitMs();
     this.timers.set(r.id, this.o.timers.setTimeout(() => {
       this.timers.delete(r.id);
       if (!this.o.slots.forgetRelease(r.id)) return;

@@ -12,7 +12,7 @@
  * it is visible, and the limit is kept by Modelbay itself: a session measured above it, or
  * one onnxruntime reports out of memory, fails with EMB-E310 naming the slot and the limit.
  */
-import { MiB } from '../../../shared/bytes.js';
+import { MiB } from '../../../shared/values/bytes.js';
 
 /** Room above the reservation before a session counts as over its limit. */
 export const CUDA_MEMORY_HEADROOM = 1.25;

@@ -11,9 +11,9 @@
  * the unload. A release made with `hold` stays counted ("releasing") until the device's
  * reported free memory has risen by about that amount, or until the caller forgets it.
  */
-import { formatBytes, formatPercent, GiB } from '../../../shared/bytes.js';
-import { ModelbayError } from '../../../shared/errors.js';
-import { SLOT_COUNT, type SlotId } from '../../../shared/slots.js';
+import { formatBytes, GiB } from '../../../shared/values/bytes.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
 import {
   DEFAULT_THRESHOLDS,
   isDeviceId,
@@ -21,7 +21,9 @@ import {
   type DeviceId,
   type PressureLevel,
   type PressureThresholds,
-} from '../../../shared/state.js';
+} from '../../../shared/slots/state.js';
+import { budgetError } from './budget-error.js';
+import { seenReleased, type Releasing } from './releasing.js';
 import { pressureLevel, validateThresholds } from './pressure.js';
 import { assertBytes, assertSlotId } from './validate.js';
 
@@ -51,19 +53,6 @@ interface DeviceState {
   deviceFreeBytes: number | null;
 }
 
-/** A released reservation whose memory the device has not been seen to give back yet. */
-export interface Releasing {
-  id: number;
-  slot: SlotId;
-  device: DeviceId;
-  group: string;
-  bytes: number;
-  /** The device's free memory when it was released; the rise from here shows it back. null = not known yet. */
-  freeAtRelease: number | null;
-}
-
-/** A rise in free memory of this share of a release's bytes counts as "seen released". */
-export const RELEASE_SEEN_RATIO = 0.75;
 
 export interface Pressure {
   device: DeviceId;
@@ -149,24 +138,7 @@ export class SlotManager {
   setDeviceFree(device: DeviceId, freeBytes: number | null): void {
     const d = this.device(device);
     d.deviceFreeBytes = freeBytes === null ? null : assertBytes(freeBytes, `Free memory of ${device}`);
-    if (d.deviceFreeBytes !== null) this.watchReleases(d, d.deviceFreeBytes);
-  }
-
-  /** Releases of the group seen back in this free figure, oldest first; the rest keep waiting. */
-  private watchReleases(d: DeviceState, free: number): void {
-    let rise: number | null = null;
-    for (const r of this.releasing.values()) {
-      if (r.group !== d.group) continue;
-      if (r.freeAtRelease === null) {
-        r.freeAtRelease = free;
-        continue;
-      }
-      rise ??= free - r.freeAtRelease;
-      if (rise < RELEASE_SEEN_RATIO * r.bytes) break;
-      rise -= r.bytes;
-      this.releasing.delete(r.id);
-      this.settled.push(r);
-    }
+    if (d.deviceFreeBytes !== null) this.settled.push(...seenReleased(this.releasing, d.group, d.deviceFreeBytes));
   }
 
   /** Releases seen back since the last call (for the caller's log and waiters). */
@@ -418,37 +390,9 @@ export class SlotManager {
 
   private budgetError(slot: SlotId | null, d: DeviceState, requested: number, available: number): ModelbayError {
     const pinned = [...this.allocations.values()].filter((a) => this.devices.get(a.device)?.group === d.group && this.pinned.has(a.slot));
-    const pinnedBytes = pinned.reduce((s, a) => s + a.bytes, 0);
-    const loaded = this.allocations.size;
-    const allocated = this.groupAllocated(d);
-    const deviceLimited = d.deviceFreeBytes !== null && d.deviceFreeBytes < d.budgetBytes - allocated;
-    let suggestion: string;
-    if (requested > d.budgetBytes) {
-      suggestion = `The model alone is larger than the ${formatBytes(d.budgetBytes)} budget of ${d.device}: raise the budget to at least ${formatBytes(requested)} or move the slot to another device.`;
-    } else if (deviceLimited) {
-      suggestion = `Other processes use the memory of ${d.device} (${formatBytes(d.deviceFreeBytes ?? 0)} free): close them, or move the slot to another device.`;
-    } else if (pinned.length > 0) {
-      suggestion = `Unpin ${pinned.map((a) => a.slot).join(', ')} (pinned, ${formatBytes(pinnedBytes)}) so they can be evicted, raise the budget, or move the slot to another device.`;
-    } else {
-      suggestion = `Evict a loaded slot, raise the budget, or move the slot to another device.`;
-    }
-    const who = slot ? `${slot} needs` : 'The request needs';
-    const message =
-      `${who} ${formatBytes(requested)} on ${d.device} but only ${formatBytes(available)} is available ` +
-      `(budget ${formatBytes(d.budgetBytes)}${this.members(d).length > 1 ? ` shared with ${this.members(d).filter((m) => m !== d).map((m) => m.device).join(', ')}` : ''}, allocated ${formatBytes(allocated)} = ${formatPercent(allocated / d.budgetBytes)}, ` +
-      `loaded ${loaded}/${SLOT_COUNT}). ${suggestion}`;
-    return new ModelbayError('EMB-E003', message, {
-      slot,
-      device: d.device,
-      requested,
-      available,
-      budget: d.budgetBytes,
-      allocated,
-      deviceFree: d.deviceFreeBytes,
-      loaded,
-      total: SLOT_COUNT,
-      pinned: pinned.map((a) => a.slot),
-      suggestion,
+    return budgetError({
+      slot, device: d.device, requested, available, budgetBytes: d.budgetBytes, allocatedBytes: this.groupAllocated(d), deviceFreeBytes: d.deviceFreeBytes,
+      sharedWith: this.members(d).filter((m) => m !== d).map((m) => m.device), pinned, loaded: this.allocations.size,
     });
   }
 }

@@ -8,14 +8,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GiB, MiB } from '../../../../src/shared/bytes.js';
-import { DEVICE_ID_PATTERN, migDeviceId, migMemoryGroup, parseMigProfile } from '../../../../src/shared/devices.js';
-import type { GpuSample } from '../../../../src/shared/gpu.js';
+import { GiB, MiB } from '../../../../src/shared/values/bytes.js';
+import { DEVICE_ID_PATTERN, migDeviceId, migMemoryGroup, parseMigProfile } from '../../../../src/shared/devices/devices.js';
+import type { GpuSample } from '../../../../src/shared/devices/gpu.js';
 import { applyGpuSample, GpuMonitor, gpuDevices, memoryGroupOf } from '../../../../src/main/core/gpu/index.js';
 import { joinMigInstances, parseMigList, parseMigQuery, profileMemoryBytes } from '../../../../src/main/core/gpu/nvidia-smi-mig.js';
 import { SlotManager } from '../../../../src/main/core/slots/slot-manager.js';
 
-const FAKE = join(import.meta.dirname, '../../../fixtures/nvidia-smi/bin/nvidia-smi');
+const FAKE = join(import.meta.dirname, '../../../../src/devkit/nvidia-smi/bin/nvidia-smi');
 const LAYOUTS = join(import.meta.dirname, '../../../fixtures/nvidia-smi/layouts');
 const H200 = join(LAYOUTS, 'h200-mig-compute-instances.txt');
 const MIXED = join(LAYOUTS, 'two-gpus-mixed.txt');

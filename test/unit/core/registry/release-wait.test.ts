@@ -5,10 +5,10 @@
  * timers, GPU figures by samples handed to the registry as the monitor would.
  */
 import { describe, expect, it } from 'vitest';
-import { MB } from '../../../../src/shared/bytes.js';
-import type { ActivityEntry } from '../../../../src/shared/activity.js';
-import type { GpuSample } from '../../../../src/shared/gpu.js';
-import { SLOT_IDS } from '../../../../src/shared/slots.js';
+import { MB } from '../../../../src/shared/values/bytes.js';
+import type { ActivityEntry } from '../../../../src/shared/contract/activity.js';
+import type { GpuSample } from '../../../../src/shared/devices/gpu.js';
+import { SLOT_IDS } from '../../../../src/shared/slots/slots.js';
 import type { Timers } from '../../../../src/main/core/async/timers.js';
 import { ModelRegistry, type RegistryEvent } from '../../../../src/main/core/registry/registry.js';
 import { SlotManager } from '../../../../src/main/core/slots/slot-manager.js';

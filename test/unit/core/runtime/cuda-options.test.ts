@@ -5,8 +5,8 @@
  * slot and the limit (from the host, or from the measurement after load + warm-up).
  */
 import { describe, expect, it } from 'vitest';
-import { GiB, MiB } from '../../../../src/shared/bytes.js';
-import { ModelbayError } from '../../../../src/shared/errors.js';
+import { GiB, MiB } from '../../../../src/shared/values/bytes.js';
+import { ModelbayError } from '../../../../src/shared/errors/errors.js';
 import { CUDA_MIN_MEMORY_LIMIT_BYTES, cudaMemoryLimit, cudaProviderOptions, executionProviders, isOutOfGpuMemory } from '../../../../src/main/core/runtime/cuda-options.js';
 import { HostPool } from '../../../../src/main/core/runtime/host-pool.js';
 import { OnnxSessionFactory, parseDevice } from '../../../../src/main/core/runtime/session-factory.js';
