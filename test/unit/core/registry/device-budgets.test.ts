@@ -4,7 +4,7 @@ import { MB } from '../../../../src/shared/values/bytes.js';
 import { SLOT_IDS } from '../../../../src/shared/slots/slots.js';
 import { ModelRegistry } from '../../../../src/main/core/registry/registry.js';
 import { SlotManager } from '../../../../src/main/core/slots/slot-manager.js';
-import { BufferFactory } from '../../../fixtures/buffer-factory.js';
+import { BufferFactory } from '../../../../src/devkit/registry/buffer-factory.js';
 
 describe('budgets per device', () => {
   it('a 3000 MB GPU and a 1000 MB GPU: loads fit each its own budget, eviction and relief stay on the device', async () => {

@@ -12,7 +12,7 @@ import { SLOT_IDS } from '../../../../src/shared/slots/slots.js';
 import type { Timers } from '../../../../src/main/core/async/timers.js';
 import { ModelRegistry, type RegistryEvent } from '../../../../src/main/core/registry/registry.js';
 import { SlotManager } from '../../../../src/main/core/slots/slot-manager.js';
-import { BufferFactory } from '../../../fixtures/buffer-factory.js';
+import { BufferFactory } from '../../../../src/devkit/registry/buffer-factory.js';
 
 /** Timers that only fire when the test advances them. */
 class ManualTimers implements Timers {
