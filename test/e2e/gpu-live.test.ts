@@ -55,7 +55,7 @@ beforeAll(async () => {
   });
   await composition.app.start();
   // A MIG GPU's instances become devices once -L and -q have answered, just after the first sample.
-  for (let i = 0; i < 100 && !composition.app.snapshot().devices.some((d) => d.device === DEVICE); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 600 && !composition.app.snapshot().devices.some((d) => d.device === DEVICE); i++) await new Promise((r) => setTimeout(r, 100));
   const placed = await composition.app.execute('setDevice', { slot: 'E1', device: DEVICE });
   if (!placed.ok) throw new Error(placed.error.message);
   const renderer = await buildRenderer();
@@ -87,6 +87,18 @@ describe('live GPU figures in the browser (fake nvidia-smi, MIG capture)', () =>
     await page.locator('.gauges').screenshot({ path: join(SHOTS, 'gauges-mig.png') });
     await page.screenshot({ path: join(SHOTS, 'dashboard-mig.png'), fullPage: true });
     await page.screenshot({ path: join(SHOTS, 'dashboard-mig-window.png') });
+  }, 60_000);
+
+  it("shows the capture's utilisation, temperature, power, fan and clock on the GPU card, each [N/A] as a dash", async () => {
+    // The capture under load: utilization.gpu [N/A] (MIG), temperature 53 C, power 433.78 W of 700.00 W, fan [N/A], SM clock 1980 MHz.
+    const figure = (name: string) => page.locator('.gpu-card .gpu-figures > div', { has: page.locator('dt', { hasText: new RegExp(`^${name}$`) }) }).locator('dd');
+    await expect.poll(() => figure('Temp').textContent(), { timeout: 20_000 }).toBe('53 °C');
+    expect(await figure('Power').textContent()).toBe('434 / 700 W');
+    expect(await figure('SM clock').textContent()).toBe('1980 MHz');
+    for (const unknown of ['Util', 'Fan']) {
+      expect(await figure(unknown).textContent()).toBe('—');
+      expect(await figure(unknown).locator('.unknown').count()).toBe(1);
+    }
   }, 60_000);
 
   it("the free figure follows the instance's memory without a reload, and turns unknown when nvidia-smi has none", async () => {

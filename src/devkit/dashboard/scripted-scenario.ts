@@ -210,7 +210,7 @@ export function scriptedScenario(options: ScriptedApiOptions): Scenario {
 
   const settings: SettingsView = {
     settings: {
-      gpuBudgetBytes: null, cpuBudgetBytes: null, thresholds, cacheDir: null, cacheLimitBytes: null, hfEndpoint: null, downloadConcurrency: 3, downloadLowSpeedBps: 1024, downloadLowSpeedSeconds: 30, downloadPartsPerFile: 4,
+      gpuBudgetBytes: null, cpuBudgetBytes: null, deviceBudgets: {}, releaseWaitMs: 5000, thresholds, cacheDir: null, cacheLimitBytes: null, hfEndpoint: null, downloadConcurrency: 3, downloadLowSpeedBps: 1024, downloadLowSpeedSeconds: 30, downloadPartsPerFile: 4,
       loadConcurrency: 2, idleTtlMs: 600_000, strictGpu: false, autoDownload: false, debugLog: false, slots: {}, modelFolders: [], requireGpu: false,
     },
     token: { set: true, source: 'env', encrypted: false },

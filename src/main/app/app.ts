@@ -120,6 +120,7 @@ class AppService implements App {
       maxParallelLoads: s.loadConcurrency,
       clock: { now: this.now },
       timers: this.timers,
+      releaseWaitMs: () => this.settings.get().releaseWaitMs,
       estimate: createEstimator({ artifacts, shapeOf: (slot) => this.shapes.shapeOf(slot), hostHasContext: (device) => this.pool.hasHost(device), loadOptions: options.hostLoadOptions }),
       configs: SLOT_IDS.map((id) => {
         const ss = slotSettings(s, id);
@@ -340,7 +341,7 @@ class AppService implements App {
 
   private onGpuSample(sample: GpuSample): void {
     this.migs.remember(sample);
-    const added = this.registry.syncGpus(sample, (gpu) => gpuBudget(this.settings.get(), gpu));
+    const added = this.registry.syncGpus(sample, (gpu, _device, group) => gpuBudget(this.settings.get(), gpu, group));
     this.hub.emit({ type: 'gpu', sample });
     if (added.length > 0) {
       for (const device of added) {

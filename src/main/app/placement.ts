@@ -17,12 +17,22 @@ export function defaultCpuBudget(totalMemoryBytes: number): number {
   return Math.max(64 * 1024 * 1024, Math.min(8 * GiB, Math.floor(totalMemoryBytes / 2)));
 }
 
-export function cpuBudget(settings: Settings, totalMemoryBytes: number): number {
-  return settings.cpuBudgetBytes ?? defaultCpuBudget(totalMemoryBytes);
+/** The budget set for a device, or for any device sharing its memory (`group`); null = none set. */
+export function budgetSetting(settings: Settings, group: readonly DeviceId[]): number | null {
+  for (const device of group) {
+    const bytes = settings.deviceBudgets[device];
+    if (bytes !== undefined) return bytes;
+  }
+  return null;
 }
 
-export function gpuBudget(settings: Settings, gpu: DeviceMemory): number {
-  return settings.gpuBudgetBytes ?? defaultGpuBudget(gpu);
+export function cpuBudget(settings: Settings, totalMemoryBytes: number): number {
+  return budgetSetting(settings, ['cpu']) ?? settings.cpuBudgetBytes ?? defaultCpuBudget(totalMemoryBytes);
+}
+
+/** A GPU's (or MIG instance's) budget: its own setting, else the one for every GPU, else 8 GiB capped at what it has. */
+export function gpuBudget(settings: Settings, gpu: DeviceMemory, group: readonly DeviceId[] = []): number {
+  return budgetSetting(settings, group) ?? settings.gpuBudgetBytes ?? defaultGpuBudget(gpu);
 }
 
 /**

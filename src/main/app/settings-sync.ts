@@ -20,7 +20,7 @@ import { artifactConfig, resolveCacheDir } from '../core/artifacts/manager/artif
 import type { SettingsStore } from '../core/state/settings-store.js';
 import type { TokenStore } from '../core/state/token-store.js';
 import type { EventHub } from './event-hub.js';
-import { cpuBudget, gpuBudget } from './placement.js';
+import { budgetSetting, cpuBudget, gpuBudget } from './placement.js';
 
 export interface SettingsSyncOptions {
   settings: SettingsStore;
@@ -107,16 +107,21 @@ export class SettingsSync {
   private async apply(before: Settings, after: Settings): Promise<void> {
     const { registry, artifacts } = this.o;
     let budgets = false;
-    if (before.cpuBudgetBytes !== after.cpuBudgetBytes) {
+    const perDevice = JSON.stringify(before.deviceBudgets) !== JSON.stringify(after.deviceBudgets);
+    if (before.cpuBudgetBytes !== after.cpuBudgetBytes || before.deviceBudgets.cpu !== after.deviceBudgets.cpu) {
       registry.setBudget('cpu', cpuBudget(after, this.o.totalMemoryBytes));
       budgets = true;
     }
-    if (before.gpuBudgetBytes !== after.gpuBudgetBytes) {
+    if (before.gpuBudgetBytes !== after.gpuBudgetBytes || perDevice) {
       const sample = this.o.monitor.latest();
       for (const device of registry.devices().map((d) => d.device).filter((d) => d.startsWith('cuda:'))) {
         // A MIG instance never gets more than it has; a GPU not in the sample keeps its budget unless one is set.
-        if (findDevice(sample, device)) registry.setBudget(device, deviceBudget(sample, device, (m) => gpuBudget(after, m)));
-        else if (after.gpuBudgetBytes !== null) registry.setBudget(device, after.gpuBudgetBytes);
+        if (findDevice(sample, device)) {
+          registry.setBudget(device, deviceBudget(sample, device, (m, _d, group) => gpuBudget(after, m, group)));
+        } else {
+          const set = budgetSetting(after, registry.slots.memoryGroup(device)) ?? after.gpuBudgetBytes;
+          if (set !== null) registry.setBudget(device, set);
+        }
       }
       budgets = true;
     }

@@ -9,7 +9,8 @@ import * as ort from 'onnxruntime-node';
 import { ModelbayError, serializeError } from '../../shared/errors/errors.js';
 import { DEFAULT_BATCHER_OPTIONS, EmbedBatcher } from './embed-batcher.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_SEQUENCE_LENGTH, Embedder } from './embedder.js';
-import { createError } from './ort-errors.js';
+import { executionProviders } from '../core/runtime/cuda-options.js';
+import { createError, gpuMemoryError } from './ort-errors.js';
 import {
   asEmbedMessage,
   HostRequestSchema,
@@ -35,6 +36,8 @@ interface HostedSession {
   embedder: Embedder;
   batcher: EmbedBatcher;
   provider: ExecutionProvider;
+  deviceId: number;
+  memoryLimitBytes: number | null;
 }
 
 export class HostServer {
@@ -125,7 +128,10 @@ export class HostServer {
   private async embed(req: EmbedMessage): Promise<unknown> {
     const s = this.sessions.get(req.session);
     if (!s) throw new ModelbayError('EMB-E005', `Session ${req.session} is not loaded in this host.`, { session: req.session });
-    return s.batcher.submit(req.texts, req.output ?? 'pooled');
+    // Out of GPU memory mid-run: EMB-E310 with the session's limit, not a bare inference failure.
+    return s.batcher.submit(req.texts, req.output ?? 'pooled').catch((e: unknown) => {
+      throw gpuMemoryError(e, { provider: s.provider, deviceId: s.deviceId, memoryLimitBytes: s.memoryLimitBytes }) ?? e;
+    });
   }
 
   private async load(req: LoadMessage): Promise<LoadResult> {
@@ -148,7 +154,7 @@ export class HostServer {
     try {
       session = await ort.InferenceSession.create(req.model, sessionOptions(req));
     } catch (e) {
-      throw createError(e, { model: req.model, provider: req.provider, deviceId: req.deviceId });
+      throw createError(e, { model: req.model, provider: req.provider, deviceId: req.deviceId, memoryLimitBytes: req.memoryLimitBytes });
     }
     const createMs = performance.now() - t0;
     try {
@@ -171,7 +177,7 @@ export class HostServer {
         ...(req.options.maxBatchTokens !== undefined ? { maxBatchTokens: req.options.maxBatchTokens } : {}),
         ...(req.options.batchWaitMs !== undefined ? { maxWaitMs: req.options.batchWaitMs } : {}),
       });
-      this.sessions.set(req.session, { session, embedder, batcher, provider: req.provider });
+      this.sessions.set(req.session, { session, embedder, batcher, provider: req.provider, deviceId: req.deviceId, memoryLimitBytes: req.memoryLimitBytes ?? null });
       return {
         inputNames: [...session.inputNames],
         outputNames: [...session.outputNames],
@@ -184,7 +190,7 @@ export class HostServer {
       };
     } catch (e) {
       await session.release().catch(() => undefined);
-      throw e;
+      throw gpuMemoryError(e, { provider: req.provider, deviceId: req.deviceId, memoryLimitBytes: req.memoryLimitBytes }) ?? e;
     }
   }
 
@@ -209,7 +215,7 @@ export class HostServer {
 export function sessionOptions(req: Pick<LoadMessage, 'provider' | 'deviceId' | 'options' | 'externalData'>): ort.InferenceSession.SessionOptions {
   const o = req.options;
   return {
-    executionProviders: req.provider === 'cuda' ? [{ name: 'cuda', deviceId: req.deviceId }] : ['cpu'],
+    executionProviders: executionProviders(req.provider, req.deviceId),
     graphOptimizationLevel: o.graphOptimizationLevel ?? 'all',
     ...(o.intraOpNumThreads !== undefined ? { intraOpNumThreads: o.intraOpNumThreads } : {}),
     ...(o.interOpNumThreads !== undefined ? { interOpNumThreads: o.interOpNumThreads } : {}),

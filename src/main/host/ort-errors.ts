@@ -1,5 +1,7 @@
 /** onnxruntime's failures as Modelbay errors with a remedy. */
+import { formatBytes } from '../../shared/values/bytes.js';
 import { ModelbayError } from '../../shared/errors/errors.js';
+import { isOutOfGpuMemory } from '../core/runtime/cuda-options.js';
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -9,9 +11,23 @@ export function isCudaProviderMissing(message: string): boolean {
   return /Failed to load shared library|AppendExecutionProvider_Cuda|onnxruntime_providers_cuda|libcudart|libcublas|libcudnn|CUDA (?:driver|runtime) version is insufficient|no CUDA-capable device/i.test(message);
 }
 
-/** A failure of InferenceSession.create(). */
-export function createError(e: unknown, context: { model: string; provider: 'cuda' | 'cpu'; deviceId: number }): ModelbayError {
+/** An out-of-memory failure of a CUDA session (create, warm-up or run) as EMB-E310 with its limit; null for any other failure. */
+export function gpuMemoryError(e: unknown, context: { provider: 'cuda' | 'cpu'; deviceId: number; memoryLimitBytes?: number | null }): ModelbayError | null {
   const message = messageOf(e);
+  if (context.provider !== 'cuda' || !isOutOfGpuMemory(message)) return null;
+  const limit = context.memoryLimitBytes ?? null;
+  return new ModelbayError(
+    'EMB-E310',
+    `onnxruntime ran out of GPU memory on CUDA device ${context.deviceId}${limit === null ? '' : ` (limit ${formatBytes(limit)})`}: ${message}`,
+    { deviceId: context.deviceId, limitBytes: limit, reason: message },
+  );
+}
+
+/** A failure of InferenceSession.create(). */
+export function createError(e: unknown, context: { model: string; provider: 'cuda' | 'cpu'; deviceId: number; memoryLimitBytes?: number | null }): ModelbayError {
+  const message = messageOf(e);
+  const oom = gpuMemoryError(e, context);
+  if (oom) return oom;
   if (context.provider === 'cuda' && isCudaProviderMissing(message)) {
     return new ModelbayError(
       'EMB-E201',

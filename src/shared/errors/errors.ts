@@ -77,6 +77,7 @@ export const ERROR_CODES = {
   'EMB-E307': 'nvidia-smi could not be started',
   'EMB-E308': 'GPU process list unknown',
   'EMB-E309': 'MIG instance not available',
+  'EMB-E310': 'Session over its GPU memory limit',
   // App, IPC, HTTP, settings
   'EMB-E401': 'Invalid request',
   'EMB-E402': 'Unauthorized',

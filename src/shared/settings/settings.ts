@@ -67,6 +67,17 @@ export const SettingsSchema = z.object({
   gpuBudgetBytes: BytesSchema.min(64 * 1024 * 1024).nullable().default(null),
   /** Budget of the CPU device; null = the smaller of 8 GiB and half the RAM. */
   cpuBudgetBytes: BytesSchema.min(64 * 1024 * 1024).nullable().default(null),
+  /**
+   * Budgets per device (`cpu`, `cuda:N`, a MIG instance), over the two rules above; a device
+   * left out keeps them. Compute instances of one MIG GPU instance share one budget: an
+   * entry for any of them sets it. Entries for devices not present now are kept for later.
+   */
+  deviceBudgets: z
+    .record(DeviceIdSchema, BytesSchema.min(64 * 1024 * 1024))
+    .refine((r) => Object.keys(r).length <= 64, { message: 'at most 64 device budgets' })
+    .default({}),
+  /** How long a GPU unload waits for nvidia-smi to show its memory back before it counts as free; 0 = not at all. */
+  releaseWaitMs: z.number().int().min(0).max(60_000).default(5000),
   thresholds: ThresholdsSchema.default({ low: 0.5, medium: 0.8, high: 0.95 }),
   /** null = the standard HF cache (HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub). */
   cacheDir: CacheDirSchema.nullable().default(null),

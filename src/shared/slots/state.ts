@@ -67,6 +67,11 @@ export interface DeviceBudgetSnapshot {
   availableBytes: number;
   /** Free memory the device itself reports (other processes count); null when unknown. */
   deviceFreeBytes: number | null;
+  /** Devices drawing from the same memory (compute instances of one MIG GPU instance): budget and `allocatedBytes` are the group's. */
+  sharedWith?: DeviceId[];
+  /** Unloaded sessions' memory the device has not been seen to give back yet (still counted), and whose it is. */
+  releasingBytes?: number;
+  releasing?: SlotId[];
   ratio: number;
   level: PressureLevel;
   thresholds: PressureThresholds;
@@ -92,6 +97,8 @@ export interface SlotSnapshot {
   idleTtlMs: number | null;
   loadedAt: number | null;
   lastLoadMs: number | null;
+  /** What a load waits for ("waiting for E3's memory to be released on cuda:0"); null or absent when it does not wait. */
+  waiting?: string | null;
 }
 
 export interface RegistryStats {

@@ -1,5 +1,5 @@
 /** The App with the fake nvidia-smi (real captures): GPUs become devices with budgets, and slots follow them. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,44 @@ describe('App with GPUs (fake nvidia-smi)', () => {
     expect(reply.ok).toBe(true);
     const devices = h.events.filter((e): e is Extract<AppEvent, { type: 'devices' }> => e.type === 'devices').at(-1)?.devices ?? [];
     expect(devices.filter((d) => d.device.startsWith('cuda:')).map((d) => d.budgetBytes)).toEqual([2 * GiB, 2 * GiB]);
+  });
+
+  it('budgets per device: set in the settings, persisted, applied live, defaulting to the rule for every GPU; bad entries are refused whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelbay-app-gpu-'));
+    dirs.push(dir);
+    const h = await harness({ dir, app: { gpu: gpu() } });
+    open.push(h);
+    await h.app.start();
+    const budgets = (): Record<string, number> => Object.fromEntries(h.app.snapshot().devices.map((d) => [d.device, d.budgetBytes]));
+    const reply = await h.app.execute('updateSettings', { gpuBudgetBytes: 2 * GiB, deviceBudgets: { 'cuda:1': 6 * GiB, cpu: 1 * GiB } });
+    expect(reply.ok).toBe(true);
+    expect(budgets()).toEqual({ cpu: 1 * GiB, 'cuda:0': 2 * GiB, 'cuda:1': 6 * GiB });
+    expect((JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')) as { deviceBudgets: unknown }).deviceBudgets).toEqual({ 'cuda:1': 6 * GiB, cpu: 1 * GiB });
+    // A device id that breaks the rule, or a budget under 64 MiB: refused with a code, nothing saved or applied.
+    for (const bad of [{ gpu7: 4 * GiB }, { 'cuda:0': 1024 }]) {
+      const refused = await h.app.execute('updateSettings', { deviceBudgets: bad });
+      expect(refused.ok).toBe(false);
+      // The command's input check (EMB-E401, as for any bad settings patch) names the field.
+      if (!refused.ok) expect([refused.error.code, refused.error.message]).toEqual(['EMB-E401', expect.stringContaining('deviceBudgets')]);
+    }
+    expect(budgets()).toEqual({ cpu: 1 * GiB, 'cuda:0': 2 * GiB, 'cuda:1': 6 * GiB });
+    // Removing an entry brings the device back to the rule.
+    expect((await h.app.execute('updateSettings', { deviceBudgets: {} })).ok).toBe(true);
+    expect(budgets()['cuda:1']).toBe(2 * GiB);
+  });
+
+  it('compute instances of one MIG GPU instance: all five devices appear, and a budget set for one is their shared one', async () => {
+    const capture = join(import.meta.dirname, '../../fixtures/nvidia-smi/layouts/h200-mig-compute-instances.txt');
+    const h = await harness({ app: { gpu: gpu({ FAKE_NVIDIA_SMI_GPUS: '1', FAKE_NVIDIA_SMI_CAPTURE: capture }), cudaProvider: true } });
+    open.push(h);
+    await h.app.start();
+    await expect.poll(() => h.app.snapshot().devices.length, { timeout: 10_000 }).toBe(6);
+    await expect.poll(() => h.app.snapshot().devices.find((d) => d.device === 'cuda:0/mig:2c.3g.71gb:a03f9b12')?.sharedWith, { timeout: 10_000 }).toEqual(['cuda:0/mig:1c.3g.71gb:5c1e0a77']);
+    expect((await h.app.execute('updateSettings', { deviceBudgets: { 'cuda:0/mig:2c.3g.71gb:a03f9b12': 20 * GiB } })).ok).toBe(true);
+    const budgets = Object.fromEntries(h.app.snapshot().devices.map((d) => [d.device, d.budgetBytes]));
+    expect(budgets['cuda:0/mig:1c.3g.71gb:5c1e0a77']).toBe(20 * GiB);
+    expect(budgets['cuda:0/mig:2c.3g.71gb:a03f9b12']).toBe(20 * GiB);
+    expect(budgets['cuda:0/mig:1g.18gb+me:0d7c4e29']).toBe(8 * GiB);
   });
 
   it('a slot set to a GPU is saved, and after a restart it moves there once the GPU is seen', async () => {

@@ -3,11 +3,13 @@
  * budget, and its free VRAM (other processes count) is kept current. A GPU in MIG mode is
  * not one device but several: each MIG instance becomes `cuda:N/mig:<profile>:<key>` with
  * the instance's memory, and `cuda:N` itself is not offered (CUDA cannot use the whole GPU
- * then, and its free memory is not what a slot on one instance can get). When the GPUs are
- * unknown, free memory becomes unknown too rather than stale.
+ * then, and its free memory is not what a slot on one instance can get). Compute instances
+ * of one GPU instance (`1c.3g.71gb`, `2c.3g.71gb`) are devices of their own but one memory
+ * group: one budget, counted once. When the GPUs are unknown, free memory becomes unknown
+ * too rather than stale.
  */
 import { GiB } from '../../../shared/values/bytes.js';
-import { migDeviceId, parseDeviceId } from '../../../shared/devices/devices.js';
+import { migDeviceId, migMemoryGroup, parseDeviceId } from '../../../shared/devices/devices.js';
 import { ModelbayError } from '../../../shared/errors/errors.js';
 import type { GpuInfo, GpuSample, MigInstance } from '../../../shared/devices/gpu.js';
 import type { DeviceId } from '../../../shared/slots/state.js';
@@ -18,10 +20,15 @@ export const DEFAULT_GPU_BUDGET_BYTES = 8 * GiB;
 /** The part of the SlotManager this needs. */
 export interface DeviceTarget {
   hasDevice(device: DeviceId): boolean;
-  addDevice(device: DeviceId, budgetBytes?: number): void;
+  addDevice(device: DeviceId, budgetBytes?: number, options?: { group?: string }): void;
   setDeviceFree(device: DeviceId, freeBytes: number | null): void;
   listDevices(): DeviceId[];
+  /** The devices sharing a device's memory (itself included). */
+  memoryGroup?(device: DeviceId): DeviceId[];
 }
+
+/** A device's budget from the settings (or the default rule): the memory it is for, and the device ids that draw from that memory. */
+export type BudgetFor = (mem: DeviceMemory, device: DeviceId, group: readonly DeviceId[]) => number;
 
 /** What a budget is computed from: a GPU or a MIG instance. */
 export type DeviceMemory = Pick<GpuInfo, 'memoryTotalBytes' | 'memoryReservedBytes'>;
@@ -71,24 +78,37 @@ export function deviceMemory(sample: GpuSample | null, device: DeviceId): { used
   return { usedBytes: m?.memoryUsedBytes ?? null, totalBytes: m?.memoryTotalBytes ?? null, freeBytes: m?.memoryFreeBytes ?? null };
 }
 
-/** A device's budget: `budgetFor` (settings or default), never more than a MIG instance can hand out. */
-export function deviceBudget(sample: GpuSample | null, device: DeviceId, budgetFor: (mem: DeviceMemory) => number = defaultGpuBudget): number {
+/** The memory group a device of the sample belongs to, and its members (devices sharing that memory). */
+export function memoryGroupOf(sample: GpuSample | null, device: DeviceId): { group: string; members: DeviceId[] } {
   const found = findDevice(sample, device);
-  if (!found) return budgetFor({ memoryTotalBytes: null, memoryReservedBytes: null });
-  if (!found.mig) return budgetFor(found.gpu);
+  if (!found?.mig) return { group: device, members: [device] };
+  const group = migMemoryGroup(found.mig);
+  const members = (found.gpu.migInstances ?? []).filter((i) => migMemoryGroup(i) === group).map(migDeviceId);
+  return { group, members };
+}
+
+/** A device's budget: `budgetFor` (settings or default), never more than a MIG instance can hand out. */
+export function deviceBudget(sample: GpuSample | null, device: DeviceId, budgetFor: BudgetFor = defaultGpuBudget): number {
+  const found = findDevice(sample, device);
+  if (!found) return budgetFor({ memoryTotalBytes: null, memoryReservedBytes: null }, device, [device]);
+  if (!found.mig) return budgetFor(found.gpu, device, [device]);
   const usable = usableBytes(found.mig, found.mig.profile);
-  const wanted = budgetFor(found.mig);
+  const wanted = budgetFor(found.mig, device, memoryGroupOf(sample, device).members);
   return usable === null ? wanted : Math.min(wanted, usable);
 }
 
-/** Apply one sample; new devices are added with their budget. Returns the devices added. */
-export function applyGpuSample(target: DeviceTarget, sample: GpuSample, budgetFor: (mem: DeviceMemory) => number = defaultGpuBudget): DeviceId[] {
+/** Apply one sample; new devices are added with their budget and memory group. Returns the devices added. */
+export function applyGpuSample(target: DeviceTarget, sample: GpuSample, budgetFor: BudgetFor = defaultGpuBudget): DeviceId[] {
   const added: DeviceId[] = [];
   const offered = new Set(gpuDevices(sample));
   for (const device of offered) {
+    const { group, members } = memoryGroupOf(sample, device);
     if (!target.hasDevice(device)) {
-      target.addDevice(device, deviceBudget(sample, device, budgetFor));
+      target.addDevice(device, deviceBudget(sample, device, budgetFor), { group });
       added.push(device);
+    } else if (target.memoryGroup && members.filter((m) => target.hasDevice(m)).sort().join() !== [...target.memoryGroup(device)].sort().join()) {
+      // The GPU-instance ids arrived (or changed) after the device was added: it joins its group.
+      target.addDevice(device, deviceBudget(sample, device, budgetFor), { group });
     }
     target.setDeviceFree(device, deviceMemory(sample, device).freeBytes);
   }

@@ -5,6 +5,7 @@
  * Both parsers skip what they cannot read; unknown values are null, never 0.
  */
 import { MiB } from '../../../shared/values/bytes.js';
+import { parseMigProfile } from '../../../shared/devices/devices.js';
 import type { MigInstance } from '../../../shared/devices/gpu.js';
 import { parseNumber } from './nvidia-smi-csv.js';
 
@@ -16,8 +17,11 @@ export interface MigListEntry {
   uuid: string;
 }
 
-const GPU_LINE = /^GPU\s+(\d+):.*\(UUID:\s*(GPU-[^)\s]+)\)/;
-const MIG_LINE = /^\s+MIG\s+(\S+)\s+Device\s+(\d+):\s*\(UUID:\s*(MIG-[^)\s]+)\)/;
+const GPU_LINE = /^\s*GPU\s+(\d+)\s*:.*\(\s*UUID:\s*(GPU-[^)\s]+)\s*\)/i;
+// `MIG <profile> Device <n>: (UUID: MIG-…)`; the profile is read by parseMigProfile (shared/devices.ts), but a
+// name it does not know still lists the device (it stays placeable under its UUID).
+const MIG_LINE = /^\s*MIG\s+(\S+)\s+Device\s+(\d+)\s*:\s*\(\s*UUID:\s*(MIG-[^)\s]+)\s*\)/i;
+
 
 /** `nvidia-smi -L`; null when no line is a GPU line (garbage or an error message). */
 export function parseMigList(text: string): MigListEntry[] | null {
@@ -140,8 +144,8 @@ export function joinMigInstances(list: ReadonlyArray<MigListEntry>, query: Reado
   });
 }
 
-/** The memory a profile names (`3g.40gb` → 40 GB), as an upper bound while `-q` has not answered. */
+/** The memory a profile names (`3g.40gb`, `1c.3g.71gb`, `1g.10gb+me` → 40, 71, 10 GB), as an upper bound while `-q` has not answered. */
 export function profileMemoryBytes(profile: string | null): number | null {
-  const m = /(\d+)gb\b/i.exec(profile ?? '');
-  return m ? Number(m[1]) * 1e9 : null;
+  const p = parseMigProfile(profile);
+  return p ? Math.round(p.memoryGb * 1e9) : null;
 }

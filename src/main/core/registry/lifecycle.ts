@@ -11,6 +11,7 @@ import type { SlotId } from '../../../shared/slots/slots.js';
 import type { DeviceId, EvictionReason, RegistryStats } from '../../../shared/slots/state.js';
 import type { SlotManager } from '../slots/slot-manager.js';
 import type { Semaphore } from '../async/queues.js';
+import type { ReleaseWatch } from './release-watch.js';
 import type { SlotRecord } from './slot-record.js';
 import type { Clock, ModelSession, RegistryHooks, SessionFactory } from './types.js';
 
@@ -22,6 +23,7 @@ export interface LifecycleContext<S extends ModelSession> {
   counters: Omit<RegistryStats, 'loaded' | 'bytes'>;
   loadLimit: Semaphore;
   memoryLock: Semaphore;
+  releases: ReleaseWatch;
   leaseWaitMs: number;
   record(slot: SlotId): SlotRecord<S>;
   busySlots(): Set<SlotId>;
@@ -49,17 +51,7 @@ export class SlotLifecycle<S extends ModelSession> {
       } else if (r.artifact !== 'ready') {
         throw new ModelbayError('EMB-E101', `${r.id}'s model files are ${r.artifact}: download them first.`, { slot: r.id, artifact: r.artifact });
       }
-      await this.c.memoryLock.run(async () => {
-        // Plan again after each eviction: a victim is taken while its queue is empty, so
-        // we never wait behind work that may itself be waiting for this lock.
-        for (;;) {
-          const plan = this.c.slots.planRoom(r.device, r.estimateBytes, { slot: r.id, exclude: this.c.busySlots() });
-          const victim = plan.victims[0];
-          if (victim === undefined) break;
-          await this.evictFor(this.c.record(victim), 'lru', r);
-        }
-        this.c.slots.reserve(r.id, r.device, r.estimateBytes);
-      });
+      await this.reserveRoom(r, abort.signal);
       const session = await this.c.factory.create({ slot: r.id, device: r.device, estimateBytes: r.estimateBytes, signal: abort.signal });
       if (this.c.isClosed()) {
         await session.release().catch(() => undefined);
@@ -96,6 +88,46 @@ export class SlotLifecycle<S extends ModelSession> {
       // Outside the memory lock: relief takes it itself. A measurement above the
       // estimate can push the device into Critical; the slot just loaded is spared.
       if (r.runtime === 'loaded') await this.relieve(r.device, r.id, 'critical');
+    }
+  }
+
+  /**
+   * Room for the slot's estimate: evict LRU victims under the memory lock, planning as if
+   * memory still being released were back; when only that memory is missing, wait (outside
+   * the lock, visibly) until the GPU monitor sees it back or its bounded wait ends.
+   */
+  private async reserveRoom(r: SlotRecord<S>, signal: AbortSignal): Promise<void> {
+    try {
+      for (;;) {
+        const reserved = await this.c.memoryLock.run(async () => {
+          // Plan again after each eviction: a victim is taken while its queue is empty, so
+          // we never wait behind work that may itself be waiting for this lock.
+          for (;;) {
+            const plan = this.c.slots.planRoom(r.device, r.estimateBytes, { slot: r.id, exclude: this.c.busySlots(), assumeReleased: true });
+            const victim = plan.victims[0];
+            if (victim === undefined) break;
+            await this.evictFor(this.c.record(victim), 'lru', r);
+          }
+          if (this.c.slots.available(r.device) < r.estimateBytes) return false;
+          this.c.slots.reserve(r.id, r.device, r.estimateBytes);
+          return true;
+        });
+        if (reserved) return;
+        const held = this.c.slots.releasingOn(r.device);
+        const whose = [...new Set(held.map((h) => h.slot))].join(', ');
+        const waiting = `waiting for ${whose}'s memory to be released on ${r.device}`;
+        if (r.waiting !== waiting) {
+          r.waiting = waiting;
+          this.c.changed(r);
+          this.c.activity({ kind: 'info', slot: r.id, device: r.device, message: `${r.id} ${waiting} (${formatBytes(held.reduce((sum, h) => sum + h.bytes, 0))}).` });
+        }
+        await this.c.releases.changed(signal);
+      }
+    } finally {
+      if (r.waiting !== null) {
+        r.waiting = null;
+        this.c.changed(r);
+      }
     }
   }
 
@@ -145,7 +177,8 @@ export class SlotLifecycle<S extends ModelSession> {
       // record the failure but never leave the slot stuck in `unloading`.
       releaseError = e;
     }
-    const freed = this.c.slots.isAllocated(r.id) ? this.c.slots.release(r.id) : 0;
+    // On a GPU the bytes stay "releasing" until the monitor sees them back (release-watch.ts).
+    const freed = this.c.slots.isAllocated(r.id) ? this.c.releases.release(r.id) : 0;
     r.session = null;
     r.runtime = 'idle';
     this.c.counters.unloads++;

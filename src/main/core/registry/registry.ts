@@ -8,13 +8,14 @@ import { ModelbayError, toModelbayError, type SerializedError } from '../../../s
 import type { GpuSample } from '../../../shared/devices/gpu.js';
 import { SLOT_IDS, type SlotId } from '../../../shared/slots/slots.js';
 import type { ArtifactState, DeviceBudgetSnapshot, DeviceId, EvictionReason, PressureThresholds, RegistryStats, SlotSnapshot } from '../../../shared/slots/state.js';
-import { applyGpuSample, type DeviceMemory } from '../gpu/gpu-devices.js';
+import { applyGpuSample, type BudgetFor } from '../gpu/gpu-devices.js';
 import { SlotManager } from '../slots/slot-manager.js';
 import type { LoadPreview } from '../../../shared/slots/load-preview.js';
 import { previewLoad } from './load-preview.js';
 import { assertBytes, assertSlotId } from '../slots/validate.js';
 import { Semaphore } from '../async/queues.js';
 import { SlotLifecycle } from './lifecycle.js';
+import { ReleaseWatch } from './release-watch.js';
 import { moveRecord, placeRecord, type PlacementContext } from './slot-placement.js';
 import { RegistryEvents, type RegistryListener } from './registry-events.js';
 import { assertLoaded, assertLoadedNow, recordFromConfig, recordView, type SlotRecord } from './slot-record.js';
@@ -38,6 +39,8 @@ export interface RegistryOptions<S extends ModelSession> {
   estimate?: (slot: SlotId, device: DeviceId) => number;
   /** How long an unload or eviction waits for work in flight on the session; default 30 s. */
   leaseWaitMs?: number;
+  /** How long a GPU release waits to be seen by the monitor before it counts as free (release-watch.ts; the App passes the setting, DEFAULT_RELEASE_WAIT_MS); default 0 = counted free at once. Read at each release. */
+  releaseWaitMs?: number | (() => number);
 }
 
 export class ModelRegistry<S extends ModelSession = ModelSession> {
@@ -54,6 +57,7 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   private readonly estimator: ((slot: SlotId, device: DeviceId) => number) | null;
   private readonly leaseWaitMs: number;
   private readonly lifecycle: SlotLifecycle<S>;
+  private readonly releases: ReleaseWatch;
   private sweepHandle: unknown = null;
   private closed = false;
 
@@ -69,9 +73,10 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     this.events = new RegistryEvents({ slots: this.slots, stats: () => this.stats(), now: () => this.clock.now() });
     const configs = new Map((options.configs ?? []).map((c) => [assertSlotId(c.id), c]));
     for (const id of SLOT_IDS) this.records.set(id, recordFromConfig<S>(id, configs.get(id), { slots: this.slots, estimate: this.estimator }));
+    this.releases = new ReleaseWatch({ slots: this.slots, timers: this.timers, activity: (entry) => this.events.activity(entry), waitMs: options.releaseWaitMs ?? 0 });
     this.lifecycle = new SlotLifecycle<S>({
       factory: this.factory, slots: this.slots, clock: this.clock, hooks: this.hooks, counters: this.counters,
-      loadLimit: this.loadLimit, memoryLock: this.memoryLock, leaseWaitMs: this.leaseWaitMs,
+      loadLimit: this.loadLimit, memoryLock: this.memoryLock, releases: this.releases, leaseWaitMs: this.leaseWaitMs,
       record: (slot) => this.record(slot),
       busySlots: () => this.busySlots(),
       changed: (r) => this.changed(r),
@@ -274,8 +279,9 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   }
 
   /** A GPU sample: new GPUs become devices (with `budgetFor`'s budget), free memory follows. Returns the devices added. */
-  syncGpus(sample: GpuSample, budgetFor: (gpu: DeviceMemory) => number): DeviceId[] {
+  syncGpus(sample: GpuSample, budgetFor: BudgetFor): DeviceId[] {
     const added = applyGpuSample(this.slots, sample, budgetFor);
+    this.releases.settle();
     this.events.derived();
     return added;
   }
@@ -340,10 +346,12 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   async shutdown(): Promise<void> {
     this.closed = true;
     this.stopIdleSweeper();
+    this.releases.clear();
     for (const r of this.records.values()) r.abort?.abort();
     await Promise.allSettled([...this.records.values()].map((r) => r.queue.run(async () => {
       if (r.runtime === 'loaded') await this.lifecycle.release(r, null);
     })));
+    this.releases.clear();
   }
 
 

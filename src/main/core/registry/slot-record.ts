@@ -41,6 +41,8 @@ export interface SlotRecord<S> {
   leaseWaiters: Array<() => void>;
   /** A release has begun: no new lease may start on this session. */
   draining: boolean;
+  /** What a load waits for, e.g. "waiting for E3's memory to be released on cuda:0"; null when not waiting. */
+  waiting: string | null;
 }
 
 export function newRecord<S>(id: SlotId, init: {
@@ -58,6 +60,7 @@ export function newRecord<S>(id: SlotId, init: {
     artifactError: null,
     runtime: 'idle',
     loadError: null,
+    waiting: null,
     session: null,
     inflight: null,
     queue: new SerialQueue(),
@@ -106,6 +109,7 @@ export function recordView(r: SlotRecord<unknown>, memory: { pinned: boolean; la
     idleTtlMs: r.idleTtlMs,
     loadedAt: r.runtime === 'loaded' ? r.loadedAt : null,
     lastLoadMs: r.lastLoadMs,
+    waiting: r.waiting,
   };
 }
 

@@ -64,6 +64,8 @@ export const HostRequestSchema = z.discriminatedUnion('kind', [
     dims: z.number().int().positive().nullable(),
     provider: ExecutionProviderSchema,
     deviceId: z.number().int().nonnegative(),
+    /** The session's GPU memory limit (its reservation with headroom); null or absent on the CPU. */
+    memoryLimitBytes: z.number().int().positive().nullable().optional(),
     options: HostLoadOptionsSchema,
   }),
   z.object({ kind: z.literal('unload'), id, session: z.string().min(1) }),

@@ -4,11 +4,13 @@
  * host, measures what the load really took, and hands back an OnnxModelSession.
  */
 import { stat } from 'node:fs/promises';
+import { formatBytes } from '../../../shared/values/bytes.js';
 import { DEVICE_ID_RULE, parseDeviceId } from '../../../shared/devices/devices.js';
 import { ModelbayError, toModelbayError } from '../../../shared/errors/errors.js';
 import type { SlotId } from '../../../shared/slots/slots.js';
 import type { DeviceId } from '../../../shared/slots/state.js';
 import type { LoadRequest, ModelSession, SessionFactory } from '../registry/types.js';
+import { cudaMemoryLimit } from './cuda-options.js';
 import type { HostLease, HostPool } from './host-pool.js';
 import { isEmbedInput, type EmbedInput, type EmbedOutput, type EmbedResult, type HostLoadOptions, type LoadResult, type PoolingMode } from './protocol.js';
 
@@ -105,6 +107,8 @@ export class OnnxModelSession implements ModelSession {
     this.waiting += list.length;
     try {
       return await this.lease.host.request('embed', { session: this.key, texts: list, ...(output === 'pooled' ? {} : { output }) });
+    } catch (e) {
+      throw e instanceof ModelbayError ? namedLimitError(e, this.slot, this.device, null) : e;
     } finally {
       this.waiting -= list.length;
     }
@@ -147,6 +151,8 @@ export class OnnxSessionFactory implements SessionFactory<OnnxModelSession> {
     const estimate = request.estimateBytes;
     const lease = await this.options.pool.acquire(device);
     const key = `${slot}#${++sessionCounter}`;
+    // The reservation with headroom: what this session may take on its GPU (cuda-options.ts).
+    const limit = provider === 'cuda' ? cudaMemoryLimit(estimate) : null;
     let loaded: LoadResult | null = null;
     let session: OnnxModelSession | null = null;
     try {
@@ -160,6 +166,7 @@ export class OnnxSessionFactory implements SessionFactory<OnnxModelSession> {
         dims: files.dims,
         provider,
         deviceId,
+        memoryLimitBytes: limit,
         options: this.options.loadOptions ?? {},
       });
       let measured: number | null;
@@ -172,6 +179,9 @@ export class OnnxSessionFactory implements SessionFactory<OnnxModelSession> {
         // back to its allocator (seen: 0 B for a 31 MB model after an eviction), yet the
         // weights are resident either way: never charge less than them.
         measured = Math.max(fileBytes, loaded.rssAfterBytes - loaded.rssBeforeBytes);
+      }
+      if (limit !== null && measured !== null && measured > limit) {
+        throw new ModelbayError('EMB-E310', `${slot} took ${formatBytes(measured)} on ${device} after loading and warming up, over its limit of ${formatBytes(limit)} (its reservation of ${formatBytes(estimate)} with headroom): raise the device budget or move the slot to a larger device.`, { slot, device, limitBytes: limit, measuredBytes: measured });
       }
       const opened = new OnnxModelSession(slot, device, key, lease, loaded, estimate, measured, files);
       session = opened;
@@ -190,7 +200,7 @@ export class OnnxSessionFactory implements SessionFactory<OnnxModelSession> {
         if (loaded !== null) await lease.host.request('unload', { session: key }).catch(() => undefined);
         await lease.close();
       }
-      throw toModelbayError(e, 'EMB-E006');
+      throw namedLimitError(toModelbayError(e, 'EMB-E006'), slot, device, limit);
     }
   }
 
@@ -203,6 +213,14 @@ export class OnnxSessionFactory implements SessionFactory<OnnxModelSession> {
       return null;
     }
   }
+}
+
+/** A host's EMB-E310 (onnxruntime out of GPU memory) with the slot and its limit named. */
+function namedLimitError(err: ModelbayError, slot: SlotId, device: DeviceId, limit: number | null): ModelbayError {
+  if (err.code !== 'EMB-E310' || err.details.slot !== undefined) return err;
+  const reason = typeof err.details.reason === 'string' ? err.details.reason : err.message;
+  limit ??= typeof err.details.limitBytes === 'number' ? err.details.limitBytes : null;
+  return new ModelbayError('EMB-E310', `${slot} ran out of GPU memory on ${device}${limit === null ? '' : ` (its limit: ${formatBytes(limit)})`}: ${reason}`, { ...err.details, slot, device, limitBytes: limit });
 }
 
 async function totalBytes(paths: string[]): Promise<number> {

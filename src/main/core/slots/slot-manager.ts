@@ -2,10 +2,18 @@
  * The slot manager: budgets per device, reservations, LRU order, pins and pressure.
  * Pure and synchronous: no I/O, no timers, no events. The registry is its one caller and
  * decides what to do with the plans it returns; every method that fails changes nothing.
+ *
+ * Memory groups: devices that draw from one memory (the compute instances of one MIG GPU
+ * instance) share one budget, counted once: a reservation on one of them leaves less room
+ * on all, and eviction for one may pick a slot on another.
+ *
+ * Releasing: a GPU session's memory comes back when CUDA frees it, sometimes seconds after
+ * the unload. A release made with `hold` stays counted ("releasing") until the device's
+ * reported free memory has risen by about that amount, or until the caller forgets it.
  */
-import { formatBytes, formatPercent, GiB } from '../../../shared/values/bytes.js';
+import { formatBytes, GiB } from '../../../shared/values/bytes.js';
 import { ModelbayError } from '../../../shared/errors/errors.js';
-import { SLOT_COUNT, type SlotId } from '../../../shared/slots/slots.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
 import {
   DEFAULT_THRESHOLDS,
   isDeviceId,
@@ -14,6 +22,8 @@ import {
   type PressureLevel,
   type PressureThresholds,
 } from '../../../shared/slots/state.js';
+import { budgetError } from './budget-error.js';
+import { seenReleased, type Releasing } from './releasing.js';
 import { pressureLevel, validateThresholds } from './pressure.js';
 import { assertBytes, assertSlotId } from './validate.js';
 
@@ -36,10 +46,13 @@ interface Allocation {
 
 interface DeviceState {
   device: DeviceId;
+  /** The memory group; the device's own id unless it shares memory with other devices. */
+  group: string;
   budgetBytes: number;
   allocatedBytes: number;
   deviceFreeBytes: number | null;
 }
+
 
 export interface Pressure {
   device: DeviceId;
@@ -63,6 +76,9 @@ export class SlotManager {
   private readonly pinned = new Set<SlotId>();
   private readonly touchOrder = new Map<SlotId, number>();
   private readonly lastUsed = new Map<SlotId, number>();
+  private readonly releasing = new Map<number, Releasing>();
+  private settled: Releasing[] = [];
+  private releaseCounter = 0;
   private thresholds: PressureThresholds;
   private touchCounter = 0;
   private readonly now: () => number;
@@ -76,14 +92,23 @@ export class SlotManager {
 
   // ── devices and budgets ────────────────────────────────────────────────────────
 
-  addDevice(device: DeviceId, budgetBytes: number = DEFAULT_BUDGET_BYTES): void {
+  /** `group`: the memory group (see above); devices joining a group take on its budget as the latest one set. */
+  addDevice(device: DeviceId, budgetBytes: number = DEFAULT_BUDGET_BYTES, options: { group?: string } = {}): void {
     if (!isDeviceId(device)) throw new ModelbayError('EMB-E008', `Unknown device ${JSON.stringify(device)}: use "cpu" or "cuda:N".`, { device: String(device) });
     const bytes = assertBytes(budgetBytes, `The budget of ${device}`, { allowZero: false });
-    if (this.devices.has(device)) {
+    const existing = this.devices.get(device);
+    if (existing) {
+      if (options.group !== undefined) existing.group = options.group;
       this.setBudget(device, bytes);
       return;
     }
-    this.devices.set(device, { device, budgetBytes: bytes, allocatedBytes: 0, deviceFreeBytes: null });
+    this.devices.set(device, { device, group: options.group ?? device, budgetBytes: bytes, allocatedBytes: 0, deviceFreeBytes: null });
+    this.setBudget(device, bytes);
+  }
+
+  /** The devices sharing `device`'s memory (itself included). */
+  memoryGroup(device: DeviceId): DeviceId[] {
+    return this.members(this.device(device)).map((m) => m.device);
   }
 
   hasDevice(device: DeviceId): boolean {
@@ -94,10 +119,11 @@ export class SlotManager {
     return [...this.devices.keys()];
   }
 
-  /** A smaller budget than what is allocated is allowed: the caller then relieves pressure. */
+  /** A smaller budget than what is allocated is allowed: the caller then relieves pressure. The whole memory group gets it. */
   setBudget(device: DeviceId, budgetBytes: number): void {
     const d = this.device(device);
-    d.budgetBytes = assertBytes(budgetBytes, `The budget of ${device}`, { allowZero: false });
+    const bytes = assertBytes(budgetBytes, `The budget of ${device}`, { allowZero: false });
+    for (const m of this.members(d)) m.budgetBytes = bytes;
   }
 
   setThresholds(thresholds: PressureThresholds): void {
@@ -112,6 +138,27 @@ export class SlotManager {
   setDeviceFree(device: DeviceId, freeBytes: number | null): void {
     const d = this.device(device);
     d.deviceFreeBytes = freeBytes === null ? null : assertBytes(freeBytes, `Free memory of ${device}`);
+    if (d.deviceFreeBytes !== null) this.settled.push(...seenReleased(this.releasing, d.group, d.deviceFreeBytes));
+  }
+
+  /** Releases seen back since the last call (for the caller's log and waiters). */
+  takeSettled(): Releasing[] {
+    const out = this.settled;
+    this.settled = [];
+    return out;
+  }
+
+  /** Stop waiting for a release (its bounded wait ran out): its bytes count as free again. Returns it, or null when already settled. */
+  forgetRelease(id: number): Releasing | null {
+    const r = this.releasing.get(id) ?? null;
+    this.releasing.delete(id);
+    return r;
+  }
+
+  /** Releases still awaited on `device`'s memory group, oldest first. */
+  releasingOn(device: DeviceId): Releasing[] {
+    const d = this.device(device);
+    return [...this.releasing.values()].filter((r) => r.group === d.group);
   }
 
   // ── reservations ───────────────────────────────────────────────────────────────
@@ -148,14 +195,28 @@ export class SlotManager {
     return delta;
   }
 
-  /** Free a slot's allocation; returns the bytes freed. Throws EMB-E005 when it holds none. */
-  release(slot: SlotId): number {
+  /**
+   * Free a slot's allocation; returns the bytes freed. Throws EMB-E005 when it holds none.
+   * With `hold`, the bytes stay counted as "releasing" until the device's free memory shows
+   * them back (see setDeviceFree) or forgetRelease; `releasing` is then its entry.
+   */
+  release(slot: SlotId, options: { hold?: boolean } = {}): number {
+    return this.releaseHeld(slot, options).bytes;
+  }
+
+  /** As release, also returning the releasing entry (null without `hold`, or for 0 bytes). */
+  releaseHeld(slot: SlotId, options: { hold?: boolean } = {}): { bytes: number; releasing: Releasing | null } {
     const a = this.allocation(slot);
     const d = this.device(a.device);
     d.allocatedBytes -= a.bytes;
-    if (d.deviceFreeBytes !== null) d.deviceFreeBytes += a.bytes;
     this.allocations.delete(slot);
-    return a.bytes;
+    if (options.hold && a.bytes > 0) {
+      const r: Releasing = { id: ++this.releaseCounter, slot, device: a.device, group: d.group, bytes: a.bytes, freeAtRelease: d.deviceFreeBytes };
+      this.releasing.set(r.id, r);
+      return { bytes: a.bytes, releasing: r };
+    }
+    if (d.deviceFreeBytes !== null) for (const m of this.members(d)) if (m.deviceFreeBytes !== null) m.deviceFreeBytes += a.bytes;
+    return { bytes: a.bytes, releasing: null };
   }
 
   isAllocated(slot: SlotId): boolean {
@@ -202,8 +263,9 @@ export class SlotManager {
 
   pressure(device: DeviceId): Pressure {
     const d = this.device(device);
-    const ratio = d.allocatedBytes / d.budgetBytes;
-    return { device, ratio, level: pressureLevel(ratio, this.thresholds), allocatedBytes: d.allocatedBytes, budgetBytes: d.budgetBytes };
+    const allocated = this.groupAllocated(d);
+    const ratio = allocated / d.budgetBytes;
+    return { device, ratio, level: pressureLevel(ratio, this.thresholds), allocatedBytes: allocated, budgetBytes: d.budgetBytes };
   }
 
   available(device: DeviceId): number {
@@ -216,27 +278,29 @@ export class SlotManager {
    * candidate went throws EMB-E003 and names nothing. `exclude` protects slots that are
    * mid-operation (loading, unloading) from being chosen.
    */
-  planRoom(device: DeviceId, bytes: number, options: { slot?: SlotId; exclude?: ReadonlySet<SlotId> } = {}): RoomPlan {
+  planRoom(device: DeviceId, bytes: number, options: { slot?: SlotId; exclude?: ReadonlySet<SlotId>; assumeReleased?: boolean } = {}): RoomPlan {
     const d = this.device(device);
     assertBytes(bytes, 'The requested size');
-    let available = this.availableOn(d);
+    // assumeReleased: plan as if every release still awaited were back (the caller then waits for them).
+    const back = options.assumeReleased ? this.groupReleasing(d) : 0;
+    let available = this.availableOn(d, back);
     const victims: SlotId[] = [];
     let freed = 0;
     if (bytes <= available) return { device, requested: bytes, victims, freedBytes: 0 };
     for (const a of this.evictionCandidates(device, options.exclude)) {
       victims.push(a.slot);
       freed += a.bytes;
-      available = this.availableOn(d, freed);
+      available = this.availableOn(d, back + freed);
       if (bytes <= available) return { device, requested: bytes, victims, freedBytes: freed };
     }
-    throw this.budgetError(options.slot ?? null, d, bytes, this.availableOn(d));
+    throw this.budgetError(options.slot ?? null, d, bytes, this.availableOn(d, back));
   }
 
   /** The LRU unpinned slots whose eviction brings `device` below Critical; empty if it is not Critical. */
   planRelief(device: DeviceId, exclude?: ReadonlySet<SlotId>): SlotId[] {
     const d = this.device(device);
     const limit = this.thresholds.high * d.budgetBytes;
-    let allocated = d.allocatedBytes;
+    let allocated = this.groupAllocated(d);
     const victims: SlotId[] = [];
     if (allocated < limit) return victims;
     for (const a of this.evictionCandidates(device, exclude)) {
@@ -247,11 +311,12 @@ export class SlotManager {
     return victims;
   }
 
-  /** Unpinned allocations on a device, least recently used first. */
+  /** Unpinned allocations on a device's memory group, least recently used first. */
   evictionCandidates(device: DeviceId, exclude?: ReadonlySet<SlotId>): Allocation[] {
+    const group = this.device(device).group;
     const out: Allocation[] = [];
     for (const a of this.allocations.values()) {
-      if (a.device !== device || this.pinned.has(a.slot) || exclude?.has(a.slot)) continue;
+      if (this.devices.get(a.device)?.group !== group || this.pinned.has(a.slot) || exclude?.has(a.slot)) continue;
       out.push(a);
     }
     out.sort((x, y) => (this.touchOrder.get(x.slot) ?? 0) - (this.touchOrder.get(y.slot) ?? 0));
@@ -264,12 +329,16 @@ export class SlotManager {
     const allocations = [...this.allocations.values()]
       .filter((a) => a.device === device)
       .map((a) => ({ slot: a.slot, bytes: a.bytes, measured: a.measured, pinned: this.pinned.has(a.slot), lastTouched: this.touchOrder.get(a.slot) ?? 0 }));
+    const releasing = this.releasingOn(device);
     return {
       device,
       budgetBytes: d.budgetBytes,
-      allocatedBytes: d.allocatedBytes,
+      allocatedBytes: p.allocatedBytes,
       availableBytes: this.availableOn(d),
       deviceFreeBytes: d.deviceFreeBytes,
+      sharedWith: this.members(d).map((m) => m.device).filter((m) => m !== device),
+      releasingBytes: releasing.reduce((sum, r) => sum + r.bytes, 0),
+      releasing: releasing.map((r) => r.slot),
       ratio: p.ratio,
       level: p.level,
       thresholds: this.getThresholds(),
@@ -296,44 +365,34 @@ export class SlotManager {
     return a;
   }
 
+  private members(d: DeviceState): DeviceState[] {
+    if (d.group === d.device) return [d];
+    return [...this.devices.values()].filter((m) => m.group === d.group);
+  }
+
+  /** Reserved on the memory group (what pressure counts). */
+  private groupAllocated(d: DeviceState): number {
+    return this.members(d).reduce((sum, m) => sum + m.allocatedBytes, 0);
+  }
+
+  private groupReleasing(d: DeviceState): number {
+    let sum = 0;
+    for (const r of this.releasing.values()) if (r.group === d.group) sum += r.bytes;
+    return sum;
+  }
+
+  /** Room left: the budget less what is reserved and still being released on the group, never more than the device reports free. */
   private availableOn(d: DeviceState, extraFreed = 0): number {
-    const byBudget = d.budgetBytes - d.allocatedBytes + extraFreed;
+    const byBudget = d.budgetBytes - this.groupAllocated(d) - this.groupReleasing(d) + extraFreed;
     const byDevice = d.deviceFreeBytes === null ? Infinity : d.deviceFreeBytes + extraFreed;
     return Math.max(0, Math.min(byBudget, byDevice));
   }
 
   private budgetError(slot: SlotId | null, d: DeviceState, requested: number, available: number): ModelbayError {
-    const pinned = [...this.allocations.values()].filter((a) => a.device === d.device && this.pinned.has(a.slot));
-    const pinnedBytes = pinned.reduce((s, a) => s + a.bytes, 0);
-    const loaded = this.allocations.size;
-    const deviceLimited = d.deviceFreeBytes !== null && d.deviceFreeBytes < d.budgetBytes - d.allocatedBytes;
-    let suggestion: string;
-    if (requested > d.budgetBytes) {
-      suggestion = `The model alone is larger than the ${formatBytes(d.budgetBytes)} budget of ${d.device}: raise the budget to at least ${formatBytes(requested)} or move the slot to another device.`;
-    } else if (deviceLimited) {
-      suggestion = `Other processes use the memory of ${d.device} (${formatBytes(d.deviceFreeBytes ?? 0)} free): close them, or move the slot to another device.`;
-    } else if (pinned.length > 0) {
-      suggestion = `Unpin ${pinned.map((a) => a.slot).join(', ')} (pinned, ${formatBytes(pinnedBytes)}) so they can be evicted, raise the budget, or move the slot to another device.`;
-    } else {
-      suggestion = `Evict a loaded slot, raise the budget, or move the slot to another device.`;
-    }
-    const who = slot ? `${slot} needs` : 'The request needs';
-    const message =
-      `${who} ${formatBytes(requested)} on ${d.device} but only ${formatBytes(available)} is available ` +
-      `(budget ${formatBytes(d.budgetBytes)}, allocated ${formatBytes(d.allocatedBytes)} = ${formatPercent(d.allocatedBytes / d.budgetBytes)}, ` +
-      `loaded ${loaded}/${SLOT_COUNT}). ${suggestion}`;
-    return new ModelbayError('EMB-E003', message, {
-      slot,
-      device: d.device,
-      requested,
-      available,
-      budget: d.budgetBytes,
-      allocated: d.allocatedBytes,
-      deviceFree: d.deviceFreeBytes,
-      loaded,
-      total: SLOT_COUNT,
-      pinned: pinned.map((a) => a.slot),
-      suggestion,
+    const pinned = [...this.allocations.values()].filter((a) => this.devices.get(a.device)?.group === d.group && this.pinned.has(a.slot));
+    return budgetError({
+      slot, device: d.device, requested, available, budgetBytes: d.budgetBytes, allocatedBytes: this.groupAllocated(d), deviceFreeBytes: d.deviceFreeBytes,
+      sharedWith: this.members(d).filter((m) => m !== d).map((m) => m.device), pinned, loaded: this.allocations.size,
     });
   }
 }

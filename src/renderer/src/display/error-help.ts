@@ -67,6 +67,7 @@ export const ERROR_HELP: Readonly<Record<ErrorCode, string>> = {
   'EMB-E307': 'nvidia-smi could not be started (permissions or a broken install); Modelbay retries by itself.',
   'EMB-E308': 'The list of processes on the GPU is unknown for now; memory figures of other processes may be missing.',
   'EMB-E309': 'That MIG instance does not exist (any more); choose another device or recreate the instance.',
+  'EMB-E310': 'The model needs more GPU memory than its reservation allows: raise the device budget, lower the batch size or sequence length, or move the slot to a larger device.',
   'EMB-E401': 'The request was malformed; reload the dashboard.',
   'EMB-E402': 'The access token is missing or wrong: open the link that `modelbay serve` printed.',
   'EMB-E403': 'This request is not allowed from here.',

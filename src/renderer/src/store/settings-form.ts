@@ -9,6 +9,9 @@ import { errorsByField, issuesFromDetails } from './form-issues.js';
 export interface SettingsForm {
   gpuBudgetGiB: string;
   cpuBudgetGiB: string;
+  /** Budget per device id in GiB; '' = the rule above. */
+  deviceBudgetsGiB: Record<string, string>;
+  releaseWaitSeconds: string;
   lowPct: string;
   mediumPct: string;
   highPct: string;
@@ -39,6 +42,8 @@ export function formFromSettings(s: Settings): SettingsForm {
   return {
     gpuBudgetGiB: s.gpuBudgetBytes === null ? '' : trimNumber(s.gpuBudgetBytes / GiB),
     cpuBudgetGiB: s.cpuBudgetBytes === null ? '' : trimNumber(s.cpuBudgetBytes / GiB),
+    deviceBudgetsGiB: Object.fromEntries(Object.entries(s.deviceBudgets).map(([device, bytes]) => [device, trimNumber(bytes / GiB)])),
+    releaseWaitSeconds: trimNumber(s.releaseWaitMs / 1000),
     lowPct: trimNumber(s.thresholds.low * 100),
     mediumPct: trimNumber(s.thresholds.medium * 100),
     highPct: trimNumber(s.thresholds.high * 100),
@@ -65,6 +70,8 @@ export type FormErrors = Partial<Record<SettingsField, string>>;
 const FIELD_OF_PATH: Record<string, SettingsField> = {
   gpuBudgetBytes: 'gpuBudgetGiB',
   cpuBudgetBytes: 'cpuBudgetGiB',
+  deviceBudgets: 'deviceBudgetsGiB',
+  releaseWaitMs: 'releaseWaitSeconds',
   'thresholds.low': 'lowPct',
   'thresholds.medium': 'mediumPct',
   'thresholds.high': 'highPct',
@@ -114,12 +121,22 @@ export function patchFromForm(form: SettingsForm): { ok: true; patch: SettingsPa
   const slowS = num('downloadLowSpeedSeconds', form.downloadLowSpeedSeconds, 1, false);
   const parts = num('downloadPartsPerFile', form.downloadPartsPerFile, 1, false);
   const ttl = num('idleTtlMinutes', form.idleTtlMinutes, 60_000, true);
+  const releaseWait = num('releaseWaitSeconds', form.releaseWaitSeconds, 1000, false);
+  const deviceBudgets: Record<string, number> = {};
+  for (const [device, text] of Object.entries(form.deviceBudgetsGiB)) {
+    if (text.trim() === '') continue;
+    const n = Number(text.trim());
+    if (!Number.isFinite(n)) errors.deviceBudgetsGiB = `${device}: not a number`;
+    else deviceBudgets[device] = Math.round(n * GiB);
+  }
   if (Object.keys(errors).length > 0) return { ok: false, errors };
 
   const round = (n: number | null | undefined): number | null => (n === null || n === undefined ? null : Math.round(n));
   const candidate = {
     gpuBudgetBytes: round(gpu),
     cpuBudgetBytes: round(cpu),
+    deviceBudgets,
+    releaseWaitMs: round(releaseWait) as number,
     thresholds: { low: low as number, medium: medium as number, high: high as number },
     cacheDir: form.cacheDir.trim() === '' ? null : form.cacheDir.trim(),
     cacheLimitBytes: round(limit),

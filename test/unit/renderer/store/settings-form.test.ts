@@ -15,6 +15,17 @@ describe('settings form', () => {
     }
   });
 
+  it('budgets per device: GiB per device id, empty = the rule, a bad id or number lands on the field; the release wait in seconds', () => {
+    const form = { ...formFromSettings(defaultSettings()), deviceBudgetsGiB: { 'cuda:1': '6', 'cuda:0': '', cpu: '1.5' }, releaseWaitSeconds: '2.5' };
+    const result = patchFromForm(form);
+    expect(result.ok && result.patch).toMatchObject({ deviceBudgets: { 'cuda:1': 6 * GiB, cpu: 1.5 * GiB }, releaseWaitMs: 2500 });
+    expect(formFromSettings({ ...defaultSettings(), deviceBudgets: { 'cuda:1': 6 * GiB } }).deviceBudgetsGiB).toEqual({ 'cuda:1': '6' });
+    const bad = patchFromForm({ ...form, deviceBudgetsGiB: { 'cuda:1': 'six' } });
+    expect(!bad.ok && bad.errors.deviceBudgetsGiB).toBe('cuda:1: not a number');
+    const badId = patchFromForm({ ...form, deviceBudgetsGiB: { 'gpu 1': '6' } });
+    expect(!badId.ok && badId.errors.deviceBudgetsGiB).toBeTruthy();
+  });
+
   it('converts units: GiB budgets, percent thresholds, minutes of idle TTL', () => {
     const form = { ...formFromSettings(defaultSettings()), gpuBudgetGiB: '6.5', lowPct: '40', idleTtlMinutes: '15', hfEndpoint: 'http://127.0.0.1:9000' };
     const result = patchFromForm(form);

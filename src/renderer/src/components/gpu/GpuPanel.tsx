@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import { migDeviceId } from '../../../../shared/devices/devices.js';
+import { migDeviceId, migMemoryGroup, parseMigProfile } from '../../../../shared/devices/devices.js';
 import type { GpuInfo, GpuProcess, MigInstance } from '../../../../shared/devices/gpu.js';
 import { memory, mib } from '../../display/figures.js';
 import { selectGpu } from '../../store/selectors.js';
@@ -11,9 +11,51 @@ function round(value: number | null, digits = 0): string | null {
   return value === null ? null : value.toFixed(digits);
 }
 
-/** A GPU in MIG mode: its instances, each a device slots can be placed on. */
+/** The memory figures of a MIG device (for compute instances: their GPU instance's, shared). */
+function MigMemory({ i }: { i: MigInstance }): React.JSX.Element {
+  return (
+    <>
+      <td className="num right">
+        <Figure value={i.memoryUsedBytes === null ? null : memory(i.memoryUsedBytes)} /> / <Figure value={i.memoryTotalBytes === null ? null : memory(i.memoryTotalBytes)} />
+      </td>
+      <td className="num right mig-free">
+        <Figure value={i.memoryFreeBytes === null ? null : memory(i.memoryFreeBytes)} />
+      </td>
+    </>
+  );
+}
+
+/** One MIG device a slot can be placed on; `shared` rows sit under their GPU instance and show no memory of their own. */
+function MigRow({ i, shared }: { i: MigInstance; shared: boolean }): React.JSX.Element {
+  return (
+    <tr data-device={migDeviceId(i)} className={shared ? 'mig-ci' : undefined}>
+      <td title={`${i.uuid} — device ${migDeviceId(i)}`}>
+        {shared && <span aria-hidden="true">└ </span>}
+        <span className="mig-profile">{i.profile ?? '?'}</span> <span className="muted">#{i.index}</span>
+      </td>
+      <td className="num">
+        <Figure value={i.gpuInstanceId} />/<Figure value={i.computeInstanceId} />
+      </td>
+      {shared ? (
+        <td className="muted right mig-shared" colSpan={2}>
+          shares the GPU instance’s memory
+        </td>
+      ) : (
+        <MigMemory i={i} />
+      )}
+    </tr>
+  );
+}
+
+/**
+ * A GPU in MIG mode: its instances, each a device slots can be placed on. Compute
+ * instances of one GPU instance share its memory (and one budget): they are listed under
+ * a row for that GPU instance, which shows the memory once.
+ */
 function MigTable({ gpu, instances }: { gpu: GpuInfo; instances: MigInstance[] }): React.JSX.Element {
   if (instances.length === 0) return <p className="muted mig-none">MIG mode: instances not listed yet.</p>;
+  const groups = new Map<string, MigInstance[]>();
+  for (const i of instances) groups.set(migMemoryGroup(i), [...(groups.get(migMemoryGroup(i)) ?? []), i]);
   return (
     <table className="process-table mig-table" aria-label={`GPU ${gpu.index} MIG instances`}>
       <thead>
@@ -30,24 +72,32 @@ function MigTable({ gpu, instances }: { gpu: GpuInfo; instances: MigInstance[] }
           </th>
         </tr>
       </thead>
-      <tbody>
-        {instances.map((i) => (
-          <tr key={i.uuid} data-device={migDeviceId(i)}>
-            <td title={`${i.uuid} — device ${migDeviceId(i)}`}>
-              <span className="mig-profile">{i.profile ?? '?'}</span> <span className="muted">#{i.index}</span>
-            </td>
-            <td className="num">
-              <Figure value={i.gpuInstanceId} />/<Figure value={i.computeInstanceId} />
-            </td>
-            <td className="num right">
-              <Figure value={i.memoryUsedBytes === null ? null : memory(i.memoryUsedBytes)} /> / <Figure value={i.memoryTotalBytes === null ? null : memory(i.memoryTotalBytes)} />
-            </td>
-            <td className="num right mig-free">
-              <Figure value={i.memoryFreeBytes === null ? null : memory(i.memoryFreeBytes)} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
+      {[...groups].map(([group, members]) => {
+        const first = members[0] as MigInstance;
+        if (members.length === 1) {
+          return (
+            <tbody key={group}>
+              <MigRow i={first} shared={false} />
+            </tbody>
+          );
+        }
+        return (
+          <tbody key={group} className="mig-group" data-group={group} aria-label={`GPU instance ${first.gpuInstanceId ?? '?'}: ${members.length} compute instances sharing its memory`}>
+            <tr className="mig-gi">
+              <th scope="rowgroup" className="left">
+                GPU instance <span className="mig-gi-profile">{parseMigProfile(first.profile)?.gpuInstanceProfile ?? '?'}</span>
+              </th>
+              <td className="num">
+                <Figure value={first.gpuInstanceId} />
+              </td>
+              <MigMemory i={first} />
+            </tr>
+            {members.map((i) => (
+              <MigRow key={i.uuid} i={i} shared />
+            ))}
+          </tbody>
+        );
+      })}
     </table>
   );
 }

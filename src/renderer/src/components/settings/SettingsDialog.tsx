@@ -3,13 +3,14 @@ import { useMemo, useState } from 'react';
 import type { SettingsPatch, SettingsView } from '../../../../shared/settings/settings.js';
 import { sensitiveChanges, type SensitiveChange } from '../../../../shared/settings/settings-changes.js';
 import { tokenStorageText } from '../../display/token-storage-text.js';
-import { selectSettings } from '../../store/selectors.js';
+import { selectDevices, selectSettings } from '../../store/selectors.js';
 import { fieldErrorsFromDetails, formFromSettings, patchFromForm, type FormErrors, type SettingsField, type SettingsForm } from '../../store/settings-form.js';
 import { SETTINGS_KEY } from '../../store/ui-state.js';
 import { useCommand, useDashboard, useUiUpdate } from '../../store/use-dashboard.js';
 import { ErrorNotice } from '../common/ErrorNotice.js';
 import { describedBy, Field } from '../common/Field.js';
 import { DialogActions, DialogHead, ModalDialog } from '../common/ModalDialog.js';
+import { DeviceBudgets } from './DeviceBudgets.js';
 import { SettingsConfirm } from './SettingsConfirm.js';
 
 function TokenSection({ view }: { view: SettingsView }): React.JSX.Element {
@@ -70,6 +71,7 @@ function SettingsBody({ view, onClose }: { view: SettingsView; onClose: () => vo
   };
   const [errors, setErrors] = useState<FormErrors>({});
   const pending = useDashboard((s) => s.ui.pending[SETTINGS_KEY]);
+  const devices = useDashboard(selectDevices);
   const commandError = useDashboard((s) => s.ui.errors[SETTINGS_KEY]);
   const send = useCommand();
   // The backend validates too; its issues land on the same fields as the form's own.
@@ -128,6 +130,8 @@ function SettingsBody({ view, onClose }: { view: SettingsView; onClose: () => vo
           <legend>Memory</legend>
           {text('gpuBudgetGiB', 'GPU budget (GiB)', 'Empty: 8 GiB, capped at the GPU’s usable memory', { inputMode: 'decimal', placeholder: 'default' })}
           {text('cpuBudgetGiB', 'CPU budget (GiB)', 'Empty: the smaller of 8 GiB and half the RAM', { inputMode: 'decimal', placeholder: 'default' })}
+          <DeviceBudgets devices={devices} values={form.deviceBudgetsGiB} error={shownErrors.deviceBudgetsGiB} code={errorCode} onChange={(next) => setForm({ ...form, deviceBudgetsGiB: next })} />
+          {text('releaseWaitSeconds', 'Wait for freed GPU memory (seconds)', 'After an unload, loads that need its memory wait until nvidia-smi shows it free, at most this long; 0: do not wait', { inputMode: 'decimal' })}
           <div className="field-row">
             {text('lowPct', 'Low below (%)', undefined, { inputMode: 'decimal' })}
             {text('mediumPct', 'Medium below (%)', undefined, { inputMode: 'decimal' })}
