@@ -73,11 +73,11 @@ describe('modelbay serve (headless entry)', () => {
     expect(await s.exit).toBe(0);
   });
 
-  it('`modelbay token` for a folder without a token says so and exits 1', () => {
+  it('`modelbay token` for a folder without a token says so and exits 3 (no server has run with it)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'modelbay-headless-'));
     dirs.push(dir);
     const printed = spawnSync(process.execPath, [CLI, 'token', '--data-dir', dir], { encoding: 'utf8' });
-    expect(printed.status).toBe(1);
+    expect(printed.status).toBe(3);
     expect(printed.stdout).toBe('');
     expect(printed.stderr).toContain('modelbay serve');
   });
