@@ -68,7 +68,7 @@ describe('modelbay CLI', () => {
     // As the headless entry does: the lock names the running instance and its port.
     lock = DataDirLock.acquire(dataDir, 'headless');
     lock.setPort(server.port);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await server.close();
     lock.release();
@@ -214,5 +214,5 @@ describe('modelbay CLI', () => {
     expect(stale.code).toBe(3);
     const usage = await runBin(['load']);
     expect(usage.code).toBe(2);
-  }, 60_000);
+  }, 180_000);
 });
