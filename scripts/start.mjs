@@ -89,6 +89,7 @@ if (!forceHeadless && electronBinaryPresent() && (process.env.DISPLAY || process
     process.stdout.write(`\nModelbay is starting in headless mode because ${why}.\n` +
       'The dashboard is served to your browser instead; run `npm run fetch-binaries` where a network exists to get the desktop app.\n\n');
   }
-  // Tried above already when the desktop app was wanted: the headless entry need not try again.
-  runChild(process.execPath, [join(root, 'out', 'main', 'headless.js'), ...passThrough], forceHeadless ? process.env : { ...process.env, MODELBAY_SKIP_FETCH: '1' });
+  // `serve`: the headless entry fetches the CUDA provider once its flags are checked; tried
+  // above already when the desktop app was wanted.
+  runChild(process.execPath, [join(root, 'out', 'main', 'headless.js'), ...passThrough], forceHeadless ? { ...process.env, MODELBAY_FETCH_CUDA: '1' } : { ...process.env, MODELBAY_SKIP_FETCH: '1' });
 }
