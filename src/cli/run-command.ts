@@ -2,13 +2,13 @@
  * What each `modelbay` command does against a running server, and how it prints: a table
  * for people, JSON with --json (`pull --json`: JSON lines of progress, then the result).
  */
-import type { AppSnapshot, VerifyReport } from '../shared/api.js';
-import type { ReadinessReport, SlotDownloadProgress } from '../shared/artifacts.js';
-import { formatBytes, formatPercent } from '../shared/bytes.js';
-import { ModelbayError } from '../shared/errors.js';
-import { aliasesOf } from '../shared/model-names.js';
-import { ENDPOINT_FOR_KIND, resolveModelName, servingKind } from '../shared/serving.js';
-import { isSlotId, type SlotId } from '../shared/slots.js';
+import type { AppSnapshot, VerifyReport } from '../shared/contract/api.js';
+import type { ReadinessReport, SlotDownloadProgress } from '../shared/artifacts/artifacts.js';
+import { formatBytes, formatPercent } from '../shared/values/bytes.js';
+import { ModelbayError } from '../shared/errors/errors.js';
+import { aliasesOf } from '../shared/slots/model-names.js';
+import { ENDPOINT_FOR_KIND, resolveModelName, servingKind } from '../shared/slots/serving.js';
+import { isSlotId, type SlotId } from '../shared/slots/slots.js';
 import type { ParsedCommand } from './commands-table.js';
 import { ProgressLine } from './progress-line.js';
 import type { ServerClient } from './server-client.js';

@@ -4,14 +4,14 @@
  * slot shares the files.
  */
 import { describe, expect, it } from 'vitest';
-import type { AppSnapshot, CommandName } from '../../../src/shared/api.js';
-import type { ReadinessReport, SlotReadiness } from '../../../src/shared/artifacts.js';
-import type { SlotId } from '../../../src/shared/slots.js';
+import type { AppSnapshot, CommandName } from '../../../src/shared/contract/api.js';
+import type { ReadinessReport, SlotReadiness } from '../../../src/shared/artifacts/artifacts.js';
+import type { SlotId } from '../../../src/shared/slots/slots.js';
 import { parseCommand, type ParsedCommand } from '../../../src/cli/commands-table.js';
 import { runCommand } from '../../../src/cli/run-command.js';
 import type { ServerClient } from '../../../src/cli/server-client.js';
 import { appSnapshot, slotSnapshot } from '../renderer/snapshot-fixture.js';
-import { SLOT_IDS } from '../../../src/shared/slots.js';
+import { SLOT_IDS } from '../../../src/shared/slots/slots.js';
 
 type Script = Partial<Record<CommandName, (input: { slot?: SlotId }) => unknown>>;
 
