@@ -2,9 +2,9 @@
 // `npm run test:package`: Modelbay as a user installs it. Packs the tarball (`npm pack`
 // with its prepack build), installs it into a temporary folder with runtime dependencies
 // only (no tsx, no electron-vite, no sources), then runs the installed `modelbay`:
-// --help, serve (start, wait for its URL, stop), token, status --json, ls --json, the
-// layout commands when this version has them, and demo. Minutes, not seconds: it runs
-// from .ci/run, not from `npm test`.
+// --help, serve --help and a bad flag, serve (start, wait for its URL, stop), token,
+// status --json, ls --json, and the layout commands when this version has them.
+// Minutes, not seconds: it runs from .ci/run, not from `npm test`.
 //
 // Offline: the install uses the project's lockfile for the runtime dependencies' exact
 // versions and the npm cache `npm ci` filled, so no registry is asked.
@@ -51,8 +51,8 @@ const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')));
 const tarball = join(work, info.filename);
 const files = info.files.map((f) => f.path);
 
-await step('the tarball holds the built main, CLI, server, dashboard, demo and resources, and no sources', () => {
-  for (const f of ['out/main/headless.js', 'out/main/cli.js', 'out/main/host.js', 'out/main/index.js', 'out/main/demo.js', 'out/renderer/index.html', 'out/preload/index.cjs', 'resources/catalog.json', 'scripts/modelbay.mjs']) {
+await step('the tarball holds the built main, CLI, server, dashboard and resources, and no sources', () => {
+  for (const f of ['out/main/headless.js', 'out/main/cli.js', 'out/main/host.js', 'out/main/index.js', 'out/renderer/index.html', 'out/preload/index.cjs', 'resources/catalog.json', 'scripts/modelbay.mjs']) {
     expect(files.includes(f), `${f} is not in the tarball`);
   }
   const sources = files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.ts'));
@@ -129,6 +129,15 @@ await step('modelbay --help', () => {
   expect(r.status === 0 && r.stdout.includes('Usage: modelbay'), `exit ${r.status}: ${r.stderr}`);
 });
 
+await step('modelbay serve --help prints the usage and fetches nothing; a bad flag is a usage error (exit 2)', () => {
+  // Fetching allowed here: --help must not try.
+  const help = run(bin, ['serve', '--help'], { cwd: work, env: { ...env, MODELBAY_SKIP_FETCH: '' } });
+  expect(help.status === 0 && help.stdout.includes('Usage: modelbay serve'), `exit ${help.status}: ${help.stderr}`);
+  expect(!`${help.stdout}${help.stderr}`.includes('Fetching'), `it fetched: ${help.stdout}`);
+  const bogus = modelbay('serve', '--bogus');
+  expect(bogus.status === 2, `exit ${bogus.status}: ${bogus.stderr}`);
+});
+
 const server = start(['serve', '--port', '0'], /serving the dashboard at (http:\/\/\S+?)\/?\n/);
 let baseUrl = null;
 await step('modelbay serve prints its URL', async () => {
@@ -172,18 +181,6 @@ if (baseUrl !== null) {
 await step('modelbay serve stops on SIGTERM with exit 0', async () => {
   const code = await server.stop();
   expect(code === 0, `exit ${code}:\n${server.output()}`);
-});
-
-await step('modelbay demo serves the dashboard, /v1 and /metrics from its local Hub, and stops', async () => {
-  const demo = start(['demo', '--port', '0'], /serving the dashboard at (http:\/\/\S+?)\/?\n/);
-  try {
-    const url = await demo.url;
-    const lockFile = JSON.parse(readFileSync(join(/demo folder: (\S+)/.exec(demo.output())?.[1] ?? '', 'data', 'instance.lock'), 'utf8'));
-    expect(url.endsWith(`:${lockFile.port}`), `the lock records port ${lockFile.port}, the demo serves ${url}`);
-  } finally {
-    const code = await demo.stop();
-    expect(code === 0, `exit ${code}:\n${demo.output()}`);
-  }
 });
 
 if (!keep) rmSync(work, { recursive: true, force: true });
