@@ -48,7 +48,8 @@ export function parseHeadlessOptions(argv: string[], env: NodeJS.ProcessEnv): He
   } catch (e) {
     throw new ModelbayError('EMB-E002', `${(e as Error).message}\n\n${HEADLESS_USAGE}`, { usage: true });
   }
-  const portText = values.port ?? env['MODELBAY_PORT'] ?? String(DEFAULT_PORT);
+  // An empty variable is unset, as for the CLI.
+  const portText = values.port ?? (env['MODELBAY_PORT'] || String(DEFAULT_PORT));
   const port = Number(portText);
   if (!/^\d{1,5}$/.test(portText) || port > 65_535) {
     throw new ModelbayError('EMB-E002', `The port must be a number from 0 to 65535; got ${JSON.stringify(portText)}.`, { port: portText, usage: true });

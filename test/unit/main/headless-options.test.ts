@@ -44,6 +44,10 @@ describe('headless flags and environment', () => {
     expect((err as ModelbayError).details).toMatchObject({ usage: true });
   });
 
+  it('an empty MODELBAY_PORT is unset', () => {
+    expect(parseHeadlessOptions(['--help'], { MODELBAY_PORT: '' })).toMatchObject({ help: true, port: 7878 });
+  });
+
   it('--json asks for machine-readable output', () => {
     expect(parseHeadlessOptions(['--json'], {}).json).toBe(true);
     expect(parseHeadlessOptions([], {}).json).toBe(false);
