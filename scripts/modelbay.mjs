@@ -1,8 +1,14 @@
 #!/usr/bin/env node
-// The `modelbay` command. `serve` runs the headless server (building first when the
-// sources are newer, as `npm start` does), `token` prints its token; every other command
-// is a client of a running server, written in TypeScript (src/cli) and run from source
-// through tsx, so `npm link` works without a build step.
+// The `modelbay` command. `serve` runs the headless server (scripts/start.mjs: in a
+// checkout it builds first when the sources are newer); every other command is the CLI
+// in src/cli. An installed package runs the build (out/main/cli.js) and needs nothing
+// else; a checkout with its dev dependencies runs the TypeScript sources through tsx, so
+// `npm link` works without a build step.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const root = join(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 
 async function startServe(rest) {
@@ -11,45 +17,34 @@ async function startServe(rest) {
   await import('./start.mjs');
 }
 
-/** `token`: the headless entry owns the data-folder rule, so it prints the token (from the sources in a checkout, else the build). */
-async function printToken(rest) {
-  const { spawnSync } = await import('node:child_process');
-  const { existsSync } = await import('node:fs');
-  const { createRequire } = await import('node:module');
-  const { join } = await import('node:path');
-  const root = join(import.meta.dirname, '..');
-  let tsx = false;
-  try {
-    createRequire(import.meta.url).resolve('tsx');
-    tsx = existsSync(join(root, 'src/main/headless/main.ts'));
-  } catch {
-    // An installed build has no tsx.
+/** The CLI module: the sources through tsx in a checkout that has it, else the build. */
+async function loadCli() {
+  const source = join(root, 'src/cli/main.ts');
+  if (existsSync(source)) {
+    try {
+      const { register } = await import('tsx/esm/api');
+      register();
+      return await import(pathToFileURL(source).href);
+    } catch (e) {
+      if (e?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+      // Installed with --omit=dev: no tsx; the build below serves.
+    }
   }
-  const entry = tsx ? ['--import', 'tsx', join(root, 'src/main/headless/main.ts')] : [join(root, 'out/main/headless.js')];
-  const res = spawnSync(process.execPath, [...entry, '--print-token', ...rest], { stdio: 'inherit' });
-  return res.status ?? 1;
+  const built = join(root, 'out/main/cli.js');
+  if (existsSync(built)) return import(pathToFileURL(built).href);
+  process.stderr.write('modelbay: Modelbay is not built here (out/main/cli.js is missing): run `npm install` and `npm run build` in its folder.\n');
+  process.exit(1);
 }
 
 const [command, ...rest] = args;
 if (command === 'serve') {
   await startServe(rest);
-} else if (command === 'token') {
-  process.exit(await printToken(rest));
 } else {
-  // The client commands run from the TypeScript sources (no build step for `npm link`).
-  let register;
-  try {
-    ({ register } = await import('tsx/esm/api'));
-  } catch {
-    process.stderr.write('modelbay: this command runs from the sources and needs the dev dependencies: run `npm install` in the Modelbay folder.\n');
-    process.exit(1);
-  }
-  register();
-  const { cli } = await import('../src/cli/main.ts');
+  const { cli } = await loadCli();
   const io = {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     isTTY: Boolean(process.stderr.isTTY),
   };
-  process.exitCode = await cli(args, process.env, io, { serve: startServe, token: printToken });
+  process.exitCode = await cli(args, process.env, io, { serve: startServe });
 }

@@ -24,26 +24,49 @@ function newestMtime(dir) {
 }
 
 // electron-vite's `exports` hide its bin file from require.resolve: find the package
-// from its main entry and read the bin path from its package.json.
+// from its main entry and read the bin path from its package.json. null when it is not
+// installed (an installed package, or a checkout installed with --omit=dev).
 function electronViteBin() {
-  let dir = dirname(require.resolve('electron-vite'));
+  let dir;
+  try {
+    dir = dirname(require.resolve('electron-vite'));
+  } catch {
+    return null;
+  }
   while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin['electron-vite'];
   return join(dir, bin);
 }
 
+// An installed package holds the build and no sources: it runs as it is. A checkout
+// rebuilds when its sources are newer than the build, if it can.
 function buildIfStale() {
   const outFile = join(root, 'out', 'main', 'headless.js');
-  const stale = !existsSync(outFile) || newestMtime(join(root, 'src')) > statSync(outFile).mtimeMs;
-  if (!stale) return;
+  const srcDir = join(root, 'src');
+  const built = existsSync(outFile);
+  if (!existsSync(srcDir)) {
+    if (built) return;
+    process.stderr.write(`Modelbay is incomplete: ${outFile} is missing. Reinstall the package.\n`);
+    process.exit(1);
+  }
+  if (built && newestMtime(srcDir) <= statSync(outFile).mtimeMs) return;
+  const bin = electronViteBin();
+  if (bin === null) {
+    if (built) {
+      process.stderr.write('The sources are newer than the build, but the build tools (dev dependencies) are not installed: running the existing build. `npm install` then `npm run build` updates it.\n');
+      return;
+    }
+    process.stderr.write('Modelbay is not built and the build tools (dev dependencies) are not installed: run `npm install`, then `npm run build` (or `npm start`).\n');
+    process.exit(1);
+  }
   process.stdout.write('Building Modelbay…\n');
-  const res = spawnSync(process.execPath, [electronViteBin(), 'build'], { cwd: root, stdio: 'inherit' });
+  const res = spawnSync(process.execPath, [bin, 'build'], { cwd: root, stdio: 'inherit' });
   if (res.status !== 0) process.exit(res.status ?? 1);
 }
 
-function runChild(command, argv) {
-  const child = spawn(command, argv, { cwd: root, stdio: 'inherit' });
+function runChild(command, argv, env = process.env) {
+  const child = spawn(command, argv, { cwd: root, stdio: 'inherit', env });
   const forward = (sig) => child.kill(sig);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
@@ -51,8 +74,12 @@ function runChild(command, argv) {
 }
 
 buildIfStale();
-if (!forceHeadless) fetchElectron();
-fetchCudaProvider();
+// The headless entry fetches the CUDA provider itself once its flags are checked: `serve
+// --help` or a typo must not reach for the network first.
+if (!forceHeadless) {
+  fetchElectron();
+  fetchCudaProvider();
+}
 
 if (!forceHeadless && electronBinaryPresent() && (process.env.DISPLAY || process.env.WAYLAND_DISPLAY || process.platform !== 'linux')) {
   runChild(require('electron'), [root, ...passThrough]);
@@ -62,5 +89,7 @@ if (!forceHeadless && electronBinaryPresent() && (process.env.DISPLAY || process
     process.stdout.write(`\nModelbay is starting in headless mode because ${why}.\n` +
       'The dashboard is served to your browser instead; run `npm run fetch-binaries` where a network exists to get the desktop app.\n\n');
   }
-  runChild(process.execPath, [join(root, 'out', 'main', 'headless.js'), ...passThrough]);
+  // `serve`: the headless entry fetches the CUDA provider once its flags are checked; tried
+  // above already when the desktop app was wanted.
+  runChild(process.execPath, [join(root, 'out', 'main', 'headless.js'), ...passThrough], forceHeadless ? { ...process.env, MODELBAY_FETCH_CUDA: '1' } : { ...process.env, MODELBAY_SKIP_FETCH: '1' });
 }

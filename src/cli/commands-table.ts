@@ -4,7 +4,7 @@
  * command is one entry here and one function in run-command.ts.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { SLOT_IDS, type SlotId } from '../shared/slots/slots.js';
+import { SLOT_IDS } from '../shared/slots/slots.js';
 
 export class UsageError extends Error {}
 
@@ -27,7 +27,7 @@ export const COMMON_OPTIONS = {
 
 export const COMMANDS = {
   serve: { summary: 'run the headless server (dashboard, /v1 API, /metrics)', usage: 'serve [--port N] [--host ADDR] [--data-dir DIR]', slots: 'none' },
-  token: { summary: 'print the server\'s token, for scripts: -H "Authorization: Bearer $(modelbay token)"', usage: 'token [--data-dir DIR]', slots: 'none' },
+  token: { summary: 'print the server\'s token, for scripts: -H "Authorization: Bearer $(modelbay token)"', usage: 'token [--data-dir DIR] [--json]', slots: 'none' },
   status: { summary: 'the server, readiness, loaded models and memory pressure', usage: 'status', slots: 'none' },
   ls: { summary: 'every slot: state, repo, variant, size, ready', usage: 'ls', slots: 'none' },
   ps: { summary: 'loaded models: device, measured memory, last used, uses', usage: 'ps', slots: 'none' },
@@ -47,7 +47,8 @@ export type CommandId = keyof typeof COMMANDS;
 
 export interface ParsedCommand {
   command: CommandId;
-  slots: SlotId[];
+  /** Slots as named on the command line: an id (upper-cased) or a name the server resolves (an alias, a slot's name, a repo). */
+  slots: string[];
   texts: string[];
   json: boolean;
   help: boolean;
@@ -62,11 +63,16 @@ export function isCommand(name: string): name is CommandId {
   return Object.prototype.hasOwnProperty.call(COMMANDS, name);
 }
 
-export function parseSlot(text: string): SlotId {
+// An alias, a slot's name or a repository id: resolved by the server's names (resolveModelName).
+const MODEL_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/;
+
+/** A slot id (any case) or a name to resolve against the server's aliases; a typo of an id (E14) is refused here. */
+export function parseSlot(text: string): string {
   const upper = text.toUpperCase();
   const slot = SLOT_IDS.find((s) => s === upper);
-  if (!slot) throw new UsageError(`${JSON.stringify(text)} is not a slot: use E1…E13.`);
-  return slot;
+  if (slot) return slot;
+  if (/^E\d+$/.test(upper) || !MODEL_NAME_RE.test(text)) throw new UsageError(`${JSON.stringify(text.slice(0, 80))} is not a slot: use E1…E13 or a slot's alias.`);
+  return text;
 }
 
 export function parseCommand(argv: string[]): ParsedCommand | { help: true; command: null } {
@@ -74,8 +80,8 @@ export function parseCommand(argv: string[]): ParsedCommand | { help: true; comm
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') return { help: true, command: null };
   if (!isCommand(name)) throw new UsageError(`Unknown command: ${name}`);
   const spec: CommandSpec = COMMANDS[name];
-  // serve and token take their own flags: the headless entry parses them.
-  if (name === 'serve' || name === 'token') {
+  // serve takes its own flags: the headless entry parses them.
+  if (name === 'serve') {
     const help = args.includes('--help') || args.includes('-h');
     return { command: name, slots: [], texts: [], json: false, help, port: undefined, dataDir: undefined, flags: {}, rest: args };
   }
@@ -90,7 +96,7 @@ export function parseCommand(argv: string[]): ParsedCommand | { help: true; comm
   const positionals = parsed.positionals;
   const flags: Record<string, boolean> = {};
   for (const key of Object.keys(spec.options ?? {})) flags[key] = values[key] === true;
-  let slots: SlotId[] = [];
+  let slots: string[] = [];
   let texts: string[] = [];
   if (!help) {
     if (spec.slots === 'none' && positionals.length > 0) throw new UsageError(`${name} takes no arguments.`);
@@ -120,7 +126,7 @@ export function parseCommand(argv: string[]): ParsedCommand | { help: true; comm
 
 export function commandHelp(name: CommandId): string {
   const spec: CommandSpec = COMMANDS[name];
-  const extra = name === 'serve' || name === 'token' ? '' : '\nOptions:\n  --json           machine-readable output\n  --port N         the server\'s port (default: the running server\'s, MODELBAY_PORT, 7878)\n  --data-dir DIR   where the server keeps its token (default MODELBAY_DATA_DIR, ~/.config/modelbay)\n';
+  const extra = name === 'serve' ? '' : name === 'token' ? '\nOptions:\n  --json           {"token": "…", "dataDir": "…"}\n  --data-dir DIR   the server\'s data folder (default MODELBAY_DATA_DIR, ~/.config/modelbay)\n' : '\nOptions:\n  --json           machine-readable output\n  --port N         the server\'s port (default: the running server\'s, MODELBAY_PORT, 7878)\n  --data-dir DIR   where the server keeps its token (default MODELBAY_DATA_DIR, ~/.config/modelbay)\n';
   return `Usage: modelbay ${spec.usage}\n\n  ${spec.summary}\n${extra}`;
 }
 

@@ -4,26 +4,30 @@
  * code and message on stderr), 2 usage, 3 no server running.
  */
 import { isModelbayError } from '../shared/errors/errors.js';
-import { commandHelp, mainHelp, parseCommand, UsageError, type ParsedCommand } from './commands-table.js';
+import { commandHelp, isCommand, mainHelp, parseCommand, UsageError, type ParsedCommand } from './commands-table.js';
 import { runCommand, type Output } from './run-command.js';
-import { findServer, NoServerError, ServerClient } from './server-client.js';
+import { findServer, NoServerError, ServerClient, tokenOf } from './server-client.js';
 
 export const EXIT = { ok: 0, error: 1, usage: 2, noServer: 3 } as const;
 
-/** What the bin script does itself: `serve` builds and starts the server, `token` asks the headless entry for the token. */
+/** What the bin script does itself: `serve` builds (in a checkout) and starts the server. */
 export interface PassThrough {
   serve(args: string[]): Promise<void>;
-  token(args: string[]): Promise<number>;
 }
 
-/** Runs one invocation; `serve` and `token` are handed to the bin script's own launchers. */
+/** Runs one invocation; `serve` is handed to the bin script's own launcher. */
 export async function cli(argv: string[], env: NodeJS.ProcessEnv, io: Output, launch: PassThrough): Promise<number> {
   let parsed: ParsedCommand | { help: true; command: null };
   try {
     parsed = parseCommand(argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    io.err(`${e.message}\n\n${argv[0] && !e.message.startsWith('Unknown command') ? commandHelp(argv[0] as ParsedCommand['command']) : mainHelp()}`);
+    // Usage errors keep the asked-for shape: a script that passes --json parses stderr as JSON.
+    if (argv.includes('--json')) {
+      io.err(`${JSON.stringify({ error: { code: 'EMB-E002', message: e.message, details: { usage: true } } })}\n`);
+      return EXIT.usage;
+    }
+    io.err(`${e.message}\n\n${argv[0] && isCommand(argv[0]) ? commandHelp(argv[0]) : mainHelp()}`);
     return EXIT.usage;
   }
   if (parsed.command === null) {
@@ -34,13 +38,17 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv, io: Output, la
     await launch.serve(parsed.rest);
     return EXIT.ok;
   }
-  if (parsed.command === 'token') return launch.token(parsed.rest);
   if (parsed.help) {
     io.out(commandHelp(parsed.command));
     return EXIT.ok;
   }
   try {
-    const client = new ServerClient(findServer({ port: parsed.port, dataDir: parsed.dataDir }, env));
+    if (parsed.command === 'token') {
+      const { token, dataDir } = tokenOf(parsed.dataDir, env);
+      io.out(parsed.json ? `${JSON.stringify({ token, dataDir })}\n` : `${token}\n`);
+      return EXIT.ok;
+    }
+    const client = new ServerClient(await findServer({ port: parsed.port, dataDir: parsed.dataDir }, env));
     await runCommand(parsed, client, io);
     return EXIT.ok;
   } catch (e) {
@@ -52,7 +60,8 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv, io: Output, la
       io.err(parsed.json ? `${JSON.stringify({ error: e.toJSON() })}\n` : `${e.code}: ${e.message}\n`);
       return EXIT.error;
     }
-    io.err(`EMB-E500: ${e instanceof Error ? e.message : String(e)}\n`);
+    const message = e instanceof Error ? e.message : String(e);
+    io.err(parsed.json ? `${JSON.stringify({ error: { code: 'EMB-E500', message, details: {} } })}\n` : `EMB-E500: ${message}\n`);
     return EXIT.error;
   }
 }

@@ -3,11 +3,12 @@
  * for people, JSON with --json (`pull --json`: JSON lines of progress, then the result).
  */
 import type { AppSnapshot, VerifyReport } from '../shared/contract/api.js';
-import type { SlotDownloadProgress } from '../shared/artifacts/artifacts.js';
+import type { ReadinessReport, SlotDownloadProgress } from '../shared/artifacts/artifacts.js';
 import { formatBytes, formatPercent } from '../shared/values/bytes.js';
 import { ModelbayError } from '../shared/errors/errors.js';
-import { ENDPOINT_FOR_KIND, servingKind } from '../shared/slots/serving.js';
-import type { SlotId } from '../shared/slots/slots.js';
+import { aliasesOf } from '../shared/slots/model-names.js';
+import { ENDPOINT_FOR_KIND, resolveModelName, servingKind } from '../shared/slots/serving.js';
+import { isSlotId, type SlotId } from '../shared/slots/slots.js';
 import type { ParsedCommand } from './commands-table.js';
 import { ProgressLine } from './progress-line.js';
 import type { ServerClient } from './server-client.js';
@@ -55,9 +56,27 @@ function slotRows(snap: AppSnapshot): SlotRow[] {
   });
 }
 
+/** The slots named on the command line: ids as they are, other names through the server's aliases (one snapshot). */
+async function resolveSlots(names: string[], client: ServerClient): Promise<SlotId[]> {
+  if (names.every(isSlotId)) return names;
+  const snap = await client.command('getSnapshot');
+  const aliases = aliasesOf(snap.settings.settings);
+  const slots = snap.slots.map((s) => ({ id: s.id, name: s.name, repo: snap.catalog.find((c) => c.slot === s.id)?.repo ?? null, alias: aliases[s.id] ?? null }));
+  return names.map((name) => {
+    const slot = resolveModelName(name, slots);
+    if (!slot) throw new ModelbayError('EMB-E022', `There is no slot named ${JSON.stringify(name)}: use E1…E13 or an alias (\`modelbay ls\` lists them).`, { name });
+    return slot;
+  });
+}
+
+function loadedSlots(snap: AppSnapshot): SlotId[] {
+  return snap.slots.filter((s) => s.state === 'loaded').map((s) => s.id);
+}
+
 export async function runCommand(p: ParsedCommand, client: ServerClient, io: Output): Promise<void> {
   const print = (json: unknown, human: () => string): void => io.out(p.json ? `${JSON.stringify(json, null, 2)}\n` : human());
-  const slot = p.slots[0] as SlotId;
+  const slots = await resolveSlots(p.slots, client);
+  const slot = slots[0] as SlotId;
   switch (p.command) {
     case 'status': {
       const snap = await client.command('getSnapshot');
@@ -78,7 +97,8 @@ export async function runCommand(p: ParsedCommand, client: ServerClient, io: Out
     case 'ls': {
       const rows = slotRows(await client.command('getSnapshot'));
       print(rows, () => table([['SLOT', 'NAME', 'STATE', 'READY', 'REPO', 'VARIANT', 'SIZE'], ...rows.map((r) => [
-        r.slot, r.name, r.state, r.ready ?? '-', r.repo ?? '(no model)', r.variant ?? '-', r.sizeBytes === null ? '-' : formatBytes(r.sizeBytes),
+        // A slot without a model is not "missing" its files: it has none to have.
+        r.slot, r.name, r.repo === null ? 'no model' : r.state, r.ready ?? '-', r.repo ?? '(no model)', r.variant ?? '-', r.sizeBytes === null ? '-' : formatBytes(r.sizeBytes),
       ])]));
       return;
     }
@@ -93,27 +113,38 @@ export async function runCommand(p: ParsedCommand, client: ServerClient, io: Out
       ])]));
       return;
     }
-    case 'pull': return pull(p, client, io);
-    case 'load': case 'unload': case 'pin': case 'unpin': case 'evict': {
+    case 'pull': return pull(p, slots, client, io);
+    case 'load': {
+      // The load itself says nothing of what made room: compare what was loaded before and after.
+      const before = loadedSlots(await client.command('getSnapshot'));
+      const result = await client.command('load', { slot });
+      const after = new Set(loadedSlots(await client.command('getSnapshot')));
+      const evicted = before.filter((s) => s !== slot && !after.has(s));
+      print({ ...result, evicted }, () => `${result.id} ${result.name}: ${result.alreadyLoaded ? 'already loaded' : result.state}${result.pinned ? ' (pinned)' : ''} on ${result.device}` +
+        `${evicted.length > 0 ? ` (evicted ${evicted.join(', ')} to make room)` : ''}\n`);
+      return;
+    }
+    case 'unload': case 'pin': case 'unpin': case 'evict': {
       const result = p.command === 'evict' ? await client.command('evict', { slot, force: p.flags.force === true }) : await client.command(p.command, { slot });
       print(result, () => `${result.id} ${result.name}: ${result.state}${result.pinned ? ' (pinned)' : ''} on ${result.device}\n`);
       return;
     }
     case 'verify': {
-      let slots = p.slots;
-      if (slots.length === 0) {
+      let chosen = slots;
+      if (chosen.length === 0) {
         const snap = await client.command('getSnapshot');
-        slots = (snap.readiness?.slots ?? []).filter((r) => r.status === 'ready' || r.status === 'partial' || r.status === 'failed').map((r) => r.slot);
+        chosen = (snap.readiness?.slots ?? []).filter((r) => r.status === 'ready' || r.status === 'partial' || r.status === 'failed').map((r) => r.slot);
       }
       const reports: VerifyReport[] = [];
-      for (const s of slots) reports.push(await client.command('verify', { slot: s }));
+      for (const s of chosen) reports.push(await client.command('verify', { slot: s }));
       print(reports, () => reports.length === 0 ? 'No slot has files to verify.\n' : reports.map((r) => `${r.slot}: ${r.ok ? 'ok' : 'FAILED'}${r.files.filter((f) => !f.ok).map((f) => `\n  ${f.path}: ${f.reason ?? 'mismatch'}`).join('')}`).join('\n') + '\n');
       if (reports.some((r) => !r.ok)) throw new ModelbayError('EMB-E108', `Verification failed for ${reports.filter((r) => !r.ok).map((r) => r.slot).join(', ')}.`, {});
       return;
     }
     case 'rm': {
+      const before = (await client.command('getSnapshot')).readiness?.slots.find((r) => r.slot === slot)?.presentBytes ?? null;
       const report = await client.command('clearSlot', { slot });
-      print(report, () => `${slot}'s files were deleted. Ready: ${report.ready}/${report.total}.\n`);
+      print(report, () => `${rmOutcome(slot, before, report)} Ready: ${report.ready}/${report.total}.\n`);
       return;
     }
     case 'gpu': {
@@ -154,9 +185,25 @@ export async function runCommand(p: ParsedCommand, client: ServerClient, io: Out
   }
 }
 
-async function pull(p: ParsedCommand, client: ServerClient, io: Output): Promise<void> {
+/** What `rm` did: files another slot uses are kept, and then the slot keeps them too. */
+function rmOutcome(slot: SlotId, presentBefore: number | null, report: ReadinessReport): string {
+  const mine = report.slots.find((r) => r.slot === slot);
+  if (!mine || presentBefore === 0) return `${slot} had no files on disk: nothing was deleted.`;
+  if (mine.presentBytes === 0) return `${slot}'s files were deleted.`;
+  const kept = new Set(mine.files.filter((f) => f.present).map((f) => f.path));
+  const sharers = report.slots
+    .filter((r) => r.slot !== slot && r.repo === mine.repo && r.revision === mine.revision && r.files.some((f) => f.present && kept.has(f.path)))
+    .map((r) => r.slot);
+  const why = sharers.length > 0 ? `shared with ${sharers.join(', ')}` : 'still in use';
+  const freed = presentBefore === null ? 0 : presentBefore - mine.presentBytes;
+  return freed > 0
+    ? `Some of ${slot}'s files were deleted (${formatBytes(freed)}); the ones ${why} were kept, and ${slot} is ${mine.status}.`
+    : `Nothing was deleted: ${slot}'s files are ${why}, so they were kept and ${slot} stays ${mine.status}.`;
+}
+
+async function pull(p: ParsedCommand, slots: SlotId[], client: ServerClient, io: Output): Promise<void> {
   const stop = new AbortController();
-  const wanted = new Set<SlotId>(p.slots);
+  const wanted = new Set<SlotId>(slots);
   const latest = new Map<SlotId, SlotDownloadProgress>();
   const bar = !p.json && io.isTTY ? new ProgressLine((t) => io.err(t)) : null;
   const following = client.events((event) => {
@@ -169,7 +216,7 @@ async function pull(p: ParsedCommand, client: ServerClient, io: Output): Promise
   try {
     const results = p.flags.all
       ? (await client.command('downloadAll')).results
-      : await Promise.all(p.slots.map(async (slot) => {
+      : await Promise.all(slots.map(async (slot) => {
         try {
           await client.command('download', { slot });
           return { slot, ok: true };

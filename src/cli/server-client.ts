@@ -3,13 +3,13 @@
  * MODELBAY_PORT / MODELBAY_DATA_DIR override) and talks to it: POST /api/<command>, the
  * serving endpoints, and the event stream for progress.
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { AppEvent, CommandName, CommandReply, CommandResults } from '../shared/contract/api.js';
 import { ModelbayError } from '../shared/errors/errors.js';
 import { defaultDataDir } from '../main/headless/data-dir.js';
 import { readDataDirLock } from '../main/core/state/data-dir-lock.js';
 import { sameProcessAlive } from '../main/core/fs/process-identity.js';
+import { readServerToken, serverTokenPath } from '../main/server/server-token.js';
 
 export class NoServerError extends Error {}
 
@@ -21,16 +21,40 @@ export interface ServerTarget {
 
 const START_HINT = 'Start one with `modelbay serve` (or `npm run serve`), or point at it with --port N / --data-dir DIR.';
 
-export function findServer(options: { port?: string; dataDir?: string }, env: NodeJS.ProcessEnv): ServerTarget {
-  const dataDir = options.dataDir ? resolve(options.dataDir) : defaultDataDir(env);
-  let token: string;
+/** The token of the server that uses the data folder (`modelbay token`); NoServerError when none has run with it. */
+export function tokenOf(dataDirOption: string | undefined, env: NodeJS.ProcessEnv): { token: string; dataDir: string } {
+  const dataDir = dataDirOption ? resolve(dataDirOption) : defaultDataDir(env);
+  const token = readServerToken(dataDir);
+  if (token === null) throw new NoServerError(`No Modelbay server token in ${dataDir}: no server has run with this data folder. ${START_HINT}`);
+  return { token, dataDir };
+}
+
+/** Whether a Modelbay server answers at the port: it refuses a request without a token with its own error shape. */
+async function modelbayAnswersAt(baseUrl: string): Promise<boolean> {
   try {
-    token = readFileSync(join(dataDir, 'server-token'), 'utf8').trim();
+    const res = await fetch(`${baseUrl}/api/getSnapshot`, { method: 'POST', signal: AbortSignal.timeout(30_000) });
+    const body = (await res.json()) as { ok?: unknown; error?: { code?: unknown } };
+    return res.status === 401 && body.ok === false && body.error?.code === 'EMB-E402';
   } catch {
-    throw new NoServerError(`No Modelbay server token in ${dataDir}: no server has run with this data folder. ${START_HINT}`);
+    return false;
   }
+}
+
+export async function findServer(options: { port?: string; dataDir?: string }, env: NodeJS.ProcessEnv): Promise<ServerTarget> {
   // An empty variable is unset, as for MODELBAY_DATA_DIR.
   const port = options.port ?? (env['MODELBAY_PORT'] || undefined);
+  let target: { token: string; dataDir: string };
+  try {
+    target = tokenOf(options.dataDir, env);
+  } catch (e) {
+    const baseUrl = `http://127.0.0.1:${port ?? ''}`;
+    if (port !== undefined && e instanceof NoServerError && (await modelbayAnswersAt(baseUrl))) {
+      const dataDir = options.dataDir ? resolve(options.dataDir) : defaultDataDir(env);
+      throw new ModelbayError('EMB-E402', `A Modelbay server answers at ${baseUrl}, but ${serverTokenPath(dataDir)} does not exist, so there is no token to send: pass the --data-dir that server was started with (or set MODELBAY_DATA_DIR).`, { url: baseUrl, dataDir });
+    }
+    throw e;
+  }
+  const { token, dataDir } = target;
   if (port !== undefined) return { baseUrl: `http://127.0.0.1:${port}`, token, dataDir };
   // The running instance records its port in the data folder's lock.
   const lock = readDataDirLock(dataDir);
@@ -103,6 +127,10 @@ export class ServerClient {
       if (init.signal?.aborted) throw e;
       const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
       throw new NoServerError(`No Modelbay server answers at ${this.target.baseUrl} (${cause}). ${START_HINT}`);
+    }
+    if (res.status === 401) {
+      // The server is up but this is not its token: say which token was sent, not "no token".
+      throw new ModelbayError('EMB-E402', `The server at ${this.target.baseUrl} refused the token in ${serverTokenPath(this.target.dataDir)}: it belongs to another Modelbay (another data folder). Pass the --data-dir the server was started with, or its --port.`, { url: this.target.baseUrl, dataDir: this.target.dataDir });
     }
     return res;
   }

@@ -55,7 +55,7 @@ beforeAll(async () => {
   });
   await composition.app.start();
   // A MIG GPU's instances become devices once -L and -q have answered, just after the first sample.
-  for (let i = 0; i < 600 && !composition.app.snapshot().devices.some((d) => d.device === DEVICE); i++) await new Promise((r) => setTimeout(r, 100));
+  await expect.poll(() => composition.app.snapshot().devices.some((d) => d.device === DEVICE)).toBe(true);
   const placed = await composition.app.execute('setDevice', { slot: 'E1', device: DEVICE });
   if (!placed.ok) throw new Error(placed.error.message);
   const renderer = await buildRenderer();
@@ -77,9 +77,9 @@ afterAll(async () => {
 
 describe('live GPU figures in the browser (fake nvidia-smi, MIG capture)', () => {
   it('lists the MIG instances on the GPU card and shows a gauge for the placed instance', async () => {
-    await expect.poll(() => page.locator('.mig-table tbody tr').count(), { timeout: 20_000 }).toBe(4);
+    await expect.poll(() => page.locator('.mig-table tbody tr').count()).toBe(4);
     expect(await page.locator('.mig-table .mig-profile').allTextContents()).toEqual(['3g.40gb', '2g.20gb', '1g.10gb', '1g.10gb']);
-    await expect.poll(freeOnDevice, { timeout: 20_000 }).toContain('19.61 GiB free on device');
+    await expect.poll(freeOnDevice).toContain('19.61 GiB free on device');
     // Only devices with slots get a gauge: the CPU and the one instance, not all four.
     expect(await page.locator('.gauge').evaluateAll((els) => els.map((e) => e.getAttribute('data-device')))).toEqual(expect.arrayContaining(['cpu', DEVICE]));
     expect(await page.locator('.gauge').count()).toBe(2);
@@ -87,29 +87,29 @@ describe('live GPU figures in the browser (fake nvidia-smi, MIG capture)', () =>
     await page.locator('.gauges').screenshot({ path: join(SHOTS, 'gauges-mig.png') });
     await page.screenshot({ path: join(SHOTS, 'dashboard-mig.png'), fullPage: true });
     await page.screenshot({ path: join(SHOTS, 'dashboard-mig-window.png') });
-  }, 60_000);
+  }, 180_000);
 
   it("shows the capture's utilisation, temperature, power, fan and clock on the GPU card, each [N/A] as a dash", async () => {
     // The capture under load: utilization.gpu [N/A] (MIG), temperature 53 C, power 433.78 W of 700.00 W, fan [N/A], SM clock 1980 MHz.
     const figure = (name: string) => page.locator('.gpu-card .gpu-figures > div', { has: page.locator('dt', { hasText: new RegExp(`^${name}$`) }) }).locator('dd');
-    await expect.poll(() => figure('Temp').textContent(), { timeout: 20_000 }).toBe('53 °C');
+    await expect.poll(() => figure('Temp').textContent()).toBe('53 °C');
     expect(await figure('Power').textContent()).toBe('434 / 700 W');
     expect(await figure('SM clock').textContent()).toBe('1980 MHz');
     for (const unknown of ['Util', 'Fan']) {
       expect(await figure(unknown).textContent()).toBe('—');
       expect(await figure(unknown).locator('.unknown').count()).toBe(1);
     }
-  }, 60_000);
+  }, 180_000);
 
   it("the free figure follows the instance's memory without a reload, and turns unknown when nvidia-smi has none", async () => {
-    await expect.poll(freeOnDevice, { timeout: 20_000 }).toContain('19.61 GiB free on device');
+    await expect.poll(freeOnDevice).toContain('19.61 GiB free on device');
     await setMigUsed(10_000);
-    await expect.poll(freeOnDevice, { timeout: 20_000 }).toContain('9.86 GiB free on device');
+    await expect.poll(freeOnDevice).toContain('9.86 GiB free on device');
     await setMigUsed(null);
-    await expect.poll(() => gauge().locator('.device-free .unknown').count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => gauge().locator('.device-free .unknown').count()).toBe(1);
     expect(await freeOnDevice()).not.toMatch(/GiB free on device/);
     await page.locator('.gauges').screenshot({ path: join(SHOTS, 'gauges-unknown.png') });
     await setMigUsed(2048);
-    await expect.poll(freeOnDevice, { timeout: 20_000 }).toContain('17.63 GiB free on device');
-  }, 90_000);
+    await expect.poll(freeOnDevice).toContain('17.63 GiB free on device');
+  }, 180_000);
 });

@@ -69,10 +69,10 @@ afterAll(async () => {
 
 describe('MIG compute instances in the browser (fake nvidia-smi, H200 layout)', () => {
   it('lists all five MIG devices, the two compute instances grouped under their GPU instance with its memory shown once', async () => {
-    await expect.poll(() => page.locator('.mig-table tr[data-device]').count(), { timeout: 20_000 }).toBe(5);
+    await expect.poll(() => page.locator('.mig-table tr[data-device]').count()).toBe(5);
     expect(await page.locator('.mig-table .mig-profile').allTextContents()).toEqual(['1c.3g.71gb', '2c.3g.71gb', '1g.18gb+me', '1g.18gb', '1g.18gb']);
     const group = page.locator('.mig-table tbody.mig-group');
-    await expect.poll(() => group.count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => group.count()).toBe(1);
     expect(await group.getAttribute('data-group')).toBe('cuda:0/gi:1');
     expect(await group.locator('tr[data-device]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-device')))).toEqual([CI1, CI2]);
     expect(await group.locator('.mig-gi-profile').textContent()).toBe('3g.71gb');
@@ -80,7 +80,7 @@ describe('MIG compute instances in the browser (fake nvidia-smi, H200 layout)', 
     expect(await group.locator('.mig-free').count()).toBe(1);
     expect(await group.locator('.mig-shared').count()).toBe(2);
     await page.locator('.gpu-card').first().screenshot({ path: join(SHOTS, 'gpu-card-compute-instances.png') });
-  }, 60_000);
+  }, 180_000);
 
   it('one budget for the two compute instances, counted once, and one field for it in the settings dialog', async () => {
     const devices = composition.app.snapshot().devices;
@@ -91,13 +91,13 @@ describe('MIG compute instances in the browser (fake nvidia-smi, H200 layout)', 
     expect(ci1?.budgetBytes).toBe(8 * GiB);
     await page.getByRole('button', { name: /settings/i }).first().click();
     const row = page.locator(`.device-budget[data-device="${CI1}"]`);
-    await row.waitFor({ timeout: 20_000 });
+    await row.waitFor({ timeout: 120_000 });
     expect(await row.textContent()).toContain('GPU 0 · MIG 1c.3g.71gb + GPU 0 · MIG 2c.3g.71gb');
     expect(await page.locator(`.device-budget[data-device="${CI2}"]`).count()).toBe(0);
     await row.locator('input').fill('20');
     await page.locator('.settings-form').getByRole('button', { name: /^save/i }).click();
-    await expect.poll(() => composition.app.snapshot().devices.find((d) => d.device === CI2)?.budgetBytes, { timeout: 20_000 }).toBe(20 * GiB);
+    await expect.poll(() => composition.app.snapshot().devices.find((d) => d.device === CI2)?.budgetBytes).toBe(20 * GiB);
     expect(composition.app.snapshot().devices.find((d) => d.device === CI1)?.budgetBytes).toBe(20 * GiB);
     await page.locator('.settings-dialog').screenshot({ path: join(SHOTS, 'settings-device-budgets.png') });
-  }, 60_000);
+  }, 180_000);
 });

@@ -44,9 +44,9 @@ describe('layout at 800, 1024 and 1440 px', () => {
       it(`${theme} ${width} px: no horizontal overflow, every view screenshotted`, async () => {
         const page = await dashboard.open({ gpu: 'present' }, theme);
         await page.setViewportSize({ width, height: 900 });
-        await page.waitForTimeout(50);
+        // Resized layouts (charts follow their container) settle in their own time: wait for it.
+        await expect.poll(async () => (await overflow(page)).outside).toEqual([]);
         const o = await overflow(page);
-        expect(o.outside).toEqual([]);
         expect(o.scroll).toBeLessThanOrEqual(o.client);
         // Header actions stay on screen.
         const settings = page.getByRole('button', { name: 'Settings', exact: true });

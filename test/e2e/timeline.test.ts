@@ -40,16 +40,16 @@ describe('annotated VRAM timeline', () => {
       scripted.emit({ type: 'activity', entry: { at: at - 61_000, kind: 'download', slot: 'E4', message: 'E4 download finished (2 files, 121 MB)' } });
     });
     const labels = (): Promise<string> => lane.getByRole('button').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')).join('\n'));
-    await expect.poll(labels, { timeout: 6000 }).toContain('E4 download finished');
+    await expect.poll(labels).toContain('E4 download finished');
     expect(await labels()).toContain('E2 loaded on cuda:0');
     expect(await lane.getByRole('button').count()).toBeLessThanOrEqual(before + 3);
     // Events seconds apart share one marker that lists them all.
     const evict = lane.getByRole('button', { name: /E8 evicted: LRU, to make room for E2/ });
-    await evict.hover({ timeout: 5000 });
+    await evict.hover({ timeout: 60_000 });
     const tip = lane.getByRole('tooltip');
     expect(await tip.textContent()).toContain('E8 evicted: LRU, to make room for E2');
     await page.locator('.chart-card').screenshot({ path: `${SHOTS}/timeline-markers.png` });
-    await tip.getByRole('link', { name: /E8 evicted/ }).click({ timeout: 5000 });
+    await tip.getByRole('link', { name: /E8 evicted/ }).click({ timeout: 60_000 });
     const target = await page.evaluate(() => decodeURIComponent(location.hash.slice(1)));
     expect(await page.locator(`[id="${target}"]`).textContent()).toContain('E8 evicted: LRU, to make room for E2');
     expect(await page.locator(`[id="${target}"]`).evaluate((el) => el.matches(':target'))).toBe(true);

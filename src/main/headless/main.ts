@@ -2,13 +2,14 @@
 // machines without the Electron binary. Serves the dashboard to a browser.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { toModelbayError } from '../../shared/errors/errors.js';
+import { pathToFileURL } from 'node:url';
+import { toModelbayError, type ModelbayError } from '../../shared/errors/errors.js';
 import { composeApp, cudaProviderInstalled } from '../startup/compose.js';
 import { ForkLauncher } from '../core/runtime/index.js';
 import { gpuProblem, gpuProblemText, gpuRequired, probeGpu, REQUIRE_GPU_EXIT_CODE } from '../startup/gpu-requirement.js';
 import { HEADLESS_USAGE, parseHeadlessOptions } from './options.js';
 import { startServer } from '../server/http-server.js';
-import { loadOrCreateServerToken, readServerToken, serverTokenPath } from '../server/server-token.js';
+import { loadOrCreateServerToken, serverTokenPath } from '../server/server-token.js';
 import { servingBanner } from '../server/serving-banner.js';
 
 // Built, this entry is out/main/headless.js; from source (tsx) it is src/main/headless/main.ts.
@@ -18,22 +19,26 @@ const log = (message: string): void => {
   process.stderr.write(`${message}\n`);
 };
 
+/**
+ * Where a network is, `modelbay serve` fetches onnxruntime's CUDA provider that an offline
+ * install left out (scripts/start.mjs asks for it with MODELBAY_FETCH_CUDA=1) — only once
+ * the flags are known good, so `serve --help` and a typo never reach for the network.
+ */
+async function fetchCudaProviderIfAsked(): Promise<void> {
+  if (process.env['MODELBAY_FETCH_CUDA'] !== '1' || process.env['MODELBAY_SKIP_FETCH'] === '1' || cudaProviderInstalled()) return;
+  const script = join(root, 'scripts', 'fetch-binaries.mjs');
+  if (!existsSync(script)) return;
+  const fetcher = (await import(pathToFileURL(script).href)) as { fetchCudaProvider: () => boolean };
+  fetcher.fetchCudaProvider();
+}
+
 async function main(): Promise<void> {
   const options = parseHeadlessOptions(process.argv.slice(2), process.env);
   if (options.help) {
     process.stdout.write(HEADLESS_USAGE);
     return;
   }
-  if (options.printToken) {
-    const token = readServerToken(options.dataDir);
-    if (token === null) {
-      log(`There is no server token in ${options.dataDir} yet: start \`modelbay serve\` once (with the same --data-dir) to make one.`);
-      process.exitCode = 1;
-      return;
-    }
-    process.stdout.write(`${token}\n`);
-    return;
-  }
+  await fetchCudaProviderIfAsked();
   if (options.exposureWarning) log(`\n${options.exposureWarning}\n`);
   const builtHost = join(import.meta.dirname, 'host.js');
   const launcher = !fromSource && existsSync(builtHost)
@@ -85,16 +90,29 @@ async function main(): Promise<void> {
   appLog?.redactor.addSecret(serverToken);
   server = await startServer({ app, token: serverToken, host: options.host, port: options.port, rendererDir: existsSync(rendererDir) ? rendererDir : null, log, serving: app });
   lock.setPort(server.port);
+  if (options.json) {
+    // For scripts and supervisors: one line, never the token itself.
+    const tokenPath = serverTokenPath(options.dataDir);
+    process.stdout.write(`${JSON.stringify({ event: 'serving', url: server.url, port: server.port, dataDir: options.dataDir, tokenPath, api: `${server.url}v1`, metrics: `${server.url}metrics`, pid: process.pid })}\n`);
+    return;
+  }
   process.stdout.write(servingBanner({ isTTY: process.stdout.isTTY === true, url: server.url, dashboardUrl: server.dashboardUrl, tokenPath: serverTokenPath(options.dataDir) }));
   process.stdout.write(`OpenAI-compatible API: ${server.url}v1 (api key: the token in ${serverTokenPath(options.dataDir)}); Prometheus metrics: ${server.url}metrics\n`);
+}
+
+/** Exit codes as the CLI's: 1 a Modelbay error, 2 usage. With --json the error is one JSON line. */
+function fail(err: ModelbayError, text: string): never {
+  const usage = err.code === 'EMB-E002' && err.details['usage'] === true;
+  if (process.argv.includes('--json')) process.stderr.write(`${JSON.stringify({ error: { code: err.code, message: text, details: err.toJSON().details } })}\n`);
+  else log(text);
+  process.exit(usage ? 2 : 1);
 }
 
 main().catch((e: unknown) => {
   const err = toModelbayError(e);
   if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    log(`Modelbay could not start: the port is in use (${err.message}). Is Modelbay already running? Choose another with --port N (0 = any free port).`);
-    process.exit(1);
+    fail(err, `Modelbay could not start: the port is in use (${err.message}). Is Modelbay already running? Choose another with --port N (0 = any free port).`);
   }
-  log(`Modelbay could not start: ${err.message}${err.code === 'EMB-E500' ? '' : ` (${err.code})`}`);
-  process.exit(1);
+  if (err.code === 'EMB-E002' && err.details['usage'] === true) fail(err, err.message);
+  fail(err, `Modelbay could not start: ${err.message}${err.code === 'EMB-E500' ? '' : ` (${err.code})`}`);
 });

@@ -122,7 +122,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const bearer = bearerToken(req.headers.authorization);
     const given = bearer ?? readCookie(req.headers.cookie, cookie);
     if (!tokensEqual(given, options.token)) {
-      refuse(new ModelbayError('EMB-E402', 'A token is needed: open this address with ?token=<token> once (`modelbay token` prints it; on a terminal `modelbay serve` prints the whole URL), or send "Authorization: Bearer <token>".', {}));
+      refuse(new ModelbayError('EMB-E402', given === null
+        ? 'A token is needed: open this address with ?token=<token> once (`modelbay token` prints it; on a terminal `modelbay serve` prints the whole URL), or send "Authorization: Bearer <token>".'
+        : 'The token sent is not this server\'s: each data folder has its own (`modelbay token --data-dir DIR` prints the one of the folder this server was started with).', { token: given === null ? 'missing' : 'wrong' }));
       return;
     }
     // Before any route: whatever changes state here (commands, /v1) must come from the dashboard or a script.

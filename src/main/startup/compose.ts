@@ -4,7 +4,6 @@
  * the environment, then the App with the launcher the entry provides.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { SlotSource } from '../../shared/settings/settings.js';
@@ -20,6 +19,7 @@ import { createFileTokenStore, type TokenCipher, type TokenStore, type TokenStor
 import { createAppLog, type AppLog } from '../logging/app-log.js';
 import { logAccess, logActivity } from '../logging/log-access.js';
 import { artifactConfig } from '../core/artifacts/manager/artifact-config.js';
+import { prepareDataDir } from '../headless/data-dir.js';
 
 export const HF_TOKEN_FILE = 'hf-token';
 
@@ -59,7 +59,8 @@ export interface Composition {
 
 export async function composeApp(options: ComposeOptions): Promise<Composition> {
   const env = options.env ?? process.env;
-  await mkdir(options.dataDir, { recursive: true });
+  // A folder that cannot be made or written ends the start here, with a coded error naming it.
+  await prepareDataDir(options.dataDir);
   // First of all: a second instance on the same folder would overwrite this one's settings.
   const lock = DataDirLock.acquire(options.dataDir, options.mode);
   try {

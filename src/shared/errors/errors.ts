@@ -86,6 +86,7 @@ export const ERROR_CODES = {
   'EMB-E405': 'Request too large',
   'EMB-E406': 'Invalid settings',
   'EMB-E407': 'Data folder in use by another Modelbay',
+  'EMB-E408': 'Data folder cannot be used',
   // The server's edge: cross-site requests, malformed HTTP, connection limits
   'EMB-E410': 'Cross-site request refused',
   'EMB-E411': 'Malformed HTTP request',

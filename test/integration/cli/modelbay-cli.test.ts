@@ -5,7 +5,7 @@
  * real `bin` script as a child process.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ import { harness, type Harness } from '../../../src/devkit/app/app-harness.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 
 const BIN = join(import.meta.dirname, '../../../scripts/modelbay.mjs');
-const NO_LAUNCH = { serve: () => Promise.resolve(), token: () => Promise.resolve(0) };
+const NO_LAUNCH = { serve: () => Promise.resolve() };
 
 interface Run {
   code: number;
@@ -32,6 +32,14 @@ function runBin(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
       resolve({ code, out: stdout, err: stderr });
     });
   });
+}
+
+/** cli() in this process with its own --data-dir (or none). */
+async function runOwn(...args: string[]): Promise<Run> {
+  let out = '';
+  let err = '';
+  const code = await cli(args, {}, { out: (t) => (out += t), err: (t) => (err += t), isTTY: false }, NO_LAUNCH);
+  return { code, out, err };
 }
 
 describe('modelbay CLI', () => {
@@ -60,7 +68,7 @@ describe('modelbay CLI', () => {
     // As the headless entry does: the lock names the running instance and its port.
     lock = DataDirLock.acquire(dataDir, 'headless');
     lock.setPort(server.port);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await server.close();
     lock.release();
@@ -136,6 +144,54 @@ describe('modelbay CLI', () => {
     }
   });
 
+  it('a slot is named by its alias as well as its id', async () => {
+    expect((await h.app.execute('setAlias', { slot: 'E8', alias: 'minilm' })).ok).toBe(true);
+    try {
+      expect(await json<{ id: string; state: string }>('load', 'minilm')).toMatchObject({ id: 'E8', state: 'loaded' });
+      expect((await run('unload', 'minilm')).out).toContain('E8 ');
+      const unknown = await run('load', 'nosuch');
+      expect(unknown.code).toBe(1);
+      expect(unknown.err).toMatch(/^EMB-E022: .*"nosuch"/);
+    } finally {
+      await h.app.execute('setAlias', { slot: 'E8', alias: null });
+    }
+  });
+
+  it('usage errors with --json are JSON too, exit 2', async () => {
+    const r = await run('load', 'E99', '--json');
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.err)).toMatchObject({ error: { code: 'EMB-E002', message: expect.stringContaining('E99') as unknown } });
+    const unknown = await run('frobnicate', '--json');
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.err)).toMatchObject({ error: { code: 'EMB-E002' } });
+  });
+
+  it('token prints the token; --json and --help are its own options', async () => {
+    const token = readFileSync(join(dataDir, 'server-token'), 'utf8').trim();
+    expect(await run('token')).toEqual({ code: 0, out: `${token}\n`, err: '' });
+    expect(await json<{ token: string; dataDir: string }>('token')).toEqual({ token, dataDir });
+    const help = await run('token', '--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('Usage: modelbay token');
+    const empty = mkdtempSync(join(tmpdir(), 'modelbay-cli-'));
+    const none = await runOwn('token', '--data-dir', empty, '--json');
+    expect(none.code).toBe(3);
+    expect(JSON.parse(none.err)).toMatchObject({ error: { code: 'EMB-E423' } });
+  });
+
+  it('a wrong token is told apart from none, and a server on --port is found even without a token file', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'modelbay-cli-'));
+    writeFileSync(join(other, 'server-token'), 'x'.repeat(43));
+    const wrong = await runOwn('ls', '--data-dir', other, '--port', String(server.port));
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toMatch(/^EMB-E402: The server at http:\/\/127\.0\.0\.1:\d+ refused the token in /);
+    const empty = mkdtempSync(join(tmpdir(), 'modelbay-cli-'));
+    const tokenless = await runOwn('status', '--data-dir', empty, '--port', String(server.port));
+    expect(tokenless.code).toBe(1);
+    expect(tokenless.err).toContain(`A Modelbay server answers at http://127.0.0.1:${server.port}`);
+    expect(tokenless.err).not.toContain('no server has run');
+  });
+
   it('the real bin: finds the server through MODELBAY_DATA_DIR; exit 3 with how to start one when none runs', async () => {
     const ok = await runBin(['ls', '--json'], { MODELBAY_DATA_DIR: dataDir });
     expect(ok.code).toBe(0);
@@ -158,5 +214,5 @@ describe('modelbay CLI', () => {
     expect(stale.code).toBe(3);
     const usage = await runBin(['load']);
     expect(usage.code).toBe(2);
-  }, 60_000);
+  }, 180_000);
 });

@@ -1,6 +1,6 @@
 /** The headless entry as a real process: it prints the dashboard URL, serves it, and stops cleanly on SIGTERM and SIGINT. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,8 @@ function serveIn(dir: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}):
     });
     child.on('exit', () => reject(new Error(`exited before serving:\n${out}`)));
   });
+  // A test that only checks the exit need not wait for a URL that never comes.
+  url.catch(() => undefined);
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, url, exit, output: () => out };
 }
@@ -108,19 +110,66 @@ describe('modelbay serve (headless entry)', () => {
     expect(await s.exit).toBe(0);
   });
 
-  it('`modelbay token` for a folder without a token says so and exits 1', () => {
+  it('`modelbay token` for a folder without a token says so and exits 3 (no server has run with it)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'modelbay-headless-'));
     dirs.push(dir);
     const printed = spawnSync(process.execPath, [CLI, 'token', '--data-dir', dir], { encoding: 'utf8' });
-    expect(printed.status).toBe(1);
+    expect(printed.status).toBe(3);
     expect(printed.stdout).toBe('');
     expect(printed.stderr).toContain('modelbay serve');
   });
 
-  it('a bad flag exits 1 with the usage', async () => {
+  it('a bad flag exits 2 (usage) with the usage; with --json the error is JSON', async () => {
     const s = serve(['--port', 'many']);
     await expect(s.url).rejects.toThrow('The port must be a number');
+    expect(await s.exit).toBe(2);
+    const bogus = serve(['--bogus']);
+    expect(await bogus.exit).toBe(2);
+    expect(bogus.output()).toContain('Usage: modelbay serve');
+    const json = serve(['--bogus', '--json']);
+    expect(await json.exit).toBe(2);
+    expect(JSON.parse(json.output().trim())).toMatchObject({ error: { code: 'EMB-E002', message: expect.stringContaining('--bogus') as unknown } });
+  });
+
+  it('--help prints the usage and exits 0 without fetching anything, even when asked to fetch the CUDA provider', async () => {
+    const s = serve(['--help'], { MODELBAY_FETCH_CUDA: '1' });
+    expect(await s.exit).toBe(0);
+    expect(s.output()).toContain('Usage: modelbay serve');
+    expect(s.output()).not.toContain('Fetching');
+  });
+
+  it('--json prints one JSON line once serving, without the token', async () => {
+    const s = serve(['--json']);
+    const line = await new Promise<string>((resolve, reject) => {
+      s.child.stdout?.on('data', () => {
+        const found = s.output().split('\n').find((l) => l.startsWith('{'));
+        if (found) resolve(found);
+      });
+      s.child.on('exit', () => reject(new Error(s.output())));
+    });
+    const info = JSON.parse(line) as { event: string; url: string; port: number; tokenPath: string };
+    expect(info).toMatchObject({ event: 'serving', url: `http://127.0.0.1:${info.port}/` });
+    expect(line).not.toContain(readFileSync(info.tokenPath, 'utf8').trim());
+    s.child.kill('SIGTERM');
+    expect(await s.exit).toBe(0);
+  });
+
+  it.each([
+    ['a folder the file system refuses (/proc)', () => '/proc/modelbay'],
+    ['a file', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'modelbay-headless-'));
+      dirs.push(dir);
+      writeFileSync(join(dir, 'data'), 'a file');
+      return join(dir, 'data');
+    }],
+    ['a folder that takes no files', () => '/sys'],
+  ])('a data folder that cannot be used (%s): EMB-E408 naming it, exit 1, at once', async (_what, folder) => {
+    const dataDir = folder();
+    const s = serve(['--data-dir', dataDir]);
     expect(await s.exit).toBe(1);
+    expect(s.output()).toContain(`Modelbay could not start: The data folder ${dataDir} cannot be used`);
+    expect(s.output()).toContain('(EMB-E408)');
+    expect(s.output()).toContain('--data-dir');
   });
 
   it('--require-gpu without a usable GPU prints the reason and the remedy and exits 101 before serving', async () => {

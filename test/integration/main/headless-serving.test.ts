@@ -72,5 +72,5 @@ describe('headless entry serving code', () => {
     const after = await bin(['ls'], env);
     expect(after.code).toBe(3);
     expect(after.err).toContain('modelbay serve');
-  }, 90_000);
+  }, 180_000);
 });

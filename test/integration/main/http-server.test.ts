@@ -89,6 +89,10 @@ describe('headless HTTP server', () => {
       expect(res.status).toBe(401);
       expect((JSON.parse(res.body) as CommandReply).ok).toBe(false);
       expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'EMB-E402' } });
+      // A wrong token is told apart from none: the fix differs (another data folder's token vs no token sent).
+      const { error } = JSON.parse(res.body) as { error: { message: string; details: { token: string } } };
+      expect(error.details.token).toBe(headers.authorization ?? headers.cookie ? 'wrong' : 'missing');
+      expect(error.message).toContain(headers.authorization ?? headers.cookie ? 'is not this server\'s' : 'A token is needed');
     }
     expect((await send(server.port, { path: '/' })).status).toBe(401);
     expect((await send(server.port, { path: '/?token=nope' })).status).toBe(401);

@@ -55,7 +55,7 @@ describe('serving: /v1 (OpenAI), /embed_sparse, /embed_all, /metrics', () => {
     const model = h.artifacts.model;
     inProcessSession = await ort.InferenceSession.create(model.modelPath);
     inProcess = new Embedder(inProcessSession, await TextTokenizer.fromFile(model.tokenizerPath), ort.Tensor, { pooling: 'mean', dims: model.dim, maxSequenceLength: 32, batchSize: 4 });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await server.close();
     await inProcessSession.release();

@@ -26,7 +26,7 @@ afterEach(async () => {
 
 describe('App with GPUs (fake nvidia-smi)', () => {
   it('each GPU becomes cuda:N with the default budget; samples are forwarded', async () => {
-    const h = await harness({ app: { gpu: gpu() } });
+    const h = await harness({ app: { gpuWaitMs: 60_000, gpu: gpu() } });
     open.push(h);
     await h.app.start();
     const snap = h.app.snapshot();
@@ -38,7 +38,7 @@ describe('App with GPUs (fake nvidia-smi)', () => {
   });
 
   it('gpuBudgetBytes applies live to every GPU', async () => {
-    const h = await harness({ app: { gpu: gpu() } });
+    const h = await harness({ app: { gpuWaitMs: 60_000, gpu: gpu() } });
     open.push(h);
     await h.app.start();
     const reply = await h.app.execute('updateSettings', { gpuBudgetBytes: 2 * GiB });
@@ -76,8 +76,8 @@ describe('App with GPUs (fake nvidia-smi)', () => {
     const h = await harness({ app: { gpu: gpu({ FAKE_NVIDIA_SMI_GPUS: '1', FAKE_NVIDIA_SMI_CAPTURE: capture }), cudaProvider: true } });
     open.push(h);
     await h.app.start();
-    await expect.poll(() => h.app.snapshot().devices.length, { timeout: 10_000 }).toBe(6);
-    await expect.poll(() => h.app.snapshot().devices.find((d) => d.device === 'cuda:0/mig:2c.3g.71gb:a03f9b12')?.sharedWith, { timeout: 10_000 }).toEqual(['cuda:0/mig:1c.3g.71gb:5c1e0a77']);
+    await expect.poll(() => h.app.snapshot().devices.length).toBe(6);
+    await expect.poll(() => h.app.snapshot().devices.find((d) => d.device === 'cuda:0/mig:2c.3g.71gb:a03f9b12')?.sharedWith).toEqual(['cuda:0/mig:1c.3g.71gb:5c1e0a77']);
     expect((await h.app.execute('updateSettings', { deviceBudgets: { 'cuda:0/mig:2c.3g.71gb:a03f9b12': 20 * GiB } })).ok).toBe(true);
     const budgets = Object.fromEntries(h.app.snapshot().devices.map((d) => [d.device, d.budgetBytes]));
     expect(budgets['cuda:0/mig:1c.3g.71gb:5c1e0a77']).toBe(20 * GiB);
@@ -88,13 +88,13 @@ describe('App with GPUs (fake nvidia-smi)', () => {
   it('a slot set to a GPU is saved, and after a restart it moves there once the GPU is seen', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'modelbay-app-gpu-'));
     dirs.push(dir);
-    const first = await harness({ dir, app: { gpu: gpu() } });
+    const first = await harness({ dir, app: { gpuWaitMs: 60_000, gpu: gpu() } });
     await first.app.start();
     const moved = await first.app.execute('setDevice', { slot: 'E7', device: 'cuda:1' });
     expect(moved.ok && moved.result).toMatchObject({ id: 'E7', device: 'cuda:1' });
     await first.close();
 
-    const second = await harness({ dir, app: { gpu: gpu() } });
+    const second = await harness({ dir, app: { gpuWaitMs: 60_000, gpu: gpu() } });
     open.push(second);
     // Before the monitor ran, cuda:1 is unknown: the slot waits on the CPU.
     expect(second.app.snapshot().slots.find((s) => s.id === 'E7')?.device).toBe('cpu');
@@ -103,11 +103,11 @@ describe('App with GPUs (fake nvidia-smi)', () => {
   });
 
   it('slots with no device chosen go to cuda:0 when the CUDA provider is installed, and stay on the CPU when not', async () => {
-    const withCuda = await harness({ app: { gpu: gpu(), cudaProvider: true } });
+    const withCuda = await harness({ app: { gpuWaitMs: 60_000, gpu: gpu(), cudaProvider: true } });
     open.push(withCuda);
     await withCuda.app.start();
     expect(new Set(withCuda.app.snapshot().slots.map((s) => s.device))).toEqual(new Set(['cuda:0']));
-    const withoutCuda = await harness({ app: { gpu: gpu(), cudaProvider: false } });
+    const withoutCuda = await harness({ app: { gpuWaitMs: 60_000, gpu: gpu(), cudaProvider: false } });
     open.push(withoutCuda);
     await withoutCuda.app.start();
     expect(new Set(withoutCuda.app.snapshot().slots.map((s) => s.device))).toEqual(new Set(['cpu']));
@@ -124,10 +124,10 @@ describe('App with GPUs (fake nvidia-smi)', () => {
   });
 
   it('a MIG GPU offers its instances, not cuda:0: slots default to the first instance, budgets never exceed an instance', async () => {
-    const h = await harness({ app: { gpu: gpu({ FAKE_NVIDIA_SMI_GPUS: '1', FAKE_NVIDIA_SMI_CAPTURE: 'linux-x86_64__nvidia-h100-mig__590.48.01.txt' }), cudaProvider: true } });
+    const h = await harness({ app: { gpuWaitMs: 60_000, gpu: gpu({ FAKE_NVIDIA_SMI_GPUS: '1', FAKE_NVIDIA_SMI_CAPTURE: 'linux-x86_64__nvidia-h100-mig__590.48.01.txt' }), cudaProvider: true } });
     open.push(h);
     await h.app.start();
-    await expect.poll(() => h.app.snapshot().devices.length, { timeout: 10_000 }).toBe(5);
+    await expect.poll(() => h.app.snapshot().devices.length).toBe(5);
     const snap = h.app.snapshot();
     expect(snap.devices.map((d) => d.device)).toEqual(['cpu', 'cuda:0/mig:3g.40gb:00000000', 'cuda:0/mig:2g.20gb:00000001', 'cuda:0/mig:1g.10gb:00000002', 'cuda:0/mig:1g.10gb:00000003']);
     expect(new Set(snap.slots.map((s) => s.device))).toEqual(new Set(['cuda:0/mig:3g.40gb:00000000']));

@@ -40,5 +40,16 @@ describe('headless flags and environment', () => {
     })();
     expect(err).toBeInstanceOf(ModelbayError);
     expect((err as ModelbayError).code).toBe('EMB-E002');
+    // Marked as a usage error: the entry exits 2, as the CLI does for usage.
+    expect((err as ModelbayError).details).toMatchObject({ usage: true });
+  });
+
+  it('an empty MODELBAY_PORT is unset', () => {
+    expect(parseHeadlessOptions(['--help'], { MODELBAY_PORT: '' })).toMatchObject({ help: true, port: 7878 });
+  });
+
+  it('--json asks for machine-readable output', () => {
+    expect(parseHeadlessOptions(['--json'], {}).json).toBe(true);
+    expect(parseHeadlessOptions([], {}).json).toBe(false);
   });
 });

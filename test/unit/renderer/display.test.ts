@@ -18,6 +18,9 @@ describe('figures', () => {
     expect(fileSize(532_000_000)).toBe('532 MB');
     expect(mib(16376 * 1024 * 1024)).toBe('16,376 MiB');
     expect(duration(125)).toBe('2 min 05 s');
+    // A fast load reads as what it took, not "0 s".
+    expect(duration(0.071)).toBe('71 ms');
+    expect(duration(3)).toBe('3 s');
     expect(relativeTime(null, 0)).toBe('never');
     expect(relativeTime(0, 5 * 60_000)).toBe('5 min ago');
   });

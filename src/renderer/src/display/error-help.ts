@@ -75,6 +75,7 @@ export const ERROR_HELP: Readonly<Record<ErrorCode, string>> = {
   'EMB-E405': 'The request was too large; send less at once.',
   'EMB-E406': 'A setting is invalid; correct the field shown and save again.',
   'EMB-E407': 'Another Modelbay uses this data folder; stop it or start with another --data-dir.',
+  'EMB-E408': 'The data folder cannot be created or written: choose another with --data-dir (or MODELBAY_DATA_DIR), or fix its permissions.',
   'EMB-E410': 'The server refused a command that did not come from this dashboard; reload the page from the URL `modelbay serve` printed.',
   'EMB-E411': 'The server could not read the request as HTTP; reload the dashboard.',
   'EMB-E412': 'The server has too many open connections; close other dashboards or event streams and try again.',

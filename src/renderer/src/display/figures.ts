@@ -39,6 +39,8 @@ export function speed(bps: number): string {
 
 export function duration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return UNKNOWN;
+  // A load of 71 ms is not "0 s".
+  if (seconds < 0.9995) return `${Math.round(seconds * 1000)} ms`;
   const s = Math.round(seconds);
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;

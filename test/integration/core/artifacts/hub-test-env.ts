@@ -73,7 +73,7 @@ export async function startEnv(opts: Partial<HubServerOptions> = {}): Promise<Hu
   return {
     hub, files, cacheDir, sleeps,
     downloader: (o = {}) => new Downloader({
-      cacheDir, endpoint: hub.endpoint, token: null, idleTimeoutMs: 2_000,
+      cacheDir, endpoint: hub.endpoint, token: null, idleTimeoutMs: 30_000,
       sleep: (ms) => { sleeps.push(ms); return Promise.resolve(); },
       ...o,
     }),

@@ -128,7 +128,7 @@ describe('an H200 with compute instances (hand-written layout)', () => {
     // A budget set on one compute instance is the group's.
     slots.setBudget(ci2, 50 * GiB);
     expect(slots.pressure(ci1).budgetBytes).toBe(50 * GiB);
-  }, 30_000);
+  }, 120_000);
 });
 
 describe('two GPUs, one plain and one in MIG mode (hand-written layout)', () => {
@@ -144,5 +144,5 @@ describe('two GPUs, one plain and one in MIG mode (hand-written layout)', () => 
     // Without -q, the old UUIDs alone say which GPU instance a compute instance is in.
     const bare = sample.gpus[1]?.migInstances?.map((i) => migMemoryGroup({ ...i, gpuInstanceId: null }));
     expect(bare).toEqual(['cuda:1/gi:0', 'cuda:1/gi:0', 'cuda:1/gi:0']);
-  }, 30_000);
+  }, 120_000);
 });

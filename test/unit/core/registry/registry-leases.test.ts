@@ -87,9 +87,8 @@ describe('ModelRegistry: work in flight holds a lease on its session', () => {
     });
     await Promise.resolve();
     const unload = registry.unload('E1');
-    await new Promise((r) => setTimeout(r, 10));
     // The unload has begun and waits: the session is still alive for the work in flight.
-    expect(registry.snapshot('E1').state).toBe('unloading');
+    await expect.poll(() => registry.snapshot('E1').state).toBe('unloading');
     expect(factory.sessions[0]?.released).toBe(false);
     finish();
     expect(await use).toBe('done');

@@ -213,8 +213,8 @@ describe('ModelRegistry', () => {
     const { registry, factory } = setup({ maxParallelLoads: 2 });
     const holds = (['E1', 'E2', 'E3'] as const).map((id) => factory.hold(id));
     const loads = (['E1', 'E2', 'E3'] as const).map((id) => registry.load(id));
-    await new Promise((r) => setTimeout(r, 20));
-    expect(factory.created).toEqual(['E1', 'E2']);
+    // Two start; the third waits for one of them (held open until the check).
+    await expect.poll(() => factory.created).toEqual(['E1', 'E2']);
     holds.forEach((open) => open());
     await Promise.all(loads);
     expect(factory.created).toEqual(['E1', 'E2', 'E3']);

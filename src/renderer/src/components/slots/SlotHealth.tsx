@@ -30,7 +30,7 @@ export function SlotHealth({ id }: { id: SlotId }): React.JSX.Element | null {
           {usage.uses > 0 || usage.health !== 'unknown' ? (
             <>
               {' · '}
-              <span className="num">{usage.uses.toLocaleString('en-US')}</span> uses
+              <span className="num">{usage.uses.toLocaleString('en-US')}</span> {usage.uses === 1 ? 'use' : 'uses'}
             </>
           ) : null}
         </span>

@@ -21,8 +21,7 @@ const serve = (hh: Harness): void => {
 const progressOf = (hh: Harness): SlotDownloadProgress[] => hh.events.flatMap((e) => (e.type === 'progress' && e.progress.slot === 'E8' ? [e.progress] : []));
 /** Waits until `ok` holds (polling, so a slow machine only waits longer). */
 async function until(ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(ok()).toBe(true);
+  await expect.poll(ok).toBe(true);
 }
 const lastPhase = (hh: Harness): string | undefined => progressOf(hh).at(-1)?.phase;
 

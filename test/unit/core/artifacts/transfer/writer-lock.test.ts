@@ -97,7 +97,7 @@ describe('WriterLock: a holder beats, and a lock without beats goes stale whatev
     let taken: WriterLock | null = null;
     await vi.waitFor(async () => {
       taken = await WriterLock.acquire(path, 'file', { beatMs });
-    }, { timeout: 30_000, interval: 100 });
+    }, { timeout: 120_000, interval: 100 });
     expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ nonce: (taken as unknown as WriterLock).info.nonce, beat: beatMs });
     await (taken as unknown as WriterLock).release();
   });

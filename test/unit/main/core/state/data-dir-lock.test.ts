@@ -18,7 +18,7 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
-function holdLockInChild(dir: string): Promise<{ pid: number; stop: () => void }> {
+function holdLockInChild(dir: string): Promise<{ pid: number; stop: () => Promise<void> }> {
   // A real second process holding the folder (its pid and start time are its own).
   const child = spawn(process.execPath, ['-e', `
     const fs = require('node:fs');
@@ -28,7 +28,9 @@ function holdLockInChild(dir: string): Promise<{ pid: number; stop: () => void }
     process.stdout.write('ready');
     setInterval(() => {}, 1000);
   `], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve) => child.stdout.once('data', () => resolve({ pid: child.pid as number, stop: () => child.kill('SIGKILL') })));
+  // stop() resolves once the process is gone: a busy machine may take a while to reap it.
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve) => child.stdout.once('data', () => resolve({ pid: child.pid as number, stop: () => { child.kill('SIGKILL'); return exited; } })));
 }
 
 describe('DataDirLock', () => {
@@ -47,15 +49,14 @@ describe('DataDirLock', () => {
       expect((err as ModelbayError).message).toContain(`pid ${other.pid}`);
       expect((err as ModelbayError).message).toContain('port 7878');
     } finally {
-      other.stop();
+      await other.stop();
     }
   });
 
   it('a lock left by a killed process is taken over', async () => {
     const dir = tempDir();
     const other = await holdLockInChild(dir);
-    other.stop();
-    await new Promise((r) => setTimeout(r, 200));
+    await other.stop();
     const lock = DataDirLock.acquire(dir, 'headless');
     expect(readDataDirLock(dir)?.pid).toBe(process.pid);
     lock.setPort(4321);

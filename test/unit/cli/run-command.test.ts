@@ -1,0 +1,97 @@
+/**
+ * What the CLI says about what a command did, against a scripted server: names resolved
+ * through aliases, the slots a load evicted, and what `rm` really deleted when another
+ * slot shares the files.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AppSnapshot, CommandName } from '../../../src/shared/contract/api.js';
+import type { ReadinessReport, SlotReadiness } from '../../../src/shared/artifacts/artifacts.js';
+import type { SlotId } from '../../../src/shared/slots/slots.js';
+import { parseCommand, type ParsedCommand } from '../../../src/cli/commands-table.js';
+import { runCommand } from '../../../src/cli/run-command.js';
+import type { ServerClient } from '../../../src/cli/server-client.js';
+import { appSnapshot, slotSnapshot } from '../renderer/snapshot-fixture.js';
+import { SLOT_IDS } from '../../../src/shared/slots/slots.js';
+
+type Script = Partial<Record<CommandName, (input: { slot?: SlotId }) => unknown>>;
+
+function scripted(script: Script): { client: ServerClient; sent: Array<{ name: CommandName; input: unknown }> } {
+  const sent: Array<{ name: CommandName; input: unknown }> = [];
+  const client = {
+    url: 'http://127.0.0.1:1/',
+    command: (name: CommandName, input: { slot?: SlotId } = {}) => {
+      sent.push({ name, input });
+      const answer = script[name];
+      if (!answer) return Promise.reject(new Error(`unexpected command ${name}`));
+      return Promise.resolve(answer(input));
+    },
+  } as unknown as ServerClient;
+  return { client, sent };
+}
+
+async function runCli(argv: string[], client: ServerClient): Promise<string> {
+  let out = '';
+  await runCommand(parseCommand(argv) as ParsedCommand, client, { out: (t) => (out += t), err: () => undefined, isTTY: false });
+  return out;
+}
+
+function readiness(slot: SlotId, repo: string, present: boolean): SlotReadiness {
+  return {
+    slot, status: present ? 'ready' : 'missing', reason: null, code: null, repo, revision: 'main', totalBytes: 100, presentBytes: present ? 100 : 0,
+    files: [{ path: 'onnx/model.onnx', size: 100, present, verified: present }],
+  };
+}
+
+function report(slots: SlotReadiness[]): ReadinessReport {
+  return { at: 1, ready: slots.filter((s) => s.status === 'ready').length, total: 13, totalBytes: 0, presentBytes: 0, missingBytes: 0, computeMs: 1, slots };
+}
+
+describe('modelbay commands: what they report', () => {
+  it('a slot named by its alias is resolved before the command is sent', async () => {
+    const snap = appSnapshot();
+    snap.settings.settings.slots.E8 = { pinned: false, preload: false, idleTtlMs: null, source: null, alias: 'minilm' };
+    const { client, sent } = scripted({
+      getSnapshot: () => snap,
+      pin: ({ slot }) => slotSnapshot(slot as SlotId, { state: 'ready', pinned: true, device: 'cpu' }),
+    });
+    expect(await runCli(['pin', 'minilm'], client)).toContain('E8 Graph: ready (pinned)');
+    expect(sent.filter((s) => s.name === 'pin')).toEqual([{ name: 'pin', input: { slot: 'E8' } }]);
+  });
+
+  it('an unknown name is a coded error naming it', async () => {
+    const { client } = scripted({ getSnapshot: () => appSnapshot() });
+    await expect(runCli(['load', 'nosuch'], client)).rejects.toMatchObject({ code: 'EMB-E022', message: expect.stringContaining('"nosuch"') as unknown });
+  });
+
+  it('load names the slots it evicted to make room', async () => {
+    let loaded: SlotId[] = ['E1', 'E2'];
+    const snapshot = (): AppSnapshot => appSnapshot({ slots: SLOT_IDS.map((id) => slotSnapshot(id, { state: loaded.includes(id) ? 'loaded' : 'ready' })) });
+    const { client } = scripted({
+      getSnapshot: snapshot,
+      load: ({ slot }) => {
+        loaded = ['E2', slot as SlotId];
+        return { ...slotSnapshot(slot as SlotId, { state: 'loaded', device: 'cpu' }), alreadyLoaded: false };
+      },
+    });
+    expect(await runCli(['load', 'E5'], client)).toBe('E5 Causal: loaded on cpu (evicted E1 to make room)\n');
+    loaded = ['E1', 'E2'];
+    expect(JSON.parse(await runCli(['load', 'E5', '--json'], client))).toMatchObject({ id: 'E5', evicted: ['E1'] });
+  });
+
+  it('rm of a slot whose files another slot uses says nothing was deleted and the slot stays ready', async () => {
+    const shared = report([readiness('E2', 'jina/small', true), readiness('E3', 'jina/small', true), readiness('E4', 'jina/small', true)]);
+    const { client } = scripted({ getSnapshot: () => appSnapshot({ readiness: shared }), clearSlot: () => shared });
+    const out = await runCli(['rm', 'E3'], client);
+    expect(out).toContain("Nothing was deleted: E3's files are shared with E2, E4");
+    expect(out).toContain('E3 stays ready');
+    expect(out).not.toContain('were deleted.');
+  });
+
+  it('rm of a slot with files of its own says they were deleted', async () => {
+    const { client } = scripted({
+      getSnapshot: () => appSnapshot({ readiness: report([readiness('E1', 'e5/large', true)]) }),
+      clearSlot: () => report([readiness('E1', 'e5/large', false)]),
+    });
+    expect(await runCli(['rm', 'E1'], client)).toContain("E1's files were deleted.");
+  });
+});
