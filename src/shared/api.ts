@@ -13,6 +13,7 @@ import type { UpdateResult, UpdatesView } from './updates.js';
 import type { SerializedError } from './errors.js';
 import type { GpuSample } from './gpu.js';
 import type { LoadPreview } from './load-preview.js';
+import { LAYOUT_COMMAND_SCHEMAS, type ExportResult, type LayoutStatus, type LockResult, type LockVerifyReport, type RestorePreview, type RestoreResult } from './layouts.js';
 import { DeviceIdSchema, RepoIdSchema, SettingsPatchSchema, SlotIdSchema, SlotSourceSchema, type SettingsView } from './settings.js';
 import type { SlotId } from './slots.js';
 import type { DeviceBudgetSnapshot, RegistryStats, SlotSnapshot } from './state.js';
@@ -78,6 +79,8 @@ export const COMMAND_SCHEMAS = {
   /** Switch the slot back to the revision it used before (still on disk). */
   rollbackUpdate: slot,
   deleteRevision: z.object({ repo: RepoIdSchema, commit: z.string().regex(/^[0-9a-f]{40}$/, 'a commit is 40 hex characters') }).strict(),
+  /** Lockfiles and cluster exports (layouts.ts). */
+  ...LAYOUT_COMMAND_SCHEMAS,
 } as const;
 
 export type CommandName = keyof typeof COMMAND_SCHEMAS;
@@ -165,6 +168,12 @@ export interface CommandResults {
   checkUpdates: UpdatesView;
   applyUpdate: UpdateResult;
   rollbackUpdate: UpdateResult;
+  lockLayout: LockResult;
+  verifyLock: LockVerifyReport;
+  previewRestore: RestorePreview;
+  restoreLock: RestoreResult;
+  layoutStatus: LayoutStatus;
+  exportLayout: ExportResult;
 }
 
 /** One second of the VRAM history chart for one device. */

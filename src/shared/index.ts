@@ -12,3 +12,4 @@ export * from './model-names.js';
 export * from './usage.js';
 export * from './seed-errors.js';
 export * from './updates.js';
+export * from './layouts.js';
