@@ -16,7 +16,7 @@ import type { LastLockStore } from '../core/layouts/last-lock.js';
 import { layoutDifferences, slotChanges, type CurrentSlot } from '../core/layouts/layout-diff.js';
 import { writeExport } from '../core/layouts/layout-export.js';
 import { buildLock, verifyLock, verifyLockedSlot, type LayoutSlot } from '../core/layouts/lock-build.js';
-import { parseLockfile } from '../core/layouts/lockfile.js';
+import { parseLockfile } from '../../shared/layouts.js';
 import { LayoutRestorer, type RestoreDeps } from './layout-restore.js';
 
 type LayoutCommand = 'lockLayout' | 'verifyLock' | 'previewRestore' | 'restoreLock' | 'layoutStatus' | 'exportLayout';

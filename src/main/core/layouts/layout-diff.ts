@@ -17,9 +17,12 @@ function modelLabel(repo: string, revision: string): string {
   return `${repo}@${/^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 12) : revision}`;
 }
 
-function samePaths(a: ReadonlyArray<{ path: string }>, b: ReadonlyArray<{ path: string }>): boolean {
-  const x = a.map((f) => f.path).sort();
-  const y = b.map((f) => f.path).sort();
+/** The files that make the model (a restored slot runs them; config files ride along in the cache). */
+const RUNS = new Set(['model', 'external-data', 'tokenizer']);
+
+function samePaths(a: ReadonlyArray<{ path: string; role: string }>, b: ReadonlyArray<{ path: string; role: string }>): boolean {
+  const x = a.filter((f) => RUNS.has(f.role)).map((f) => f.path).sort();
+  const y = b.filter((f) => RUNS.has(f.role)).map((f) => f.path).sort();
   return x.length === y.length && x.every((p, i) => p === y[i]);
 }
 
@@ -41,16 +44,12 @@ export function slotChanges(cur: CurrentSlot | null, locked: LockedSlot, device:
 
 const show = (v: LayoutChange['from']): string => (v === null ? '—' : String(v));
 
-export function describeChange(slot: SlotId, c: LayoutChange): string {
-  return `${slot} ${c.field}: ${show(c.from)} → ${show(c.to)}`;
-}
-
 /** One line per difference between the running layout and a lockfile (`scope` null: slots it lacks count too). */
 export function layoutDifferences(current: ReadonlyArray<CurrentSlot>, lock: Lockfile, scope: readonly SlotId[] | null): string[] {
   const lines: string[] = [];
   for (const locked of lock.slots) {
     const cur = current.find((c) => c.slot === locked.slot) ?? null;
-    lines.push(...slotChanges(cur, locked).map((c) => describeChange(locked.slot, c)));
+    lines.push(...slotChanges(cur, locked).map((c) => `${locked.slot} ${c.field}: now ${show(c.from)}, locked ${show(c.to)}`));
   }
   if (scope === null) {
     for (const cur of current) {

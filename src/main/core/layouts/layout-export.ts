@@ -12,7 +12,7 @@ import { parseDeviceId } from '../../../shared/devices.js';
 import type { ExportResult, LockedSlot, Lockfile } from '../../../shared/layouts.js';
 import type { ServingKind } from '../../../shared/serving.js';
 import type { HubCacheLayout } from '../artifacts/hf-cache-layout.js';
-import { serializeLockfile } from './lockfile.js';
+import { serializeLockfile } from '../../../shared/layouts.js';
 import { dnsLabel, exportBaseName } from './model-names.js';
 import { EXPORT_MAX_BATCH, exportTritonSlot, type WrittenFiles } from './triton-export.js';
 import { exportReadme } from './export-readme.js';

@@ -11,7 +11,7 @@ import type { SlotId } from '../../../shared/slots.js';
 import { hashFile } from '../artifacts/blob-hasher.js';
 import type { HubCacheLayout } from '../artifacts/hf-cache-layout.js';
 import { cachedCommit } from '../artifacts/readiness.js';
-import { orderedLockfile } from './lockfile.js';
+import { orderedLockfile } from '../../../shared/layouts.js';
 
 /** One slot of the running layout, as the App knows it. */
 export interface LayoutSlot {
