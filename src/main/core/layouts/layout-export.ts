@@ -32,7 +32,6 @@ export interface ExportOptions {
 
 /** The folder must be new or empty: an export never overwrites files it did not write. */
 async function prepareDir(dir: string): Promise<void> {
-  if (!isAbsolute(dir)) throw new ModelbayError('EMB-E002', `The export folder must be an absolute path; got ${JSON.stringify(dir.slice(0, 200))}.`, { dir: dir.slice(0, 200) });
   const st = await stat(dir).catch(() => null);
   if (st && !st.isDirectory()) throw new ModelbayError('EMB-E152', `${dir} is a file, not a folder: choose a new or empty folder.`, { dir });
   if (st) {
@@ -89,6 +88,8 @@ export function inferenceService(name: string, storageUri: string, slots: Locked
 }
 
 export async function writeExport(o: ExportOptions): Promise<ExportResult> {
+  // Relative to what? The server's folder is not the user's: the CLI resolves against the user's.
+  if (!isAbsolute(o.dir)) throw new ModelbayError('EMB-E002', `The export folder must be an absolute path; got ${JSON.stringify(o.dir.slice(0, 200))}.`, { dir: o.dir.slice(0, 200) });
   const dir = resolve(o.dir);
   if (o.lock.slots.length === 0) throw new ModelbayError('EMB-E151', 'There is no slot to export: lock or download some slots first.', {});
   if (o.storageUri !== undefined && !STORAGE_URI_RE.test(o.storageUri)) {
