@@ -123,7 +123,15 @@ export class LayoutRestorer {
       return { ...base, error: toModelbayError(e).toJSON() };
     }
     try {
-      const p = await this.d.artifacts.download(s.slot);
+      let p;
+      try {
+        p = await this.d.artifacts.download(s.slot);
+      } catch (e) {
+        // A damaged blob already in the cache is marked bad by the failed run; the next one fetches it anew.
+        if (toModelbayError(e).code !== 'EMB-E108') throw e;
+        this.d.activity(s.slot, 'info', `${s.slot}: a file in the cache did not match its checksum; downloading it again.`);
+        p = await this.d.artifacts.download(s.slot);
+      }
       if (p.phase !== 'done') throw new ModelbayError('EMB-E114', `${s.slot}'s download was ${p.phase}.`, { slot: s.slot, phase: p.phase });
       for (const f of s.files.filter((x) => x.role === 'config' || x.role === 'other')) {
         await this.d.fetchFile({ repo: s.repo, revision: s.revision, path: f.path, sha256: f.sha256, size: f.size });
