@@ -7,7 +7,7 @@ import react from '@vitejs/plugin-react';
 // sandboxed preloads cannot be ESM) and the renderer.
 export default defineConfig(({ command }) => {
   // `electron-vite dev` is the explicit dev mode: only under it does the app load
-  // ELECTRON_RENDERER_URL (src/main/dev-renderer.ts). A stray variable elsewhere is ignored.
+  // ELECTRON_RENDERER_URL (src/main/electron/dev-renderer.ts). A stray variable elsewhere is ignored.
   if (command === 'serve') process.env['MODELBAY_DEV'] = '1';
   return {
     main: {
@@ -16,8 +16,8 @@ export default defineConfig(({ command }) => {
         externalizeDeps: true,
         rollupOptions: {
           input: {
-            index: resolve(import.meta.dirname, 'src/main/index.ts'),
-            headless: resolve(import.meta.dirname, 'src/main/headless.ts'),
+            index: resolve(import.meta.dirname, 'src/main/electron/main.ts'),
+            headless: resolve(import.meta.dirname, 'src/main/headless/main.ts'),
             host: resolve(import.meta.dirname, 'src/main/host/main.ts'),
           },
         },

@@ -8,8 +8,8 @@
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scanHubCache } from '../src/main/core/artifacts/cache-scan.js';
-import { GiB } from '../src/shared/bytes.js';
+import { scanHubCache } from '../src/main/core/artifacts/cache/cache-scan.js';
+import { GiB } from '../src/shared/values/bytes.js';
 import { writeCachedFile } from '../test/fixtures/hf-cache-writer.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 20);

@@ -22,10 +22,10 @@ import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { Downloader, type DownloaderOptions } from '../src/main/core/artifacts/downloader.js';
-import { downloaderTuning } from '../src/main/core/artifacts/downloader-tuning.js';
-import { artifactConfig } from '../src/main/core/state/hub-environment.js';
-import { defaultSettings } from '../src/shared/settings.js';
+import { Downloader, type DownloaderOptions } from '../src/main/core/artifacts/transfer/downloader.js';
+import { downloaderTuning } from '../src/main/core/artifacts/manager/downloader-tuning.js';
+import { defaultSettings } from '../src/shared/settings/settings.js';
+import { artifactConfig } from '../src/main/core/artifacts/manager/artifact-config.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DIR = join(ROOT, '.bench');
@@ -57,7 +57,7 @@ async function hashFile(path: string): Promise<string> {
 }
 
 async function startServer(config: unknown): Promise<{ endpoint: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/hub-server/serve.ts'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/devkit/hub/serve.ts'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   for await (const line of lines) {
     const { endpoint } = JSON.parse(line) as { endpoint: string };

@@ -7,10 +7,10 @@
 import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createArtifactManager } from '../src/main/core/artifacts/artifact-manager.js';
-import type { DownloaderPort } from '../src/main/core/artifacts/downloader-port.js';
-import { GiB } from '../src/shared/bytes.js';
-import { SLOT_IDS, type SlotId } from '../src/shared/slots.js';
+import { createArtifactManager } from '../src/main/core/artifacts/manager/artifact-manager.js';
+import { GiB } from '../src/shared/values/bytes.js';
+import { SLOT_IDS, type SlotId } from '../src/shared/slots/slots.js';
+import type { DownloaderPort } from '../src/main/core/artifacts/transfer/downloader.js';
 import { writeCachedFile } from '../test/fixtures/hf-cache-writer.js';
 import { writeCatalog, type TestSlot } from '../test/fixtures/test-catalog.js';
 

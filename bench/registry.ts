@@ -4,8 +4,8 @@
  * {"reserve_p50_us","reserve_p99_us","release_p99_us","ops","concurrent_gets","concurrent_loads"}.
  * Baseline in the same run: the same loop on a bare Map (the floor for any bookkeeping).
  */
-import { GiB, MB } from '../src/shared/bytes.js';
-import { SLOT_IDS } from '../src/shared/slots.js';
+import { GiB, MB } from '../src/shared/values/bytes.js';
+import { SLOT_IDS } from '../src/shared/slots/slots.js';
 import { ModelRegistry } from '../src/main/core/registry/registry.js';
 import { SlotManager } from '../src/main/core/slots/slot-manager.js';
 import { BufferFactory } from '../test/fixtures/buffer-factory.js';

@@ -20,8 +20,8 @@ import { HostPool } from '../src/main/core/runtime/host-pool.js';
 import { OnnxSessionFactory, type SlotFiles } from '../src/main/core/runtime/session-factory.js';
 import { TextTokenizer } from '../src/main/host/text-tokenizer.js';
 import type { HostLoadOptions } from '../src/main/core/runtime/protocol.js';
-import type { SlotId } from '../src/shared/slots.js';
-import { writeEmbeddingModel } from '../test/fixtures/onnx/embedding-model.js';
+import type { SlotId } from '../src/shared/slots/slots.js';
+import { writeEmbeddingModel } from '../src/devkit/onnx/embedding-model.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const DIR = join(ROOT, '.bench', 'runtime');

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Agent, request } from 'undici';
-import { createApp } from '../src/main/app.js';
+import { createApp } from '../src/main/app/app.js';
 import { ForkLauncher } from '../src/main/core/runtime/fork-launcher.js';
 import { SettingsStore } from '../src/main/core/state/settings-store.js';
 import { createFileTokenStore } from '../src/main/core/state/token-store.js';

@@ -14,11 +14,11 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../src/main/app.js';
+import { createApp } from '../src/main/app/app.js';
 import { SettingsStore } from '../src/main/core/state/settings-store.js';
 import { createFileTokenStore } from '../src/main/core/state/token-store.js';
 import { createMemoryArtifacts } from '../test/fixtures/memory-artifacts.js';
-import { testLauncher } from '../test/integration/runtime/test-hosts.js';
+import { sourceHostLauncher } from '../src/devkit/source-host.js';
 
 const CYCLES = Number(process.env.SOAK_CYCLES ?? 5000);
 const WARMUP = Number(process.env.SOAK_WARMUP ?? 1000);
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const artifacts = await createMemoryArtifacts({ dir: join(dir, 'models'), ready: ['E1', 'E2'], vocab: 2000, dim: 64 });
   const app = createApp({
     mode: 'headless', version: 'soak', settings, tokens: createFileTokenStore(join(dir, 'hf-token')), artifacts,
-    launcher: testLauncher(), gpu: { nvidiaSmi: null }, env: { HOME: dir, HF_HOME: join(dir, 'hf') },
+    launcher: sourceHostLauncher(), gpu: { nvidiaSmi: null }, env: { HOME: dir, HF_HOME: join(dir, 'hf') },
     hostLoadOptions: { intraOpNumThreads: 1, batchSize: 8, maxSequenceLength: 32 },
   });
   // A dashboard is connected the whole time: events are produced and delivered.

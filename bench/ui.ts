@@ -7,7 +7,7 @@
  * Last line: {"seconds","long_tasks","p95_frame_ms","events"}.
  */
 import { launchBrowser } from '../test/e2e/browser.js';
-import { buildRenderer, serveStatic } from '../test/e2e/renderer-server.js';
+import { buildRenderer, serveStatic } from '../src/devkit/renderer-build.js';
 import { scriptedApiScript, type ScriptedControl } from '../test/fixtures/ui/scripted-api.js';
 
 const SECONDS = Number(process.env['BENCH_UI_SECONDS'] ?? 60);

@@ -12,17 +12,17 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { composeApp } from '../src/main/compose.js';
+import { composeApp } from '../src/main/startup/compose.js';
 import { startServer } from '../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../src/main/server/server-token.js';
-import { MiB } from '../src/shared/bytes.js';
-import { buildRenderer } from '../test/e2e/renderer-server.js';
-import { startHubServer, type HubRepoSpec } from '../test/fixtures/hub-server/hub-server.js';
-import { writeEmbeddingModel, type EmbeddingModel } from '../test/fixtures/onnx/embedding-model.js';
-import { testLauncher } from '../test/integration/runtime/test-hosts.js';
+import { MiB } from '../src/shared/values/bytes.js';
+import { buildRenderer } from '../src/devkit/renderer-build.js';
+import { startHubServer, type HubRepoSpec } from '../src/devkit/hub/hub-server.js';
+import { writeEmbeddingModel, type EmbeddingModel } from '../src/devkit/onnx/embedding-model.js';
+import { sourceHostLauncher } from '../src/devkit/source-host.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const FAKE_SMI = join(ROOT, 'test/fixtures/nvidia-smi/bin/nvidia-smi');
+const FAKE_SMI = join(ROOT, 'src/devkit/nvidia-smi/bin/nvidia-smi');
 const DIM = 384;
 
 interface CatalogFile { path: string; role: string; size?: number | null; sha256?: string | null }
@@ -75,7 +75,7 @@ const { app, log } = await composeApp({
   mode: 'headless',
   dataDir,
   catalogPath,
-  launcher: testLauncher(),
+  launcher: sourceHostLauncher(),
   version: (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version,
   env,
   log: (m) => process.stderr.write(`${m}\n`),

@@ -21,11 +21,11 @@ async function printToken(rest) {
   let tsx = false;
   try {
     createRequire(import.meta.url).resolve('tsx');
-    tsx = existsSync(join(root, 'src/main/headless.ts'));
+    tsx = existsSync(join(root, 'src/main/headless/main.ts'));
   } catch {
     // An installed build has no tsx.
   }
-  const entry = tsx ? ['--import', 'tsx', join(root, 'src/main/headless.ts')] : [join(root, 'out/main/headless.js')];
+  const entry = tsx ? ['--import', 'tsx', join(root, 'src/main/headless/main.ts')] : [join(root, 'out/main/headless.js')];
   const res = spawnSync(process.execPath, [...entry, '--print-token', ...rest], { stdio: 'inherit' });
   return res.status ?? 1;
 }

@@ -4,7 +4,7 @@
  * command is one entry here and one function in run-command.ts.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { SLOT_IDS, type SlotId } from '../shared/slots.js';
+import { SLOT_IDS, type SlotId } from '../shared/slots/slots.js';
 
 export class UsageError extends Error {}
 

@@ -6,9 +6,9 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { formatBytes } from '../shared/bytes.js';
-import { ModelbayError } from '../shared/errors.js';
-import { DEFAULT_LOCKFILE_NAME, MAX_LOCKFILE_BYTES, parseLockfile, serializeLockfile, type Lockfile } from '../shared/layouts.js';
+import { formatBytes } from '../shared/values/bytes.js';
+import { ModelbayError } from '../shared/errors/errors.js';
+import { DEFAULT_LOCKFILE_NAME, MAX_LOCKFILE_BYTES, parseLockfile, serializeLockfile, type Lockfile } from '../shared/layouts/layouts.js';
 import type { ParsedCommand } from './commands-table.js';
 import { withDownloadProgress } from './follow-downloads.js';
 import type { Output } from './run-command.js';

@@ -3,7 +3,7 @@
  * find the running server, run the command. Exit codes: 0 ok, 1 a Modelbay error (its
  * code and message on stderr), 2 usage, 3 no server running.
  */
-import { isModelbayError } from '../shared/errors.js';
+import { isModelbayError } from '../shared/errors/errors.js';
 import { commandHelp, mainHelp, parseCommand, UsageError, type ParsedCommand } from './commands-table.js';
 import { runCommand, type Output } from './run-command.js';
 import { findServer, NoServerError, ServerClient } from './server-client.js';

@@ -1,6 +1,6 @@
 /** One terminal line of download progress, redrawn in place (at most 10 times a second). */
-import type { SlotDownloadProgress } from '../shared/artifacts.js';
-import { formatBytes } from '../shared/bytes.js';
+import type { SlotDownloadProgress } from '../shared/artifacts/artifacts.js';
+import { formatBytes } from '../shared/values/bytes.js';
 
 const WIDTH = 30;
 

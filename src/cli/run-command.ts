@@ -2,11 +2,11 @@
  * What each `modelbay` command does against a running server, and how it prints: a table
  * for people, JSON with --json (`pull --json`: JSON lines of progress, then the result).
  */
-import type { AppSnapshot, VerifyReport } from '../shared/api.js';
-import { formatBytes, formatPercent } from '../shared/bytes.js';
-import { ModelbayError } from '../shared/errors.js';
-import { ENDPOINT_FOR_KIND, servingKind } from '../shared/serving.js';
-import type { SlotId } from '../shared/slots.js';
+import type { AppSnapshot, VerifyReport } from '../shared/contract/api.js';
+import { formatBytes, formatPercent } from '../shared/values/bytes.js';
+import { ModelbayError } from '../shared/errors/errors.js';
+import { ENDPOINT_FOR_KIND, servingKind } from '../shared/slots/serving.js';
+import type { SlotId } from '../shared/slots/slots.js';
 import type { ParsedCommand } from './commands-table.js';
 import { withDownloadProgress } from './follow-downloads.js';
 import { layoutExport, layoutLock } from './layout-commands.js';

@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { AppEvent, CommandName, CommandReply, CommandResults } from '../shared/api.js';
-import { ModelbayError } from '../shared/errors.js';
-import { defaultDataDir } from '../main/data-dir.js';
+import type { AppEvent, CommandName, CommandReply, CommandResults } from '../shared/contract/api.js';
+import { ModelbayError } from '../shared/errors/errors.js';
+import { defaultDataDir } from '../main/headless/data-dir.js';
 import { readDataDirLock } from '../main/core/state/data-dir-lock.js';
-import { sameProcessAlive } from '../main/core/state/process-identity.js';
+import { sameProcessAlive } from '../main/core/fs/process-identity.js';
 
 export class NoServerError extends Error {}
 

@@ -3,9 +3,9 @@
  * tested without Electron. One function per command, plus subscribe; ipcRenderer itself
  * never reaches the page.
  */
-import type { AppEvent, CommandReply, ModelbayApi } from '../shared/api.js';
-import { BRIDGE_COMMAND_NAMES } from '../shared/command-names.js';
-import { COMMAND_CHANNEL, encodeBridgeError, EVENT_CHANNEL } from '../shared/ipc.js';
+import type { AppEvent, CommandReply, ModelbayApi } from '../shared/contract/api.js';
+import { BRIDGE_COMMAND_NAMES } from '../shared/contract/command-names.js';
+import { COMMAND_CHANNEL, encodeBridgeError, EVENT_CHANNEL } from '../shared/contract/ipc.js';
 
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppSnapshot as Snapshot } from '../../src/shared/api.js';
+import type { AppSnapshot as Snapshot } from '../../src/shared/contract/api.js';
 import { startServer, type RunningServer } from '../../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../../src/main/server/server-token.js';
 import { harness, type Harness } from '../unit/main/app-harness.js';

@@ -8,7 +8,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { scriptedApiScript, type ScriptedApiOptions, type ScriptedControl } from '../fixtures/ui/scripted-api.js';
 import { launchBrowser } from './browser.js';
-import { buildRenderer, serveStatic } from './renderer-server.js';
+import { buildRenderer, serveStatic } from '../../src/devkit/renderer-build.js';
 
 /** Screenshots for people to look at. */
 export const SHOTS = resolve(import.meta.dirname, '../../test-results');

@@ -4,7 +4,7 @@
  * Screenshots land in test-results/ for people to look at.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SLOT_IDS } from '../../src/shared/slots.js';
+import { SLOT_IDS } from '../../src/shared/slots/slots.js';
 import type { ScriptedControl } from '../fixtures/ui/scripted-api.js';
 import { calls, card, SHOTS, startDashboard, type DashboardHarness } from './dashboard-page.js';
 

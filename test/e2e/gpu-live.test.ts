@@ -10,15 +10,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeApp, type Composition } from '../../src/main/compose.js';
+import { composeApp, type Composition } from '../../src/main/startup/compose.js';
 import { startServer, type RunningServer } from '../../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../../src/main/server/server-token.js';
 import { testLauncher } from '../integration/runtime/test-hosts.js';
 import { launchBrowser } from './browser.js';
-import { buildRenderer } from './renderer-server.js';
+import { buildRenderer } from '../../src/devkit/renderer-build.js';
 
 const SHOTS = resolve(import.meta.dirname, '../../test-results/gpu-live');
-const FAKE_SMI = join(import.meta.dirname, '../fixtures/nvidia-smi/bin/nvidia-smi');
+const FAKE_SMI = join(import.meta.dirname, '../../src/devkit/nvidia-smi/bin/nvidia-smi');
 const CATALOG = resolve(import.meta.dirname, '../../resources/catalog.json');
 const DEVICE = 'cuda:0/mig:2g.20gb:00000001';
 

@@ -1,6 +1,6 @@
 /** Load shows what it would do before the click: evictions in LRU order, the pressure after, or the refusal. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LoadPreview } from '../../src/shared/load-preview.js';
+import type { LoadPreview } from '../../src/shared/slots/load-preview.js';
 import { calls, card, SHOTS, startDashboard, type DashboardHarness } from './dashboard-page.js';
 
 const MiB = 1024 * 1024;

@@ -13,18 +13,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MiB } from '../../src/shared/bytes.js';
-import { composeApp, type Composition } from '../../src/main/compose.js';
+import { MiB } from '../../src/shared/values/bytes.js';
+import { composeApp, type Composition } from '../../src/main/startup/compose.js';
 import { startServer, type RunningServer } from '../../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../../src/main/server/server-token.js';
-import { startHubServer, type HubRepoSpec, type HubServer } from '../fixtures/hub-server/hub-server.js';
-import { writeEmbeddingModel, type EmbeddingModel } from '../fixtures/onnx/embedding-model.js';
+import { startHubServer, type HubRepoSpec, type HubServer } from '../../src/devkit/hub/hub-server.js';
+import { writeEmbeddingModel, type EmbeddingModel } from '../../src/devkit/onnx/embedding-model.js';
 import { testLauncher } from '../integration/runtime/test-hosts.js';
 import { launchBrowser } from './browser.js';
-import { buildRenderer } from './renderer-server.js';
+import { buildRenderer } from '../../src/devkit/renderer-build.js';
 
 const SHOTS = resolve(import.meta.dirname, '../../test-results/user-flow');
-const FAKE_SMI = join(import.meta.dirname, '../fixtures/nvidia-smi/bin/nvidia-smi');
+const FAKE_SMI = join(import.meta.dirname, '../../src/devkit/nvidia-smi/bin/nvidia-smi');
 /** Slots with a model in the test catalog; E5 and E9 have none, E13 is gated. */
 const MODEL_SLOTS = ['E1', 'E2', 'E3', 'E4', 'E6', 'E7', 'E8', 'E10', 'E11', 'E12'] as const;
 const GATED_REPO = 'test/gated-splade';

@@ -1,7 +1,7 @@
 /** setAlias: a slot's public name, unique across slots, checked again inside the settings queue so two renames cannot race. */
-import type { AliasResult, CommandArgs } from '../../shared/api.js';
-import { aliasConflict } from '../../shared/model-names.js';
-import type { SlotId } from '../../shared/slots.js';
+import type { AliasResult, CommandArgs } from '../../shared/contract/api.js';
+import { aliasConflict } from '../../shared/slots/model-names.js';
+import type { SlotId } from '../../shared/slots/slots.js';
 import type { SettingsStore } from '../core/state/settings-store.js';
 
 export interface AliasHandlerDeps {

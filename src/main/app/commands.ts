@@ -3,11 +3,12 @@
  * by what only the core knows), persisted, and only then applied: a refused request, or
  * one whose change cannot be saved, changes nothing in memory or on disk.
  */
-import type { CommandArgs, CommandName, CommandResults } from '../../shared/api.js';
-import { ModelbayError } from '../../shared/errors.js';
-import type { SlotSettings } from '../../shared/settings.js';
-import type { SlotId } from '../../shared/slots.js';
-import type { ArtifactManager } from '../core/artifacts/types.js';
+import type { CommandArgs, CommandName, CommandResults } from '../../shared/contract/api.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
+import type { SlotSettings } from '../../shared/settings/settings.js';
+import type { SlotId } from '../../shared/slots/slots.js';
+import { isDownloading, isInUse } from '../../shared/slots/state.js';
+import type { ArtifactManager } from '../core/artifacts/manager/types.js';
 import type { ModelRegistry } from '../core/registry/registry.js';
 import { splitEmbeddings, type OnnxModelSession } from '../core/runtime/index.js';
 import type { SettingsStore } from '../core/state/settings-store.js';
@@ -52,7 +53,7 @@ export function createHandlers(c: CommandContext): Omit<Handlers, OwnFileCommand
 
   const assertNotInUse = (slot: SlotId, what: string): void => {
     const state = r.snapshot(slot).state;
-    if (state === 'loaded' || state === 'loading' || state === 'unloading') {
+    if (isInUse(state)) {
       throw new ModelbayError('EMB-E007', `${slot} is ${state}: unload it before you ${what}.`, { slot, state });
     }
   };
@@ -90,7 +91,7 @@ export function createHandlers(c: CommandContext): Omit<Handlers, OwnFileCommand
         throw new ModelbayError('EMB-E008', `Unknown device ${JSON.stringify(device)}.`, { device, known: r.devices().map((d) => d.device) });
       }
       const state = r.snapshot(slot).state;
-      if (r.snapshot(slot).device !== device && (state === 'loaded' || state === 'loading' || state === 'unloading')) {
+      if (r.snapshot(slot).device !== device && isInUse(state)) {
         throw new ModelbayError('EMB-E007', `${slot} is ${state}: unload it before moving it to ${device}.`, { slot, state });
       }
       await persistSlot(slot, { device }, () => {
@@ -105,7 +106,7 @@ export function createHandlers(c: CommandContext): Omit<Handlers, OwnFileCommand
     setSlotSource: async ({ slot, source }) => {
       assertNotInUse(slot, 'change its model');
       const state = r.snapshot(slot).state;
-      if (state === 'downloading' || state === 'verifying') {
+      if (isDownloading(state)) {
         throw new ModelbayError('EMB-E007', `${slot} is ${state}: pause or cancel it before changing its model.`, { slot, state });
       }
       const previous = c.settings.get().slots[slot]?.source ?? null;

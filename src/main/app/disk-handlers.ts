@@ -2,15 +2,15 @@
  * The commands of the "On disk" view: scan, assign a found model to a slot, delete a
  * cached revision. The App hands in what they need; nothing here reaches back into it.
  */
-import type { CommandArgs, CommandResults } from '../../shared/api.js';
-import { ModelbayError } from '../../shared/errors.js';
-import type { ReadinessReport } from '../../shared/artifacts.js';
-import { slotSettings, type Settings, type SlotSettings } from '../../shared/settings.js';
-import type { SlotId } from '../../shared/slots.js';
-import type { SlotSnapshot } from '../../shared/state.js';
-import { assignDiskModel } from '../core/artifacts/disk-assign.js';
-import type { DiskDiscovery } from '../core/artifacts/disk-discovery.js';
-import type { ArtifactManager } from '../core/artifacts/types.js';
+import type { CommandArgs, CommandResults } from '../../shared/contract/api.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
+import type { ReadinessReport } from '../../shared/artifacts/artifacts.js';
+import { slotSettings, type Settings, type SlotSettings } from '../../shared/settings/settings.js';
+import type { SlotId } from '../../shared/slots/slots.js';
+import { filesInUse, type SlotSnapshot } from '../../shared/slots/state.js';
+import { assignDiskModel } from '../core/artifacts/manager/disk-assign.js';
+import type { DiskDiscovery } from '../core/artifacts/cache/disk-discovery.js';
+import type { ArtifactManager } from '../core/artifacts/manager/types.js';
 
 type DiskCommand = 'scanDisk' | 'assignModel' | 'deleteRevision';
 export type DiskHandlers = { [K in DiskCommand]: (args: CommandArgs<K>) => Promise<CommandResults[K]> };
@@ -25,8 +25,6 @@ export interface DiskHandlerDeps {
   updateSlot: (slot: SlotId, patch: Partial<SlotSettings>) => Promise<void>;
   setReadiness: (report: ReadinessReport) => void;
 }
-
-const IN_USE = new Set(['loaded', 'loading', 'unloading']);
 
 export function createDiskHandlers(d: DiskHandlerDeps): DiskHandlers {
   return {
@@ -51,7 +49,7 @@ export function createDiskHandlers(d: DiskHandlerDeps): DiskHandlers {
       }
       // A slot running from this revision keeps it; so does one downloading into it.
       const users = new Set(await d.discovery.slotsUsing(repo, commit));
-      const busy = d.slots().filter((s) => users.has(s.id) && (IN_USE.has(s.state) || s.state === 'downloading' || s.state === 'verifying')).map((s) => s.id);
+      const busy = d.slots().filter((s) => users.has(s.id) && filesInUse(s.state)).map((s) => s.id);
       const result = await d.discovery.deleteRevision(repo, commit, busy);
       d.setReadiness(await d.artifacts.readiness());
       return { repo, commit, removedBytes: result.removedBytes, keptShared: result.keptShared.length, disk: d.discovery.view() };

@@ -2,11 +2,11 @@
  * The App's one outlet: subscribers, the activity log and the VRAM history. Everything
  * the dashboard sees leaves through here; a listener's failure stays its own.
  */
-import type { ActivityEntry } from '../../shared/activity.js';
-import { ACTIVITY_LIMIT, HISTORY_SECONDS, type AppEvent, type HistoryPoint } from '../../shared/api.js';
-import { toModelbayError } from '../../shared/errors.js';
-import type { GpuSample } from '../../shared/gpu.js';
-import type { DeviceBudgetSnapshot, DeviceId } from '../../shared/state.js';
+import type { ActivityEntry } from '../../shared/contract/activity.js';
+import { ACTIVITY_LIMIT, HISTORY_SECONDS, type AppEvent, type HistoryPoint } from '../../shared/contract/api.js';
+import { toModelbayError } from '../../shared/errors/errors.js';
+import type { GpuSample } from '../../shared/devices/gpu.js';
+import type { DeviceBudgetSnapshot, DeviceId } from '../../shared/slots/state.js';
 import { deviceMemory, findDevice } from '../core/gpu/index.js';
 import { RingBuffer } from '../core/state/ring-buffer.js';
 import type { AppListener } from './types.js';

@@ -9,16 +9,17 @@ import {
   isCommandName,
   MAX_COMMAND_BYTES,
   type CommandName,
-} from '../../shared/api.js';
-import { ModelbayError } from '../../shared/errors.js';
-import type { SlotId } from '../../shared/slots.js';
-import type { ProbeResult } from '../../shared/usage.js';
-import type { DiskDiscovery } from '../core/artifacts/disk-discovery.js';
+} from '../../shared/contract/api.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
+import type { SlotId } from '../../shared/slots/slots.js';
+import { filesInUse, isDownloading } from '../../shared/slots/state.js';
+import type { ProbeResult } from '../../shared/slots/usage.js';
+import type { DiskDiscovery } from '../core/artifacts/cache/disk-discovery.js';
 import { describeIssues } from '../core/state/settings-store.js';
 import { createAliasHandlers } from './alias-handlers.js';
 import { createHandlers, type CommandContext, type Handlers } from './commands.js';
 import { createDiskHandlers } from './disk-handlers.js';
-import { createLayoutHandlers } from './layout-handlers.js';
+import { createLayoutHandlers } from './layouts/layout-handlers.js';
 import { LastLockStore } from '../core/layouts/last-lock.js';
 import { join } from 'node:path';
 import type { UpdateService } from './update-service.js';
@@ -51,8 +52,8 @@ export function buildHandlerTable(c: HandlerTableContext): Handlers {
       slots: () => registry.snapshots(),
       assertNotInUse: (slot, what) => {
         const state = registry.snapshot(slot).state;
-        if (state === 'loaded' || state === 'loading' || state === 'unloading' || state === 'downloading' || state === 'verifying') {
-          throw new ModelbayError('EMB-E007', `${slot} is ${state}: ${state === 'downloading' || state === 'verifying' ? 'pause or cancel it' : 'unload it'} before you ${what}.`, { slot, state });
+        if (filesInUse(state)) {
+          throw new ModelbayError('EMB-E007', `${slot} is ${state}: ${isDownloading(state) ? 'pause or cancel it' : 'unload it'} before you ${what}.`, { slot, state });
         }
       },
       updateSlot: async (slot, patch) => {

@@ -1,7 +1,7 @@
 /** The health probe: one tiny embed on a loaded slot, timed and recorded, never counted as a use. */
-import { ModelbayError, toModelbayError } from '../../shared/errors.js';
-import type { SlotId } from '../../shared/slots.js';
-import type { ProbeResult } from '../../shared/usage.js';
+import { ModelbayError, toModelbayError } from '../../shared/errors/errors.js';
+import type { SlotId } from '../../shared/slots/slots.js';
+import type { ProbeResult } from '../../shared/slots/usage.js';
 import type { UsageTracker } from '../core/registry/slot-usage.js';
 
 export const PROBE_TEXT = 'modelbay health probe';
@@ -22,4 +22,19 @@ export async function runProbe(slot: SlotId, withLoaded: WithLoaded, usage: Usag
   }
   usage.probed(result);
   return result;
+}
+
+/**
+ * Each slot's last state, so a slot is probed once when it becomes loaded: a model that
+ * loads but cannot embed shows up now, not at the first request.
+ */
+export class FreshLoads {
+  private readonly last = new Map<SlotId, string>();
+
+  /** Whether this snapshot is the slot becoming loaded. */
+  justLoaded(slot: { id: SlotId; state: string }): boolean {
+    const was = this.last.get(slot.id);
+    this.last.set(slot.id, slot.state);
+    return slot.state === 'loaded' && was !== 'loaded';
+  }
 }

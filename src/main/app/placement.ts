@@ -3,11 +3,11 @@
  * the one estimator the registry asks before a load. Pure: no events, no state of its own;
  * changing a budget or a device is a registry operation.
  */
-import { GiB } from '../../shared/bytes.js';
-import type { Settings } from '../../shared/settings.js';
-import type { SlotId } from '../../shared/slots.js';
-import type { DeviceId } from '../../shared/state.js';
-import type { ArtifactManager } from '../core/artifacts/types.js';
+import { GiB } from '../../shared/values/bytes.js';
+import type { Settings } from '../../shared/settings/settings.js';
+import type { SlotId } from '../../shared/slots/slots.js';
+import type { DeviceId } from '../../shared/slots/state.js';
+import type { ArtifactManager } from '../core/artifacts/manager/types.js';
 import { defaultGpuBudget, type DeviceMemory } from '../core/gpu/index.js';
 import { estimateSessionBytes, type HostLoadOptions, type ModelShape } from '../core/runtime/index.js';
 import { seedEstimateBytes } from '../core/slots/seed.js';

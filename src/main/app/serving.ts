@@ -4,7 +4,7 @@
  * slot loads lazily through the registry (which dedupes concurrent loads), and the
  * dashboard hears about uses at most a few times a second rather than once per request.
  */
-import type { SlotId } from '../../shared/slots.js';
+import type { SlotId } from '../../shared/slots/slots.js';
 import type { EmbedInput, EmbedOutput, Embeddings, OnnxModelSession } from '../core/runtime/index.js';
 
 export interface ServingDeps {

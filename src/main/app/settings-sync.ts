@@ -4,18 +4,19 @@
  * manager, so memory and disk never disagree.
  */
 import { dirname, resolve } from 'node:path';
-import { ModelbayError } from '../../shared/errors.js';
-import { slotSettings, type Settings, type SettingsView } from '../../shared/settings.js';
-import { describeSensitiveChange, sensitiveChanges } from '../../shared/settings-changes.js';
-import { SLOT_IDS, type SlotId } from '../../shared/slots.js';
-import { pathWithin } from '../../shared/values.js';
-import { aliasesConflict } from '../../shared/model-names.js';
-import type { ArtifactManager } from '../core/artifacts/types.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
+import { slotSettings, type Settings, type SettingsView } from '../../shared/settings/settings.js';
+import { describeSensitiveChange, sensitiveChanges } from '../../shared/settings/settings-changes.js';
+import { SLOT_IDS, type SlotId } from '../../shared/slots/slots.js';
+import { pathWithin } from '../../shared/values/values.js';
+import { aliasesConflict } from '../../shared/slots/model-names.js';
+import type { ArtifactManager } from '../core/artifacts/manager/types.js';
 import type { GpuMonitor } from '../core/gpu/index.js';
 import { deviceBudget, findDevice } from '../core/gpu/index.js';
 import type { ModelRegistry } from '../core/registry/registry.js';
 import type { ModelSession } from '../core/registry/types.js';
-import { artifactConfig, isOffline, resolveCacheDir, resolveEndpoint, resolveToken, type ResolvedToken } from '../core/state/hub-environment.js';
+import { isOffline, resolveEndpoint, resolveToken, type ResolvedToken } from '../core/artifacts/hub/hub-environment.js';
+import { artifactConfig, resolveCacheDir } from '../core/artifacts/manager/artifact-config.js';
 import type { SettingsStore } from '../core/state/settings-store.js';
 import type { TokenStore } from '../core/state/token-store.js';
 import type { EventHub } from './event-hub.js';

@@ -1,10 +1,10 @@
 /** The App's own types: the collaborators in src/main/app import these, never app.ts. */
-import type { AppEvent, AppSnapshot, CommandReply, RuntimeInfo } from '../../shared/api.js';
-import type { ArtifactManager } from '../core/artifacts/types.js';
+import type { AppEvent, AppSnapshot, CommandReply, RuntimeInfo } from '../../shared/contract/api.js';
+import type { ArtifactManager } from '../core/artifacts/manager/types.js';
 import type { GpuMonitorOptions } from '../core/gpu/index.js';
 import type { Timers } from '../core/registry/types.js';
 import type { EmbedInput, EmbedOutput, Embeddings, HostLauncher, HostLoadOptions } from '../core/runtime/index.js';
-import type { SlotId } from '../../shared/slots.js';
+import type { SlotId } from '../../shared/slots/slots.js';
 import type { SettingsStore } from '../core/state/settings-store.js';
 import type { TokenStore } from '../core/state/token-store.js';
 import type { LogAccess } from '../logging/log-access.js';

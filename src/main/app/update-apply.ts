@@ -6,21 +6,20 @@
  * slot exactly as it was; a reload that fails on the new files switches back.
  */
 import { lstat, stat } from 'node:fs/promises';
-import type { CatalogSlotView } from '../../shared/artifacts.js';
-import { ModelbayError, toModelbayError } from '../../shared/errors.js';
-import type { SlotSource } from '../../shared/settings.js';
-import type { SlotId } from '../../shared/slots.js';
-import type { SlotHistory, UpdateResult } from '../../shared/updates.js';
-import type { FileRequest } from '../core/artifacts/cache-entries.js';
-import type { HubCacheLayout } from '../core/artifacts/hf-cache-layout.js';
-import type { HubClient } from '../core/artifacts/hub-client.js';
-import { cachedCommit } from '../core/artifacts/readiness.js';
-import type { ArtifactManager } from '../core/artifacts/types.js';
+import type { CatalogSlotView } from '../../shared/artifacts/artifacts.js';
+import { ModelbayError, toModelbayError } from '../../shared/errors/errors.js';
+import type { SlotSource } from '../../shared/settings/settings.js';
+import type { SlotId } from '../../shared/slots/slots.js';
+import { isBusy } from '../../shared/slots/state.js';
+import { COMMIT_RE } from '../../shared/values/values.js';
+import type { SlotHistory, UpdateResult } from '../../shared/artifacts/updates.js';
+import type { FileRequest } from '../core/artifacts/transfer/cache-entries.js';
+import type { HubCacheLayout } from '../core/artifacts/cache/hf-cache-layout.js';
+import type { HubClient } from '../core/artifacts/hub/hub-client.js';
+import type { ArtifactManager } from '../core/artifacts/manager/types.js';
+import { cachedCommit } from '../core/artifacts/cache/revision-refs.js';
 import type { SlotHistoryStore } from '../core/state/slot-history.js';
 import type { SettingsStore } from '../core/state/settings-store.js';
-
-const COMMIT_RE = /^[0-9a-f]{40}$/;
-const BUSY = new Set(['loading', 'unloading', 'downloading', 'verifying']);
 
 export interface UpdateApplierDeps {
   artifacts: ArtifactManager;
@@ -73,7 +72,7 @@ export class UpdateApplier {
 
   private async exclusive<T>(slot: SlotId, fn: () => Promise<T>): Promise<T> {
     const state = this.d.registry.snapshot(slot).state;
-    if (this.inFlight.has(slot) || BUSY.has(state)) {
+    if (this.inFlight.has(slot) || isBusy(state)) {
       throw new ModelbayError('EMB-E138', `${slot} is ${this.inFlight.has(slot) ? 'already updating' : state}: try again when it is done.`, { slot, state });
     }
     this.inFlight.add(slot);

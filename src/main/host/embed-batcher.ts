@@ -4,7 +4,7 @@
  * are merged up to a token budget, run together, and split back per request. A merged
  * run that fails is retried request by request, so one bad request fails only itself.
  */
-import { ModelbayError } from '../../shared/errors.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
 import type { EmbedInput, EmbedOutput, EmbedResult } from '../core/runtime/protocol.js';
 import type { Embedder } from './embedder.js';
 

@@ -4,7 +4,7 @@
  * Used inside the host process and, for the benchmark's baseline, in-process.
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import { ModelbayError } from '../../shared/errors.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
 import { normalizeRows, poolSequence, spladePool, tokenVectors } from './pooling.js';
 import type { EmbedInput, EmbedOutput, EmbedResult, PoolingMode } from '../core/runtime/protocol.js';
 import type { EncodedBatch, TextTokenizer } from './text-tokenizer.js';

@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { ModelbayError, serializeError } from '../../shared/errors.js';
+import { ModelbayError, serializeError } from '../../shared/errors/errors.js';
 import { DEFAULT_BATCHER_OPTIONS, EmbedBatcher } from './embed-batcher.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_SEQUENCE_LENGTH, Embedder } from './embedder.js';
 import { createError } from './ort-errors.js';

@@ -1,5 +1,5 @@
 /** onnxruntime's failures as Modelbay errors with a remedy. */
-import { ModelbayError } from '../../shared/errors.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

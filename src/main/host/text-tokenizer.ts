@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { ModelbayError } from '../../shared/errors.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
 
 export interface EncodedBatch {
   batch: number;

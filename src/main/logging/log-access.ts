@@ -1,6 +1,6 @@
 /** What the App needs of the log file: record failures, read the tail, open the folder. */
-import type { ActivityEntry } from '../../shared/activity.js';
-import type { SerializedError } from '../../shared/errors.js';
+import type { ActivityEntry } from '../../shared/contract/activity.js';
+import type { SerializedError } from '../../shared/errors/errors.js';
 import type { AppLog } from './app-log.js';
 
 export interface LogAccess {

@@ -7,7 +7,8 @@
  */
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ModelbayError, type ErrorCode } from '../../shared/errors.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
+import { httpStatus } from '../../shared/errors/http-status.js';
 
 export interface ConnectionLimits {
   /** Open connections at most; then the oldest idle one is dropped, or the newcomer gets 503. */
@@ -44,11 +45,12 @@ export function serverTimeouts(limits: ConnectionLimits): { headersTimeout: numb
   };
 }
 
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { 'EMB-E411': 400, 'EMB-E412': 503, 'EMB-E413': 408, 'EMB-E414': 431 };
+/** A raw socket's fallback: whatever Node's parser refused is a bad request. */
+const RAW_FALLBACK_STATUS = 400;
 
 /** A complete HTTP/1.1 error answer, for sockets that have no ServerResponse. */
 export function rawErrorResponse(error: ModelbayError, headers: Record<string, string>, extra: Record<string, string> = {}): string {
-  const status = HTTP_STATUS[error.code] ?? 400;
+  const status = httpStatus(error.code, RAW_FALLBACK_STATUS);
   const body = JSON.stringify({ ok: false, error: error.toJSON() });
   const lines = Object.entries({ ...headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extra, connection: 'close', 'content-length': String(Buffer.byteLength(body)) })
     .map(([k, v]) => `${k}: ${v}`);

@@ -8,7 +8,7 @@
  * (no form or no-cors fetch can send that type) and carry our own origin.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { ModelbayError } from '../../shared/errors.js';
+import { ModelbayError } from '../../shared/errors/errors.js';
 
 export type Credential = 'bearer' | 'cookie';
 

@@ -5,7 +5,7 @@
  * bound (it reconnects and gets a new snapshot) instead of growing main's memory.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AppEvent } from '../../shared/api.js';
+import type { AppEvent } from '../../shared/contract/api.js';
 
 export interface EventSource {
   subscribe(listener: (event: AppEvent) => void): () => void;

@@ -5,10 +5,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isCommandName, MAX_COMMAND_BYTES, type CommandReply } from '../../shared/api.js';
-import { ModelbayError, type ErrorCode, type SerializedError } from '../../shared/errors.js';
-import type { App } from '../app.js';
-import { RENDERER_CSP } from '../renderer-csp.js';
+import { isCommandName, MAX_COMMAND_BYTES, type CommandReply } from '../../shared/contract/api.js';
+import { ModelbayError, type SerializedError } from '../../shared/errors/errors.js';
+import type { App } from '../app/app.js';
+import { RENDERER_CSP } from './renderer-csp.js';
+import { httpStatus } from '../../shared/errors/http-status.js';
 import { DEFAULT_LIMITS, guardConnections, serverTimeouts, type ConnectionLimits } from './connection-guard.js';
 import { crossSiteRefusal } from './csrf-guard.js';
 import { serveEventStream } from './event-stream.js';
@@ -56,14 +57,11 @@ const SECURITY_HEADERS: Record<string, string> = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  'EMB-E401': 400, 'EMB-E406': 400, 'EMB-E402': 401, 'EMB-E403': 403, 'EMB-E404': 404, 'EMB-E001': 404, 'EMB-E405': 413, 'EMB-E500': 500,
-  'EMB-E410': 403, 'EMB-E411': 400, 'EMB-E412': 503, 'EMB-E413': 408, 'EMB-E414': 431,
-};
+/** `/api`'s fallback: a valid request the app could not carry out (the slot is not loaded, …). */
+const API_FALLBACK_STATUS = 422;
 
-/** Transport codes keep their HTTP meaning; a valid request the app could not carry out is 422. */
 export function statusFor(error: SerializedError): number {
-  return STATUS[error.code] ?? 422;
+  return httpStatus(error.code, API_FALLBACK_STATUS);
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {

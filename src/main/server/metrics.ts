@@ -5,9 +5,9 @@
  * as requests finish; download failures are counted from the event stream.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AppEvent, AppSnapshot } from '../../shared/api.js';
-import { SLOT_STATES, PRESSURE_LEVELS } from '../../shared/state.js';
-import type { SlotId } from '../../shared/slots.js';
+import type { AppEvent, AppSnapshot } from '../../shared/contract/api.js';
+import { SLOT_STATES, PRESSURE_LEVELS } from '../../shared/slots/state.js';
+import type { SlotId } from '../../shared/slots/slots.js';
 import type { Embeddings } from '../core/runtime/index.js';
 
 export interface MetricsSource {

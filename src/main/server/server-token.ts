@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomicSync } from '../core/state/atomic-file.js';
+import { writeFileAtomicSync } from '../core/fs/atomic-file.js';
 
 export const SERVER_TOKEN_FILE = 'server-token';
 const TOKEN_RE = /^[A-Za-z0-9_-]{32,128}$/;

@@ -1,14 +1,14 @@
-import { DiskPanel } from './components/DiskPanel.js';
-import { DownloadsPanel } from './components/DownloadsPanel.js';
-import { EventLog } from './components/EventLog.js';
-import { GpuPanel } from './components/GpuPanel.js';
-import { Header } from './components/Header.js';
-import { PressureGauges } from './components/PressureGauges.js';
-import { ReadinessPanel } from './components/ReadinessPanel.js';
-import { SettingsDialog } from './components/SettingsDialog.js';
-import { SlotConfigDialog } from './components/SlotConfigDialog.js';
-import { SlotGrid } from './components/SlotGrid.js';
-import { VramChart } from './components/VramChart.js';
+import { DiskPanel } from './components/disk/DiskPanel.js';
+import { DownloadsPanel } from './components/downloads/DownloadsPanel.js';
+import { EventLog } from './components/events/EventLog.js';
+import { GpuPanel } from './components/gpu/GpuPanel.js';
+import { Header } from './components/header/Header.js';
+import { PressureGauges } from './components/gpu/PressureGauges.js';
+import { ReadinessPanel } from './components/downloads/ReadinessPanel.js';
+import { SettingsDialog } from './components/settings/SettingsDialog.js';
+import { SlotConfigDialog } from './components/slots/SlotConfigDialog.js';
+import { SlotGrid } from './components/slots/SlotGrid.js';
+import { VramChart } from './components/gpu/VramChart.js';
 
 export function App(): React.JSX.Element {
   return (

@@ -1,4 +1,4 @@
-import type { ModelbayApi } from '../../shared/api.js';
+import type { ModelbayApi } from '../../shared/contract/api.js';
 
 declare global {
   interface Window {

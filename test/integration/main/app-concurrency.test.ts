@@ -4,8 +4,8 @@
  * sees the same events; an embed racing an eviction completes instead of failing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppEvent, EmbedResult } from '../../../src/shared/api.js';
-import { SLOT_IDS, type SlotId } from '../../../src/shared/slots.js';
+import type { AppEvent, EmbedResult } from '../../../src/shared/contract/api.js';
+import { SLOT_IDS, type SlotId } from '../../../src/shared/slots/slots.js';
 import { harness, type Harness } from '../../unit/main/app-harness.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 

@@ -4,8 +4,8 @@
  * and `unload`, with the events a dashboard would see.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppEvent, EmbedResult } from '../../../src/shared/api.js';
-import type { SlotSnapshot } from '../../../src/shared/state.js';
+import type { AppEvent, EmbedResult } from '../../../src/shared/contract/api.js';
+import type { SlotSnapshot } from '../../../src/shared/slots/state.js';
 import { harness, type Harness } from '../../unit/main/app-harness.js';
 import { processGone, testLauncher } from '../runtime/test-hosts.js';
 

@@ -9,11 +9,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppEvent, AssignResult, CommandReply, DeleteRevisionResult, EmbedResult } from '../../../src/shared/api.js';
-import type { DiskView } from '../../../src/shared/discovery.js';
-import { composeApp, type Composition } from '../../../src/main/compose.js';
+import type { AppEvent, AssignResult, CommandReply, DeleteRevisionResult, EmbedResult } from '../../../src/shared/contract/api.js';
+import type { DiskView } from '../../../src/shared/artifacts/discovery.js';
+import { composeApp, type Composition } from '../../../src/main/startup/compose.js';
 import { writeCachedFile } from '../../fixtures/hf-cache-writer.js';
-import { writeEmbeddingModel, type EmbeddingModel } from '../../fixtures/onnx/embedding-model.js';
+import { writeEmbeddingModel, type EmbeddingModel } from '../../../src/devkit/onnx/embedding-model.js';
 import { writeCatalog } from '../../fixtures/test-catalog.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 

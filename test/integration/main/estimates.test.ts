@@ -4,8 +4,8 @@
  * a slot whose catalog width is a vocabulary (SPLADE, E6) is not charged tens of GB.
  */
 import { describe, expect, it } from 'vitest';
-import { GiB } from '../../../src/shared/bytes.js';
-import type { SlotSnapshot } from '../../../src/shared/state.js';
+import { GiB } from '../../../src/shared/values/bytes.js';
+import type { SlotSnapshot } from '../../../src/shared/slots/state.js';
 import { harness } from '../../unit/main/app-harness.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const ENTRY = join(import.meta.dirname, '../../../src/main/headless.ts');
+const ENTRY = join(import.meta.dirname, '../../../src/main/headless/main.ts');
 const CLI = join(import.meta.dirname, '../../../scripts/modelbay.mjs');
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -89,7 +89,7 @@ describe('modelbay serve (headless entry)', () => {
   });
 
   it('--require-gpu without a usable GPU prints the reason and the remedy and exits 101 before serving', async () => {
-    const fakeBin = join(import.meta.dirname, '../../fixtures/nvidia-smi/bin');
+    const fakeBin = join(import.meta.dirname, '../../../src/devkit/nvidia-smi/bin');
     const s = serve(['--require-gpu'], { PATH: `${fakeBin}:${process.env['PATH'] ?? ''}`, FAKE_NVIDIA_SMI_MODE: 'no-gpu' });
     await expect(s.url).rejects.toThrow(/exited before serving/);
     expect(await s.exit).toBe(101);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const ENTRY = join(import.meta.dirname, '../../../src/main/headless.ts');
+const ENTRY = join(import.meta.dirname, '../../../src/main/headless/main.ts');
 const BIN = join(import.meta.dirname, '../../../scripts/modelbay.mjs');
 
 function bin(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string }> {

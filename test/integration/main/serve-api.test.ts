@@ -9,7 +9,7 @@ import OpenAI from 'openai';
 import * as ort from 'onnxruntime-node';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_EMBED_TEXTS } from '../../../src/shared/api.js';
+import { MAX_EMBED_TEXTS } from '../../../src/shared/contract/api.js';
 import { Embedder } from '../../../src/main/host/embedder.js';
 import { TextTokenizer } from '../../../src/main/host/text-tokenizer.js';
 import { startServer, type RunningServer } from '../../../src/main/server/http-server.js';

@@ -9,12 +9,12 @@ import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandReply, EmbedResult } from '../../../src/shared/api.js';
-import type { UpdateResult, UpdatesView } from '../../../src/shared/updates.js';
-import { composeApp, type Composition } from '../../../src/main/compose.js';
-import { startHubServer, type HubServer } from '../../fixtures/hub-server/hub-server.js';
-import { commitSha } from '../../fixtures/hub-server/repos.js';
-import { writeEmbeddingModel, type EmbeddingModel } from '../../fixtures/onnx/embedding-model.js';
+import type { CommandReply, EmbedResult } from '../../../src/shared/contract/api.js';
+import type { UpdateResult, UpdatesView } from '../../../src/shared/artifacts/updates.js';
+import { composeApp, type Composition } from '../../../src/main/startup/compose.js';
+import { startHubServer, type HubServer } from '../../../src/devkit/hub/hub-server.js';
+import { commitSha } from '../../../src/devkit/hub/repos.js';
+import { writeEmbeddingModel, type EmbeddingModel } from '../../../src/devkit/onnx/embedding-model.js';
 import { writeCatalog } from '../../fixtures/test-catalog.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 

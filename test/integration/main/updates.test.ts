@@ -9,10 +9,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandReply } from '../../../src/shared/api.js';
-import type { UpdatesView } from '../../../src/shared/updates.js';
-import { composeApp, type Composition } from '../../../src/main/compose.js';
-import { startHubServer, type HubServer } from '../../fixtures/hub-server/hub-server.js';
+import type { CommandReply } from '../../../src/shared/contract/api.js';
+import type { UpdatesView } from '../../../src/shared/artifacts/updates.js';
+import { composeApp, type Composition } from '../../../src/main/startup/compose.js';
+import { startHubServer, type HubServer } from '../../../src/devkit/hub/hub-server.js';
 import { writeCatalog } from '../../fixtures/test-catalog.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 

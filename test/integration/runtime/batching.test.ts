@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbedResultSchema, type EmbedResult, type HostMessage } from '../../../src/main/core/runtime/protocol.js';
 import { HostServer } from '../../../src/main/host/host-server.js';
-import { writeEmbeddingModel, type EmbeddingModel } from '../../fixtures/onnx/embedding-model.js';
+import { writeEmbeddingModel, type EmbeddingModel } from '../../../src/devkit/onnx/embedding-model.js';
 
 class Pipe {
   private handler: ((m: unknown) => void) | null = null;

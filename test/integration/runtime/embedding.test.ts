@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimateSessionBytes, readModelShape } from '../../../src/main/core/runtime/index.js';
-import type { SlotId } from '../../../src/shared/slots.js';
+import type { SlotId } from '../../../src/shared/slots/slots.js';
 import { OnnxSessionFactory, splitEmbeddings, type SlotFiles } from '../../../src/main/core/runtime/session-factory.js';
 import type { HostPool } from '../../../src/main/core/runtime/host-pool.js';
-import { l2normalize, tableRow } from '../../fixtures/onnx/embedding-table.js';
-import { writeEmbeddingModel, type EmbeddingModel } from '../../fixtures/onnx/embedding-model.js';
-import { CLS_ID } from '../../fixtures/onnx/tokenizer-json.js';
+import { l2normalize, tableRow } from '../../../src/devkit/onnx/embedding-table.js';
+import { writeEmbeddingModel, type EmbeddingModel } from '../../../src/devkit/onnx/embedding-model.js';
+import { CLS_ID } from '../../../src/devkit/onnx/tokenizer-json.js';
 import { filesOf, signal, testPool } from './test-hosts.js';
 
 const TEXTS = [

@@ -3,11 +3,11 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelbayError } from '../../../src/shared/errors.js';
-import type { SlotId } from '../../../src/shared/slots.js';
+import type { ModelbayError } from '../../../src/shared/errors/errors.js';
+import type { SlotId } from '../../../src/shared/slots/slots.js';
 import { OnnxSessionFactory, type SlotFiles } from '../../../src/main/core/runtime/session-factory.js';
 import type { HostPool } from '../../../src/main/core/runtime/host-pool.js';
-import { writeEmbeddingModel, type EmbeddingModel } from '../../fixtures/onnx/embedding-model.js';
+import { writeEmbeddingModel, type EmbeddingModel } from '../../../src/devkit/onnx/embedding-model.js';
 import { filesOf, processGone, signal, testPool } from './test-hosts.js';
 
 describe('session host faults', () => {

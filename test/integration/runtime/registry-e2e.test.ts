@@ -8,7 +8,7 @@ import { SlotManager } from '../../../src/main/core/slots/slot-manager.js';
 import { estimateSessionBytes } from '../../../src/main/core/runtime/memory-estimate.js';
 import { OnnxSessionFactory, splitEmbeddings, type OnnxModelSession } from '../../../src/main/core/runtime/session-factory.js';
 import type { HostPool } from '../../../src/main/core/runtime/host-pool.js';
-import { writeEmbeddingModel, type EmbeddingModel } from '../../fixtures/onnx/embedding-model.js';
+import { writeEmbeddingModel, type EmbeddingModel } from '../../../src/devkit/onnx/embedding-model.js';
 import { filesOf, processGone, testPool } from './test-hosts.js';
 
 describe('registry with the onnxruntime factory, end to end', () => {

@@ -2,16 +2,16 @@
  * Session hosts for tests: the real host entry run from TypeScript sources with tsx, in
  * real child processes. Other suites (the app's end-to-end tests) can reuse these.
  */
-import { join } from 'node:path';
-import { ForkLauncher } from '../../../src/main/core/runtime/fork-launcher.js';
+import type { ForkLauncher } from '../../../src/main/core/runtime/fork-launcher.js';
 import { HostPool, type HostPoolOptions } from '../../../src/main/core/runtime/host-pool.js';
 import type { SlotFiles } from '../../../src/main/core/runtime/session-factory.js';
-import type { EmbeddingModel } from '../../fixtures/onnx/embedding-model.js';
+import type { EmbeddingModel } from '../../../src/devkit/onnx/embedding-model.js';
+import { HOST_ENTRY, sourceHostLauncher } from '../../../src/devkit/source-host.js';
 
-export const HOST_ENTRY = join(import.meta.dirname, '../../../src/main/host/main.ts');
+export { HOST_ENTRY };
 
 export function testLauncher(): ForkLauncher {
-  return new ForkLauncher({ entry: HOST_ENTRY, execArgv: ['--import', 'tsx'] });
+  return sourceHostLauncher();
 }
 
 export function testPool(options: Partial<HostPoolOptions> = {}): HostPool {

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AliasResult, CommandReply } from '../../../src/shared/api.js';
-import { aliasConflict, aliasesOf, publicModelName } from '../../../src/shared/model-names.js';
-import { resolveModelName } from '../../../src/shared/serving.js';
-import { SLOT_IDS, SLOT_NAMES } from '../../../src/shared/slots.js';
-import { defaultSettings, type Settings } from '../../../src/shared/settings.js';
+import type { AliasResult, CommandReply } from '../../../src/shared/contract/api.js';
+import { aliasConflict, aliasesOf, publicModelName } from '../../../src/shared/slots/model-names.js';
+import { resolveModelName } from '../../../src/shared/slots/serving.js';
+import { SLOT_IDS, SLOT_NAMES } from '../../../src/shared/slots/slots.js';
+import { defaultSettings, type Settings } from '../../../src/shared/settings/settings.js';
 import { harness, type Harness } from './app-harness.js';
 
 const open: Harness[] = [];

@@ -4,11 +4,11 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GiB } from '../../../src/shared/bytes.js';
-import type { AppEvent } from '../../../src/shared/api.js';
+import { GiB } from '../../../src/shared/values/bytes.js';
+import type { AppEvent } from '../../../src/shared/contract/api.js';
 import { harness, type Harness } from './app-harness.js';
 
-const FAKE = join(import.meta.dirname, '../../fixtures/nvidia-smi/bin/nvidia-smi');
+const FAKE = join(import.meta.dirname, '../../../src/devkit/nvidia-smi/bin/nvidia-smi');
 const gpu = (env: Record<string, string> = {}) => ({
   nvidiaSmi: FAKE,
   intervalMs: 100,

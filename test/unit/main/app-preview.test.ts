@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CommandReply } from '../../../src/shared/api.js';
-import type { LoadPreview } from '../../../src/shared/load-preview.js';
+import type { CommandReply } from '../../../src/shared/contract/api.js';
+import type { LoadPreview } from '../../../src/shared/slots/load-preview.js';
 import { harness, type Harness } from './app-harness.js';
 
 const open: Harness[] = [];

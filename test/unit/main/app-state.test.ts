@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CommandReply } from '../../../src/shared/api.js';
+import type { CommandReply } from '../../../src/shared/contract/api.js';
 import { harness, type Harness } from './app-harness.js';
 
 const open: Harness[] = [];

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_COMMAND_BYTES, type AppEvent, type CommandReply } from '../../../src/shared/api.js';
-import { ModelbayError } from '../../../src/shared/errors.js';
+import { MAX_COMMAND_BYTES, type AppEvent, type CommandReply } from '../../../src/shared/contract/api.js';
+import { ModelbayError } from '../../../src/shared/errors/errors.js';
 import { SettingsStore } from '../../../src/main/core/state/settings-store.js';
 import { harness, type Harness } from './app-harness.js';
 

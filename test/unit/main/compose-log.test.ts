@@ -3,8 +3,8 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CommandResults } from '../../../src/shared/api.js';
-import { composeApp } from '../../../src/main/compose.js';
+import type { CommandResults } from '../../../src/shared/contract/api.js';
+import { composeApp } from '../../../src/main/startup/compose.js';
 import type { HostLauncher } from '../../../src/main/core/runtime/index.js';
 
 const dirs: string[] = [];

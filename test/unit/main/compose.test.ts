@@ -3,9 +3,9 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { composeApp } from '../../../src/main/compose.js';
-import { createArtifactManager } from '../../../src/main/core/artifacts/artifact-manager.js';
-import type { ArtifactManagerOptions } from '../../../src/main/core/artifacts/artifact-manager.js';
+import { composeApp } from '../../../src/main/startup/compose.js';
+import { createArtifactManager } from '../../../src/main/core/artifacts/manager/artifact-manager.js';
+import type { ArtifactManagerOptions } from '../../../src/main/core/artifacts/manager/artifact-manager.js';
 import type { HostLauncher } from '../../../src/main/core/runtime/index.js';
 
 const dirs: string[] = [];

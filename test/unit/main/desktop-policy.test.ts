@@ -1,8 +1,8 @@
 /** The desktop shell's decisions, apart from Electron (whose binary cannot run here). */
 import { describe, expect, it } from 'vitest';
-import { devRendererUrl } from '../../../src/main/dev-renderer.js';
-import { externalLinkAllowed } from '../../../src/main/external-links.js';
-import { tokenEncryption } from '../../../src/main/token-encryption.js';
+import { devRendererUrl } from '../../../src/main/electron/dev-renderer.js';
+import { externalLinkAllowed } from '../../../src/main/electron/external-links.js';
+import { tokenEncryption } from '../../../src/main/electron/token-encryption.js';
 import { tokenStorageText } from '../../../src/renderer/src/display/token-storage-text.js';
 
 describe('links opened in the browser', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { GpuInfo, GpuSample } from '../../../src/shared/gpu.js';
-import { gpuProblem, gpuProblemText, gpuRequired } from '../../../src/main/gpu-requirement.js';
-import { parseHeadlessOptions } from '../../../src/main/headless-options.js';
+import type { GpuInfo, GpuSample } from '../../../src/shared/devices/gpu.js';
+import { gpuProblem, gpuProblemText, gpuRequired } from '../../../src/main/startup/gpu-requirement.js';
+import { parseHeadlessOptions } from '../../../src/main/headless/options.js';
 
 const gpu = { index: 0, uuid: 'GPU-1', name: 'NVIDIA L40S' } as GpuInfo;
 const sample = (change: Partial<GpuSample> = {}): GpuSample => ({ at: 1, available: true, reason: null, gpus: [gpu], processes: [], ...change });

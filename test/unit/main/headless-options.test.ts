@@ -1,8 +1,8 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ModelbayError } from '../../../src/shared/errors.js';
-import { defaultDataDir, parseHeadlessOptions } from '../../../src/main/headless-options.js';
+import { ModelbayError } from '../../../src/shared/errors/errors.js';
+import { defaultDataDir, parseHeadlessOptions } from '../../../src/main/headless/options.js';
 
 describe('headless flags and environment', () => {
   it('defaults: 127.0.0.1:7878, ~/.config/modelbay, no warning', () => {

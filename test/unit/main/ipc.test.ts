@@ -1,8 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
-import { MAX_COMMAND_BYTES, type AppEvent, type CommandReply } from '../../../src/shared/api.js';
-import { COMMAND_CHANNEL, EVENT_CHANNEL } from '../../../src/shared/ipc.js';
-import { createCommandDispatcher, isRendererUrl, isTrustedSender, registerIpc, type IpcSender, type RendererLocation } from '../../../src/main/ipc.js';
+import { MAX_COMMAND_BYTES, type AppEvent, type CommandReply } from '../../../src/shared/contract/api.js';
+import { COMMAND_CHANNEL, EVENT_CHANNEL } from '../../../src/shared/contract/ipc.js';
+import { createCommandDispatcher, isRendererUrl, isTrustedSender, registerIpc, type IpcSender, type RendererLocation } from '../../../src/main/electron/ipc.js';
 
 const fileUrl = pathToFileURL('/opt/modelbay/out/renderer/index.html').href;
 const prod: RendererLocation = { fileUrl, devOrigin: null };

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { metaCsp, RENDERER_CSP } from '../../../src/main/renderer-csp.js';
+import { metaCsp, RENDERER_CSP } from '../../../src/main/server/renderer-csp.js';
 
 const directives = (policy: string): Map<string, string> =>
   new Map(policy.split(';').map((d) => d.trim()).filter(Boolean).map((d) => [d.split(/\s+/)[0] as string, d]));

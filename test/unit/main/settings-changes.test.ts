@@ -1,7 +1,7 @@
 /** A change of the Hub endpoint or the cache folder is recorded in the activity log, whoever sent it. */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sensitiveChanges } from '../../../src/shared/settings-changes.js';
+import { sensitiveChanges } from '../../../src/shared/settings/settings-changes.js';
 import { harness, type Harness } from './app-harness.js';
 
 const open: Harness[] = [];

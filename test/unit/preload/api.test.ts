@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { COMMAND_NAMES, type AppEvent, type CommandReply } from '../../../src/shared/api.js';
-import { ModelbayError } from '../../../src/shared/errors.js';
-import { COMMAND_CHANNEL, decodeBridgeError, EVENT_CHANNEL } from '../../../src/shared/ipc.js';
-import { createCommandDispatcher } from '../../../src/main/ipc.js';
+import { COMMAND_NAMES, type AppEvent, type CommandReply } from '../../../src/shared/contract/api.js';
+import { ModelbayError } from '../../../src/shared/errors/errors.js';
+import { COMMAND_CHANNEL, decodeBridgeError, EVENT_CHANNEL } from '../../../src/shared/contract/ipc.js';
+import { createCommandDispatcher } from '../../../src/main/electron/ipc.js';
 import { createPreloadApi, type IpcRendererLike } from '../../../src/preload/api.js';
 import { harness, type Harness } from '../main/app-harness.js';
 

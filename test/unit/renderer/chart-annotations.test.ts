@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { byteTick, memoryTop, yScale } from '../../../src/renderer/src/display/chart-scale.js';
 import { chartMarkers, groupMarkers, logEntryId } from '../../../src/renderer/src/store/chart-markers.js';
-import type { ActivityEntry } from '../../../src/shared/activity.js';
-import { SLOT_IDS } from '../../../src/shared/slots.js';
+import type { ActivityEntry } from '../../../src/shared/contract/activity.js';
+import { SLOT_IDS } from '../../../src/shared/slots/slots.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;

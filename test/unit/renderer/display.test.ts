@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, type ErrorCode } from '../../../src/shared/errors.js';
+import { ERROR_CODES, type ErrorCode } from '../../../src/shared/errors/errors.js';
 import { toSerializedError } from '../../../src/renderer/src/store/command-error.js';
 import { activityText } from '../../../src/renderer/src/display/activity-text.js';
 import { ERROR_HELP } from '../../../src/renderer/src/display/error-help.js';

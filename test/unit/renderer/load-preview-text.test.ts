@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { previewLines } from '../../../src/renderer/src/display/load-preview-text.js';
-import type { LoadPreview } from '../../../src/shared/load-preview.js';
+import type { LoadPreview } from '../../../src/shared/slots/load-preview.js';
 
 const MiB = 1024 * 1024;
 const base: LoadPreview = { slot: 'E2', device: 'cuda:0', estimateBytes: 120 * MiB, alreadyLoaded: false, evicts: [], freedBytes: 0, after: { allocatedBytes: 512 * MiB, budgetBytes: 8192 * MiB, ratio: 0.0625, level: 'Low' }, error: null };

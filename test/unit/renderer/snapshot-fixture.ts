@@ -1,10 +1,10 @@
 /** Small, fully typed app data for renderer unit tests. */
-import type { ActivityEntry } from '../../../src/shared/activity.js';
-import type { AppSnapshot, HistoryPoint } from '../../../src/shared/api.js';
-import type { SlotDownloadProgress } from '../../../src/shared/artifacts.js';
-import { defaultSettings } from '../../../src/shared/settings.js';
-import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../src/shared/slots.js';
-import type { SlotSnapshot } from '../../../src/shared/state.js';
+import type { ActivityEntry } from '../../../src/shared/contract/activity.js';
+import type { AppSnapshot, HistoryPoint } from '../../../src/shared/contract/api.js';
+import type { SlotDownloadProgress } from '../../../src/shared/artifacts/artifacts.js';
+import { defaultSettings } from '../../../src/shared/settings/settings.js';
+import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../src/shared/slots/slots.js';
+import type { SlotSnapshot } from '../../../src/shared/slots/state.js';
 
 export function slotSnapshot(id: SlotId, change: Partial<SlotSnapshot> = {}): SlotSnapshot {
   return {

@@ -6,11 +6,11 @@
  * then, and its free memory is not what a slot on one instance can get). When the GPUs are
  * unknown, free memory becomes unknown too rather than stale.
  */
-import { GiB } from '../../../shared/bytes.js';
-import { migDeviceId, parseDeviceId } from '../../../shared/devices.js';
-import { ModelbayError } from '../../../shared/errors.js';
-import type { GpuInfo, GpuSample, MigInstance } from '../../../shared/gpu.js';
-import type { DeviceId } from '../../../shared/state.js';
+import { GiB } from '../../../shared/values/bytes.js';
+import { migDeviceId, parseDeviceId } from '../../../shared/devices/devices.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import type { GpuInfo, GpuSample, MigInstance } from '../../../shared/devices/gpu.js';
+import type { DeviceId } from '../../../shared/slots/state.js';
 import { profileMemoryBytes } from './nvidia-smi-mig.js';
 
 export const DEFAULT_GPU_BUDGET_BYTES = 8 * GiB;

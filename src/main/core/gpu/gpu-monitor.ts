@@ -10,7 +10,7 @@
  * and a lost driver or "no devices" (retried with a backoff from a few seconds, capped).
  */
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
-import type { GpuInfo, GpuProcess, GpuSample, GpuState, MigInstance } from '../../../shared/gpu.js';
+import type { GpuInfo, GpuProcess, GpuSample, GpuState, MigInstance } from '../../../shared/devices/gpu.js';
 import { isMigGpu } from './gpu-devices.js';
 import { excerpt, GPU_STATE_INFO, seconds } from './gpu-states.js';
 import {

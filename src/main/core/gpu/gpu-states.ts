@@ -2,7 +2,7 @@
  * The GPU monitor's states: each has its own error code and a title that says what
  * happened, so a hang or a lost driver is not reported as "no GPU".
  */
-import type { GpuState } from '../../../shared/gpu.js';
+import type { GpuState } from '../../../shared/devices/gpu.js';
 
 export const GPU_STATE_INFO: Record<GpuState, { code: string | null; title: string }> = {
   ok: { code: null, title: 'NVIDIA GPU' },

@@ -1,4 +1,4 @@
-/** GPU telemetry's public surface for src/main/app.ts. */
+/** GPU telemetry's public surface for src/main/app/app.ts. */
 export { GpuMonitor, type GpuMonitorOptions, type GpuSampleListener, type MonitorTimers, type SpawnFn } from './gpu-monitor.js';
 export {
   applyGpuSample, defaultGpuBudget, deviceBudget, deviceMemory, findDevice, gpuDeviceId, gpuDevices, isMigGpu, migDeviceId, MigDirectory,

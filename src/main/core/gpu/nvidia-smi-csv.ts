@@ -4,8 +4,8 @@
  * `[Requested functionality has been deprecated]`, or anything new a driver invents —
  * is unknown (null), never 0, and never an exception.
  */
-import { MiB } from '../../../shared/bytes.js';
-import type { GpuInfo, GpuProcess } from '../../../shared/gpu.js';
+import { MiB } from '../../../shared/values/bytes.js';
+import type { GpuInfo, GpuProcess } from '../../../shared/devices/gpu.js';
 
 /** The fields the monitor streams, in order. */
 export const GPU_QUERY_FIELDS = [

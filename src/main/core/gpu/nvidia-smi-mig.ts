@@ -4,8 +4,8 @@
  * `--query-gpu` field covers MIG instances, so these two are what nvidia-smi offers.
  * Both parsers skip what they cannot read; unknown values are null, never 0.
  */
-import { MiB } from '../../../shared/bytes.js';
-import type { MigInstance } from '../../../shared/gpu.js';
+import { MiB } from '../../../shared/values/bytes.js';
+import type { MigInstance } from '../../../shared/devices/gpu.js';
 import { parseNumber } from './nvidia-smi-csv.js';
 
 export interface MigListEntry {

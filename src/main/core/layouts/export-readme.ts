@@ -1,5 +1,5 @@
 /** The README.md written into an exported repository: what is in it and how to serve it. */
-import type { ExportedModel, Lockfile } from '../../../shared/layouts.js';
+import type { ExportedModel, Lockfile } from '../../../shared/layouts/layouts.js';
 
 export interface ReadmeInput {
   target: 'triton' | 'kserve';

@@ -6,10 +6,10 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { LockfileSchema, type Lockfile } from '../../../shared/layouts.js';
-import { SlotIdSchema } from '../../../shared/settings.js';
-import type { SlotId } from '../../../shared/slots.js';
-import { writeFileAtomic } from '../state/atomic-file.js';
+import { LockfileSchema, type Lockfile } from '../../../shared/layouts/layouts.js';
+import { SlotIdSchema } from '../../../shared/settings/settings.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 
 const RecordSchema = z.object({
   how: z.enum(['written', 'restored']),

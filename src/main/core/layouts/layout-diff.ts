@@ -4,8 +4,9 @@
  * (what restoring would change) and by the dashboard's badge (what changed since the last
  * lockfile). Pure: the caller resolves each slot's commit from the cache first.
  */
-import type { LayoutChange, LockedSlot, Lockfile } from '../../../shared/layouts.js';
-import type { SlotId } from '../../../shared/slots.js';
+import type { LayoutChange, LockedSlot, Lockfile } from '../../../shared/layouts/layouts.js';
+import { COMMIT_RE } from '../../../shared/values/values.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
 import type { LayoutSlot } from './lock-build.js';
 
 /** A slot as it runs now, with the commit its revision stands for in the cache (null = not there). */
@@ -14,7 +15,7 @@ export interface CurrentSlot extends LayoutSlot {
 }
 
 function modelLabel(repo: string, revision: string): string {
-  return `${repo}@${/^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 12) : revision}`;
+  return `${repo}@${COMMIT_RE.test(revision) ? revision.slice(0, 12) : revision}`;
 }
 
 /** The files that make the model (a restored slot runs them; config files ride along in the cache). */

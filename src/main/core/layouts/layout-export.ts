@@ -7,12 +7,12 @@
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { ModelbayError } from '../../../shared/errors.js';
-import { parseDeviceId } from '../../../shared/devices.js';
-import type { ExportResult, LockedSlot, Lockfile } from '../../../shared/layouts.js';
-import type { ServingKind } from '../../../shared/serving.js';
-import type { HubCacheLayout } from '../artifacts/hf-cache-layout.js';
-import { serializeLockfile } from '../../../shared/layouts.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import { parseDeviceId } from '../../../shared/devices/devices.js';
+import type { ExportResult, LockedSlot, Lockfile } from '../../../shared/layouts/layouts.js';
+import type { ServingKind } from '../../../shared/slots/serving.js';
+import type { HubCacheLayout } from '../artifacts/cache/hf-cache-layout.js';
+import { serializeLockfile } from '../../../shared/layouts/layouts.js';
 import { dnsLabel, exportBaseName } from './model-names.js';
 import { EXPORT_MAX_BATCH, exportTritonSlot, type WrittenFiles } from './triton-export.js';
 import { exportReadme } from './export-readme.js';

@@ -5,13 +5,13 @@
  * every sha256 is of the bytes on disk now, never a remembered one.
  */
 import { stat } from 'node:fs/promises';
-import type { CatalogFileView, ModelVariant, Pooling } from '../../../shared/artifacts.js';
-import { LOCKFILE_VERSION, type LockedSlot, type LockResult, type LockVerifyReport, type LockVerifySlot, type Lockfile } from '../../../shared/layouts.js';
-import type { SlotId } from '../../../shared/slots.js';
-import { hashFile } from '../artifacts/blob-hasher.js';
-import type { HubCacheLayout } from '../artifacts/hf-cache-layout.js';
-import { cachedCommit } from '../artifacts/readiness.js';
-import { orderedLockfile } from '../../../shared/layouts.js';
+import type { CatalogFileView, ModelVariant, Pooling } from '../../../shared/artifacts/artifacts.js';
+import { LOCKFILE_VERSION, type LockedSlot, type LockResult, type LockVerifyReport, type LockVerifySlot, type Lockfile } from '../../../shared/layouts/layouts.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import { hashFile } from '../artifacts/transfer/blob-hasher.js';
+import type { HubCacheLayout } from '../artifacts/cache/hf-cache-layout.js';
+import { cachedCommit } from '../artifacts/cache/revision-refs.js';
+import { orderedLockfile } from '../../../shared/layouts/layouts.js';
 
 /** One slot of the running layout, as the App knows it. */
 export interface LayoutSlot {

@@ -4,7 +4,7 @@
  * with a letter, at most 40 characters (room for the `-tokenize` / `-onnx` / `-pool`
  * suffixes of an ensemble's steps within the 63 a label allows).
  */
-import type { SlotId } from '../../../shared/slots.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
 
 export const MAX_BASE_NAME = 40;
 

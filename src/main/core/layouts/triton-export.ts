@@ -8,11 +8,11 @@
  */
 import { copyFile, link, mkdir, realpath, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
-import { ModelbayError } from '../../../shared/errors.js';
-import type { ExportedModel, LockedSlot } from '../../../shared/layouts.js';
-import type { ServingKind } from '../../../shared/serving.js';
-import type { SlotId } from '../../../shared/slots.js';
-import type { HubCacheLayout } from '../artifacts/hf-cache-layout.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import type { ExportedModel, LockedSlot } from '../../../shared/layouts/layouts.js';
+import type { ServingKind } from '../../../shared/slots/serving.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import type { HubCacheLayout } from '../artifacts/cache/hf-cache-layout.js';
 import { readOnnxGraph } from '../runtime/model-shape.js';
 import { chooseOutputName } from '../runtime/output-choice.js';
 import { pbEnum, toPbtxt, type PbMessage } from './pbtxt.js';

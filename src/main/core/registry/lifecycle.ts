@@ -4,11 +4,11 @@
  * on the registry's behalf: the registry hands in its records, its event outlets and its
  * locks, and every public entry point stays in registry.ts (the one writer).
  */
-import { formatBytes, formatPercent } from '../../../shared/bytes.js';
-import type { ActivityEntry } from '../../../shared/activity.js';
-import { ModelbayError, toModelbayError } from '../../../shared/errors.js';
-import type { SlotId } from '../../../shared/slots.js';
-import type { DeviceId, EvictionReason, RegistryStats } from '../../../shared/state.js';
+import { formatBytes, formatPercent } from '../../../shared/values/bytes.js';
+import type { ActivityEntry } from '../../../shared/contract/activity.js';
+import { ModelbayError, toModelbayError } from '../../../shared/errors/errors.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import type { DeviceId, EvictionReason, RegistryStats } from '../../../shared/slots/state.js';
 import type { SlotManager } from '../slots/slot-manager.js';
 import type { Semaphore } from '../async/queues.js';
 import type { SlotRecord } from './slot-record.js';

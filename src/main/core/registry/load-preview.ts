@@ -1,7 +1,7 @@
-import type { LoadPreview } from '../../../shared/load-preview.js';
-import { toModelbayError } from '../../../shared/errors.js';
-import type { SlotId } from '../../../shared/slots.js';
-import type { DeviceId } from '../../../shared/state.js';
+import type { LoadPreview } from '../../../shared/slots/load-preview.js';
+import { toModelbayError } from '../../../shared/errors/errors.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import type { DeviceId } from '../../../shared/slots/state.js';
 import { pressureLevel } from '../slots/pressure.js';
 import type { SlotManager } from '../slots/slot-manager.js';
 

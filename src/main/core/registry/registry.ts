@@ -4,32 +4,26 @@
  * (plan room → evict → reserve) run under one lock so two loads never count the same
  * free bytes; events are emitted after the state has changed.
  */
-import type { ActivityEntry } from '../../../shared/activity.js';
-import { ModelbayError, toModelbayError, type SerializedError } from '../../../shared/errors.js';
-import type { GpuSample } from '../../../shared/gpu.js';
-import { SLOT_IDS, type SlotId } from '../../../shared/slots.js';
-import type { ArtifactState, DeviceBudgetSnapshot, DeviceId, EvictionReason, PressureThresholds, RegistryStats, SlotSnapshot } from '../../../shared/state.js';
+import { ModelbayError, toModelbayError, type SerializedError } from '../../../shared/errors/errors.js';
+import type { GpuSample } from '../../../shared/devices/gpu.js';
+import { SLOT_IDS, type SlotId } from '../../../shared/slots/slots.js';
+import type { ArtifactState, DeviceBudgetSnapshot, DeviceId, EvictionReason, PressureThresholds, RegistryStats, SlotSnapshot } from '../../../shared/slots/state.js';
 import { applyGpuSample, type DeviceMemory } from '../gpu/gpu-devices.js';
 import { SlotManager } from '../slots/slot-manager.js';
-import type { LoadPreview } from '../../../shared/load-preview.js';
+import type { LoadPreview } from '../../../shared/slots/load-preview.js';
 import { previewLoad } from './load-preview.js';
 import { assertBytes, assertSlotId } from '../slots/validate.js';
 import { Semaphore } from '../async/queues.js';
 import { SlotLifecycle } from './lifecycle.js';
 import { moveRecord, placeRecord, type PlacementContext } from './slot-placement.js';
-import { recordFromConfig, recordView, stateOf, type SlotRecord } from './slot-record.js';
+import { RegistryEvents, type RegistryListener } from './registry-events.js';
+import { assertLoaded, assertLoadedNow, recordFromConfig, recordView, type SlotRecord } from './slot-record.js';
 import type { Clock, ModelSession, RegistryHooks, SessionFactory, SlotConfig, Timers } from './types.js';
 
 export { unrefTimers } from '../async/timers.js';
 import { unrefTimers } from '../async/timers.js';
 
-export type RegistryEvent =
-  | { type: 'slot'; slot: SlotSnapshot }
-  | { type: 'activity'; entry: ActivityEntry }
-  | { type: 'stats'; stats: RegistryStats }
-  | { type: 'devices'; devices: DeviceBudgetSnapshot[] };
-
-export type RegistryListener = (event: RegistryEvent) => void;
+export type { RegistryEvent, RegistryListener } from './registry-events.js';
 
 export interface RegistryOptions<S extends ModelSession> {
   factory: SessionFactory<S>;
@@ -55,11 +49,10 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   private readonly clock: Clock;
   private readonly timers: Timers;
   private readonly hooks: RegistryHooks;
-  private readonly listeners = new Set<RegistryListener>();
+  private readonly events: RegistryEvents;
   private readonly counters: Omit<RegistryStats, 'loaded' | 'bytes'> = { loads: 0, unloads: 0, hits: 0, failures: 0, evictions: 0 };
   private readonly estimator: ((slot: SlotId, device: DeviceId) => number) | null;
   private readonly leaseWaitMs: number;
-  private readonly lastDerived = { devices: '', stats: '' };
   private readonly lifecycle: SlotLifecycle<S>;
   private sweepHandle: unknown = null;
   private closed = false;
@@ -73,6 +66,7 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     this.estimator = options.estimate ?? null;
     this.leaseWaitMs = options.leaseWaitMs ?? 30_000;
     this.loadLimit = new Semaphore(this.checkLoadLimit(options.maxParallelLoads ?? 2));
+    this.events = new RegistryEvents({ slots: this.slots, stats: () => this.stats(), now: () => this.clock.now() });
     const configs = new Map((options.configs ?? []).map((c) => [assertSlotId(c.id), c]));
     for (const id of SLOT_IDS) this.records.set(id, recordFromConfig<S>(id, configs.get(id), { slots: this.slots, estimate: this.estimator }));
     this.lifecycle = new SlotLifecycle<S>({
@@ -81,7 +75,7 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
       record: (slot) => this.record(slot),
       busySlots: () => this.busySlots(),
       changed: (r) => this.changed(r),
-      activity: (entry) => this.activity(entry),
+      activity: (entry) => this.events.activity(entry),
       isClosed: () => this.closed,
       assertOpen: () => this.assertOpen(),
     });
@@ -90,8 +84,7 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   // ── events ─────────────────────────────────────────────────────────────────────
 
   on(listener: RegistryListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.on(listener);
   }
 
   // ── queries ────────────────────────────────────────────────────────────────────
@@ -138,12 +131,12 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     if (r.runtime === 'loaded' && r.session) {
       this.counters.hits++;
       this.slots.touch(r.id);
-      this.emitDerived();
+      this.events.derived();
       return r.session;
     }
     if (r.inflight) {
       this.counters.hits++;
-      this.emitDerived();
+      this.events.derived();
       return r.inflight;
     }
     return this.startLoad(r);
@@ -178,9 +171,9 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   /** Unload a loaded slot. A slot that is not loaded is EMB-E005 (nothing changes). */
   async unload(slot: SlotId): Promise<void> {
     const r = this.record(slot);
-    this.assertLoaded(r);
+    assertLoaded(r);
     await r.queue.run(async () => {
-      this.assertLoadedNow(r);
+      assertLoadedNow(r);
       await this.lifecycle.release(r, null);
     });
   }
@@ -188,12 +181,12 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   /** Evict by hand. A pinned slot needs `force`; otherwise EMB-E004 and nothing changes. */
   async evict(slot: SlotId, options: { force?: boolean } = {}): Promise<void> {
     const r = this.record(slot);
-    this.assertLoaded(r);
+    assertLoaded(r);
     if (this.slots.isPinned(r.id) && !options.force) {
       throw new ModelbayError('EMB-E004', `${slot} is pinned: unpin it first, or evict with force.`, { slot });
     }
     await r.queue.run(async () => {
-      this.assertLoadedNow(r);
+      assertLoadedNow(r);
       await this.lifecycle.release(r, 'manual');
     });
   }
@@ -203,7 +196,7 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     if (this.slots.isPinned(r.id)) return;
     this.slots.pin(r.id);
     this.changed(r);
-    this.activity({ kind: 'pinned', slot: r.id, message: `${r.id} pinned: it will not be evicted automatically.` });
+    this.events.activity({ kind: 'pinned', slot: r.id, message: `${r.id} pinned: it will not be evicted automatically.` });
   }
 
   unpin(slot: SlotId): void {
@@ -211,7 +204,7 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     if (!this.slots.isPinned(r.id)) return;
     this.slots.unpin(r.id);
     this.changed(r);
-    this.activity({ kind: 'unpinned', slot: r.id, message: `${r.id} unpinned: it may be evicted when room is needed.` });
+    this.events.activity({ kind: 'unpinned', slot: r.id, message: `${r.id} unpinned: it may be evicted when room is needed.` });
   }
 
   setPreload(slot: SlotId, preload: boolean): void {
@@ -272,18 +265,18 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
 
   setBudget(device: DeviceId, bytes: number): void {
     this.slots.setBudget(device, bytes);
-    this.emitDerived();
+    this.events.derived();
   }
 
   setThresholds(thresholds: PressureThresholds): void {
     this.slots.setThresholds(thresholds);
-    this.emitDerived();
+    this.events.derived();
   }
 
   /** A GPU sample: new GPUs become devices (with `budgetFor`'s budget), free memory follows. Returns the devices added. */
   syncGpus(sample: GpuSample, budgetFor: (gpu: DeviceMemory) => number): DeviceId[] {
     const added = applyGpuSample(this.slots, sample, budgetFor);
-    this.emitDerived();
+    this.events.derived();
     return added;
   }
 
@@ -326,7 +319,7 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   startIdleSweeper(everyMs = 10_000): void {
     this.stopIdleSweeper();
     this.sweepHandle = this.timers.setInterval(() => {
-      this.sweepIdle().catch((e: unknown) => this.activity({ kind: 'error', slot: null, message: `Idle sweep failed: ${toModelbayError(e).message}` }));
+      this.sweepIdle().catch((e: unknown) => this.events.activity({ kind: 'error', slot: null, message: `Idle sweep failed: ${toModelbayError(e).message}` }));
     }, everyMs);
   }
 
@@ -380,52 +373,8 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   }
 
   private changed(r: SlotRecord<S>): void {
-    this.emit({ type: 'slot', slot: this.view(r) });
-    this.emitDerived();
-  }
-
-  /** Devices and stats follow slot changes: each is sent only when it really changed. */
-  private emitDerived(): void {
-    const devices = this.slots.snapshots();
-    const d = JSON.stringify(devices);
-    if (d !== this.lastDerived.devices) {
-      this.lastDerived.devices = d;
-      this.emit({ type: 'devices', devices });
-    }
-    const stats = this.stats();
-    const st = JSON.stringify(stats);
-    if (st !== this.lastDerived.stats) {
-      this.lastDerived.stats = st;
-      this.emit({ type: 'stats', stats });
-    }
-  }
-
-  private activity(entry: Omit<ActivityEntry, 'at'>): void {
-    this.emit({ type: 'activity', entry: { at: this.clock.now(), ...entry } });
-  }
-
-  private emit(event: RegistryEvent): void {
-    for (const l of this.listeners) {
-      try {
-        l(event);
-      } catch {
-        // A listener's failure is its own; the registry's state is already consistent.
-      }
-    }
-  }
-
-  private assertLoaded(r: SlotRecord<S>): void {
-    // A load still queued (inflight, runtime not yet `loading`) counts: the unload waits for it.
-    if (r.runtime !== 'loaded' && r.runtime !== 'loading' && !r.inflight) {
-      throw new ModelbayError('EMB-E005', `${r.id} is not loaded (it is ${stateOf(r)}).`, { slot: r.id, state: stateOf(r) });
-    }
-  }
-
-  /** Inside the slot's queue, after whatever was queued before: only a loaded session can be released. */
-  private assertLoadedNow(r: SlotRecord<S>): void {
-    if (r.runtime !== 'loaded') {
-      throw new ModelbayError('EMB-E005', `${r.id} is not loaded (it is ${stateOf(r)}).`, { slot: r.id, state: stateOf(r) });
-    }
+    this.events.emit({ type: 'slot', slot: this.view(r) });
+    this.events.derived();
   }
 
   private assertOpen(): void {

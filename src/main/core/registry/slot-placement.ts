@@ -3,9 +3,9 @@
  * appears) and the placement of slots nobody placed. Called only by the registry, which
  * hands in its slot manager, its estimator and its change outlet.
  */
-import { ModelbayError } from '../../../shared/errors.js';
-import type { SlotId } from '../../../shared/slots.js';
-import { isDeviceId, type DeviceId } from '../../../shared/state.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import { isDeviceId, type DeviceId } from '../../../shared/slots/state.js';
 import type { SlotManager } from '../slots/slot-manager.js';
 import type { SlotRecord } from './slot-record.js';
 

@@ -2,9 +2,9 @@
  * What the registry keeps per slot, and how a record reads from outside (its snapshot).
  * Only the registry mutates records; these helpers are pure.
  */
-import { ModelbayError, type SerializedError } from '../../../shared/errors.js';
-import { SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
-import { isDeviceId, type ArtifactState, type DeviceId, type Health, type SlotSnapshot, type SlotState } from '../../../shared/state.js';
+import { ModelbayError, type SerializedError } from '../../../shared/errors/errors.js';
+import { SLOT_NAMES, type SlotId } from '../../../shared/slots/slots.js';
+import { isDeviceId, type ArtifactState, type DeviceId, type Health, type SlotSnapshot, type SlotState } from '../../../shared/slots/state.js';
 import type { SlotManager } from '../slots/slot-manager.js';
 import { assertBytes } from '../slots/validate.js';
 import type { SlotConfig } from './types.js';
@@ -123,4 +123,18 @@ export function recordFromConfig<S>(id: SlotId, c: SlotConfig | undefined, ctx: 
     idleTtlMs: c?.idleTtlMs == null ? null : assertBytes(c.idleTtlMs, `The idle time-out of ${id} (ms)`, { allowZero: false }),
     artifact: c?.artifactState ?? 'ready',
   });
+}
+
+/** Unload and evict need a loaded slot; a load still queued (inflight, runtime not yet `loading`) counts: the unload waits for it. */
+export function assertLoaded<S>(r: SlotRecord<S>): void {
+  if (r.runtime !== 'loaded' && r.runtime !== 'loading' && !r.inflight) notLoaded(r);
+}
+
+/** Inside the slot's queue, after whatever was queued before: only a loaded session can be released. */
+export function assertLoadedNow<S>(r: SlotRecord<S>): void {
+  if (r.runtime !== 'loaded') notLoaded(r);
+}
+
+function notLoaded<S>(r: SlotRecord<S>): never {
+  throw new ModelbayError('EMB-E005', `${r.id} is not loaded (it is ${stateOf(r)}).`, { slot: r.id, state: stateOf(r) });
 }

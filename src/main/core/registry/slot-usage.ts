@@ -3,9 +3,9 @@
  * derives its health from them. Pure bookkeeping with an injected clock: the App feeds
  * it from the embed path and the health probe.
  */
-import { toModelbayError, type ErrorCode } from '../../../shared/errors.js';
-import { SLOT_IDS, type SlotId } from '../../../shared/slots.js';
-import { UNHEALTHY_AFTER, type ProbeResult, type SlotUsage, type UsageHealth } from '../../../shared/usage.js';
+import { toModelbayError, type ErrorCode } from '../../../shared/errors/errors.js';
+import { SLOT_IDS, type SlotId } from '../../../shared/slots/slots.js';
+import { UNHEALTHY_AFTER, type ProbeResult, type SlotUsage, type UsageHealth } from '../../../shared/slots/usage.js';
 
 /** Refusals about capacity or Modelbay's own state, not about the model: no mark against its health. */
 const NOT_THE_MODEL: ReadonlySet<ErrorCode> = new Set(['EMB-E003', 'EMB-E007', 'EMB-E009', 'EMB-E010', 'EMB-E401']);

@@ -1,5 +1,5 @@
-import type { SlotId } from '../../../shared/slots.js';
-import type { ArtifactState, DeviceId } from '../../../shared/state.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import type { ArtifactState, DeviceId } from '../../../shared/slots/state.js';
 
 /** A loaded model as the registry holds it. The runtime's sessions implement this. */
 export interface ModelSession {

@@ -1,6 +1,6 @@
 /** Session hosts as Node child processes (headless mode, tests, benchmarks). */
 import { fork as nodeFork, type ChildProcess, type ForkOptions } from 'node:child_process';
-import type { DeviceId } from '../../../shared/state.js';
+import type { DeviceId } from '../../../shared/slots/state.js';
 import { TailBuffer, type HostChannel, type HostExit, type HostLauncher } from './launcher.js';
 
 export interface ForkLauncherOptions {

@@ -4,9 +4,9 @@
  * gives back everything it held, the CUDA context included. A host that dies reports
  * each of its open sessions as lost; the next lease starts a fresh host.
  */
-import { ModelbayError } from '../../../shared/errors.js';
-import type { SlotId } from '../../../shared/slots.js';
-import type { DeviceId } from '../../../shared/state.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import type { DeviceId } from '../../../shared/slots/state.js';
 import type { HostExit, HostLauncher } from './launcher.js';
 import { describeExit, SessionHost, type SessionHostOptions } from './session-host.js';
 

@@ -1,4 +1,4 @@
-/** The runtime's public surface for src/main/app.ts: launchers, host pool, session factory, estimate. */
+/** The runtime's public surface for src/main/app/app.ts: launchers, host pool, session factory, estimate. */
 export { ForkLauncher, type ForkLauncherOptions } from './fork-launcher.js';
 export { UtilityProcessLauncher, type UtilityLauncherOptions, type UtilityProcessApi, type UtilityProcessLike } from './utility-launcher.js';
 export type { HostChannel, HostExit, HostLauncher } from './launcher.js';

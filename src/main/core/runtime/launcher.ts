@@ -3,7 +3,7 @@
  * (headless mode, tests, benchmarks) and Electron's utilityProcess.fork (the app), which
  * is injected so src/main/core never imports Electron.
  */
-import type { DeviceId } from '../../../shared/state.js';
+import type { DeviceId } from '../../../shared/slots/state.js';
 
 export interface HostExit {
   code: number | null;

@@ -1,10 +1,10 @@
 /**
- * What a session will need before it is loaded (DESIGN.md, Memory): the weights (file
+ * What a session will need before it is loaded (the memory budget checks it): the weights (file
  * bytes), an activation allowance that grows with batch × sequence length and is doubled
  * because onnxruntime's arena grows in powers of two, and the CUDA context once per host.
  */
-import { MiB } from '../../../shared/bytes.js';
-import type { DeviceId } from '../../../shared/state.js';
+import { MiB } from '../../../shared/values/bytes.js';
+import type { DeviceId } from '../../../shared/slots/state.js';
 import type { ModelShape } from './model-shape.js';
 
 /** Ollama reserves 457 MiB per GPU; onnxruntime's context + cuBLAS/cuDNN measure 300–500 MB. */

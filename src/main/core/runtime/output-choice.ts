@@ -4,7 +4,7 @@
  * One rule for the session host (which reads the outputs from onnxruntime) and the
  * cluster export (which reads them from the ONNX graph), so both serve the same tensor.
  */
-import { ModelbayError } from '../../../shared/errors.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
 import type { PoolingMode } from './protocol.js';
 
 /** An output's name and rank (null when unknown). */

@@ -6,7 +6,7 @@
  * once, with no JSON of numbers.
  */
 import { z } from 'zod';
-import { ERROR_CODES, type ErrorCode, type SerializedError } from '../../../shared/errors.js';
+import { ERROR_CODES, type ErrorCode, type SerializedError } from '../../../shared/errors/errors.js';
 
 export const PoolingSchema = z.enum(['mean', 'cls', 'none']);
 export type PoolingMode = z.infer<typeof PoolingSchema>;

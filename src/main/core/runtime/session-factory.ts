@@ -4,10 +4,10 @@
  * host, measures what the load really took, and hands back an OnnxModelSession.
  */
 import { stat } from 'node:fs/promises';
-import { DEVICE_ID_RULE, parseDeviceId } from '../../../shared/devices.js';
-import { ModelbayError, toModelbayError } from '../../../shared/errors.js';
-import type { SlotId } from '../../../shared/slots.js';
-import type { DeviceId } from '../../../shared/state.js';
+import { DEVICE_ID_RULE, parseDeviceId } from '../../../shared/devices/devices.js';
+import { ModelbayError, toModelbayError } from '../../../shared/errors/errors.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import type { DeviceId } from '../../../shared/slots/state.js';
 import type { LoadRequest, ModelSession, SessionFactory } from '../registry/types.js';
 import type { HostLease, HostPool } from './host-pool.js';
 import { EmbedInputSchema, type EmbedInput, type EmbedOutput, type EmbedResult, type HostLoadOptions, type LoadResult, type PoolingMode } from './protocol.js';

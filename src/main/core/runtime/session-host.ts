@@ -3,8 +3,8 @@
  * validates every reply, and turns the host's death into EMB-E203 for every request in
  * flight. It never throws into main's event loop: a host can only fail its own promises.
  */
-import { ModelbayError } from '../../../shared/errors.js';
-import type { DeviceId } from '../../../shared/state.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import type { DeviceId } from '../../../shared/slots/state.js';
 import type { HostChannel, HostExit, HostLauncher } from './launcher.js';
 import { HostMessageSchema, REPLY_SCHEMAS, type HostRequest, type HostRequestKind, type ReplyOf } from './protocol.js';
 

@@ -1,9 +1,9 @@
 /**
  * Session hosts as Electron utility processes. Electron's `utilityProcess` is passed in
- * (src/main/index.ts has it); only its shape is described here, so core stays free of
+ * (src/main/electron/main.ts has it); only its shape is described here, so core stays free of
  * Electron imports.
  */
-import type { DeviceId } from '../../../shared/state.js';
+import type { DeviceId } from '../../../shared/slots/state.js';
 import { TailBuffer, type HostChannel, type HostExit, type HostLauncher } from './launcher.js';
 
 /** The part of Electron's UtilityProcess that the launcher uses. */

@@ -1,5 +1,5 @@
-import { ModelbayError } from '../../../shared/errors.js';
-import { DEFAULT_THRESHOLDS, type PressureLevel, type PressureThresholds } from '../../../shared/state.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import { DEFAULT_THRESHOLDS, type PressureLevel, type PressureThresholds } from '../../../shared/slots/state.js';
 
 /** Thresholds must be fractions strictly increasing in (0, 1]; anything else is EMB-E002. */
 export function validateThresholds(t: PressureThresholds = DEFAULT_THRESHOLDS): PressureThresholds {

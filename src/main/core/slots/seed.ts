@@ -1,5 +1,5 @@
-import { MB } from '../../../shared/bytes.js';
-import type { SlotId } from '../../../shared/slots.js';
+import { MB } from '../../../shared/values/bytes.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
 
 /** The seed design's quantized size estimates per slot (MB): about 1.6 GB for all 13. */
 export const SEED_ESTIMATE_MB: Readonly<Record<SlotId, number>> = {

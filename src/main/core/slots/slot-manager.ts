@@ -3,9 +3,9 @@
  * Pure and synchronous: no I/O, no timers, no events. The registry is its one caller and
  * decides what to do with the plans it returns; every method that fails changes nothing.
  */
-import { formatBytes, formatPercent, GiB } from '../../../shared/bytes.js';
-import { ModelbayError } from '../../../shared/errors.js';
-import { SLOT_COUNT, type SlotId } from '../../../shared/slots.js';
+import { formatBytes, formatPercent, GiB } from '../../../shared/values/bytes.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import { SLOT_COUNT, type SlotId } from '../../../shared/slots/slots.js';
 import {
   DEFAULT_THRESHOLDS,
   isDeviceId,
@@ -13,7 +13,7 @@ import {
   type DeviceId,
   type PressureLevel,
   type PressureThresholds,
-} from '../../../shared/state.js';
+} from '../../../shared/slots/state.js';
 import { pressureLevel, validateThresholds } from './pressure.js';
 import { assertBytes, assertSlotId } from './validate.js';
 

@@ -1,5 +1,5 @@
-import { ModelbayError } from '../../../shared/errors.js';
-import { isSlotId, type SlotId } from '../../../shared/slots.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import { isSlotId, type SlotId } from '../../../shared/slots/slots.js';
 
 /** The largest size we accept for one reservation or budget: 16 TiB, far above any GPU. */
 export const MAX_BYTES = 2 ** 44;

@@ -7,9 +7,9 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ModelbayError } from '../../../shared/errors.js';
-import { writeFileAtomicSync } from './atomic-file.js';
-import { processStartTime, sameProcessAlive } from './process-identity.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import { writeFileAtomicSync } from '../fs/atomic-file.js';
+import { processStartTime, sameProcessAlive } from '../fs/process-identity.js';
 
 export const DATA_DIR_LOCK = 'instance.lock';
 

@@ -9,7 +9,7 @@
 import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { ModelbayError } from '../../../shared/errors.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
 import {
   defaultSettings,
   SettingsPatchSchema,
@@ -17,9 +17,9 @@ import {
   type Settings,
   SlotSettingsSchema,
   type SlotSettings,
-} from '../../../shared/settings.js';
-import { SLOT_IDS, type SlotId } from '../../../shared/slots.js';
-import { writeFileAtomic } from './atomic-file.js';
+} from '../../../shared/settings/settings.js';
+import { SLOT_IDS, type SlotId } from '../../../shared/slots/slots.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 
 export const SETTINGS_FILE = 'settings.json';
 

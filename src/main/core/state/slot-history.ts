@@ -6,14 +6,15 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { SlotId } from '../../../shared/slots.js';
-import type { SlotHistory, SlotRevisionEntry } from '../../../shared/updates.js';
-import { writeFileAtomic } from './atomic-file.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import type { SlotHistory, SlotRevisionEntry } from '../../../shared/artifacts/updates.js';
+import { COMMIT_RE } from '../../../shared/values/values.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 
 /** Enough to roll back a few times; older revisions are for the On-disk view to clean up. */
 const MAX_ENTRIES = 20;
 
-const EntrySchema = z.object({ commit: z.string().regex(/^[0-9a-f]{40}$/), fetchedAt: z.number().nullable(), activatedAt: z.number().nullable() });
+const EntrySchema = z.object({ commit: z.string().regex(COMMIT_RE), fetchedAt: z.number().nullable(), activatedAt: z.number().nullable() });
 const FileSchema = z.object({
   version: z.literal(1),
   slots: z.array(z.object({ slot: z.string(), repo: z.string(), branch: z.string().optional(), active: z.string(), entries: z.array(EntrySchema) })),

@@ -6,7 +6,7 @@
  */
 import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileAtomicSync } from './atomic-file.js';
+import { writeFileAtomicSync } from '../fs/atomic-file.js';
 
 export interface TokenStore {
   get(): string | null;

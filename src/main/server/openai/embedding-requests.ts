@@ -5,8 +5,8 @@
  * into OpenAI's or TEI's answer shapes from binary vectors.
  */
 import { z } from 'zod';
-import { MAX_EMBED_CHARS, MAX_EMBED_TEXTS } from '../../../shared/api.js';
-import { ModelbayError } from '../../../shared/errors.js';
+import { MAX_EMBED_CHARS, MAX_EMBED_TEXTS } from '../../../shared/contract/api.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
 import type { EmbedInput, Embeddings } from '../../core/runtime/index.js';
 
 const tokenIds = z.array(z.number().int().nonnegative()).min(1);

@@ -5,22 +5,14 @@
  * never succeed is 4xx. The code is the stable EMB code.
  */
 import type { ServerResponse } from 'node:http';
-import { toModelbayError, type ErrorCode } from '../../../shared/errors.js';
+import { toModelbayError, type ErrorCode } from '../../../shared/errors/errors.js';
+import { httpStatus } from '../../../shared/errors/http-status.js';
 
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  'EMB-E001': 404, 'EMB-E421': 404, 'EMB-E404': 404, 'EMB-E118': 404,
-  'EMB-E002': 400, 'EMB-E401': 400, 'EMB-E406': 400, 'EMB-E208': 400, 'EMB-E420': 400, 'EMB-E422': 400, 'EMB-E205': 400,
-  'EMB-E402': 401,
-  'EMB-E403': 403, 'EMB-E410': 403,
-  'EMB-E411': 400, 'EMB-E414': 431,
-  'EMB-E004': 409, 'EMB-E007': 409, 'EMB-E204': 409,
-  'EMB-E405': 413,
-  'EMB-E207': 500, 'EMB-E500': 500,
-};
+/** `/v1`'s fallback: a slot that cannot serve right now (memory, files, the Hub, its host): retry later. */
+const V1_FALLBACK_STATUS = 503;
 
-/** Anything else is a slot that cannot serve right now (memory, files, the Hub, its host): retry later. */
 export function openAiStatus(code: ErrorCode): number {
-  return STATUS[code] ?? 503;
+  return httpStatus(code, V1_FALLBACK_STATUS);
 }
 
 function errorType(status: number): string {

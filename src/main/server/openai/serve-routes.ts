@@ -4,13 +4,13 @@
  * TEI-style POST /embed_sparse and /embed_all, and GET /metrics (Prometheus).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AppSnapshot } from '../../../shared/api.js';
-import { ModelbayError } from '../../../shared/errors.js';
-import { aliasesOf, publicModelName } from '../../../shared/model-names.js';
-import { ENDPOINT_FOR_KIND, resolveModelName, servingKind, type ServingKind } from '../../../shared/serving.js';
-import type { CatalogSlotView } from '../../../shared/artifacts.js';
-import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../shared/slots.js';
-import type { App } from '../../app.js';
+import type { AppSnapshot } from '../../../shared/contract/api.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
+import { aliasesOf, publicModelName } from '../../../shared/slots/model-names.js';
+import { ENDPOINT_FOR_KIND, resolveModelName, servingKind, type ServingKind } from '../../../shared/slots/serving.js';
+import type { CatalogSlotView } from '../../../shared/artifacts/artifacts.js';
+import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../shared/slots/slots.js';
+import type { App } from '../../app/app.js';
 import type { EmbedInput, EmbedOutput, Embeddings } from '../../core/runtime/index.js';
 import { ServeMetrics } from '../metrics.js';
 import {
@@ -66,7 +66,7 @@ export function modelEntries(snapshot: AppSnapshot): ModelEntry[] {
     if (!slot || c.repo === null) return [];
     const kind = servingKind(c.slot, c.pooling);
     return [{
-      // The public name: the slot's alias where it has one (see src/shared/model-names.ts).
+      // The public name: the slot's alias where it has one (see src/shared/slots/model-names.ts).
       id: publicModelName(c.slot, snapshot.settings.settings), object: 'model' as const,
       // OpenAI's `created` is a Unix time in seconds; a slot's model exists for us once it loaded (else 0).
       created: Math.floor((slot.loadedAt ?? 0) / 1000),

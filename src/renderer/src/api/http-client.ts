@@ -5,8 +5,8 @@
  * requests carry credentials for the same origin only. A stream that breaks is reopened
  * with backoff; the server starts every connection with a fresh snapshot.
  */
-import { COMMAND_NAMES, type AppEvent, type CommandReply, type ModelbayApi } from '../../../shared/api.js';
-import { ModelbayError } from '../../../shared/errors.js';
+import { COMMAND_NAMES, type AppEvent, type CommandReply, type ModelbayApi } from '../../../shared/contract/api.js';
+import { ModelbayError } from '../../../shared/errors/errors.js';
 
 /** The part of EventSource the client uses (injectable for tests). */
 export interface EventSourceLike {

@@ -4,8 +4,8 @@
  * plain Errors; they are turned back into ModelbayErrors here so components can read
  * `code` and `details` either way.
  */
-import { COMMAND_NAMES, type ModelbayApi } from '../../../shared/api.js';
-import { decodeBridgeError } from '../../../shared/ipc.js';
+import { COMMAND_NAMES, type ModelbayApi } from '../../../shared/contract/api.js';
+import { decodeBridgeError } from '../../../shared/contract/ipc.js';
 import { createHttpApi } from './http-client.js';
 
 let api: ModelbayApi | null = null;

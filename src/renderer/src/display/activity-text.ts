@@ -1,6 +1,6 @@
 /** An event-log line with its reason, from the entry's fields when the message leaves it out. */
-import type { ActivityEntry } from '../../../shared/activity.js';
-import type { EvictionReason } from '../../../shared/state.js';
+import type { ActivityEntry } from '../../../shared/contract/activity.js';
+import type { EvictionReason } from '../../../shared/slots/state.js';
 
 const REASON_TEXT: Record<EvictionReason, string> = {
   lru: 'LRU',

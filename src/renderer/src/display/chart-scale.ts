@@ -1,6 +1,6 @@
 /** The VRAM chart's y axis: round steps in binary units, the top following the budget. */
-import { GiB, MiB } from '../../../shared/bytes.js';
-import type { SlotId } from '../../../shared/slots.js';
+import { GiB, MiB } from '../../../shared/values/bytes.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
 
 const LARGEST_STEP = 128 * 1024 * MiB;
 const STEPS = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536].map((m) => m * MiB);

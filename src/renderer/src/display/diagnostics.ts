@@ -1,8 +1,8 @@
 /** The "Copy diagnostics" text for a bug report: what runs where, the settings, the log's end. Never a token. */
-import type { RuntimeInfo } from '../../../shared/api.js';
-import type { GpuSample } from '../../../shared/gpu.js';
-import type { SettingsView } from '../../../shared/settings.js';
-import type { DeviceBudgetSnapshot } from '../../../shared/state.js';
+import type { RuntimeInfo } from '../../../shared/contract/api.js';
+import type { GpuSample } from '../../../shared/devices/gpu.js';
+import type { SettingsView } from '../../../shared/settings/settings.js';
+import type { DeviceBudgetSnapshot } from '../../../shared/slots/state.js';
 import { memory } from './figures.js';
 
 export interface DiagnosticsInput {

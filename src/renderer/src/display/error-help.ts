@@ -1,5 +1,5 @@
 /** One sentence per error code: what it means and what the user can do about it. */
-import { ERROR_CODES, type ErrorCode } from '../../../shared/errors.js';
+import { ERROR_CODES, type ErrorCode } from '../../../shared/errors/errors.js';
 
 export const ERROR_HELP: Readonly<Record<ErrorCode, string>> = {
   'EMB-E001': 'The slot id is not one of E1–E13; reload the dashboard.',

@@ -3,7 +3,7 @@
  * them; device memory in MiB/GiB like nvidia-smi. Unknown is never 0: callers get null
  * and show "—".
  */
-import { GiB, MiB } from '../../../shared/bytes.js';
+import { GiB, MiB } from '../../../shared/values/bytes.js';
 
 export const UNKNOWN = '—';
 export const UNKNOWN_GPU_TIP = 'not reported by nvidia-smi';

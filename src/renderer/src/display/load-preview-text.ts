@@ -1,5 +1,5 @@
 /** A load preview in words, for the tip beside Load. */
-import type { LoadPreview } from '../../../shared/load-preview.js';
+import type { LoadPreview } from '../../../shared/slots/load-preview.js';
 import { memory, percent } from './figures.js';
 
 export interface PreviewLines {

@@ -1,4 +1,4 @@
-import type { RetryNotice } from '../../../shared/artifacts.js';
+import type { RetryNotice } from '../../../shared/artifacts/artifacts.js';
 import { duration } from './figures.js';
 
 /** "retrying in 4 s (attempt 3 of 6) — EMB-E107 <message>": a wait, not a stall. */

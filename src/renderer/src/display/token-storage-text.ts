@@ -1,5 +1,5 @@
 /** How the settings view describes where a token set in Modelbay is kept: never "encrypted" unless it is. */
-import type { SettingsView } from '../../../shared/settings.js';
+import type { SettingsView } from '../../../shared/settings/settings.js';
 
 export function tokenStorageText(token: SettingsView['token']): string {
   if (!token.set || token.source !== 'app') return '';

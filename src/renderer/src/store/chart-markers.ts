@@ -1,6 +1,6 @@
 /** Events drawn on the VRAM chart's timeline, each tied to its row in the event log. */
-import type { ActivityEntry } from '../../../shared/activity.js';
-import type { SlotId } from '../../../shared/slots.js';
+import type { ActivityEntry } from '../../../shared/contract/activity.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
 
 export type MarkerKind = 'load' | 'unload' | 'evict' | 'download' | 'failure';
 

@@ -1,4 +1,4 @@
-import { isErrorCode, serializeError, type SerializedError } from '../../../shared/errors.js';
+import { isErrorCode, serializeError, type SerializedError } from '../../../shared/errors/errors.js';
 
 /**
  * Whatever a command's promise rejected with, as the `{ code, message, details }` the

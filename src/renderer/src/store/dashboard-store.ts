@@ -3,7 +3,7 @@
  * state. No React here, so tests drive it directly.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { AppEvent, CommandInput, CommandName, CommandResults, ModelbayApi } from '../../../shared/api.js';
+import type { AppEvent, CommandInput, CommandName, CommandResults, ModelbayApi } from '../../../shared/contract/api.js';
 import { toSerializedError } from './command-error.js';
 import { applyEvent, emptyModelState, type ModelState } from './model-state.js';
 import { bulkFinished, commandFinished, commandStarted, initialUiState, type CommandKey, type UiState } from './ui-state.js';

@@ -3,17 +3,17 @@
  * Slots and downloads are kept by id so an event about one slot leaves every other
  * slot object untouched: components that select one slot re-render only for it.
  */
-import type { ActivityEntry } from '../../../shared/activity.js';
-import type { AppEvent, AppSnapshot, HistoryPoint, RuntimeInfo } from '../../../shared/api.js';
-import { ACTIVITY_LIMIT, HISTORY_SECONDS } from '../../../shared/api.js';
-import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from '../../../shared/artifacts.js';
-import type { DiskView } from '../../../shared/discovery.js';
-import type { SlotUsage } from '../../../shared/usage.js';
-import type { UpdatesView } from '../../../shared/updates.js';
-import type { GpuSample } from '../../../shared/gpu.js';
-import type { SettingsView } from '../../../shared/settings.js';
-import type { SlotId } from '../../../shared/slots.js';
-import type { DeviceBudgetSnapshot, RegistryStats, SlotSnapshot } from '../../../shared/state.js';
+import type { ActivityEntry } from '../../../shared/contract/activity.js';
+import type { AppEvent, AppSnapshot, HistoryPoint, RuntimeInfo } from '../../../shared/contract/api.js';
+import { ACTIVITY_LIMIT, HISTORY_SECONDS } from '../../../shared/contract/api.js';
+import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from '../../../shared/artifacts/artifacts.js';
+import type { DiskView } from '../../../shared/artifacts/discovery.js';
+import type { SlotUsage } from '../../../shared/slots/usage.js';
+import type { UpdatesView } from '../../../shared/artifacts/updates.js';
+import type { GpuSample } from '../../../shared/devices/gpu.js';
+import type { SettingsView } from '../../../shared/settings/settings.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import type { DeviceBudgetSnapshot, RegistryStats, SlotSnapshot } from '../../../shared/slots/state.js';
 
 export interface ModelState {
   /** false until the first snapshot arrives. */

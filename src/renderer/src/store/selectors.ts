@@ -2,12 +2,12 @@
  * Read models for the components. Selectors pick stored objects (stable references);
  * the `…View` functions derive display data and are called inside useMemo.
  */
-import { parseDeviceId } from '../../../shared/devices.js';
-import type { ActivityEntry, ActivityKind } from '../../../shared/activity.js';
-import { HISTORY_SECONDS, type HistoryPoint } from '../../../shared/api.js';
-import type { CatalogSlotView, DownloadPhase, SlotDownloadProgress, SlotReadiness } from '../../../shared/artifacts.js';
-import { SLOT_IDS, type SlotId } from '../../../shared/slots.js';
-import type { DeviceBudgetSnapshot, PressureThresholds, SlotSnapshot } from '../../../shared/state.js';
+import { parseDeviceId } from '../../../shared/devices/devices.js';
+import type { ActivityEntry, ActivityKind } from '../../../shared/contract/activity.js';
+import { HISTORY_SECONDS, type HistoryPoint } from '../../../shared/contract/api.js';
+import type { CatalogSlotView, DownloadPhase, SlotDownloadProgress, SlotReadiness } from '../../../shared/artifacts/artifacts.js';
+import { SLOT_IDS, type SlotId } from '../../../shared/slots/slots.js';
+import { BUSY_STATES, type DeviceBudgetSnapshot, type PressureThresholds, type SlotSnapshot } from '../../../shared/slots/state.js';
 import type { DashboardState } from './dashboard-store.js';
 import type { CommandKey } from './ui-state.js';
 
@@ -174,8 +174,6 @@ export interface SlotActions {
   resume: boolean;
   cancel: boolean;
 }
-
-const BUSY_STATES: ReadonlySet<SlotSnapshot['state']> = new Set(['downloading', 'verifying', 'loading', 'unloading']);
 
 /**
  * Which buttons make sense now; a command in flight on the slot disables them all —

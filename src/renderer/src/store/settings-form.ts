@@ -2,8 +2,8 @@
  * The settings form as text fields, and its conversion to an `updateSettings` patch
  * validated by the shared schema, so the form reports the same errors the backend would.
  */
-import { GiB, MB } from '../../../shared/bytes.js';
-import { SettingsPatchSchema, type Settings, type SettingsPatch } from '../../../shared/settings.js';
+import { GiB, MB } from '../../../shared/values/bytes.js';
+import { SettingsPatchSchema, type Settings, type SettingsPatch } from '../../../shared/settings/settings.js';
 import { errorsByField, issuesFromDetails } from './form-issues.js';
 
 export interface SettingsForm {

@@ -4,13 +4,13 @@
  * turned into the commands that change only what the user changed, and mapped back from
  * the backend's errors onto the field they concern.
  */
-import { COMMAND_SCHEMAS, type CommandInput } from '../../../shared/api.js';
-import type { CatalogSlotView } from '../../../shared/artifacts.js';
-import type { ErrorCode, SerializedError } from '../../../shared/errors.js';
-import { SlotSourceSchema, type SlotSettings, type SlotSource } from '../../../shared/settings.js';
-import { aliasProblem } from '../../../shared/values.js';
-import type { SlotId } from '../../../shared/slots.js';
-import type { SlotSnapshot, SlotState } from '../../../shared/state.js';
+import { COMMAND_SCHEMAS, type CommandInput } from '../../../shared/contract/api.js';
+import type { CatalogSlotView } from '../../../shared/artifacts/artifacts.js';
+import type { ErrorCode, SerializedError } from '../../../shared/errors/errors.js';
+import { SlotSourceSchema, type SlotSettings, type SlotSource } from '../../../shared/settings/settings.js';
+import { aliasProblem } from '../../../shared/values/values.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
+import { DOWNLOAD_STATES, IN_USE_STATES, type SlotSnapshot } from '../../../shared/slots/state.js';
 import { errorsByField, issuesFromDetails } from './form-issues.js';
 import { compareDevices } from './selectors.js';
 
@@ -45,8 +45,6 @@ const SOURCE_FIELDS: ReadonlyArray<keyof SourceForm> = ['repo', 'revision', 'mod
 export const INVALID_VALUE: ErrorCode = 'EMB-E002';
 
 /** States in which the backend refuses to move a slot or change its model (EMB-E007). */
-const IN_USE: ReadonlySet<SlotState> = new Set(['loaded', 'loading', 'unloading']);
-const DOWNLOADING: ReadonlySet<SlotState> = new Set(['downloading', 'verifying']);
 
 export interface SlotConfigLocks {
   /** Why the device cannot change now, or null. */
@@ -56,11 +54,11 @@ export interface SlotConfigLocks {
 }
 
 export function slotConfigLocks(slot: SlotSnapshot): SlotConfigLocks {
-  if (IN_USE.has(slot.state)) {
+  if (IN_USE_STATES.has(slot.state)) {
     const why = `${slot.id} is ${slot.state}: evict it first`;
     return { device: `${why}, then move it.`, source: `${why}, then change its model.` };
   }
-  if (DOWNLOADING.has(slot.state)) return { device: null, source: `${slot.id} is downloading: pause or cancel it before changing its model.` };
+  if (DOWNLOAD_STATES.has(slot.state)) return { device: null, source: `${slot.id} is downloading: pause or cancel it before changing its model.` };
   return { device: null, source: null };
 }
 

@@ -1,8 +1,8 @@
 /** What only the dashboard knows: selection, open panels, commands in flight and their errors. */
-import type { ActivityKind } from '../../../shared/activity.js';
-import type { CommandName } from '../../../shared/api.js';
-import type { SerializedError } from '../../../shared/errors.js';
-import type { SlotId } from '../../../shared/slots.js';
+import type { ActivityKind } from '../../../shared/contract/activity.js';
+import type { CommandName } from '../../../shared/contract/api.js';
+import type { SerializedError } from '../../../shared/errors/errors.js';
+import type { SlotId } from '../../../shared/slots/slots.js';
 
 /** Commands that act on no slot are filed under this key. */
 export const GLOBAL_KEY = 'app';

@@ -1,7 +1,7 @@
 /** The thin React binding: components read the vanilla store through selectors. */
 import { createContext, useCallback, useContext } from 'react';
 import { useStore } from 'zustand';
-import type { CommandInput, CommandName, CommandResults, ModelbayApi } from '../../../shared/api.js';
+import type { CommandInput, CommandName, CommandResults, ModelbayApi } from '../../../shared/contract/api.js';
 import { runCommand, runCommands, updateUi, type DashboardState, type DashboardStore, type QueuedCommand } from './dashboard-store.js';
 import type { CommandKey, UiState } from './ui-state.js';
 

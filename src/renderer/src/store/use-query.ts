@@ -3,8 +3,8 @@
  * card error in the store, so hovering a button never disables the card.
  */
 import { useCallback, useContext } from 'react';
-import type { CommandInput, CommandName, CommandResults } from '../../../shared/api.js';
-import type { SerializedError } from '../../../shared/errors.js';
+import type { CommandInput, CommandName, CommandResults } from '../../../shared/contract/api.js';
+import type { SerializedError } from '../../../shared/errors/errors.js';
 import { toSerializedError } from './command-error.js';
 import { DashboardContext } from './use-dashboard.js';
 

@@ -7,12 +7,12 @@ import { mkdir, mkdtemp, open, readFile, readdir, rm, symlink, writeFile } from 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createArtifactManager } from '../../../../src/main/core/artifacts/artifact-manager.js';
-import { Downloader } from '../../../../src/main/core/artifacts/downloader.js';
-import { HubCacheLayout } from '../../../../src/main/core/artifacts/hf-cache-layout.js';
-import type { ArtifactEvent, ArtifactManager } from '../../../../src/main/core/artifacts/types.js';
-import type { SlotId } from '../../../../src/shared/slots.js';
-import { sha256Hex, startHubServer, type HubServer } from '../../../fixtures/hub-server/hub-server.js';
+import { createArtifactManager } from '../../../../src/main/core/artifacts/manager/artifact-manager.js';
+import { Downloader } from '../../../../src/main/core/artifacts/transfer/downloader.js';
+import { HubCacheLayout } from '../../../../src/main/core/artifacts/cache/hf-cache-layout.js';
+import type { ArtifactEvent, ArtifactManager } from '../../../../src/main/core/artifacts/manager/types.js';
+import type { SlotId } from '../../../../src/shared/slots/slots.js';
+import { sha256Hex, startHubServer, type HubServer } from '../../../../src/devkit/hub/hub-server.js';
 import { writeCatalog, type TestSlot } from '../../../fixtures/test-catalog.js';
 
 const MODEL = Buffer.from(new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 29 + 7) % 251));

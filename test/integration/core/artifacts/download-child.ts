@@ -3,7 +3,7 @@
  * per progress event so the parent knows how far it got before killing it.
  * argv: cacheDir endpoint repo path [parts]
  */
-import { Downloader } from '../../../../src/main/core/artifacts/downloader.js';
+import { Downloader } from '../../../../src/main/core/artifacts/transfer/downloader.js';
 
 const [cacheDir = '', endpoint = '', repo = '', path = '', parts = '0'] = process.argv.slice(2);
 const d = new Downloader({

@@ -6,8 +6,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DownloadedFile, FileProgressUpdate } from '../../../../src/main/core/artifacts/downloader.js';
-import { commitSha } from '../../../fixtures/hub-server/hub-server.js';
+import type { DownloadedFile, FileProgressUpdate } from '../../../../src/main/core/artifacts/transfer/downloader.js';
+import { commitSha } from '../../../../src/devkit/hub/hub-server.js';
 import { GATED, GOOD_TOKEN, MODEL, startEnv, type HubTestEnv } from './hub-test-env.js';
 
 const W = { repo: MODEL, revision: 'main', path: 'model.onnx' };

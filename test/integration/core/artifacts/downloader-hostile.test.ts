@@ -8,7 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GATED, MODEL, PLAIN_TOKEN, startEnv, type HubTestEnv } from './hub-test-env.js';
-import { Downloader } from '../../../../src/main/core/artifacts/downloader.js';
+import { Downloader } from '../../../../src/main/core/artifacts/transfer/downloader.js';
 
 const W = { repo: MODEL, revision: 'main', path: 'model.onnx' };
 const TEXT = 'org/text';

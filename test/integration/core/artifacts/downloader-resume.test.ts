@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FileProgressUpdate } from '../../../../src/main/core/artifacts/downloader.js';
+import type { FileProgressUpdate } from '../../../../src/main/core/artifacts/transfer/downloader.js';
 import { MODEL, startEnv, type HubTestEnv } from './hub-test-env.js';
 
 const W = { repo: MODEL, revision: 'main', path: 'model.onnx' };

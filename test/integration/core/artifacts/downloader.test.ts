@@ -1,7 +1,7 @@
 import { lstat, readdir, readFile, readlink, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commitSha, gitBlobSha1 } from '../../../fixtures/hub-server/hub-server.js';
+import { commitSha, gitBlobSha1 } from '../../../../src/devkit/hub/hub-server.js';
 import { MODEL, startEnv, type HubTestEnv } from './hub-test-env.js';
 
 describe('Downloader: the standard HF cache layout', () => {

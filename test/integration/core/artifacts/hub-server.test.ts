@@ -1,7 +1,7 @@
 /** The test Hub itself speaks the protocol the client relies on (raw HTTP, no client code). */
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitSha, gitBlobSha1, sha256Hex, start, type HubServer } from '../../../fixtures/hub-server/hub-server.js';
+import { commitSha, gitBlobSha1, sha256Hex, start, type HubServer } from '../../../../src/devkit/hub/hub-server.js';
 
 describe('test Hub server', () => {
   let hub: HubServer;

@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Downloader, type DownloaderOptions } from '../../../../src/main/core/artifacts/downloader.js';
-import { startHubServer, sha256Hex, type HubRepoSpec, type HubServer, type HubServerOptions } from '../../../fixtures/hub-server/hub-server.js';
+import { Downloader, type DownloaderOptions } from '../../../../src/main/core/artifacts/transfer/downloader.js';
+import { startHubServer, sha256Hex, type HubRepoSpec, type HubServer, type HubServerOptions } from '../../../../src/devkit/hub/hub-server.js';
 
 export const MODEL = 'org/model';
 export const GATED = 'org/gated';

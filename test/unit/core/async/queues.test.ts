@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ModelbayError } from '../../../../src/shared/errors.js';
+import { ModelbayError } from '../../../../src/shared/errors/errors.js';
 import { Semaphore } from '../../../../src/main/core/async/queues.js';
 
 const cancelled = (): Error => new ModelbayError('EMB-E114', 'Download cancelled.', {});

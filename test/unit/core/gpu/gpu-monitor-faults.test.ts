@@ -4,8 +4,8 @@
  * backoff, and nothing asks for processes while there is no GPU.
  */
 import { describe, expect, it } from 'vitest';
-import { MiB } from '../../../../src/shared/bytes.js';
-import type { GpuSample } from '../../../../src/shared/gpu.js';
+import { MiB } from '../../../../src/shared/values/bytes.js';
+import type { GpuSample } from '../../../../src/shared/devices/gpu.js';
 import { GpuMonitor, type GpuMonitorOptions } from '../../../../src/main/core/gpu/index.js';
 import { ManualClock, ScriptedSmi, type FakeChild } from './scripted-smi.js';
 

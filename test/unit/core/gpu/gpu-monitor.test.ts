@@ -2,14 +2,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MiB } from '../../../../src/shared/bytes.js';
-import type { GpuSample } from '../../../../src/shared/gpu.js';
+import { MiB } from '../../../../src/shared/values/bytes.js';
+import type { GpuSample } from '../../../../src/shared/devices/gpu.js';
 import { applyGpuSample, gpuDevices } from '../../../../src/main/core/gpu/gpu-devices.js';
 import { GpuMonitor, type GpuMonitorOptions } from '../../../../src/main/core/gpu/gpu-monitor.js';
 import { locateNvidiaSmi } from '../../../../src/main/core/gpu/nvidia-smi-locate.js';
 import { SlotManager } from '../../../../src/main/core/slots/slot-manager.js';
 
-const BIN = join(import.meta.dirname, '../../../fixtures/nvidia-smi/bin');
+const BIN = join(import.meta.dirname, '../../../../src/devkit/nvidia-smi/bin');
 const FAKE = join(BIN, 'nvidia-smi');
 
 const monitors: GpuMonitor[] = [];

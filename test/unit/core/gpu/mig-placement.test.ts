@@ -8,15 +8,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GiB, MiB } from '../../../../src/shared/bytes.js';
-import type { GpuSample } from '../../../../src/shared/gpu.js';
+import { GiB, MiB } from '../../../../src/shared/values/bytes.js';
+import type { GpuSample } from '../../../../src/shared/devices/gpu.js';
 import { applyGpuSample, defaultGpuBudget, GpuMonitor, gpuDevices, MigDirectory } from '../../../../src/main/core/gpu/index.js';
 import { ForkLauncher } from '../../../../src/main/core/runtime/fork-launcher.js';
 import { HostPool } from '../../../../src/main/core/runtime/host-pool.js';
 import { OnnxSessionFactory, parseDevice } from '../../../../src/main/core/runtime/session-factory.js';
 import { SlotManager } from '../../../../src/main/core/slots/slot-manager.js';
 
-const FAKE = join(import.meta.dirname, '../../../fixtures/nvidia-smi/bin/nvidia-smi');
+const FAKE = join(import.meta.dirname, '../../../../src/devkit/nvidia-smi/bin/nvidia-smi');
 const HOST = join(import.meta.dirname, '../../../fixtures/hosts/env-echo-host.js');
 const MIG_CAPTURE = 'linux-x86_64__nvidia-h100-mig__590.48.01.txt';
 

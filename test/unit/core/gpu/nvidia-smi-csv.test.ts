@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MiB } from '../../../../src/shared/bytes.js';
+import { MiB } from '../../../../src/shared/values/bytes.js';
 import {
   GPU_QUERY_FIELDS, isNoGpuMessage, parseGpuLine, parseNumber, parseProcessLines, PROCESS_QUERY_FIELDS, rejectedFields,
 } from '../../../../src/main/core/gpu/nvidia-smi-csv.js';
 
-const CAPTURES = join(import.meta.dirname, '../../../fixtures/nvidia-smi/captures');
+const CAPTURES = join(import.meta.dirname, '../../../../src/devkit/nvidia-smi/captures');
 
 /** A capture's CSV section as nvidia-smi would print it for our field list with noheader,nounits. */
 function asQuery(file: string, state: 'idle' | 'load', what: 'query-gpu' | 'query-compute-apps', fields: ReadonlyArray<string>): string[] {

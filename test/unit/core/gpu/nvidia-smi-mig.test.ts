@@ -2,13 +2,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MiB } from '../../../../src/shared/bytes.js';
-import { DEVICE_ID_PATTERN, deviceLabel, migDeviceId, parseDeviceId } from '../../../../src/shared/devices.js';
+import { MiB } from '../../../../src/shared/values/bytes.js';
+import { DEVICE_ID_PATTERN, deviceLabel, migDeviceId, parseDeviceId } from '../../../../src/shared/devices/devices.js';
 import { joinMigInstances, parseMigList, parseMigQuery } from '../../../../src/main/core/gpu/nvidia-smi-mig.js';
-import { DeviceIdSchema } from '../../../../src/shared/settings.js';
-import { isDeviceId } from '../../../../src/shared/state.js';
+import { DeviceIdSchema } from '../../../../src/shared/settings/settings.js';
+import { isDeviceId } from '../../../../src/shared/slots/state.js';
 
-const CAPTURES = join(import.meta.dirname, '../../../fixtures/nvidia-smi/captures');
+const CAPTURES = join(import.meta.dirname, '../../../../src/devkit/nvidia-smi/captures');
 const MIG = 'linux-x86_64__nvidia-h100-mig__590.48.01.txt';
 
 /** The raw text of section `# <name>` in a capture. */

@@ -1,6 +1,6 @@
 /** The pure parts of layouts: lockfile reading errors, names, GPU resources, protobuf text. */
 import { describe, expect, it } from 'vitest';
-import { parseLockfile, serializeLockfile, type LockedSlot, type Lockfile } from '../../../../src/shared/layouts.js';
+import { parseLockfile, serializeLockfile, type LockedSlot, type Lockfile } from '../../../../src/shared/layouts/layouts.js';
 import { gpuResources, inferenceService } from '../../../../src/main/core/layouts/layout-export.js';
 import { dnsLabel, exportBaseName } from '../../../../src/main/core/layouts/model-names.js';
 import { pbEnum, toPbtxt } from '../../../../src/main/core/layouts/pbtxt.js';

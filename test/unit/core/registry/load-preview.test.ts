@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MB } from '../../../../src/shared/bytes.js';
-import { SLOT_IDS, type SlotId } from '../../../../src/shared/slots.js';
+import { MB } from '../../../../src/shared/values/bytes.js';
+import { SLOT_IDS, type SlotId } from '../../../../src/shared/slots/slots.js';
 import { ModelRegistry } from '../../../../src/main/core/registry/registry.js';
 import { SlotManager } from '../../../../src/main/core/slots/slot-manager.js';
 import { BufferFactory } from '../../../fixtures/buffer-factory.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MB } from '../../../../src/shared/bytes.js';
-import { ModelbayError } from '../../../../src/shared/errors.js';
-import { SLOT_IDS, type SlotId } from '../../../../src/shared/slots.js';
+import { MB } from '../../../../src/shared/values/bytes.js';
+import { ModelbayError } from '../../../../src/shared/errors/errors.js';
+import { SLOT_IDS, type SlotId } from '../../../../src/shared/slots/slots.js';
 import { ModelRegistry, type RegistryEvent } from '../../../../src/main/core/registry/registry.js';
 import { SlotManager } from '../../../../src/main/core/slots/slot-manager.js';
 import { BufferFactory, type BufferSession } from '../../../fixtures/buffer-factory.js';

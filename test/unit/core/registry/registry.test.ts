@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { MB } from '../../../../src/shared/bytes.js';
-import { ModelbayError } from '../../../../src/shared/errors.js';
-import { SLOT_IDS, type SlotId } from '../../../../src/shared/slots.js';
-import type { ActivityEntry } from '../../../../src/shared/activity.js';
+import { MB } from '../../../../src/shared/values/bytes.js';
+import { ModelbayError } from '../../../../src/shared/errors/errors.js';
+import { SLOT_IDS, type SlotId } from '../../../../src/shared/slots/slots.js';
+import type { ActivityEntry } from '../../../../src/shared/contract/activity.js';
 import { ModelRegistry, type RegistryEvent } from '../../../../src/main/core/registry/registry.js';
 import type { SlotConfig } from '../../../../src/main/core/registry/types.js';
 import { SlotManager } from '../../../../src/main/core/slots/slot-manager.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ModelbayError } from '../../../../src/shared/errors.js';
-import type { SlotUsage } from '../../../../src/shared/usage.js';
+import { ModelbayError } from '../../../../src/shared/errors/errors.js';
+import type { SlotUsage } from '../../../../src/shared/slots/usage.js';
 import { LATENCY_WINDOW, p95, UsageTracker } from '../../../../src/main/core/registry/slot-usage.js';
 
 function tracker(): { t: UsageTracker; changes: SlotUsage[]; clock: { at: number; mono: number } } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MB } from '../../../../src/shared/bytes.js';
+import { MB } from '../../../../src/shared/values/bytes.js';
 import { CUDA_CONTEXT_BYTES, estimateSessionBytes, estimateSessionMemory } from '../../../../src/main/core/runtime/memory-estimate.js';
 import { createError, isCudaProviderMissing } from '../../../../src/main/host/ort-errors.js';
 import { HostRequestSchema, EmbedResultSchema } from '../../../../src/main/core/runtime/protocol.js';

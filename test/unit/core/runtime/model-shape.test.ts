@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readModelShape } from '../../../../src/main/core/runtime/model-shape.js';
-import { writeEmbeddingModel } from '../../../fixtures/onnx/embedding-model.js';
+import { writeEmbeddingModel } from '../../../../src/devkit/onnx/embedding-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'modelbay-shape-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));

@@ -1,12 +1,12 @@
 import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MiB } from '../../../../src/shared/bytes.js';
-import type { ModelbayError } from '../../../../src/shared/errors.js';
-import type { SlotId } from '../../../../src/shared/slots.js';
+import { MiB } from '../../../../src/shared/values/bytes.js';
+import type { ModelbayError } from '../../../../src/shared/errors/errors.js';
+import type { SlotId } from '../../../../src/shared/slots/slots.js';
 import { HostPool } from '../../../../src/main/core/runtime/host-pool.js';
 import { OnnxSessionFactory, parseDevice, splitEmbeddings } from '../../../../src/main/core/runtime/session-factory.js';
 import { SessionHost } from '../../../../src/main/core/runtime/session-host.js';
-import { writeEmbeddingModel } from '../../../fixtures/onnx/embedding-model.js';
+import { writeEmbeddingModel } from '../../../../src/devkit/onnx/embedding-model.js';
 import { ScriptedLauncher, wellBehaved, type Script } from './scripted-launcher.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

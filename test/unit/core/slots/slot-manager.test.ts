@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { GiB, MB, MiB } from '../../../../src/shared/bytes.js';
-import { ModelbayError } from '../../../../src/shared/errors.js';
-import { SLOT_IDS, type SlotId } from '../../../../src/shared/slots.js';
+import { GiB, MB, MiB } from '../../../../src/shared/values/bytes.js';
+import { ModelbayError } from '../../../../src/shared/errors/errors.js';
+import { SLOT_IDS, type SlotId } from '../../../../src/shared/slots/slots.js';
 import { SlotManager } from '../../../../src/main/core/slots/slot-manager.js';
 import { SEED_ESTIMATE_MB } from '../../../../src/main/core/slots/seed.js';
 import { pressureLevel } from '../../../../src/main/core/slots/pressure.js';
-import { DEFAULT_THRESHOLDS } from '../../../../src/shared/state.js';
+import { DEFAULT_THRESHOLDS } from '../../../../src/shared/slots/state.js';
 
 function codeOf(fn: () => unknown): string {
   try {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { SlotId } from '../../../../src/shared/slots.js';
+import type { SlotId } from '../../../../src/shared/slots/slots.js';
 import { Serving } from '../../../../src/main/app/serving.js';
 import type { Embeddings, OnnxModelSession } from '../../../../src/main/core/runtime/index.js';
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
-import type { AppEvent } from '../../../../src/shared/api.js';
+import type { AppEvent } from '../../../../src/shared/contract/api.js';
 import { serveEventStream } from '../../../../src/main/server/event-stream.js';
 
 /** A response whose socket never drains: everything written stays buffered. */

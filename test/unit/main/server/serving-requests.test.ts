@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_EMBED_CHARS, MAX_EMBED_TEXTS } from '../../../../src/shared/api.js';
-import { resolveModelName, servingKind } from '../../../../src/shared/serving.js';
-import { SLOT_IDS, SLOT_NAMES } from '../../../../src/shared/slots.js';
+import { MAX_EMBED_CHARS, MAX_EMBED_TEXTS } from '../../../../src/shared/contract/api.js';
+import { resolveModelName, servingKind } from '../../../../src/shared/slots/serving.js';
+import { SLOT_IDS, SLOT_NAMES } from '../../../../src/shared/slots/slots.js';
 import { EmbeddingsBodySchema, inputList, parseBody, sparseAnswer, toBase64, truncateDims } from '../../../../src/main/server/openai/embedding-requests.js';
 import { openAiErrorBody } from '../../../../src/main/server/openai/openai-errors.js';
-import { ModelbayError } from '../../../../src/shared/errors.js';
+import { ModelbayError } from '../../../../src/shared/errors/errors.js';
 
 const slots = SLOT_IDS.map((id) => ({ id, name: SLOT_NAMES[id], repo: id === 'E8' ? 'sentence-transformers/all-MiniLM-L6-v2' : id === 'E2' || id === 'E3' ? 'shared/repo' : null }));
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppEvent } from '../../../../src/shared/api.js';
-import { ModelbayError } from '../../../../src/shared/errors.js';
+import type { AppEvent } from '../../../../src/shared/contract/api.js';
+import { ModelbayError } from '../../../../src/shared/errors/errors.js';
 import { startServer, type RunningServer } from '../../../../src/main/server/http-server.js';
 import { createHttpApi, type EventSourceLike } from '../../../../src/renderer/src/api/http-client.js';
 import { harness, type Harness } from '../../main/app-harness.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AppEvent, ModelbayApi } from '../../../../src/shared/api.js';
-import { ModelbayError } from '../../../../src/shared/errors.js';
+import type { AppEvent, ModelbayApi } from '../../../../src/shared/contract/api.js';
+import { ModelbayError } from '../../../../src/shared/errors/errors.js';
 import { connectStore, createDashboardStore, runCommand, runCommands } from '../../../../src/renderer/src/store/dashboard-store.js';
 import { SLOT_CONFIG_KEY, commandFinished, commandStarted, dismissError, initialUiState, openSlotConfig, toggleGpu } from '../../../../src/renderer/src/store/ui-state.js';
 import { appSnapshot, slotSnapshot } from '../snapshot-fixture.js';

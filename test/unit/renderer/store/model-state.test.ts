@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACTIVITY_LIMIT, HISTORY_SECONDS, type AppEvent } from '../../../../src/shared/api.js';
+import { ACTIVITY_LIMIT, HISTORY_SECONDS, type AppEvent } from '../../../../src/shared/contract/api.js';
 import { applyEvent, emptyModelState, type ModelState } from '../../../../src/renderer/src/store/model-state.js';
 import { activityEntry, appSnapshot, downloadProgress, historyPoint, slotSnapshot } from '../snapshot-fixture.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CatalogSlotView, SlotReadiness } from '../../../../src/shared/artifacts.js';
+import type { CatalogSlotView, SlotReadiness } from '../../../../src/shared/artifacts/artifacts.js';
 import { createDashboardStore, dispatchEvent } from '../../../../src/renderer/src/store/dashboard-store.js';
 import {
   CHART_MAX_ROWS,
@@ -15,7 +15,7 @@ import {
   unknownSizeFiles,
 } from '../../../../src/renderer/src/store/selectors.js';
 import { missingText, unknownSizesTip, unknownSlotsTip } from '../../../../src/renderer/src/display/figures.js';
-import type { SlotId } from '../../../../src/shared/slots.js';
+import type { SlotId } from '../../../../src/shared/slots/slots.js';
 import { activityEntry, appSnapshot, downloadProgress, historyPoint, slotSnapshot } from '../snapshot-fixture.js';
 
 const catalog = (status: CatalogSlotView['status']): CatalogSlotView => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GiB } from '../../../../src/shared/bytes.js';
-import { defaultSettings } from '../../../../src/shared/settings.js';
+import { GiB } from '../../../../src/shared/values/bytes.js';
+import { defaultSettings } from '../../../../src/shared/settings/settings.js';
 import { fieldErrorsFromDetails, formFromSettings, patchFromForm } from '../../../../src/renderer/src/store/settings-form.js';
 
 describe('settings form', () => {

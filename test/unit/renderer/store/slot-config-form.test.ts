@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CatalogSlotView } from '../../../../src/shared/artifacts.js';
-import { SlotSettingsSchema } from '../../../../src/shared/settings.js';
+import type { CatalogSlotView } from '../../../../src/shared/artifacts/artifacts.js';
+import { SlotSettingsSchema } from '../../../../src/shared/settings/settings.js';
 import {
   acceptSaved,
   deviceChoices,

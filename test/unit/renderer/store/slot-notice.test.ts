@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { slotNotice } from '../../../../src/renderer/src/store/slot-notice.js';
-import type { SerializedError } from '../../../../src/shared/errors.js';
+import type { SerializedError } from '../../../../src/shared/errors/errors.js';
 import { downloadProgress, slotSnapshot } from '../snapshot-fixture.js';
 
 const oldFailure: SerializedError = { code: 'EMB-E108', message: 'checksum mismatch', details: {} };

@@ -4,9 +4,9 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ModelbayError } from '../../../../../src/shared/errors.js';
+import { ModelbayError } from '../../../../../src/shared/errors/errors.js';
 import { DATA_DIR_LOCK, DataDirLock, readDataDirLock } from '../../../../../src/main/core/state/data-dir-lock.js';
-import { processStartTime } from '../../../../../src/main/core/state/process-identity.js';
+import { processStartTime } from '../../../../../src/main/core/fs/process-identity.js';
 
 const dirs: string[] = [];
 const tempDir = (): string => {

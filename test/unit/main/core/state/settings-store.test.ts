@@ -3,8 +3,8 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultSettings } from '../../../../../src/shared/settings.js';
-import { ModelbayError } from '../../../../../src/shared/errors.js';
+import { defaultSettings } from '../../../../../src/shared/settings/settings.js';
+import { ModelbayError } from '../../../../../src/shared/errors/errors.js';
 import { SettingsStore } from '../../../../../src/main/core/state/settings-store.js';
 import { createFileTokenStore } from '../../../../../src/main/core/state/token-store.js';
 

@@ -1,0 +1,121 @@
+/**
+ * Clearing slots from the cache: one slot or all (never a file another slot uses, never
+ * another repository's), partial downloads with them, and the cache size limit in LRU
+ * order. Which slot owns which entries is decided here; the removal on disk itself is
+ * ../cache/snapshot-removal.ts.
+ */
+import type { ReadinessReport } from '../../../../shared/artifacts/artifacts.js';
+import { ModelbayError } from '../../../../shared/errors/errors.js';
+import { SLOT_IDS, isSlotId, type SlotId } from '../../../../shared/slots/slots.js';
+import { evictToLimit, removeSnapshotFiles, type SnapshotFileRef } from '../cache/snapshot-removal.js';
+import type { CatalogFile } from './catalog.js';
+import { cachedCommit } from '../cache/revision-refs.js';
+import { megabytes, request, type ManagerState } from './manager-state.js';
+
+export class SlotClearing {
+  constructor(private readonly s: ManagerState) {}
+
+  /** Every snapshot entry a slot may have written: all catalog variants and the user's source. */
+  private async slotEntries(slot: SlotId, onlyCurrent: boolean): Promise<SnapshotFileRef[]> {
+    const models: Array<{ repo: string; revision: string; files: CatalogFile[] }> = [];
+    const current = this.s.model(slot);
+    if (current) models.push(current);
+    const entry = this.s.catalogEntries[slot];
+    if (!onlyCurrent && entry.repo && entry.revision) {
+      for (const v of Object.values(entry.variants)) models.push({ repo: entry.repo, revision: entry.revision, files: v.files });
+    }
+    const out: SnapshotFileRef[] = [];
+    for (const m of models) {
+      const commit = await cachedCommit(this.s.layout, m.repo, m.revision, this.s.fs);
+      if (!commit) continue;
+      for (const f of m.files) out.push({ repo: m.repo, commit, path: f.path });
+    }
+    return out;
+  }
+
+  private key(r: SnapshotFileRef): string {
+    return `${r.repo}\n${r.commit}\n${r.path}`;
+  }
+
+  async clearSlots(slots: SlotId[]): Promise<ReadinessReport> {
+    const busy = slots.filter((s) => this.s.running(s));
+    if (busy.length > 0) throw new ModelbayError('EMB-E007', `${busy.join(', ')} ${busy.length === 1 ? 'is' : 'are'} downloading: pause or cancel first.`, { slots: busy });
+    const chosen = new Set(slots);
+    const keep = new Map<string, SlotId[]>();
+    for (const other of SLOT_IDS) {
+      if (chosen.has(other)) continue;
+      for (const r of await this.slotEntries(other, true)) keep.set(this.key(r), [...(keep.get(this.key(r)) ?? []), other]);
+    }
+    const remove = new Map<string, SnapshotFileRef>();
+    const sharedWith = new Map<SlotId, Set<SlotId>>();
+    for (const s of slots) {
+      for (const r of await this.slotEntries(s, false)) {
+        const users = keep.get(this.key(r));
+        if (users) {
+          const set = sharedWith.get(s) ?? new Set<SlotId>();
+          users.forEach((u) => set.add(u));
+          sharedWith.set(s, set);
+          continue;
+        }
+        remove.set(this.key(r), r);
+      }
+    }
+    const result = await removeSnapshotFiles(this.s.layout, [...remove.values()]);
+    // Partial downloads of the cleared files would otherwise linger in blobs/ unseen
+    // (a partial exists before any snapshot does, so match by revision, not commit).
+    const keptRequests = new Set(SLOT_IDS.filter((o) => !chosen.has(o)).flatMap((o) => {
+      const m = this.s.model(o);
+      return m ? m.files.map((f) => `${m.repo}\n${m.revision}\n${f.path}`) : [];
+    }));
+    for (const s of slots) {
+      const m = this.s.model(s);
+      for (const f of m?.files ?? []) {
+        if (m && !keptRequests.has(`${m.repo}\n${m.revision}\n${f.path}`)) await this.s.downloader.discardPartial(request(m, f)).catch(() => undefined);
+      }
+    }
+    for (const b of result.removed) this.s.records.delete(b);
+    await this.s.records.flush();
+    for (const s of slots) {
+      this.s.failures.delete(s);
+      const j = this.s.jobs.get(s);
+      if (j && !j.run) this.s.jobs.delete(s);
+    }
+    const report = await this.s.readiness();
+    const names = slots.length === SLOT_IDS.length ? 'All slots' : slots.join(', ');
+    let message = `${names} cleared (${megabytes(result.removedBytes)} freed)`;
+    const shared = [...sharedWith].map(([s, users]) => `${s} shares files with ${[...users].join(', ')}`);
+    if (shared.length > 0) message += `; kept: ${shared.join('; ')}`;
+    this.s.activity('info', slots.length === 1 ? (slots[0] ?? null) : null, message);
+    return report;
+  }
+
+  clear(slot: SlotId): Promise<ReadinessReport> {
+    if (!isSlotId(slot)) return Promise.reject(new ModelbayError('EMB-E001', `There is no slot "${String(slot)}".`, { slot }));
+    return this.clearSlots([slot]);
+  }
+
+  clearAll(): Promise<ReadinessReport> {
+    return this.clearSlots([...SLOT_IDS]);
+  }
+
+  async enforceCacheLimit(protectedSlots: ReadonlySet<SlotId>): Promise<{ removedBytes: number; removed: string[] }> {
+    const limit = this.s.config.cacheLimitBytes;
+    if (limit === null) return { removedBytes: 0, removed: [] };
+    const entries: string[] = [];
+    const protectedEntries: string[] = [];
+    for (const s of SLOT_IDS) {
+      // A slot that is downloading is in use as surely as a loaded one.
+      const guarded = protectedSlots.has(s) || this.s.running(s);
+      for (const r of await this.slotEntries(s, false)) {
+        (guarded ? protectedEntries : entries).push(this.s.layout.snapshotPath(r.repo, r.commit, r.path));
+      }
+    }
+    const result = await evictToLimit(this.s.layout, limit, { entries, protectedEntries, lastUsed: (b) => this.s.records.lastUsed(b) });
+    if (result.removed.length === 0) return { removedBytes: 0, removed: [] };
+    for (const b of result.removed) this.s.records.delete(b);
+    await this.s.records.flush();
+    await this.s.readiness();
+    this.s.activity('info', null, `Cache limit: removed ${result.removed.length} least recently used file${result.removed.length === 1 ? '' : 's'} (${megabytes(result.removedBytes)})`);
+    return { removedBytes: result.removedBytes, removed: result.removed };
+  }
+}

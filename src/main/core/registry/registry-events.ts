@@ -1,0 +1,58 @@
+/**
+ * The registry's outgoing events: one listener set, activity entries stamped with the
+ * clock, and the derived device and stats events, each sent only when it really changed.
+ * It reads the slot manager and the registry's stats; it changes no state.
+ */
+import type { ActivityEntry } from '../../../shared/contract/activity.js';
+import type { DeviceBudgetSnapshot, RegistryStats, SlotSnapshot } from '../../../shared/slots/state.js';
+import type { SlotManager } from '../slots/slot-manager.js';
+
+export type RegistryEvent =
+  | { type: 'slot'; slot: SlotSnapshot }
+  | { type: 'activity'; entry: ActivityEntry }
+  | { type: 'stats'; stats: RegistryStats }
+  | { type: 'devices'; devices: DeviceBudgetSnapshot[] };
+
+export type RegistryListener = (event: RegistryEvent) => void;
+
+export class RegistryEvents {
+  private readonly listeners = new Set<RegistryListener>();
+  private readonly lastDerived = { devices: '', stats: '' };
+
+  constructor(private readonly source: { slots: SlotManager; stats: () => RegistryStats; now: () => number }) {}
+
+  on(listener: RegistryListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Devices and stats follow slot changes: each is sent only when it really changed. */
+  derived(): void {
+    const devices = this.source.slots.snapshots();
+    const d = JSON.stringify(devices);
+    if (d !== this.lastDerived.devices) {
+      this.lastDerived.devices = d;
+      this.emit({ type: 'devices', devices });
+    }
+    const stats = this.source.stats();
+    const st = JSON.stringify(stats);
+    if (st !== this.lastDerived.stats) {
+      this.lastDerived.stats = st;
+      this.emit({ type: 'stats', stats });
+    }
+  }
+
+  activity(entry: Omit<ActivityEntry, 'at'>): void {
+    this.emit({ type: 'activity', entry: { at: this.source.now(), ...entry } });
+  }
+
+  emit(event: RegistryEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // A listener's failure is its own; the registry's state is already consistent.
+      }
+    }
+  }
+}
