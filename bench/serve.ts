@@ -28,7 +28,7 @@ import { createFileTokenStore } from '../src/main/core/state/token-store.js';
 import { Embedder } from '../src/main/host/embedder.js';
 import { TextTokenizer } from '../src/main/host/text-tokenizer.js';
 import { startServer } from '../src/main/server/http-server.js';
-import { createMemoryArtifacts } from '../test/fixtures/memory-artifacts.js';
+import { createMemoryArtifacts } from '../src/devkit/artifacts/memory-artifacts.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);

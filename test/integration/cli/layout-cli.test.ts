@@ -16,7 +16,7 @@ import { loadOrCreateServerToken } from '../../../src/main/server/server-token.j
 import { startHubServer, type HubServer } from '../../../src/devkit/hub/hub-server.js';
 import { commitSha } from '../../../src/devkit/hub/repos.js';
 import { writeEmbeddingModel } from '../../../src/devkit/onnx/embedding-model.js';
-import { writeCatalog } from '../../fixtures/test-catalog.js';
+import { writeCatalog } from '../../../src/devkit/artifacts/test-catalog.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 
 const NO_LAUNCH = { serve: () => Promise.resolve(), token: () => Promise.resolve(0) };

@@ -20,7 +20,7 @@ import { startServer, type RunningServer } from '../../../src/main/server/http-s
 import { loadOrCreateServerToken } from '../../../src/main/server/server-token.js';
 import { startHubServer, type HubServer } from '../../../src/devkit/hub/hub-server.js';
 import { writeEmbeddingModel } from '../../../src/devkit/onnx/embedding-model.js';
-import { writeCatalog } from '../../fixtures/test-catalog.js';
+import { writeCatalog } from '../../../src/devkit/artifacts/test-catalog.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 
 function ok<T>(reply: CommandReply): T {

@@ -17,7 +17,7 @@ import { HubCacheLayout } from '../../../src/main/core/artifacts/cache/hf-cache-
 import { startHubServer, type HubServer } from '../../../src/devkit/hub/hub-server.js';
 import { commitSha } from '../../../src/devkit/hub/repos.js';
 import { writeEmbeddingModel } from '../../../src/devkit/onnx/embedding-model.js';
-import { writeCatalog } from '../../fixtures/test-catalog.js';
+import { writeCatalog } from '../../../src/devkit/artifacts/test-catalog.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 
 function ok<T>(reply: CommandReply): T {
