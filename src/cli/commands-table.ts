@@ -4,7 +4,7 @@
  * command is one entry here and one function in run-command.ts.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { SLOT_IDS } from '../shared/slots/slots.js';
+import { SLOT_IDS, type SlotId } from '../shared/slots/slots.js';
 
 export class UsageError extends Error {}
 
@@ -16,6 +16,8 @@ export interface CommandSpec {
   options?: ParseArgsConfig['options'];
   /** Free text after the slot (embed). */
   text?: boolean;
+  /** Words after the command (`lock verify FILE`, `export triton DIR`): how many are allowed. */
+  words?: { min: number; max: number };
 }
 
 export const COMMON_OPTIONS = {
@@ -41,6 +43,16 @@ export const COMMANDS = {
   rm: { summary: 'delete a slot\'s downloaded files (refused while it is loaded)', usage: 'rm SLOT', slots: 'one' },
   gpu: { summary: 'GPUs (memory, utilisation, temperature, power), their processes and budgets', usage: 'gpu', slots: 'none' },
   embed: { summary: 'embed texts with a slot (loads it when needed)', usage: 'embed SLOT TEXT…', slots: 'one', text: true },
+  lock: {
+    summary: 'write the layout to a lockfile (repos, commits, sha256 of every file, devices); `lock verify` checks the cache against one, `lock restore` sets this machine up from one',
+    usage: 'lock [--out FILE] [--slots E1,E3] | lock verify [FILE] [--slots …] | lock restore FILE [--slots …]',
+    slots: 'none', words: { min: 0, max: 2 }, options: { out: { type: 'string' }, slots: { type: 'string' } },
+  },
+  export: {
+    summary: 'write a Triton model repository (kserve: plus an InferenceService) of the layout or a lockfile',
+    usage: 'export triton DIR | export kserve DIR [--storage-uri URI]   [--slots E1,E3] [--lock FILE]',
+    slots: 'none', words: { min: 2, max: 2 }, options: { slots: { type: 'string' }, lock: { type: 'string' }, 'storage-uri': { type: 'string' } },
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandId = keyof typeof COMMANDS;
@@ -55,6 +67,10 @@ export interface ParsedCommand {
   port: string | undefined;
   dataDir: string | undefined;
   flags: Record<string, boolean>;
+  /** String options (`--out FILE`, `--lock FILE`, `--storage-uri URI`) as given. */
+  strings: Record<string, string>;
+  /** Words after the command (`verify FILE`, `triton DIR`). */
+  words: string[];
   /** `serve` passes its arguments through to the server. */
   rest: string[];
 }
@@ -83,7 +99,7 @@ export function parseCommand(argv: string[]): ParsedCommand | { help: true; comm
   // serve takes its own flags: the headless entry parses them.
   if (name === 'serve') {
     const help = args.includes('--help') || args.includes('-h');
-    return { command: name, slots: [], texts: [], json: false, help, port: undefined, dataDir: undefined, flags: {}, rest: args };
+    return { command: name, slots: [], texts: [], json: false, help, port: undefined, dataDir: undefined, flags: {}, strings: {}, words: [], rest: args };
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -95,10 +111,20 @@ export function parseCommand(argv: string[]): ParsedCommand | { help: true; comm
   const help = values.help === true;
   const positionals = parsed.positionals;
   const flags: Record<string, boolean> = {};
-  for (const key of Object.keys(spec.options ?? {})) flags[key] = values[key] === true;
+  const strings: Record<string, string> = {};
+  for (const key of Object.keys(spec.options ?? {})) {
+    const v = values[key];
+    if (typeof v === 'string') strings[key] = v;
+    else flags[key] = v === true;
+  }
   let slots: string[] = [];
   let texts: string[] = [];
-  if (!help) {
+  let words: string[] = [];
+  if (!help && spec.words) {
+    words = positionals;
+    if (words.length < spec.words.min || words.length > spec.words.max) throw new UsageError(`Usage: modelbay ${spec.usage}`);
+    slots = checkLayoutWords(name, words, strings);
+  } else if (!help) {
     if (spec.slots === 'none' && positionals.length > 0) throw new UsageError(`${name} takes no arguments.`);
     if (spec.slots === 'one') {
       if (positionals.length === 0) throw new UsageError(`${name} needs a slot (E1…E13).`);
@@ -120,8 +146,35 @@ export function parseCommand(argv: string[]): ParsedCommand | { help: true; comm
   if (port !== undefined && (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65_535)) throw new UsageError(`--port must be a number from 1 to 65535; got ${JSON.stringify(port)}.`);
   return {
     command: name, slots, texts, json: values.json === true, help, port,
-    dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined, flags, rest: [],
+    dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined, flags, strings, words, rest: [],
   };
+}
+
+/** `--slots E1,E3` as slot ids. */
+export function parseSlotList(text: string): SlotId[] {
+  const slots = text.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s): SlotId => {
+    const slot = SLOT_IDS.find((id) => id === s.toUpperCase());
+    if (!slot) throw new UsageError(`${JSON.stringify(s.slice(0, 80))} is not a slot: --slots takes E1…E13.`);
+    return slot;
+  });
+  if (slots.length === 0) throw new UsageError('--slots needs slot ids: --slots E1,E3.');
+  return [...new Set(slots)];
+}
+
+/** The words and options of `lock …` and `export …`; returns the --slots list. */
+function checkLayoutWords(name: string, words: string[], strings: Record<string, string>): SlotId[] {
+  const [verb, target] = words;
+  if (name === 'lock') {
+    if (verb !== undefined && verb !== 'verify' && verb !== 'restore') throw new UsageError(`lock takes verify or restore, not ${JSON.stringify(verb)}.`);
+    if (verb === 'restore' && target === undefined) throw new UsageError('lock restore needs the lockfile: modelbay lock restore modelbay.lock.json');
+    if (verb === undefined && target !== undefined) throw new UsageError('lock takes no arguments (use --out FILE).');
+    if (verb !== undefined && strings.out !== undefined) throw new UsageError(`--out is for writing a lockfile, not for lock ${verb}.`);
+  }
+  if (name === 'export') {
+    if (verb !== 'triton' && verb !== 'kserve') throw new UsageError(`export takes triton or kserve, not ${JSON.stringify(verb ?? '')}.`);
+    if (strings['storage-uri'] !== undefined && verb !== 'kserve') throw new UsageError('--storage-uri is for export kserve.');
+  }
+  return strings.slots === undefined ? [] : parseSlotList(strings.slots);
 }
 
 export function commandHelp(name: CommandId): string {

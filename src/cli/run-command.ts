@@ -3,14 +3,15 @@
  * for people, JSON with --json (`pull --json`: JSON lines of progress, then the result).
  */
 import type { AppSnapshot, VerifyReport } from '../shared/contract/api.js';
-import type { ReadinessReport, SlotDownloadProgress } from '../shared/artifacts/artifacts.js';
+import type { ReadinessReport } from '../shared/artifacts/artifacts.js';
 import { formatBytes, formatPercent } from '../shared/values/bytes.js';
 import { ModelbayError } from '../shared/errors/errors.js';
 import { aliasesOf } from '../shared/slots/model-names.js';
 import { ENDPOINT_FOR_KIND, resolveModelName, servingKind } from '../shared/slots/serving.js';
 import { isSlotId, type SlotId } from '../shared/slots/slots.js';
 import type { ParsedCommand } from './commands-table.js';
-import { ProgressLine } from './progress-line.js';
+import { withDownloadProgress } from './follow-downloads.js';
+import { layoutExport, layoutLock } from './layout-commands.js';
 import type { ServerClient } from './server-client.js';
 
 export interface Output {
@@ -180,6 +181,8 @@ export async function runCommand(p: ParsedCommand, client: ServerClient, io: Out
       });
       return;
     }
+    case 'lock': return layoutLock(p, client, io);
+    case 'export': return layoutExport(p, client, io);
     case 'serve': case 'token':
       throw new ModelbayError('EMB-E500', `${p.command} is run by the bin script.`, {});
   }
@@ -202,39 +205,22 @@ function rmOutcome(slot: SlotId, presentBefore: number | null, report: Readiness
 }
 
 async function pull(p: ParsedCommand, slots: SlotId[], client: ServerClient, io: Output): Promise<void> {
-  const stop = new AbortController();
-  const wanted = new Set<SlotId>(slots);
-  const latest = new Map<SlotId, SlotDownloadProgress>();
-  const bar = !p.json && io.isTTY ? new ProgressLine((t) => io.err(t)) : null;
-  const following = client.events((event) => {
-    if (event.type !== 'download' || (!p.flags.all && !wanted.has(event.progress.slot))) return;
-    latest.set(event.progress.slot, event.progress);
-    if (p.json) io.out(`${JSON.stringify({ type: 'progress', ...event.progress })}\n`);
-    else bar?.show([...latest.values()]);
-  }, stop.signal);
-  following.catch(() => undefined);
-  try {
-    const results = p.flags.all
-      ? (await client.command('downloadAll')).results
-      : await Promise.all(slots.map(async (slot) => {
-        try {
-          await client.command('download', { slot });
-          return { slot, ok: true };
-        } catch (e) {
-          if (!(e instanceof ModelbayError)) throw e;
-          return { slot, ok: false, error: e.toJSON() };
-        }
-      }));
-    bar?.done();
-    if (p.json) io.out(`${JSON.stringify({ type: 'result', results })}\n`);
-    else io.out(results.map((r) => `${r.slot}: ${r.ok ? 'downloaded and verified' : `${r.error?.code ?? ''} ${r.error?.message ?? 'failed'}`}`).join('\n') + '\n');
-    const failed = results.filter((r) => !r.ok && r.error?.details.skipped !== 'no-model');
-    if (failed.length > 0) {
-      const first = failed[0]?.error;
-      throw new ModelbayError(first?.code ?? 'EMB-E500', `${failed.length} slot(s) could not be pulled: ${failed.map((f) => f.slot).join(', ')}.`, {});
-    }
-  } finally {
-    stop.abort();
-    await following.catch(() => undefined);
+  const results = await withDownloadProgress(p, client, io, p.flags.all ? null : new Set<SlotId>(slots), async () => p.flags.all
+    ? (await client.command('downloadAll')).results
+    : Promise.all(slots.map(async (slot) => {
+      try {
+        await client.command('download', { slot });
+        return { slot, ok: true };
+      } catch (e) {
+        if (!(e instanceof ModelbayError)) throw e;
+        return { slot, ok: false, error: e.toJSON() };
+      }
+    })));
+  if (p.json) io.out(`${JSON.stringify({ type: 'result', results })}\n`);
+  else io.out(results.map((r) => `${r.slot}: ${r.ok ? 'downloaded and verified' : `${r.error?.code ?? ''} ${r.error?.message ?? 'failed'}`}`).join('\n') + '\n');
+  const failed = results.filter((r) => !r.ok && r.error?.details.skipped !== 'no-model');
+  if (failed.length > 0) {
+    const first = failed[0]?.error;
+    throw new ModelbayError(first?.code ?? 'EMB-E500', `${failed.length} slot(s) could not be pulled: ${failed.map((f) => f.slot).join(', ')}.`, {});
   }
 }

@@ -20,7 +20,8 @@ import type { SettingsSync } from './settings-sync.js';
 /** `raw` is the validated input as sent, before zod filled in defaults (settings patches merge only what was sent). */
 export type Handlers = { [K in CommandName]: (args: CommandArgs<K>, raw: unknown) => Promise<CommandResults[K]> };
 /** Commands whose handlers live in their own files (disk, aliases, health). */
-export type OwnFileCommand = 'scanDisk' | 'assignModel' | 'deleteRevision' | 'setAlias' | 'probe' | 'checkUpdates' | 'applyUpdate' | 'rollbackUpdate';
+export type OwnFileCommand = 'scanDisk' | 'assignModel' | 'deleteRevision' | 'setAlias' | 'probe' | 'checkUpdates' | 'applyUpdate' | 'rollbackUpdate'
+  | 'lockLayout' | 'verifyLock' | 'previewRestore' | 'restoreLock' | 'layoutStatus' | 'exportLayout';
 
 export interface CommandContext {
   registry: ModelRegistry<OnnxModelSession>;

@@ -19,6 +19,9 @@ import { describeIssues } from '../core/state/settings-store.js';
 import { createAliasHandlers } from './alias-handlers.js';
 import { createHandlers, type CommandContext, type Handlers } from './commands.js';
 import { createDiskHandlers } from './disk-handlers.js';
+import { createLayoutHandlers } from './layouts/layout-handlers.js';
+import { LastLockStore } from '../core/layouts/last-lock.js';
+import { join } from 'node:path';
 import type { UpdateService } from './update-service.js';
 
 export interface HandlerTableContext extends CommandContext {
@@ -29,7 +32,7 @@ export interface HandlerTableContext extends CommandContext {
 
 export function buildHandlerTable(c: HandlerTableContext): Handlers {
   const { registry } = c;
-  return {
+  const table: Handlers = {
     ...createHandlers(c),
     probe: ({ slot }) => c.probe(slot),
     checkUpdates: ({ slot }) => c.updates.check(slot),
@@ -60,7 +63,22 @@ export function buildHandlerTable(c: HandlerTableContext): Handlers {
       },
       setReadiness: (report) => c.setReadiness(report),
     }),
+    ...createLayoutHandlers({
+      registry, artifacts: c.artifacts, settings: c.settings,
+      cacheDir: () => c.sync.view().cacheDir,
+      cudaProvider: () => c.snapshot().runtime.cudaProvider,
+      version: () => c.snapshot().runtime.version,
+      now: () => Date.now(),
+      fetchFile: (req) => c.updates.fetchFile(req),
+      lastLock: new LastLockStore(join(c.sync.dataDir, 'state', 'layout-lock.json')),
+      // Pins, preload and aliases go through their own commands: persisted, applied and announced as from the dashboard.
+      commands: { pin: (a) => table.pin(a, a), unpin: (a) => table.unpin(a, a), setPreload: (a) => table.setPreload(a, a), setAlias: (a) => table.setAlias(a, a) },
+      settingsChanged: () => c.sync.emit(),
+      setReadiness: (report) => c.setReadiness(report),
+      activity: (slot, kind, message) => c.hub.activity({ kind, slot, message }),
+    }),
   };
+  return table;
 }
 
 /** Validate one command's name and input (EMB-E404, EMB-E401, EMB-E405); `raw` is the input as sent (settings patches merge only what was sent). */

@@ -49,6 +49,8 @@ export class UpdateService {
   private running: Promise<UpdatesView> | null = null;
   /** applyUpdate and rollbackUpdate (set by updateServiceFor). */
   applier!: UpdateApplier;
+  /** Downloads and verifies one file of a commit into the cache (updates, and the files a lockfile restore adds to a slot's own). */
+  fetchFile!: UpdateApplierDeps['fetchFile'];
 
   constructor(private readonly o: UpdateServiceOptions) {}
 
@@ -147,15 +149,16 @@ export function updateServiceFor(o: {
     onChange: o.onChange,
     report: o.report,
   });
+  // Its own downloader with the settings in force: blobs are shared safely through the cache's writer lock.
+  service.fetchFile = (req) => {
+    const cfg = config();
+    return new Downloader({ cacheDir: cfg.cacheDir, endpoint: cfg.endpoint, token: cfg.token, offline: cfg.offline, concurrency: 1 }).download(req);
+  };
   service.applier = new UpdateApplier({
     artifacts: o.artifacts, settings: o.settings, registry: o.registry, history, now: o.now,
     activity: (slot, kind, message) => o.events.activity({ kind, slot, message }),
     hub, layout,
-    // Its own downloader with the settings in force: blobs are shared safely through the cache's writer lock.
-    fetchFile: (req) => {
-      const cfg = config();
-      return new Downloader({ cacheDir: cfg.cacheDir, endpoint: cfg.endpoint, token: cfg.token, offline: cfg.offline, concurrency: 1 }).download(req);
-    },
+    fetchFile: service.fetchFile,
     changed: (slot) => service.switched(slot),
   });
   return service;

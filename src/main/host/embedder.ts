@@ -8,6 +8,7 @@ import { ModelbayError } from '../../shared/errors/errors.js';
 import { normalizeRows, poolSequence, spladePool, tokenVectors } from './pooling.js';
 import type { EmbedInput, EmbedOutput, EmbedResult, PoolingMode } from '../core/runtime/protocol.js';
 import type { EncodedBatch, TextTokenizer } from './text-tokenizer.js';
+import { chooseOutputName } from '../core/runtime/output-choice.js';
 
 type TensorCtor = new (type: 'int64', data: BigInt64Array, dims: number[]) => OrtTensor;
 
@@ -23,21 +24,11 @@ export const DEFAULT_BATCH_SIZE = 32;
 
 /** Which output to read: a pooled sentence embedding when pooling is wanted, else token states. */
 export function chooseOutput(session: InferenceSession, pooling: PoolingMode | null): string {
-  const names = session.outputNames;
-  const meta = session.outputMetadata;
-  const rankOf = (name: string): number | null => {
-    const m = meta.find((x) => x.name === name);
-    return m && m.isTensor ? m.shape.length : null;
-  };
-  const tokenLevel = names.find((n) => n === 'last_hidden_state' || n === 'token_embeddings') ?? names.find((n) => rankOf(n) === 3);
-  if (pooling === 'none') {
-    if (!tokenLevel) throw new ModelbayError('EMB-E202', `Token-level pooling needs a [batch, sequence, dims] output; this model has ${names.join(', ')}.`, { outputs: names });
-    return tokenLevel;
-  }
-  const pooled = names.find((n) => n === 'sentence_embedding') ?? names.find((n) => rankOf(n) === 2 && n !== 'pooler_output');
-  const chosen = pooled ?? tokenLevel ?? names[0];
-  if (chosen === undefined) throw new ModelbayError('EMB-E202', 'The model declares no outputs.', {});
-  return chosen;
+  const outputs = session.outputNames.map((name) => {
+    const m = session.outputMetadata.find((x) => x.name === name);
+    return { name, rank: m && m.isTensor ? m.shape.length : null };
+  });
+  return chooseOutputName(outputs, pooling);
 }
 
 export class Embedder {

@@ -3,6 +3,7 @@ import { DownloadsPanel } from './components/downloads/DownloadsPanel.js';
 import { EventLog } from './components/events/EventLog.js';
 import { GpuPanel } from './components/gpu/GpuPanel.js';
 import { Header } from './components/header/Header.js';
+import { LayoutPanel } from './components/layouts/LayoutPanel.js';
 import { PressureGauges } from './components/gpu/PressureGauges.js';
 import { ReadinessPanel } from './components/downloads/ReadinessPanel.js';
 import { SettingsDialog } from './components/settings/SettingsDialog.js';
@@ -27,6 +28,7 @@ export function App(): React.JSX.Element {
           <DownloadsPanel />
           <ReadinessPanel />
         </section>
+        <LayoutPanel />
         <DiskPanel />
         <EventLog />
       </main>

@@ -17,6 +17,7 @@ import { DeviceIdSchema, RepoIdSchema, SettingsPatchSchema, SlotIdSchema, SlotSo
 import type { SlotId } from '../slots/slots.js';
 import type { DeviceBudgetSnapshot, RegistryStats, SlotSnapshot } from '../slots/state.js';
 import { COMMIT_RE } from '../values/values.js';
+import { LAYOUT_COMMAND_SCHEMAS, type ExportResult, type LayoutStatus, type LockResult, type LockVerifyReport, type RestorePreview, type RestoreResult } from '../layouts/layouts.js';
 
 /** The largest command payload accepted over IPC or HTTP. */
 export const MAX_COMMAND_BYTES = 256 * 1024;
@@ -79,6 +80,8 @@ export const COMMAND_SCHEMAS = {
   /** Switch the slot back to the revision it used before (still on disk). */
   rollbackUpdate: slot,
   deleteRevision: z.object({ repo: RepoIdSchema, commit: z.string().regex(COMMIT_RE, 'a commit is 40 hex characters') }).strict(),
+  /** Lockfiles and cluster exports (layouts/layouts.ts). */
+  ...LAYOUT_COMMAND_SCHEMAS,
 } as const;
 
 export type CommandName = keyof typeof COMMAND_SCHEMAS;
@@ -166,6 +169,12 @@ export interface CommandResults {
   checkUpdates: UpdatesView;
   applyUpdate: UpdateResult;
   rollbackUpdate: UpdateResult;
+  lockLayout: LockResult;
+  verifyLock: LockVerifyReport;
+  previewRestore: RestorePreview;
+  restoreLock: RestoreResult;
+  layoutStatus: LayoutStatus;
+  exportLayout: ExportResult;
 }
 
 /** One second of the VRAM history chart for one device. */

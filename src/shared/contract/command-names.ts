@@ -11,6 +11,7 @@ export const BRIDGE_COMMAND_NAMES = [
   'refreshReadiness', 'embed', 'updateSettings', 'setToken', 'previewLoad', 'readLog', 'openLogs',
   'scanDisk', 'assignModel', 'deleteRevision', 'setAlias', 'probe', 'checkUpdates',
   'applyUpdate', 'rollbackUpdate',
+  'lockLayout', 'verifyLock', 'previewRestore', 'restoreLock', 'layoutStatus', 'exportLayout',
 ] as const;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -57,6 +57,11 @@ export const ERROR_CODES = {
   'EMB-E136': 'Update failed: the slot is unchanged',
   'EMB-E137': 'No earlier revision to roll back to',
   'EMB-E138': 'Slot is busy: update or roll back later',
+  // Layouts (lockfiles, restore, export)
+  'EMB-E150': 'Invalid lockfile',
+  'EMB-E151': 'Nothing to lock',
+  'EMB-E152': 'Export folder is not empty',
+  'EMB-E153': 'Model cannot be exported',
   // Runtime: session hosts, onnxruntime, embedding
   'EMB-E201': 'CUDA provider is not available',
   'EMB-E202': 'Invalid or corrupt model file',
