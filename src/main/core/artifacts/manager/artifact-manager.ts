@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import type { VerifyReport } from '../../../../shared/contract/api.js';
-import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from '../../../../shared/artifacts/artifacts.js';
+import type { CatalogSlotView, ReadinessReport, RevisionDownload, SlotDownloadProgress } from '../../../../shared/artifacts/artifacts.js';
 import { ModelbayError, type SerializedError } from '../../../../shared/errors/errors.js';
 import { SlotSourceSchema, type SlotSource } from '../../../../shared/settings/settings.js';
 import { SLOT_IDS, isSlotId, type SlotId } from '../../../../shared/slots/slots.js';
@@ -94,7 +94,7 @@ class HubArtifactManager implements ArtifactManager {
 
   setSlotSource(slot: SlotId, source: SlotSource | null): CatalogSlotView {
     if (!isSlotId(slot)) throw new ModelbayError('EMB-E001', `There is no slot "${String(slot)}".`, { slot });
-    if (this.s.running(slot)) throw new ModelbayError('EMB-E007', `${slot} is downloading: pause or cancel it before changing its model.`, { slot });
+    if (this.s.running(slot) || this.s.revisionPending(slot)) throw new ModelbayError('EMB-E007', `${slot} is downloading: pause or cancel it before changing its model.`, { slot });
     if (source === null) {
       delete this.s.sources[slot];
     } else {
@@ -138,6 +138,10 @@ class HubArtifactManager implements ArtifactManager {
 
   download(slot: SlotId): Promise<SlotDownloadProgress> {
     return this.jobs.download(slot);
+  }
+
+  downloadRevision(slot: SlotId, revision: RevisionDownload): Promise<SlotDownloadProgress> {
+    return this.jobs.downloadRevision(slot, revision);
   }
 
   downloadAll(): Promise<Array<{ slot: SlotId; ok: boolean; error?: SerializedError }>> {

@@ -5,7 +5,7 @@
  */
 import type { ActivityEntry } from '../../../../shared/contract/activity.js';
 import type { VerifyReport } from '../../../../shared/contract/api.js';
-import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from '../../../../shared/artifacts/artifacts.js';
+import type { CatalogSlotView, ReadinessReport, RevisionDownload, SlotDownloadProgress } from '../../../../shared/artifacts/artifacts.js';
 import type { SerializedError } from '../../../../shared/errors/errors.js';
 import type { SlotSource } from '../../../../shared/settings/settings.js';
 import type { SlotId } from '../../../../shared/slots/slots.js';
@@ -57,6 +57,13 @@ export interface ArtifactManager {
 
   /** Download and verify a slot's missing files; resolves when the slot is ready. */
   download(slot: SlotId): Promise<SlotDownloadProgress>;
+  /**
+   * Download and verify another commit of the slot's files beside the ones it uses (an
+   * update, a restore), through the same queue, controls and progress as any download,
+   * labelled with `revision`. Resolves when verified; waits through a pause; rejects on
+   * cancel (EMB-E114), failure or shutdown. The slot's source and files are not changed.
+   */
+  downloadRevision(slot: SlotId, revision: RevisionDownload): Promise<SlotDownloadProgress>;
   /** Queues every slot that is not ready (and has a model); resolves when all are settled. */
   downloadAll(): Promise<Array<{ slot: SlotId; ok: boolean; error?: SerializedError }>>;
   pause(slot: SlotId): SlotDownloadProgress;
