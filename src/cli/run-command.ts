@@ -94,6 +94,11 @@ export async function runCommand(p: ParsedCommand, client: ServerClient, io: Out
       return;
     }
     case 'pull': return pull(p, client, io);
+    case 'update': {
+      const result = await withProgress(p, client, io, (d) => d.slot === slot, () => client.command('applyUpdate', { slot }));
+      print(result, () => `${slot} now uses ${result.to.slice(0, 12)} (was ${result.from.slice(0, 12)})${result.reloaded ? ', loaded again' : ''}.\n`);
+      return;
+    }
     case 'load': case 'unload': case 'pin': case 'unpin': case 'evict': {
       const result = p.command === 'evict' ? await client.command('evict', { slot, force: p.flags.force === true }) : await client.command(p.command, { slot });
       print(result, () => `${result.id} ${result.name}: ${result.state}${result.pinned ? ' (pinned)' : ''} on ${result.device}\n`);
@@ -154,40 +159,45 @@ export async function runCommand(p: ParsedCommand, client: ServerClient, io: Out
   }
 }
 
-async function pull(p: ParsedCommand, client: ServerClient, io: Output): Promise<void> {
+/** Runs `work` while a progress bar (or, with --json, JSON lines) follows the downloads `wanted` picks. */
+async function withProgress<T>(p: ParsedCommand, client: ServerClient, io: Output, wanted: (d: SlotDownloadProgress) => boolean, work: () => Promise<T>): Promise<T> {
   const stop = new AbortController();
-  const wanted = new Set<SlotId>(p.slots);
   const latest = new Map<SlotId, SlotDownloadProgress>();
   const bar = !p.json && io.isTTY ? new ProgressLine((t) => io.err(t)) : null;
   const following = client.events((event) => {
-    if (event.type !== 'download' || (!p.flags.all && !wanted.has(event.progress.slot))) return;
+    if (event.type !== 'download' || !wanted(event.progress)) return;
     latest.set(event.progress.slot, event.progress);
     if (p.json) io.out(`${JSON.stringify({ type: 'progress', ...event.progress })}\n`);
     else bar?.show([...latest.values()]);
   }, stop.signal);
   following.catch(() => undefined);
   try {
-    const results = p.flags.all
-      ? (await client.command('downloadAll')).results
-      : await Promise.all(p.slots.map(async (slot) => {
-        try {
-          await client.command('download', { slot });
-          return { slot, ok: true };
-        } catch (e) {
-          if (!(e instanceof ModelbayError)) throw e;
-          return { slot, ok: false, error: e.toJSON() };
-        }
-      }));
-    bar?.done();
-    if (p.json) io.out(`${JSON.stringify({ type: 'result', results })}\n`);
-    else io.out(results.map((r) => `${r.slot}: ${r.ok ? 'downloaded and verified' : `${r.error?.code ?? ''} ${r.error?.message ?? 'failed'}`}`).join('\n') + '\n');
-    const failed = results.filter((r) => !r.ok && r.error?.details.skipped !== 'no-model');
-    if (failed.length > 0) {
-      const first = failed[0]?.error;
-      throw new ModelbayError(first?.code ?? 'EMB-E500', `${failed.length} slot(s) could not be pulled: ${failed.map((f) => f.slot).join(', ')}.`, {});
-    }
+    return await work();
   } finally {
+    bar?.done();
     stop.abort();
     await following.catch(() => undefined);
+  }
+}
+
+async function pull(p: ParsedCommand, client: ServerClient, io: Output): Promise<void> {
+  const wanted = new Set<SlotId>(p.slots);
+  const results = await withProgress(p, client, io, (d) => p.flags.all === true || wanted.has(d.slot), async () => p.flags.all
+    ? (await client.command('downloadAll')).results
+    : Promise.all(p.slots.map(async (slot) => {
+      try {
+        await client.command('download', { slot });
+        return { slot, ok: true };
+      } catch (e) {
+        if (!(e instanceof ModelbayError)) throw e;
+        return { slot, ok: false, error: e.toJSON() };
+      }
+    })));
+  if (p.json) io.out(`${JSON.stringify({ type: 'result', results })}\n`);
+  else io.out(results.map((r) => `${r.slot}: ${r.ok ? 'downloaded and verified' : `${r.error?.code ?? ''} ${r.error?.message ?? 'failed'}`}`).join('\n') + '\n');
+  const failed = results.filter((r) => !r.ok && r.error?.details.skipped !== 'no-model');
+  if (failed.length > 0) {
+    const first = failed[0]?.error;
+    throw new ModelbayError(first?.code ?? 'EMB-E500', `${failed.length} slot(s) could not be pulled: ${failed.map((f) => f.slot).join(', ')}.`, {});
   }
 }
