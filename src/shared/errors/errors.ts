@@ -57,6 +57,7 @@ export const ERROR_CODES = {
   'EMB-E136': 'Update failed: the slot is unchanged',
   'EMB-E137': 'No earlier revision to roll back to',
   'EMB-E138': 'Slot is busy: update or roll back later',
+  'EMB-E139': 'Cache limit not reached: the rest is in use',
   // Runtime: session hosts, onnxruntime, embedding
   'EMB-E201': 'CUDA provider is not available',
   'EMB-E202': 'Invalid or corrupt model file',

@@ -49,6 +49,7 @@ export const ERROR_HELP: Readonly<Record<ErrorCode, string>> = {
   'EMB-E136': 'The update did not complete and the slot is unchanged; check the network and try again.',
   'EMB-E137': 'This slot has no earlier revision to go back to.',
   'EMB-E138': 'The slot is busy (loading, downloading or already updating); try again when it is done.',
+  'EMB-E139': 'The cache limit cannot be reached without deleting models that slots use: raise the limit, or clear a slot you do not need.',
   'EMB-E201': 'The CUDA libraries for onnxruntime are not available: install CUDA 12 and cuDNN 9, or move the slot to cpu.',
   'EMB-E202': 'The model file is not a valid ONNX model; verify or re-download it.',
   'EMB-E203': 'The process running this device’s models crashed; its models were unloaded — load again.',

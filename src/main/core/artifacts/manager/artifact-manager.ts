@@ -15,6 +15,7 @@ import { SlotSourceSchema, type SlotSource } from '../../../../shared/settings/s
 import { SLOT_IDS, isSlotId, type SlotId } from '../../../../shared/slots/slots.js';
 import type { ArtifactState } from '../../../../shared/slots/state.js';
 import type { SlotFiles } from '../../runtime/session-factory.js';
+import type { SlotHistory } from '../../../../shared/artifacts/updates.js';
 import { SlotClearing } from './slot-clearing.js';
 import { loadCatalog, slotModel, slotView } from './catalog.js';
 import { DownloadJobs } from './download-jobs.js';
@@ -176,8 +177,8 @@ class HubArtifactManager implements ArtifactManager {
     return this.clearing.clearAll();
   }
 
-  enforceCacheLimit(protectedSlots: ReadonlySet<SlotId>): Promise<{ removedBytes: number; removed: string[] }> {
-    return this.clearing.enforceCacheLimit(protectedSlots);
+  enforceCacheLimit(protectedSlots: ReadonlySet<SlotId>, history: readonly SlotHistory[] = []): Promise<{ removedBytes: number; removed: string[] }> {
+    return this.clearing.enforceCacheLimit(protectedSlots, history);
   }
 
   // ── the registry's and the runtime's side ──────────────────────────────────

@@ -8,6 +8,7 @@ import type { VerifyReport } from '../../../../shared/contract/api.js';
 import type { CatalogSlotView, ReadinessReport, RevisionDownload, SlotDownloadProgress } from '../../../../shared/artifacts/artifacts.js';
 import type { SerializedError } from '../../../../shared/errors/errors.js';
 import type { SlotSource } from '../../../../shared/settings/settings.js';
+import type { SlotHistory } from '../../../../shared/artifacts/updates.js';
 import type { SlotId } from '../../../../shared/slots/slots.js';
 import type { ArtifactState } from '../../../../shared/slots/state.js';
 import type { SlotFiles } from '../../runtime/session-factory.js';
@@ -76,8 +77,13 @@ export interface ArtifactManager {
   /** Remove a slot's snapshot (and blobs no other snapshot uses). */
   clear(slot: SlotId): Promise<ReadinessReport>;
   clearAll(): Promise<ReadinessReport>;
-  /** Apply the cache size limit, never touching blobs of `protectedSlots` (pinned or loaded). */
-  enforceCacheLimit(protectedSlots: ReadonlySet<SlotId>): Promise<{ removedBytes: number; removed: string[] }>;
+  /**
+   * Apply the cache size limit: revisions no slot uses first, then the ones slots used
+   * before (`history`), oldest first, the one a roll back needs last; never the revision an
+   * assigned slot uses (nor `protectedSlots`', whatever their source says now). When that
+   * is not enough, an EMB-E139 activity line says so and those files stay.
+   */
+  enforceCacheLimit(protectedSlots: ReadonlySet<SlotId>, history?: readonly SlotHistory[]): Promise<{ removedBytes: number; removed: string[] }>;
 
   /**
    * The registry's prepare hook: resolves when the slot's files are ready; downloads them
