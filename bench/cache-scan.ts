@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scanHubCache } from '../src/main/core/artifacts/cache/cache-scan.js';
 import { GiB } from '../src/shared/values/bytes.js';
-import { writeCachedFile } from '../test/fixtures/hf-cache-writer.js';
+import { writeCachedFile } from '../src/devkit/artifacts/hf-cache-writer.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 20);
 const REPOS = Number(process.env['BENCH_REPOS'] ?? 300);

@@ -8,7 +8,7 @@
 import { connect, type Socket } from 'node:net';
 import { startServer } from '../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../src/main/server/server-token.js';
-import { harness } from '../test/unit/main/app-harness.js';
+import { harness } from '../src/devkit/app/app-harness.js';
 
 const SLOW = Number(process.env['BENCH_SLOW'] ?? 2000);
 const h = await harness();

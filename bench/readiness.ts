@@ -11,8 +11,8 @@ import { createArtifactManager } from '../src/main/core/artifacts/manager/artifa
 import { GiB } from '../src/shared/values/bytes.js';
 import { SLOT_IDS, type SlotId } from '../src/shared/slots/slots.js';
 import type { DownloaderPort } from '../src/main/core/artifacts/transfer/downloader.js';
-import { writeCachedFile } from '../test/fixtures/hf-cache-writer.js';
-import { writeCatalog, type TestSlot } from '../test/fixtures/test-catalog.js';
+import { writeCachedFile } from '../src/devkit/artifacts/hf-cache-writer.js';
+import { writeCatalog, type TestSlot } from '../src/devkit/artifacts/test-catalog.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 50);
 const commit = 'a'.repeat(40);

@@ -8,7 +8,7 @@ import { GiB, MB } from '../src/shared/values/bytes.js';
 import { SLOT_IDS } from '../src/shared/slots/slots.js';
 import { ModelRegistry } from '../src/main/core/registry/registry.js';
 import { SlotManager } from '../src/main/core/slots/slot-manager.js';
-import { BufferFactory } from '../test/fixtures/buffer-factory.js';
+import { BufferFactory } from '../src/devkit/registry/buffer-factory.js';
 
 const OPS = Number(process.env['BENCH_OPS'] ?? 200_000);
 

@@ -1,24 +1,36 @@
 /**
- * Serving benchmark: the headless server's /v1/embeddings with a MiniLM-sized generated
- * model (6 encoder layers, hidden 384, 30,522-word vocabulary, ~90 MB).
+ * Serving benchmark: the headless server's /v1/embeddings against the same pipeline
+ * (tokenize + run + pool) in this process, for two generated models measured in one run:
  *
- *   seq_per_s            one client, one text per request, one request at a time
- *   batched_per_s        64 concurrent clients, one text per request (dynamic batching)
- *   batching_speedup     batched_per_s / seq_per_s                     (goal ≥ 4)
- *   http_overhead_ratio  texts/s over HTTP + host in requests of 32 texts
- *                        / texts/s of onnxruntime in this process, batches of 32 (goal ≥ 0.8)
- *   p99_ms               request latency p99 under the 64-client load
- *   dashboard_p99_ms     POST /api/getSnapshot latency p99 during that load (goal ≤ 50)
+ *   minilm  6 encoder layers, hidden 384, 30,522-word vocabulary (~90 MB): inference-bound
+ *   fast    the same vocabulary and width without encoder layers: inference costs far less
+ *           than tokenization, as a small model on a GPU does — Modelbay's own path shows
  *
- * Same thread count on both sides. The clients run in a child process, so their own work
- * does not count against the server's event loop. Prints figures, then one JSON line (the
- * last line). BENCH_SECONDS sets each phase's length (default 10).
+ * Figures (last-line JSON):
+ *   served_ratio         64 clients × 16 short texts per request (base64), texts/s
+ *                        / the in-process pipeline at its best batch, minilm   (goal ≥ 0.8)
+ *   fast_served_ratio    the same with the fast model                           (goal ≥ 0.5)
+ *   main_loop_p99_ms     main's event-loop delay p99 during the 64-client phases (goal ≤ 10)
+ *   dashboard_p99_ms     POST /api/getSnapshot latency p99 during them           (goal ≤ 50)
+ *   overhead_per_request_us, overhead_per_text_us   one client, fast model: served latency
+ *                        minus in-process time, fitted over 1- and 16-text requests
+ *   clients              per model: texts/s and p50/p99 latency at 1, 8 and 64 clients
+ *   seq_per_s, batched_per_s, batching_speedup, http_overhead_ratio, p99_ms   (minilm, as
+ *                        before: 1 text per request, 1 vs 64 clients; 32-text requests / in-process)
+ *
+ * Same intra-op thread count on both sides. The clients run in a child process, so their
+ * own work does not count against the server's event loop. BENCH_SECONDS sets each
+ * phase's length (default 10); BENCH_MODELS=fast (or minilm) runs one model;
+ * BENCH_PROFILE=<dir> writes CPU profiles of the session host there (run this script
+ * with `node --cpu-prof --import tsx` for main's).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { Agent, request } from 'undici';
 import { createApp } from '../src/main/app/app.js';
@@ -28,16 +40,19 @@ import { createFileTokenStore } from '../src/main/core/state/token-store.js';
 import { Embedder } from '../src/main/host/embedder.js';
 import { TextTokenizer } from '../src/main/host/text-tokenizer.js';
 import { startServer } from '../src/main/server/http-server.js';
-import { createMemoryArtifacts } from '../test/fixtures/memory-artifacts.js';
+import { createMemoryArtifacts } from '../src/devkit/artifacts/memory-artifacts.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const PROFILE = process.env.BENCH_PROFILE;
 const CLIENTS = 64;
 const BATCH = 32;
+const SHORT = 16;
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 const VOCAB = 30_522;
 const DIM = 384;
-const LAYERS = 6;
+const MODELS = { minilm: 6, fast: 0 } as const;
+type ModelName = keyof typeof MODELS;
 
 const percentile = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -56,6 +71,8 @@ function corpus(n: number): string[] {
 interface LoadResult {
   texts: number;
   latencies: number[];
+  /** The load generator's own CPU time per request, µs. */
+  cpuUs: number;
 }
 
 /** The load generator (child process): `clients` loops posting `size` texts each until the time is up. */
@@ -68,6 +85,7 @@ async function generateLoad(url: string, token: string, clients: number, size: n
   const end = performance.now() + seconds * 1000;
   const latencies: number[] = [];
   let done = 0;
+  const cpu0 = process.cpuUsage();
   await Promise.all(Array.from({ length: clients }, async () => {
     while (performance.now() < end) {
       const input = size === 1 ? text() : Array.from({ length: size }, text);
@@ -79,8 +97,9 @@ async function generateLoad(url: string, token: string, clients: number, size: n
       done += size;
     }
   }));
+  const cpu = process.cpuUsage(cpu0);
   await dispatcher.close();
-  return { texts: done / seconds, latencies };
+  return { texts: done / seconds, latencies, cpuUs: (cpu.user + cpu.system) / latencies.length };
 }
 
 function loadFromChild(url: string, token: string, clients: number, size: number): Promise<LoadResult> {
@@ -92,22 +111,61 @@ function loadFromChild(url: string, token: string, clients: number, size: number
   });
 }
 
-async function main(): Promise<void> {
+interface Phase {
+  perS: number;
+  p50: number;
+  p99: number;
+  /** CPU time per request of main (this process) and of the session host, µs. */
+  mainCpuUs: number;
+  hostCpuUs: number;
+}
+
+/** CPU seconds (user + system) the session hosts this process started have used so far. */
+function hostCpuSeconds(): number {
+  const tick = 100;
+  let sum = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) !== process.pid) continue;
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('host/main')) continue;
+      sum += (Number(fields[11]) + Number(fields[12])) / tick;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return sum;
+}
+
+interface ModelFigures {
+  seq: Phase;
+  batched: Phase;
+  short: Record<1 | 8 | 64, Phase>;
+  httpBatch: number;
+  mainLoopP99: number;
+  dashboardP99: number;
+  inProcess: { best: number; bestBatch: number; perBatch: Record<number, number>; cpuPerText: Record<number, number>; ms1: number; ms16: number };
+}
+
+async function measure(name: ModelName): Promise<ModelFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'modelbay-bench-serve-'));
-  const artifacts = await createMemoryArtifacts({ dir: join(dir, 'models'), ready: ['E8'], vocab: VOCAB, dim: DIM, layers: LAYERS });
+  const layers = MODELS[name];
+  const artifacts = await createMemoryArtifacts({ dir: join(dir, 'models'), ready: ['E8'], vocab: VOCAB, dim: DIM, layers });
   const modelBytes = artifacts.model.files.reduce((n, f) => n + f.bytes, 0);
-  console.log(`model: ${LAYERS} layers × ${DIM}, vocab ${VOCAB} (${(modelBytes / 1e6).toFixed(1)} MB); ${THREADS} intra-op thread(s); ${SECONDS} s per phase`);
+  console.log(`── ${name}: ${layers} layers × ${DIM}, vocab ${VOCAB} (${(modelBytes / 1e6).toFixed(1)} MB); ${THREADS} intra-op thread(s); ${SECONDS} s per phase`);
   const settings = await SettingsStore.open({ dir });
+  const execArgv = ['--import', 'tsx', ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE, `host-${name}`)}`] : [])];
   const app = createApp({
     mode: 'headless', version: 'bench', settings, tokens: createFileTokenStore(join(dir, 'hf-token')), artifacts,
-    launcher: new ForkLauncher({ entry: join(ROOT, 'src/main/host/main.ts'), execArgv: ['--import', 'tsx'] }),
+    launcher: new ForkLauncher({ entry: join(ROOT, 'src/main/host/main.ts'), execArgv }),
     gpu: { nvidiaSmi: null }, env: { HOME: dir, HF_HOME: join(dir, 'hf') },
     hostLoadOptions: { intraOpNumThreads: THREADS, batchSize: BATCH, maxSequenceLength: 128 },
   });
   await app.start();
   const token = 'b'.repeat(43);
   const server = await startServer({ app, serving: app, token, port: 0, rendererDir: null });
-  const dispatcher = new Agent({ connections: CLIENTS + 8, pipelining: 1 });
+  const dispatcher = new Agent({ connections: 8, pipelining: 1 });
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', host: `127.0.0.1:${server.port}` };
   const post = async (path: string, body: unknown): Promise<void> => {
     const res = await request(`${server.url}${path.slice(1)}`, { method: 'POST', headers, body: JSON.stringify(body), dispatcher });
@@ -121,75 +179,141 @@ async function main(): Promise<void> {
   // Load + warm up outside the measurements.
   await post('/v1/embeddings', { model: 'E8', input: texts.slice(0, BATCH) });
 
-  const runFor = async (clients: number, size: number, latencies: number[]): Promise<number> => {
+  const phase = async (clients: number, size: number, label: string): Promise<Phase> => {
+    const cpu0 = process.cpuUsage();
+    const host0 = hostCpuSeconds();
     const r = await loadFromChild(server.url, token, clients, size);
-    latencies.push(...r.latencies);
-    return r.texts;
+    const cpu = process.cpuUsage(cpu0);
+    const requests = r.latencies.length;
+    const figures = {
+      perS: r.texts, p50: percentile(r.latencies, 0.5), p99: percentile(r.latencies, 0.99),
+      mainCpuUs: (cpu.user + cpu.system) / requests, hostCpuUs: ((hostCpuSeconds() - host0) * 1e6) / requests,
+    };
+    console.log(`${label}: ${figures.perS.toFixed(1)} texts/s (p50 ${figures.p50.toFixed(1)} ms, p99 ${figures.p99.toFixed(1)} ms); CPU per request: main ${figures.mainCpuUs.toFixed(0)} µs, host ${figures.hostCpuUs.toFixed(0)} µs, clients ${r.cpuUs.toFixed(0)} µs`);
+    return figures;
+  };
+  /** A 64-client phase with main's event-loop delay and the dashboard's latency measured meanwhile. */
+  const loaded = async (size: number, label: string): Promise<{ phase: Phase; loop: number; dash: number }> => {
+    const dash: number[] = [];
+    let running = true;
+    const dashboard = (async () => {
+      while (running) {
+        const t0 = performance.now();
+        await post('/api/getSnapshot', {});
+        dash.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const p = await phase(CLIENTS, size, label);
+    loop.disable();
+    running = false;
+    await dashboard;
+    const figures = { phase: p, loop: loop.percentile(99) / 1e6, dash: percentile(dash, 0.99) };
+    console.log(`  main event-loop delay p99 ${figures.loop.toFixed(1)} ms; dashboard p99 ${figures.dash.toFixed(1)} ms over ${dash.length} calls`);
+    return figures;
   };
 
-  const idle: number[] = [];
-  for (let i = 0; i < 30; i++) {
-    const t0 = performance.now();
-    await post('/api/getSnapshot', {});
-    idle.push(performance.now() - t0);
-  }
-  console.log(`dashboard API idle: p50 ${percentile(idle, 0.5).toFixed(1)} ms, p99 ${percentile(idle, 0.99).toFixed(1)} ms`);
-
-  const seqLat: number[] = [];
-  const seq = await runFor(1, 1, seqLat);
-  console.log(`sequential: ${seq.toFixed(1)} texts/s (p50 ${percentile(seqLat, 0.5).toFixed(1)} ms)`);
-
-  const lat: number[] = [];
-  const dash: number[] = [];
-  let loading = true;
-  const dashboard = (async () => {
-    while (loading) {
-      const t0 = performance.now();
-      await post('/api/getSnapshot', {});
-      dash.push(performance.now() - t0);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  const batched = await runFor(CLIENTS, 1, lat);
-  loading = false;
-  await dashboard;
-  console.log(`${CLIENTS} clients: ${batched.toFixed(1)} texts/s (p50 ${percentile(lat, 0.5).toFixed(1)} ms, p99 ${percentile(lat, 0.99).toFixed(1)} ms); dashboard p99 ${percentile(dash, 0.99).toFixed(1)} ms over ${dash.length} calls`);
-
-  const httpBatch = await runFor(1, BATCH, []);
+  const seq = await phase(1, 1, '1 client, 1 text per request');
+  const batched = await loaded(1, `${CLIENTS} clients, 1 text per request`);
+  const c1 = await phase(1, SHORT, `1 client, ${SHORT} texts per request`);
+  const c8 = await phase(8, SHORT, `8 clients, ${SHORT} texts per request`);
+  const c64 = await loaded(SHORT, `${CLIENTS} clients, ${SHORT} texts per request`);
+  const httpBatch = await phase(1, BATCH, `1 client, ${BATCH} texts per request`);
   await app.shutdown();
   await server.close();
   await dispatcher.close();
 
   // The same model, tokenizer, pooling and threads in this process.
   const session = await ort.InferenceSession.create(artifacts.model.modelPath, { intraOpNumThreads: THREADS, graphOptimizationLevel: 'all' });
-  const embedder = new Embedder(session, await TextTokenizer.fromFile(artifacts.model.tokenizerPath), ort.Tensor, { pooling: 'mean', dims: DIM, maxSequenceLength: 128, batchSize: BATCH });
-  await embedder.embed(texts.slice(0, BATCH));
-  const end = performance.now() + SECONDS * 1000;
-  let inProcessTexts = 0;
-  while (performance.now() < end) {
-    await embedder.embed(Array.from({ length: BATCH }, text));
-    inProcessTexts += BATCH;
+  const tokenizer = await TextTokenizer.fromFile(artifacts.model.tokenizerPath);
+  const embedderFor = (batchSize: number): Embedder => new Embedder(session, tokenizer, ort.Tensor, { pooling: 'mean', dims: DIM, maxSequenceLength: 128, batchSize });
+  await embedderFor(BATCH).embed(texts.slice(0, BATCH));
+  const perBatch: Record<number, number> = {};
+  const cpuPerText: Record<number, number> = {};
+  for (const b of [8, 16, 32, 64, 128]) {
+    const embedder = embedderFor(b);
+    const end = performance.now() + (SECONDS * 1000) / 4;
+    let n = 0;
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    while (performance.now() < end) {
+      await embedder.embed(Array.from({ length: b }, text));
+      n += b;
+    }
+    const cpu = process.cpuUsage(cpu0);
+    perBatch[b] = n / ((performance.now() - t0) / 1000);
+    cpuPerText[b] = (cpu.user + cpu.system) / n;
   }
-  const inProcess = inProcessTexts / SECONDS;
-  // One text per run in-process: with batch 32 this bounds what batching can gain on this device.
-  const singleEnd = performance.now() + (SECONDS * 1000) / 2;
-  let single = 0;
-  while (performance.now() < singleEnd) {
-    await embedder.embed([text()]);
-    single++;
-  }
+  const [bestBatch, best] = Object.entries(perBatch).reduce((a, b) => (b[1] > a[1] ? b : a));
+  const timed = async (size: number): Promise<number> => {
+    const embedder = embedderFor(BATCH);
+    const ms: number[] = [];
+    const end = performance.now() + (SECONDS * 1000) / 4;
+    while (performance.now() < end) {
+      const batch = Array.from({ length: size }, text);
+      const t0 = performance.now();
+      await embedder.embed(batch);
+      ms.push(performance.now() - t0);
+    }
+    return percentile(ms, 0.5);
+  };
+  const ms1 = await timed(1);
+  const ms16 = await timed(SHORT);
   await session.release();
-  console.log(`batch ${BATCH}: HTTP + host ${httpBatch.toFixed(1)} texts/s, in-process onnxruntime ${inProcess.toFixed(1)} texts/s; one text per run in-process ${(single / (SECONDS / 2)).toFixed(1)} texts/s (batching ceiling ×${(inProcess / (single / (SECONDS / 2))).toFixed(2)})`);
+  console.log(`in-process: ${Object.entries(perBatch).map(([b, r]) => `batch ${b} ${r.toFixed(0)}/s (${(cpuPerText[Number(b)] ?? 0).toFixed(1)} µs CPU/text)`).join(', ')}; one text ${ms1.toFixed(3)} ms, ${SHORT} texts ${ms16.toFixed(3)} ms per call`);
   await rm(dir, { recursive: true, force: true });
+  return {
+    seq, batched: batched.phase, short: { 1: c1, 8: c8, 64: c64.phase }, httpBatch: httpBatch.perS,
+    mainLoopP99: Math.max(batched.loop, c64.loop), dashboardP99: Math.max(batched.dash, c64.dash),
+    inProcess: { best, bestBatch: Number(bestBatch), perBatch, cpuPerText, ms1, ms16 },
+  };
+}
 
-  console.log(JSON.stringify({
-    seq_per_s: round(seq, 1),
-    batched_per_s: round(batched, 1),
-    batching_speedup: round(batched / seq),
-    http_overhead_ratio: round(httpBatch / inProcess, 3),
-    p99_ms: round(percentile(lat, 0.99), 1),
-    dashboard_p99_ms: round(percentile(dash, 0.99), 1),
-  }));
+async function main(): Promise<void> {
+  const wanted = (process.env.BENCH_MODELS ?? 'minilm,fast').split(',').filter((m): m is ModelName => m in MODELS);
+  const figures: Partial<Record<ModelName, ModelFigures>> = {};
+  for (const m of wanted) figures[m] = await measure(m);
+  const out: Record<string, unknown> = {};
+  const clients = (f: ModelFigures): unknown => Object.fromEntries(([1, 8, 64] as const).map((c) => [c, { per_s: round(f.short[c].perS, 1), p50_ms: round(f.short[c].p50, 1), p99_ms: round(f.short[c].p99, 1) }]));
+  const { minilm, fast } = figures;
+  if (minilm) {
+    Object.assign(out, {
+      served_ratio: round(minilm.short[64].perS / minilm.inProcess.best, 3),
+      seq_per_s: round(minilm.seq.perS, 1),
+      batched_per_s: round(minilm.batched.perS, 1),
+      batching_speedup: round(minilm.batched.perS / minilm.seq.perS),
+      http_overhead_ratio: round(minilm.httpBatch / minilm.inProcess.perBatch[BATCH]!, 3),
+      p99_ms: round(minilm.batched.p99, 1),
+    });
+  }
+  if (fast) {
+    // L(n) - P(n) = per request + n × per text, from 1- and 16-text requests at one client.
+    const o1 = fast.seq.p50 - fast.inProcess.ms1;
+    const o16 = fast.short[1].p50 - fast.inProcess.ms16;
+    const perText = (o16 - o1) / (SHORT - 1);
+    Object.assign(out, {
+      fast_served_ratio: round(fast.short[64].perS / fast.inProcess.best, 3),
+      overhead_per_request_us: round((o1 - perText) * 1000, 0),
+      overhead_per_text_us: round(perText * 1000, 0),
+    });
+  }
+  const all = Object.values(figures);
+  Object.assign(out, {
+    main_loop_p99_ms: round(Math.max(...all.map((f) => f.mainLoopP99)), 1),
+    dashboard_p99_ms: round(Math.max(...all.map((f) => f.dashboardP99)), 1),
+    clients: Object.fromEntries(Object.entries(figures).map(([m, f]) => [m, clients(f)])),
+    in_process_per_s: Object.fromEntries(Object.entries(figures).map(([m, f]) => [m, { best: round(f.inProcess.best, 1), batch: f.inProcess.bestBatch }])),
+    // CPU time, robust on a shared machine: main's per request and the host's per text in the
+    // 64 × 16 phase, beside the in-process pipeline's per text at batch 16.
+    cpu_us: Object.fromEntries(Object.entries(figures).map(([m, f]) => [m, {
+      main_per_request: round(f.short[64].mainCpuUs, 0),
+      host_per_text: round(f.short[64].hostCpuUs / SHORT, 1),
+      in_process_per_text: round(f.inProcess.cpuPerText[SHORT] ?? NaN, 1),
+    }])),
+  });
+  console.log(JSON.stringify(out));
 }
 
 const loadArgs = process.argv.indexOf('--load');

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { createApp } from '../src/main/app/app.js';
 import { SettingsStore } from '../src/main/core/state/settings-store.js';
 import { createFileTokenStore } from '../src/main/core/state/token-store.js';
-import { createMemoryArtifacts } from '../test/fixtures/memory-artifacts.js';
+import { createMemoryArtifacts } from '../src/devkit/artifacts/memory-artifacts.js';
 import { sourceHostLauncher } from '../src/devkit/source-host.js';
 
 const CYCLES = Number(process.env.SOAK_CYCLES ?? 5000);

@@ -6,9 +6,9 @@
  * BENCH_UI_SECONDS shortens the run (default 60).
  * Last line: {"seconds","long_tasks","p95_frame_ms","events"}.
  */
-import { launchBrowser } from '../test/e2e/browser.js';
+import { launchBrowser } from '../src/devkit/browser.js';
 import { buildRenderer, serveStatic } from '../src/devkit/renderer-build.js';
-import { scriptedApiScript, type ScriptedControl } from '../test/fixtures/ui/scripted-api.js';
+import { scriptedApiScript, type ScriptedControl } from '../src/devkit/dashboard/scripted-api.js';
 
 const SECONDS = Number(process.env['BENCH_UI_SECONDS'] ?? 60);
 

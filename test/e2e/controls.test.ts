@@ -1,7 +1,7 @@
 /** The controls the API had and the dashboard lacked: clear cache, delete files, try it, stats and health, offline mode. */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScriptedControl } from '../fixtures/ui/scripted-api.js';
+import type { ScriptedControl } from '../../src/devkit/dashboard/scripted-api.js';
 import { calls, card, SHOTS, startDashboard, type DashboardHarness } from './dashboard-page.js';
 
 let dashboard: DashboardHarness;

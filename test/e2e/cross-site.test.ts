@@ -16,8 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppSnapshot as Snapshot } from '../../src/shared/contract/api.js';
 import { startServer, type RunningServer } from '../../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../../src/main/server/server-token.js';
-import { harness, type Harness } from '../unit/main/app-harness.js';
-import { launchBrowser } from './browser.js';
+import { harness, type Harness } from '../../src/devkit/app/app-harness.js';
+import { launchBrowser } from '../../src/devkit/browser.js';
 
 /** What the dashboard's http client sends (src/renderer/src/api/http-client.ts). */
 const DASHBOARD_SCRIPT = `

@@ -6,8 +6,8 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { scriptedApiScript, type ScriptedApiOptions, type ScriptedControl } from '../fixtures/ui/scripted-api.js';
-import { launchBrowser } from './browser.js';
+import { scriptedApiScript, type ScriptedApiOptions, type ScriptedControl } from '../../src/devkit/dashboard/scripted-api.js';
+import { launchBrowser } from '../../src/devkit/browser.js';
 import { buildRenderer, serveStatic } from '../../src/devkit/renderer-build.js';
 
 /** Screenshots for people to look at. */

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLOT_IDS } from '../../src/shared/slots/slots.js';
-import type { ScriptedControl } from '../fixtures/ui/scripted-api.js';
+import type { ScriptedControl } from '../../src/devkit/dashboard/scripted-api.js';
 import { calls, card, SHOTS, startDashboard, type DashboardHarness } from './dashboard-page.js';
 
 let dashboard: DashboardHarness;

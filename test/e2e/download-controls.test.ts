@@ -4,7 +4,7 @@
  * downloads panel; a queued download reads queued and is not counted as active.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScriptedControl } from '../fixtures/ui/scripted-api.js';
+import type { ScriptedControl } from '../../src/devkit/dashboard/scripted-api.js';
 import { calls, card, SHOTS, startDashboard, type DashboardHarness } from './dashboard-page.js';
 
 let dashboard: DashboardHarness;

@@ -14,7 +14,7 @@ import { composeApp, type Composition } from '../../src/main/startup/compose.js'
 import { startServer, type RunningServer } from '../../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../../src/main/server/server-token.js';
 import { testLauncher } from '../integration/runtime/test-hosts.js';
-import { launchBrowser } from './browser.js';
+import { launchBrowser } from '../../src/devkit/browser.js';
 import { buildRenderer } from '../../src/devkit/renderer-build.js';
 
 const SHOTS = resolve(import.meta.dirname, '../../test-results/gpu-live');

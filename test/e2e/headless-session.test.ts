@@ -9,11 +9,11 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchBrowser } from './browser.js';
+import { launchBrowser } from '../../src/devkit/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../../src/main/server/server-token.js';
-import { harness, type Harness } from '../unit/main/app-harness.js';
+import { harness, type Harness } from '../../src/devkit/app/app-harness.js';
 
 
 const PAGE_SCRIPT = `

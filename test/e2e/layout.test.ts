@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScriptedControl } from '../fixtures/ui/scripted-api.js';
+import type { ScriptedControl } from '../../src/devkit/dashboard/scripted-api.js';
 import { card, SHOTS, startDashboard, type DashboardHarness } from './dashboard-page.js';
 
 const WIDTHS = [800, 1024, 1440] as const;

@@ -1,6 +1,6 @@
 /** The VRAM chart as an annotated timeline: event markers with tooltips and log links, round ticks, GPU history. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScriptedControl } from '../fixtures/ui/scripted-api.js';
+import type { ScriptedControl } from '../../src/devkit/dashboard/scripted-api.js';
 import { SHOTS, startDashboard, type DashboardHarness } from './dashboard-page.js';
 
 let dashboard: DashboardHarness;

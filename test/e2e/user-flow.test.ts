@@ -20,7 +20,7 @@ import { loadOrCreateServerToken } from '../../src/main/server/server-token.js';
 import { startHubServer, type HubRepoSpec, type HubServer } from '../../src/devkit/hub/hub-server.js';
 import { writeEmbeddingModel, type EmbeddingModel } from '../../src/devkit/onnx/embedding-model.js';
 import { testLauncher } from '../integration/runtime/test-hosts.js';
-import { launchBrowser } from './browser.js';
+import { launchBrowser } from '../../src/devkit/browser.js';
 import { buildRenderer } from '../../src/devkit/renderer-build.js';
 
 const SHOTS = resolve(import.meta.dirname, '../../test-results/user-flow');

@@ -7,7 +7,7 @@
  *   (a regex character class of hex digits followed by {40} or {64});
  * - nothing outside test/ imports from test/.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -135,7 +135,10 @@ describe('repository structure', () => {
       }
       // Paths built at run time (join(ROOT, 'test/…')) reach into test/ as surely as an import.
       const text = readFileSync(join(ROOT, f), 'utf8');
-      for (const m of text.matchAll(/['"`](test\/[^'"`]*)['"`]/g)) offenders.push(`${f} → ${m[1] ?? ''}`);
+      // Only a path that names something in test/ counts: `test/${slot}` is a repository id.
+      for (const m of text.matchAll(/['"`](test\/[^'"`$]+)['"`]/g)) {
+        if (existsSync(join(ROOT, m[1] ?? ''))) offenders.push(`${f} → ${m[1] ?? ''}`);
+      }
     }
     expect(offenders.sort()).toEqual([]);
   });

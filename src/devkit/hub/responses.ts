@@ -9,9 +9,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import type { FaultAction } from './faults.js';
 import type { ServedFile } from './repos.js';
-import type { RequestLogEntry } from './hub-server.js';
 
 export type Origin = 'hub' | 'cdn';
+
+/** One request as the Hub saw it: tests assert on what reached the Hub and the CDN. */
+export interface RequestLogEntry {
+  method: string;
+  origin: 'hub' | 'cdn';
+  /** Raw request URL (path and query). */
+  path: string;
+  range: string | null;
+  auth: string | null;
+  status: number;
+}
 
 export interface Ctx {
   req: IncomingMessage;

@@ -1,8 +1,10 @@
 /**
  * Dynamic batching of one session's embed requests, as text-embeddings-inference does:
- * requests that arrive while the model is busy (or within a short wait of an idle one)
- * are merged up to a token budget, run together, and split back per request. A merged
- * run that fails is retried request by request, so one bad request fails only itself.
+ * requests that arrive while the model is busy are merged up to a token budget, run
+ * together, and split back per request. The queue delay adapts: an idle model starts at
+ * once (only requests that arrived in the same turn of the event loop join), a busy one
+ * takes whatever came during its last run. A merged run that fails is retried request by
+ * request, so one bad request fails only itself.
  */
 import { ModelbayError } from '../../shared/errors/errors.js';
 import type { EmbedInput, EmbedOutput, EmbedResult } from '../core/runtime/protocol.js';
@@ -11,13 +13,19 @@ import type { Embedder } from './embedder.js';
 export interface BatcherOptions {
   /** Tokens (summed over inputs) one merged run may hold; a single larger request still runs alone. */
   maxBatchTokens: number;
-  /** How long an idle session waits for neighbours before it runs the first request. */
+  /**
+   * Inputs one merged run may hold: the embedder's run size. Answers leave after each
+   * merged run, so the host works on the next requests while main and the clients handle
+   * these; one merged run of everything waiting made the pipeline move in lock-step.
+   */
+  maxBatchInputs: number;
+  /** How long an idle session waits for neighbours before it runs the first request (0: no wait, the default). */
   maxWaitMs: number;
   /** Inputs waiting beyond which new requests are refused (EMB-E209) instead of queued without end. */
   maxQueuedInputs: number;
 }
 
-export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = { maxBatchTokens: 16_384, maxWaitMs: 2, maxQueuedInputs: 65_536 };
+export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = { maxBatchTokens: 16_384, maxBatchInputs: 32, maxWaitMs: 0, maxQueuedInputs: 65_536 };
 
 interface Encoded {
   ids: number[];
@@ -87,7 +95,12 @@ export class EmbedBatcher {
     if (this.scheduled) return;
     this.scheduled = true;
     const go = (): void => {
-      this.exclusive(() => this.drain()).catch(() => undefined);
+      // Once the model is ours, one more turn of the event loop: requests that arrived
+      // during the previous run (read only now, since a run blocks this thread) join this batch.
+      this.exclusive(async () => {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        await this.drain();
+      }).catch(() => undefined);
     };
     if (waitMs > 0) setTimeout(go, waitMs);
     else setImmediate(go);
@@ -100,11 +113,14 @@ export class EmbedBatcher {
     // Requests of one output kind share a run; the budget counts real tokens (texts are length-sorted, so padding stays small).
     const taken: Job[] = [];
     let tokens = 0;
+    let count = 0;
     this.pending = this.pending.filter((job) => {
       if (job.output !== first.output) return true;
-      if (taken.length > 0 && tokens + job.tokens > this.options.maxBatchTokens) return true;
+      const full = tokens + job.tokens > this.options.maxBatchTokens || count + job.inputs.length > this.options.maxBatchInputs;
+      if (taken.length > 0 && full) return true;
       taken.push(job);
       tokens += job.tokens;
+      count += job.inputs.length;
       return false;
     });
     for (const job of taken) this.queuedInputs -= job.inputs.length;

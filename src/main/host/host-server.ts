@@ -11,7 +11,9 @@ import { DEFAULT_BATCHER_OPTIONS, EmbedBatcher } from './embed-batcher.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_SEQUENCE_LENGTH, Embedder } from './embedder.js';
 import { createError } from './ort-errors.js';
 import {
+  asEmbedMessage,
   HostRequestSchema,
+  type EmbedMessage,
   type ExecutionProvider,
   type HostMessage,
   type HostRequest,
@@ -57,6 +59,11 @@ export class HostServer {
   };
 
   private async handle(raw: unknown): Promise<void> {
+    const embed = asEmbedMessage(raw);
+    if (embed) {
+      this.startEmbed(embed);
+      return;
+    }
     const parsed = HostRequestSchema.safeParse(raw);
     if (!parsed.success) {
       const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'number' ? raw.id : -1;
@@ -65,11 +72,7 @@ export class HostServer {
     }
     const req = parsed.data;
     if (req.kind === 'embed') {
-      // Not awaited: the request waits in its session's batcher while the queue moves on, so neighbours can join it.
-      this.embed(req).then(
-        (value) => this.transport.post({ kind: 'reply', id: req.id, ok: true, value }),
-        (e: unknown) => this.reply(req.id, e),
-      );
+      this.startEmbed(req);
       return;
     }
     try {
@@ -79,6 +82,14 @@ export class HostServer {
       this.reply(req.id, e);
     }
     if (req.kind === 'shutdown') this.transport.exit(0);
+  }
+
+  /** Not awaited: the request waits in its session's batcher while the queue moves on, so neighbours can join it. */
+  private startEmbed(req: EmbedMessage): void {
+    this.embed(req).then(
+      (value) => this.transport.post({ kind: 'reply', id: req.id, ok: true, value }),
+      (e: unknown) => this.reply(req.id, e),
+    );
   }
 
   private reply(id: number, error: unknown): void {
@@ -111,7 +122,7 @@ export class HostServer {
     }
   }
 
-  private async embed(req: Extract<HostRequest, { kind: 'embed' }>): Promise<unknown> {
+  private async embed(req: EmbedMessage): Promise<unknown> {
     const s = this.sessions.get(req.session);
     if (!s) throw new ModelbayError('EMB-E005', `Session ${req.session} is not loaded in this host.`, { session: req.session });
     return s.batcher.submit(req.texts, req.output ?? 'pooled');
@@ -156,6 +167,7 @@ export class HostServer {
       }
       const batcher = new EmbedBatcher(embedder, this.exclusive, {
         ...DEFAULT_BATCHER_OPTIONS,
+        maxBatchInputs: req.options.batchSize ?? DEFAULT_BATCH_SIZE,
         ...(req.options.maxBatchTokens !== undefined ? { maxBatchTokens: req.options.maxBatchTokens } : {}),
         ...(req.options.batchWaitMs !== undefined ? { maxWaitMs: req.options.batchWaitMs } : {}),
       });

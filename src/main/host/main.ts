@@ -5,7 +5,7 @@
  * process.send or process.parentPort accordingly.
  */
 import { HostServer, type HostTransport } from './host-server.js';
-import type { HostMessage } from '../core/runtime/protocol.js';
+import { eachMessage, MessageBatcher } from '../core/runtime/message-batch.js';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): void;
@@ -15,10 +15,14 @@ interface ParentPort {
 function transport(): HostTransport {
   const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
   if (parentPort) {
+    const outbox = new MessageBatcher((batch) => parentPort.postMessage(batch));
     return {
-      post: (m: HostMessage) => parentPort.postMessage(m),
-      onMessage: (h) => parentPort.on('message', (e) => h(e.data)),
-      exit: (code) => process.exit(code),
+      post: (m) => outbox.post(m),
+      onMessage: (h) => parentPort.on('message', (e) => eachMessage(e.data, h)),
+      exit: (code) => {
+        outbox.flush();
+        process.exit(code);
+      },
     };
   }
   const send = process.send?.bind(process);
@@ -33,17 +37,19 @@ function transport(): HostTransport {
   const maybeExit = (): void => {
     if (exitCode !== null && unsent === 0) process.exit(exitCode);
   };
+  const outbox = new MessageBatcher((batch) => {
+    unsent++;
+    send(batch, undefined, undefined, () => {
+      unsent--;
+      maybeExit();
+    });
+  });
   return {
-    post: (m: HostMessage) => {
-      unsent++;
-      send(m, undefined, undefined, () => {
-        unsent--;
-        maybeExit();
-      });
-    },
-    onMessage: (h) => process.on('message', h),
+    post: (m) => outbox.post(m),
+    onMessage: (h) => process.on('message', (raw) => eachMessage(raw, h)),
     exit: (code) => {
       // Let the last reply leave the IPC pipe before the process ends.
+      outbox.flush();
       exitCode = code;
       maybeExit();
     },

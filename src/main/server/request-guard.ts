@@ -45,9 +45,12 @@ export function bearerToken(header: string | undefined): string | null {
   return m ? (m[1] as string) : null;
 }
 
+/** The server's token hashes once, not on every request (one hash less per request under load). */
+let expectedDigest: { token: string; digest: Buffer } | null = null;
+
 export function tokensEqual(given: string | null, expected: string): boolean {
   if (given === null) return false;
   const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  if (expectedDigest?.token !== expected) expectedDigest = { token: expected, digest: createHash('sha256').update(expected).digest() };
+  return timingSafeEqual(a, expectedDigest.digest);
 }

@@ -13,7 +13,7 @@ import { cli } from '../../../src/cli/main.js';
 import { startServer, type RunningServer } from '../../../src/main/server/http-server.js';
 import { DataDirLock } from '../../../src/main/core/state/data-dir-lock.js';
 import { loadOrCreateServerToken } from '../../../src/main/server/server-token.js';
-import { harness, type Harness } from '../../unit/main/app-harness.js';
+import { harness, type Harness } from '../../../src/devkit/app/app-harness.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 
 const BIN = join(import.meta.dirname, '../../../scripts/modelbay.mjs');

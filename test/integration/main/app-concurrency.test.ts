@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEvent, EmbedResult } from '../../../src/shared/contract/api.js';
 import { SLOT_IDS, type SlotId } from '../../../src/shared/slots/slots.js';
-import { harness, type Harness } from '../../unit/main/app-harness.js';
+import { harness, type Harness } from '../../../src/devkit/app/app-harness.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 
 const open: Harness[] = [];

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppEvent, EmbedResult } from '../../../src/shared/contract/api.js';
 import type { SlotSnapshot } from '../../../src/shared/slots/state.js';
-import { harness, type Harness } from '../../unit/main/app-harness.js';
+import { harness, type Harness } from '../../../src/devkit/app/app-harness.js';
 import { processGone, testLauncher } from '../runtime/test-hosts.js';
 
 describe('App with real session hosts', () => {

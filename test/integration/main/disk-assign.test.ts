@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppEvent, AssignResult, CommandReply, DeleteRevisionResult, EmbedResult } from '../../../src/shared/contract/api.js';
 import type { DiskView } from '../../../src/shared/artifacts/discovery.js';
 import { composeApp, type Composition } from '../../../src/main/startup/compose.js';
-import { writeCachedFile } from '../../fixtures/hf-cache-writer.js';
+import { writeCachedFile } from '../../../src/devkit/artifacts/hf-cache-writer.js';
 import { writeEmbeddingModel, type EmbeddingModel } from '../../../src/devkit/onnx/embedding-model.js';
-import { writeCatalog } from '../../fixtures/test-catalog.js';
+import { writeCatalog } from '../../../src/devkit/artifacts/test-catalog.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 
 const C1 = '1'.repeat(40);

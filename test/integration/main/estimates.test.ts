@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { GiB } from '../../../src/shared/values/bytes.js';
 import type { SlotSnapshot } from '../../../src/shared/slots/state.js';
-import { harness } from '../../unit/main/app-harness.js';
+import { harness } from '../../../src/devkit/app/app-harness.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 
 describe('estimates from the model itself', () => {

@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../../../src/main/server/server-token.js';
-import { harness, type Harness } from '../../unit/main/app-harness.js';
+import { harness, type Harness } from '../../../src/devkit/app/app-harness.js';
 import { send, type Answer } from './send-request.js';
 
 /** Writes raw bytes and reads whatever comes back until the server closes. */

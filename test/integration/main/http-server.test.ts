@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_COMMAND_BYTES, type AppEvent, type CommandReply } from '../../../src/shared/contract/api.js';
 import { startServer, type RunningServer } from '../../../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../../../src/main/server/server-token.js';
-import { harness, type Harness } from '../../unit/main/app-harness.js';
+import { harness, type Harness } from '../../../src/devkit/app/app-harness.js';
 import { send, type Answer } from './send-request.js';
 
 /** Reads SSE `data:` events until `count` have arrived, then disconnects. */

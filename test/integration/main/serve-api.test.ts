@@ -14,7 +14,7 @@ import { Embedder } from '../../../src/main/host/embedder.js';
 import { TextTokenizer } from '../../../src/main/host/text-tokenizer.js';
 import { startServer, type RunningServer } from '../../../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../../../src/main/server/server-token.js';
-import { harness, type Harness } from '../../unit/main/app-harness.js';
+import { harness, type Harness } from '../../../src/devkit/app/app-harness.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 import { send } from './send-request.js';
 

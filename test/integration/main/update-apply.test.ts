@@ -15,7 +15,7 @@ import { composeApp, type Composition } from '../../../src/main/startup/compose.
 import { startHubServer, type HubServer } from '../../../src/devkit/hub/hub-server.js';
 import { commitSha } from '../../../src/devkit/hub/repos.js';
 import { writeEmbeddingModel, type EmbeddingModel } from '../../../src/devkit/onnx/embedding-model.js';
-import { writeCatalog } from '../../fixtures/test-catalog.js';
+import { writeCatalog } from '../../../src/devkit/artifacts/test-catalog.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 
 function ok<T>(reply: CommandReply): T {

@@ -13,7 +13,7 @@ import type { CommandReply } from '../../../src/shared/contract/api.js';
 import type { UpdatesView } from '../../../src/shared/artifacts/updates.js';
 import { composeApp, type Composition } from '../../../src/main/startup/compose.js';
 import { startHubServer, type HubServer } from '../../../src/devkit/hub/hub-server.js';
-import { writeCatalog } from '../../fixtures/test-catalog.js';
+import { writeCatalog } from '../../../src/devkit/artifacts/test-catalog.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 
 function ok<T>(reply: CommandReply): T {

@@ -6,7 +6,7 @@ import { aliasConflict, aliasesOf, publicModelName } from '../../../src/shared/s
 import { resolveModelName } from '../../../src/shared/slots/serving.js';
 import { SLOT_IDS, SLOT_NAMES } from '../../../src/shared/slots/slots.js';
 import { defaultSettings, type Settings } from '../../../src/shared/settings/settings.js';
-import { harness, type Harness } from './app-harness.js';
+import { harness, type Harness } from '../../../src/devkit/app/app-harness.js';
 
 const open: Harness[] = [];
 afterEach(async () => {

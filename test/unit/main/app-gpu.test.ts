@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GiB } from '../../../src/shared/values/bytes.js';
 import type { AppEvent } from '../../../src/shared/contract/api.js';
-import { harness, type Harness } from './app-harness.js';
+import { harness, type Harness } from '../../../src/devkit/app/app-harness.js';
 
 const FAKE = join(import.meta.dirname, '../../../src/devkit/nvidia-smi/bin/nvidia-smi');
 const gpu = (env: Record<string, string> = {}) => ({

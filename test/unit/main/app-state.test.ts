@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandReply } from '../../../src/shared/contract/api.js';
-import { harness, type Harness } from './app-harness.js';
+import { harness, type Harness } from '../../../src/devkit/app/app-harness.js';
 
 const open: Harness[] = [];
 afterEach(async () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_COMMAND_BYTES, type AppEvent, type CommandReply } from '../../../src/shared/contract/api.js';
 import { ModelbayError } from '../../../src/shared/errors/errors.js';
 import { SettingsStore } from '../../../src/main/core/state/settings-store.js';
-import { harness, type Harness } from './app-harness.js';
+import { harness, type Harness } from '../../../src/devkit/app/app-harness.js';
 
 const open: Harness[] = [];
 afterEach(async () => {

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sensitiveChanges } from '../../../src/shared/settings/settings-changes.js';
-import { harness, type Harness } from './app-harness.js';
+import { harness, type Harness } from '../../../src/devkit/app/app-harness.js';
 
 const open: Harness[] = [];
 afterEach(async () => {

@@ -4,7 +4,7 @@ import { ModelbayError } from '../../../src/shared/errors/errors.js';
 import { COMMAND_CHANNEL, decodeBridgeError, EVENT_CHANNEL } from '../../../src/shared/contract/ipc.js';
 import { createCommandDispatcher } from '../../../src/main/electron/ipc.js';
 import { createPreloadApi, type IpcRendererLike } from '../../../src/preload/api.js';
-import { harness, type Harness } from '../main/app-harness.js';
+import { harness, type Harness } from '../../../src/devkit/app/app-harness.js';
 
 const open: Harness[] = [];
 afterEach(async () => {

@@ -18,6 +18,7 @@ export type RegistryListener = (event: RegistryEvent) => void;
 export class RegistryEvents {
   private readonly listeners = new Set<RegistryListener>();
   private readonly lastDerived = { devices: '', stats: '' };
+  private derivedPending = false;
 
   constructor(private readonly source: { slots: SlotManager; stats: () => RegistryStats; now: () => number }) {}
 
@@ -27,6 +28,16 @@ export class RegistryEvents {
   }
 
   /** Devices and stats follow slot changes: each is sent only when it really changed. */
+  /** A hit changes only counters: one `derived` for all hits of this turn of the event loop (serving makes thousands a second). */
+  derivedSoon(): void {
+    if (this.derivedPending) return;
+    this.derivedPending = true;
+    setImmediate(() => {
+      this.derivedPending = false;
+      this.derived();
+    });
+  }
+
   derived(): void {
     const devices = this.source.slots.snapshots();
     const d = JSON.stringify(devices);

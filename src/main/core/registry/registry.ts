@@ -131,12 +131,12 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     if (r.runtime === 'loaded' && r.session) {
       this.counters.hits++;
       this.slots.touch(r.id);
-      this.events.derived();
+      this.events.derivedSoon();
       return r.session;
     }
     if (r.inflight) {
       this.counters.hits++;
-      this.events.derived();
+      this.events.derivedSoon();
       return r.inflight;
     }
     return this.startLoad(r);

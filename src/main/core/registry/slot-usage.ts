@@ -17,7 +17,12 @@ interface Entry {
   usage: SlotUsage;
   totalMs: number;
   recent: number[];
+  /** usage.p95Ms no longer covers `recent`: sorted again when someone reads it, not per request. */
+  p95Stale: boolean;
 }
+
+/** Successes of a healthy slot are told at most this often (serving can finish thousands a second). */
+export const SUCCESS_NOTICE_MS = 100;
 
 export interface UsageTrackerOptions {
   now: () => number;
@@ -42,6 +47,8 @@ export function p95(values: readonly number[]): number | null {
 export class UsageTracker {
   private readonly entries = new Map<SlotId, Entry>();
   private readonly elapsed: () => number;
+  private readonly unsaid = new Set<Entry>();
+  private noticeTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly options: UsageTrackerOptions) {
     this.elapsed = options.elapsed ?? (() => performance.now());
@@ -49,6 +56,7 @@ export class UsageTracker {
       this.entries.set(slot, {
         totalMs: 0,
         recent: [],
+        p95Stale: false,
         usage: {
           slot, health: 'unknown', consecutiveFailures: 0, lastError: null, lastErrorAt: null, lastUsedAt: null,
           uses: 0, failures: 0, texts: 0, meanMs: null, p95Ms: null, lastProbe: null,
@@ -58,7 +66,7 @@ export class UsageTracker {
   }
 
   view(slot: SlotId): SlotUsage {
-    return { ...(this.entries.get(slot) as Entry).usage };
+    return this.current(this.entries.get(slot) as Entry);
   }
 
   views(): SlotUsage[] {
@@ -85,13 +93,15 @@ export class UsageTracker {
     e.recent.push(ms);
     if (e.recent.length > LATENCY_WINDOW) e.recent.shift();
     const u = e.usage;
+    const wasHealthy = u.health === 'healthy';
     u.uses++;
     u.texts += texts;
     u.lastUsedAt = this.options.now();
     u.consecutiveFailures = 0;
     u.meanMs = e.totalMs / u.uses;
-    u.p95Ms = p95(e.recent);
-    this.settle(e);
+    e.p95Stale = true;
+    if (wasHealthy) this.settleSoon(e);
+    else this.settle(e);
   }
 
   /** A request (or the load it needed) failed. */
@@ -124,6 +134,26 @@ export class UsageTracker {
   private settle(e: Entry): void {
     const u = e.usage;
     u.health = healthOf(u.consecutiveFailures, u.uses + u.failures > 0 || u.lastProbe !== null);
-    this.options.onChange?.({ ...u });
+    this.unsaid.delete(e);
+    this.options.onChange?.(this.current(e));
+  }
+
+  /** A success that changes no health: told with its neighbours, once per SUCCESS_NOTICE_MS. */
+  private settleSoon(e: Entry): void {
+    this.unsaid.add(e);
+    if (this.noticeTimer) return;
+    this.noticeTimer = setTimeout(() => {
+      this.noticeTimer = null;
+      for (const x of [...this.unsaid]) this.settle(x);
+    }, SUCCESS_NOTICE_MS);
+    this.noticeTimer.unref();
+  }
+
+  private current(e: Entry): SlotUsage {
+    if (e.p95Stale) {
+      e.p95Stale = false;
+      e.usage.p95Ms = p95(e.recent);
+    }
+    return { ...e.usage };
   }
 }

@@ -2,6 +2,7 @@
 import { fork as nodeFork, type ChildProcess, type ForkOptions } from 'node:child_process';
 import type { DeviceId } from '../../../shared/slots/state.js';
 import { TailBuffer, type HostChannel, type HostExit, type HostLauncher } from './launcher.js';
+import { eachMessage, MessageBatcher } from './message-batch.js';
 
 export interface ForkLauncherOptions {
   /** The host entry: `out/main/host.js` in production, `src/main/host.ts` with tsx in tests. */
@@ -41,14 +42,15 @@ export class ForkLauncher implements HostLauncher {
       stderr.push(`\n${err.message}`);
       if (child.pid === undefined) finish(null, null);
     });
+    const outbox = new MessageBatcher((batch) => {
+      if (child.connected) child.send(batch);
+    });
     return {
       get pid() {
         return child.pid;
       },
-      send: (message) => {
-        if (child.connected) child.send(message as never);
-      },
-      onMessage: (l) => child.on('message', l),
+      send: (message) => outbox.post(message),
+      onMessage: (l) => child.on('message', (raw) => eachMessage(raw, l)),
       onExit: (l) => {
         if (exited) l(exited);
         else exitListeners.push(l);

@@ -20,7 +20,7 @@ export const HostLoadOptionsSchema = z.object({
   graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
   /** Longer inputs are truncated (keeping the closing special token). */
   maxSequenceLength: z.number().int().min(2).max(65_536).optional(),
-  /** Texts per onnxruntime run. */
+  /** Texts per onnxruntime run, and at most per merged batch of requests. */
   batchSize: z.number().int().min(1).max(4096).optional(),
   /** Dynamic batching: tokens one merged run may hold, and how long an idle session waits for neighbours. */
   maxBatchTokens: z.number().int().min(1).max(1_048_576).optional(),
@@ -35,6 +35,19 @@ const id = z.number().int().nonnegative();
 /** A text, or token ids the caller produced (OpenAI's token-array input). */
 export const EmbedInputSchema = z.union([z.string(), z.array(z.number().int().nonnegative()).min(1)]);
 export type EmbedInput = z.infer<typeof EmbedInputSchema>;
+
+const isIndex = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+
+/**
+ * EmbedInputSchema's rule, by hand: it runs for every text of every request on both
+ * sides of the boundary, where a schema walk per text cost more than the rest of the check.
+ */
+export function isEmbedInput(x: unknown): x is EmbedInput {
+  if (typeof x === 'string') return true;
+  if (!Array.isArray(x) || x.length === 0) return false;
+  for (const id of x as unknown[]) if (!isIndex(id)) return false;
+  return true;
+}
 /** pooled: as the slot's pooling says; sparse: SPLADE term weights from token-level logits. */
 export const EmbedOutputSchema = z.enum(['pooled', 'sparse']);
 export type EmbedOutput = z.infer<typeof EmbedOutputSchema>;
@@ -61,6 +74,19 @@ export const HostRequestSchema = z.discriminatedUnion('kind', [
 export type HostRequest = z.infer<typeof HostRequestSchema>;
 export type HostRequestKind = HostRequest['kind'];
 export type LoadMessage = Extract<HostRequest, { kind: 'load' }>;
+export type EmbedMessage = Extract<HostRequest, { kind: 'embed' }>;
+
+/** The embed request checked by hand (the hot path); anything it refuses goes through HostRequestSchema for the message. */
+export function asEmbedMessage(raw: unknown): EmbedMessage | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const m = raw as Record<string, unknown>;
+  if (m.kind !== 'embed' || !isIndex(m.id) || typeof m.session !== 'string' || m.session.length === 0) return null;
+  if (m.output !== undefined && m.output !== 'pooled' && m.output !== 'sparse') return null;
+  const texts = m.texts;
+  if (!Array.isArray(texts) || texts.length === 0) return null;
+  for (const t of texts as unknown[]) if (!isEmbedInput(t)) return null;
+  return { kind: 'embed', id: m.id, session: m.session, texts: texts as EmbedInput[], ...(m.output === undefined ? {} : { output: m.output }) };
+}
 
 export const LoadResultSchema = z.object({
   inputNames: z.array(z.string()),
@@ -90,6 +116,34 @@ export const EmbedResultSchema = z.object({
   batch: z.object({ inputs: z.number().int().positive(), requests: z.number().int().positive() }).optional(),
 });
 export type EmbedResult = z.infer<typeof EmbedResultSchema>;
+
+const isIndexList = (x: unknown): x is number[] => {
+  if (!Array.isArray(x)) return false;
+  for (const n of x as unknown[]) if (!isIndex(n)) return false;
+  return true;
+};
+
+/**
+ * EmbedResultSchema's rule by hand, plus the check that the floats are as many as the
+ * counts say: every embed reply is checked, and this is main's hot path.
+ */
+export function isEmbedResult(v: unknown): v is EmbedResult {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  if (!isIndex(r.dims) || r.dims === 0 || !isIndex(r.count) || !(r.data instanceof Float32Array)) return false;
+  if (typeof r.hostMs !== 'number' || !(r.hostMs >= 0)) return false;
+  if (r.tokens !== undefined && !isIndexList(r.tokens)) return false;
+  if (r.batch !== undefined) {
+    const b = r.batch as Record<string, unknown> | null;
+    if (typeof b !== 'object' || b === null || !isIndex(b.inputs) || !isIndex(b.requests) || b.inputs === 0 || b.requests === 0) return false;
+  }
+  let vectors = r.count;
+  if (r.lengths !== null) {
+    if (!isIndexList(r.lengths) || r.lengths.length !== r.count) return false;
+    vectors = r.lengths.reduce((a, b) => a + b, 0);
+  }
+  return r.data.length === vectors * r.dims;
+}
 
 export const UnloadResultSchema = z.object({ remaining: z.number().int().nonnegative() });
 export type UnloadResult = z.infer<typeof UnloadResultSchema>;

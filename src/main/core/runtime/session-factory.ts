@@ -10,7 +10,7 @@ import type { SlotId } from '../../../shared/slots/slots.js';
 import type { DeviceId } from '../../../shared/slots/state.js';
 import type { LoadRequest, ModelSession, SessionFactory } from '../registry/types.js';
 import type { HostLease, HostPool } from './host-pool.js';
-import { EmbedInputSchema, type EmbedInput, type EmbedOutput, type EmbedResult, type HostLoadOptions, type LoadResult, type PoolingMode } from './protocol.js';
+import { isEmbedInput, type EmbedInput, type EmbedOutput, type EmbedResult, type HostLoadOptions, type LoadResult, type PoolingMode } from './protocol.js';
 
 /** A slot's files on disk, as the artifact manager resolves them. */
 export interface SlotFiles {
@@ -97,14 +97,14 @@ export class OnnxModelSession implements ModelSession {
   async embed(texts: ReadonlyArray<EmbedInput>, output: EmbedOutput = 'pooled'): Promise<Embeddings> {
     // Callers may come from IPC or HTTP: check the shape, not just the type.
     const list = Array.from(texts as Iterable<unknown>);
-    if (list.length === 0 || list.some((t) => !EmbedInputSchema.safeParse(t).success)) {
+    if (list.length === 0 || !list.every(isEmbedInput)) {
       throw new ModelbayError('EMB-E002', 'embed() needs a non-empty list of strings (or of token-id arrays).', { slot: this.slot });
     }
     if (this.lostError) throw this.lostError;
     if (this.released) throw new ModelbayError('EMB-E005', `${this.slot} was unloaded.`, { slot: this.slot });
     this.waiting += list.length;
     try {
-      return await this.lease.host.request('embed', { session: this.key, texts: list as EmbedInput[], ...(output === 'pooled' ? {} : { output }) });
+      return await this.lease.host.request('embed', { session: this.key, texts: list, ...(output === 'pooled' ? {} : { output }) });
     } finally {
       this.waiting -= list.length;
     }

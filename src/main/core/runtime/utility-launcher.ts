@@ -5,6 +5,7 @@
  */
 import type { DeviceId } from '../../../shared/slots/state.js';
 import { TailBuffer, type HostChannel, type HostExit, type HostLauncher } from './launcher.js';
+import { eachMessage, MessageBatcher } from './message-batch.js';
 
 /** The part of Electron's UtilityProcess that the launcher uses. */
 export interface UtilityProcessLike {
@@ -55,15 +56,16 @@ export class UtilityProcessLauncher implements HostLauncher {
       exited = { code, signal: killedWith, stderr: stderr.toString() };
       for (const l of exitListeners) l(exited);
     });
+    const outbox = new MessageBatcher((batch) => {
+      if (!exited) child.postMessage(batch);
+    });
     return {
       get pid() {
         return child.pid;
       },
-      send: (message) => {
-        if (!exited) child.postMessage(message);
-      },
+      send: (message) => outbox.post(message),
       onMessage: (l) => {
-        child.on('message', l);
+        child.on('message', (raw) => eachMessage(raw, l));
       },
       onExit: (l) => {
         if (exited) l(exited);

@@ -16,7 +16,7 @@ import { ServeMetrics } from '../metrics.js';
 import {
   EmbeddingsBodySchema,
   inputList,
-  openAiEmbeddingsAnswer,
+  openAiEmbeddingsJson,
   parseBody,
   sparseAnswer,
   TeiBodySchema,
@@ -151,7 +151,7 @@ export class ServeRoutes {
       const inputs = inputList(body.input);
       const e = await this.embed(slot, inputs, 'pooled', pathname);
       const rows = truncateDims(e, body.dimensions);
-      this.json(res, openAiEmbeddingsAnswer(body.model, rows, body.encoding_format ?? 'float', tokenCount(e, inputs)));
+      this.send(res, openAiEmbeddingsJson(body.model, rows, body.encoding_format ?? 'float', tokenCount(e, inputs)));
       return;
     }
     if (pathname === '/embed_sparse' || pathname === '/embed_all') {
@@ -202,8 +202,12 @@ export class ServeRoutes {
   }
 
   private json(res: ServerResponse, body: unknown): void {
+    this.send(res, JSON.stringify(body));
+  }
+
+  private send(res: ServerResponse, json: string): void {
     res.writeHead(200, { ...this.options.headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(JSON.stringify(body));
+    res.end(json);
   }
 }
 

@@ -13,7 +13,7 @@ import { HubCacheLayout } from '../../../../src/main/core/artifacts/cache/hf-cac
 import type { ArtifactEvent, ArtifactManager } from '../../../../src/main/core/artifacts/manager/types.js';
 import type { SlotId } from '../../../../src/shared/slots/slots.js';
 import { sha256Hex, startHubServer, type HubServer } from '../../../../src/devkit/hub/hub-server.js';
-import { writeCatalog, type TestSlot } from '../../../fixtures/test-catalog.js';
+import { writeCatalog, type TestSlot } from '../../../../src/devkit/artifacts/test-catalog.js';
 
 const MODEL = Buffer.from(new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 29 + 7) % 251));
 const TOKENIZER = Buffer.from('{"version":"1.0","model":{"type":"WordPiece","vocab":{"[UNK]":0}}}');

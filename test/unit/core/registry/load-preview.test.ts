@@ -3,7 +3,7 @@ import { MB } from '../../../../src/shared/values/bytes.js';
 import { SLOT_IDS, type SlotId } from '../../../../src/shared/slots/slots.js';
 import { ModelRegistry } from '../../../../src/main/core/registry/registry.js';
 import { SlotManager } from '../../../../src/main/core/slots/slot-manager.js';
-import { BufferFactory } from '../../../fixtures/buffer-factory.js';
+import { BufferFactory } from '../../../../src/devkit/registry/buffer-factory.js';
 
 function setup(sizes: Partial<Record<SlotId, number>>) {
   let t = 1_000_000;

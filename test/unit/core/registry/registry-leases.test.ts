@@ -4,7 +4,7 @@ import { ModelbayError } from '../../../../src/shared/errors/errors.js';
 import { SLOT_IDS, type SlotId } from '../../../../src/shared/slots/slots.js';
 import { ModelRegistry, type RegistryEvent } from '../../../../src/main/core/registry/registry.js';
 import { SlotManager } from '../../../../src/main/core/slots/slot-manager.js';
-import { BufferFactory, type BufferSession } from '../../../fixtures/buffer-factory.js';
+import { BufferFactory, type BufferSession } from '../../../../src/devkit/registry/buffer-factory.js';
 
 function setup(budget = 1000 * MB, size = 100 * MB) {
   const slots = new SlotManager({ devices: [{ device: 'cpu', budgetBytes: budget }] });

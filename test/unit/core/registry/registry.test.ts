@@ -6,7 +6,7 @@ import type { ActivityEntry } from '../../../../src/shared/contract/activity.js'
 import { ModelRegistry, type RegistryEvent } from '../../../../src/main/core/registry/registry.js';
 import type { SlotConfig } from '../../../../src/main/core/registry/types.js';
 import { SlotManager } from '../../../../src/main/core/slots/slot-manager.js';
-import { BufferFactory } from '../../../fixtures/buffer-factory.js';
+import { BufferFactory } from '../../../../src/devkit/registry/buffer-factory.js';
 
 class FakeClock {
   t = 1_000_000;

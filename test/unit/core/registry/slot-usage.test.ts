@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ModelbayError } from '../../../../src/shared/errors/errors.js';
 import type { SlotUsage } from '../../../../src/shared/slots/usage.js';
-import { LATENCY_WINDOW, p95, UsageTracker } from '../../../../src/main/core/registry/slot-usage.js';
+import { LATENCY_WINDOW, p95, SUCCESS_NOTICE_MS, UsageTracker } from '../../../../src/main/core/registry/slot-usage.js';
 
 function tracker(): { t: UsageTracker; changes: SlotUsage[]; clock: { at: number; mono: number } } {
   const clock = { at: 1_000, mono: 0 };
@@ -26,6 +26,30 @@ describe('UsageTracker', () => {
     for (let i = 0; i < LATENCY_WINDOW; i++) t.success('E2', 1, 1);
     t.success('E2', 1, 1000);
     expect(t.view('E2').p95Ms).toBe(1);
+  });
+
+  it('tells a healthy slot\'s successes together, once per notice period, with the p95 of all of them', () => {
+    vi.useFakeTimers();
+    try {
+      const { t, changes } = tracker();
+      t.success('E5', 1, 10);
+      expect(changes.map((c) => [c.uses, c.health])).toEqual([[1, 'healthy']]);
+      for (let i = 0; i < 19; i++) t.success('E5', 1, 1);
+      t.success('E5', 1, 50);
+      expect(changes).toHaveLength(1);
+      expect(t.view('E5')).toMatchObject({ uses: 21, p95Ms: 10 });
+      vi.advanceTimersByTime(SUCCESS_NOTICE_MS);
+      expect(changes).toHaveLength(2);
+      expect(changes[1]).toMatchObject({ uses: 21, texts: 21, p95Ms: 10, health: 'healthy' });
+      // A failure changes health: told at once, and a pending success notice is not repeated.
+      t.success('E5', 1, 1);
+      t.failure('E5', new ModelbayError('EMB-E207', 'boom'));
+      expect(changes.at(-1)).toMatchObject({ uses: 22, health: 'degraded' });
+      vi.advanceTimersByTime(SUCCESS_NOTICE_MS);
+      expect(changes).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('is degraded after a failure, unhealthy after three in a row, healthy again after one success; capacity refusals do not count', async () => {

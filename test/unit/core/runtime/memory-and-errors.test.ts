@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MB } from '../../../../src/shared/values/bytes.js';
 import { CUDA_CONTEXT_BYTES, estimateSessionBytes, estimateSessionMemory } from '../../../../src/main/core/runtime/memory-estimate.js';
 import { createError, isCudaProviderMissing } from '../../../../src/main/host/ort-errors.js';
-import { HostRequestSchema, EmbedResultSchema } from '../../../../src/main/core/runtime/protocol.js';
+import { asEmbedMessage, EmbedResultSchema, HostRequestSchema, isEmbedResult } from '../../../../src/main/core/runtime/protocol.js';
 
 describe('memory estimate', () => {
   it('is weights + activation allowance, plus the CUDA context once per host on GPUs', () => {
@@ -36,5 +36,37 @@ describe('host protocol', () => {
     expect(HostRequestSchema.safeParse({ kind: 'explode', id: 1 }).success).toBe(false);
     expect(EmbedResultSchema.safeParse({ dims: 2, count: 1, data: [0.1, 0.2], lengths: null, hostMs: 1 }).success).toBe(false);
     expect(EmbedResultSchema.safeParse({ dims: 2, count: 1, data: new Float32Array(2), lengths: null, hostMs: 1 }).success).toBe(true);
+  });
+
+  it('the hand-written embed checks agree with the schemas, and also refuse vectors that do not match their counts', () => {
+    const requests: unknown[] = [
+      { kind: 'embed', id: 1, session: 'E1#1', texts: ['a', [1, 2]] },
+      { kind: 'embed', id: 1, session: 'E1#1', texts: ['a'], output: 'sparse' },
+      { kind: 'embed', id: 1, session: 'E1#1', texts: [] },
+      { kind: 'embed', id: 1, session: 'E1#1', texts: [[]] },
+      { kind: 'embed', id: 1, session: 'E1#1', texts: [[1, -2]] },
+      { kind: 'embed', id: 1, session: 'E1#1', texts: [[1.5]] },
+      { kind: 'embed', id: 1, session: 'E1#1', texts: [3] },
+      { kind: 'embed', id: 1, session: '', texts: ['a'] },
+      { kind: 'embed', id: -1, session: 's', texts: ['a'] },
+      { kind: 'embed', id: 1, session: 's', texts: ['a'], output: 'colbert' },
+      { kind: 'stats', id: 1 },
+    ];
+    for (const r of requests) expect(asEmbedMessage(r) !== null).toBe(HostRequestSchema.safeParse(r).success && (r as { kind: string }).kind === 'embed');
+    expect(asEmbedMessage({ kind: 'embed', id: 4, session: 's', texts: ['a'], extra: 1 })).toEqual({ kind: 'embed', id: 4, session: 's', texts: ['a'] });
+    const results: unknown[] = [
+      { dims: 2, count: 1, data: new Float32Array(2), lengths: null, hostMs: 1 },
+      { dims: 2, count: 2, data: new Float32Array(4), lengths: null, hostMs: 1, tokens: [3, 4], batch: { inputs: 5, requests: 2 } },
+      { dims: 2, count: 2, data: new Float32Array(10), lengths: [2, 3], hostMs: 1 },
+      { dims: 2, count: 1, data: [0.1, 0.2], lengths: null, hostMs: 1 },
+      { dims: 0, count: 1, data: new Float32Array(0), lengths: null, hostMs: 1 },
+      { dims: 2, count: 1, data: new Float32Array(2), lengths: null, hostMs: -1 },
+      { dims: 2, count: 1, data: new Float32Array(2), lengths: null, hostMs: 1, tokens: [-1] },
+      { dims: 2, count: 1, data: new Float32Array(2), lengths: null, hostMs: 1, batch: { inputs: 0, requests: 1 } },
+    ];
+    for (const r of results) expect(isEmbedResult(r)).toBe(EmbedResultSchema.safeParse(r).success);
+    expect(isEmbedResult({ dims: 2, count: 2, data: new Float32Array(2), lengths: null, hostMs: 1 })).toBe(false);
+    expect(isEmbedResult({ dims: 2, count: 2, data: new Float32Array(10), lengths: [2, 2], hostMs: 1 })).toBe(false);
+    expect(isEmbedResult({ dims: 2, count: 2, data: new Float32Array(8), lengths: [2], hostMs: 1 })).toBe(false);
   });
 });

@@ -18,7 +18,7 @@ class FakeUtilityProcess extends EventEmitter implements UtilityProcessLike {
 }
 
 describe('UtilityProcessLauncher (Electron, injected)', () => {
-  it('forks the built entry with a service name and relays messages and exit', () => {
+  it('forks the built entry with a service name and relays messages and exit', async () => {
     const forks: Array<{ path: string; args?: string[]; options?: object; child: FakeUtilityProcess }> = [];
     const api: UtilityProcessApi = {
       fork: (path, args, options) => {
@@ -38,14 +38,22 @@ describe('UtilityProcessLauncher (Electron, injected)', () => {
     channel.onMessage((m) => got.push(m));
     f.child.emit('message', { kind: 'ready', pid: 4321 });
     expect(got).toEqual([{ kind: 'ready', pid: 4321 }]);
+    // A batch from the host is unpacked into its messages, in order.
+    f.child.emit('message', [{ kind: 'reply', id: 7, ok: true, value: 1 }, { kind: 'reply', id: 8, ok: true, value: 2 }]);
+    expect(got.slice(1)).toEqual([{ kind: 'reply', id: 7, ok: true, value: 1 }, { kind: 'reply', id: 8, ok: true, value: 2 }]);
+    // Messages sent in one turn of the event loop leave together, as one postMessage.
     channel.send({ kind: 'stats', id: 1 });
-    expect(f.child.posted).toEqual([{ kind: 'stats', id: 1 }]);
+    channel.send({ kind: 'stats', id: 3 });
+    expect(f.child.posted).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(f.child.posted).toEqual([[{ kind: 'stats', id: 1 }, { kind: 'stats', id: 3 }]]);
     f.child.stderr.write('boom\n');
     const exits: HostExit[] = [];
     channel.onExit((e) => exits.push(e));
     channel.kill('SIGKILL');
     expect(exits).toEqual([{ code: 15, signal: 'SIGKILL', stderr: 'boom' }]);
     channel.send({ kind: 'stats', id: 2 });
+    await new Promise((resolve) => setImmediate(resolve));
     expect(f.child.posted).toHaveLength(1);
   });
 });

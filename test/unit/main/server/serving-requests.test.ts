@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_EMBED_CHARS, MAX_EMBED_TEXTS } from '../../../../src/shared/contract/api.js';
 import { resolveModelName, servingKind } from '../../../../src/shared/slots/serving.js';
 import { SLOT_IDS, SLOT_NAMES } from '../../../../src/shared/slots/slots.js';
-import { EmbeddingsBodySchema, inputList, parseBody, sparseAnswer, toBase64, truncateDims } from '../../../../src/main/server/openai/embedding-requests.js';
+import { EmbeddingsBodySchema, inputList, openAiEmbeddingsJson, parseBody, sparseAnswer, toBase64, truncateDims } from '../../../../src/main/server/openai/embedding-requests.js';
 import { openAiErrorBody } from '../../../../src/main/server/openai/openai-errors.js';
 import { ModelbayError } from '../../../../src/shared/errors/errors.js';
 
@@ -52,6 +52,21 @@ describe('serving requests', () => {
     const e = { dims: 5, count: 1, data: new Float32Array([0, 0.3, 0, 0.9, 0.5]), lengths: null, hostMs: 0 };
     expect(sparseAnswer(e, undefined)).toEqual([[{ index: 1, value: Math.fround(0.3) }, { index: 3, value: Math.fround(0.9) }, { index: 4, value: Math.fround(0.5) }]]);
     expect(sparseAnswer(e, 2)).toEqual([[{ index: 3, value: Math.fround(0.9) }, { index: 4, value: Math.fround(0.5) }]]);
+  });
+
+  it('writes the embeddings answer as JSON.stringify would write its object, for floats and base64', () => {
+    const rows = [new Float32Array([0.1, -2.5e-8, 1 / 3]), new Float32Array([0, Number.NaN, 7])];
+    const shaped = (format: 'float' | 'base64'): unknown => ({
+      object: 'list',
+      data: rows.map((row, index) => ({ object: 'embedding', index, embedding: format === 'base64' ? toBase64(row) : Array.from(row) })),
+      model: 'my "model"',
+      usage: { prompt_tokens: 9, total_tokens: 9 },
+    });
+    for (const format of ['float', 'base64'] as const) {
+      const text = openAiEmbeddingsJson('my "model"', rows, format, 9);
+      expect(text).toBe(JSON.stringify(shaped(format)));
+      expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(shaped(format))));
+    }
   });
 
   it('maps EMB codes to the statuses OpenAI clients act on', () => {

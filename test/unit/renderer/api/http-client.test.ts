@@ -3,7 +3,7 @@ import type { AppEvent } from '../../../../src/shared/contract/api.js';
 import { ModelbayError } from '../../../../src/shared/errors/errors.js';
 import { startServer, type RunningServer } from '../../../../src/main/server/http-server.js';
 import { createHttpApi, type EventSourceLike } from '../../../../src/renderer/src/api/http-client.js';
-import { harness, type Harness } from '../../main/app-harness.js';
+import { harness, type Harness } from '../../../../src/devkit/app/app-harness.js';
 
 describe('HTTP client for window.modelbay', () => {
   let h: Harness;

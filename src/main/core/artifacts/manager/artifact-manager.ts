@@ -17,7 +17,7 @@ import type { ArtifactState } from '../../../../shared/slots/state.js';
 import type { SlotFiles } from '../../runtime/session-factory.js';
 import type { SlotHistory } from '../../../../shared/artifacts/updates.js';
 import { SlotClearing } from './slot-clearing.js';
-import { loadCatalog, slotModel, slotView } from './catalog.js';
+import { loadCatalog, slotView } from './catalog.js';
 import { DownloadJobs } from './download-jobs.js';
 import type { DownloaderPort } from '../transfer/downloader.js';
 import { Downloader } from '../transfer/downloader.js';
@@ -97,13 +97,11 @@ class HubArtifactManager implements ArtifactManager {
     if (!isSlotId(slot)) throw new ModelbayError('EMB-E001', `There is no slot "${String(slot)}".`, { slot });
     if (this.s.running(slot) || this.s.revisionPending(slot)) throw new ModelbayError('EMB-E007', `${slot} is downloading: pause or cancel it before changing its model.`, { slot });
     if (source === null) {
-      delete this.s.sources[slot];
+      this.s.setSource(slot, null);
     } else {
       const parsed = SlotSourceSchema.safeParse(source);
       if (!parsed.success) throw new ModelbayError('EMB-E002', `The model chosen for ${slot} is invalid: ${parsed.error.issues[0]?.message ?? 'invalid'}.`, { slot });
-      // Build the model before keeping the source: a source that cannot become one is refused whole.
-      slotModel(this.s.catalogEntries[slot], parsed.data);
-      this.s.sources[slot] = parsed.data;
+      this.s.setSource(slot, parsed.data);
     }
     this.s.failures.delete(slot);
     this.s.jobs.delete(slot);

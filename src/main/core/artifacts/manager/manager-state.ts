@@ -65,6 +65,12 @@ export class ManagerState {
   readonly failures = new Map<SlotId, SerializedError>();
   readonly checks = new Map<SlotId, SlotCheck>();
   readonly lastStates = new Map<SlotId, ArtifactState>();
+  /**
+   * Each slot's model, built (and its paths checked) once when its source is set, not on
+   * every load, download or check. A source that could not become a model keeps its error,
+   * raised where the model is asked for, as before.
+   */
+  private readonly models = new Map<SlotId, SlotModel | null | Error>();
   layout: HubCacheLayout;
   closed = false;
 
@@ -79,6 +85,23 @@ export class ManagerState {
   ) {
     this.layout = new HubCacheLayout(config.cacheDir);
     this.sources = { ...sources };
+    for (const slot of SLOT_IDS) this.buildModel(slot);
+  }
+
+  /** Sets (or with null, clears) a slot's own source; the model is built first, so a source that cannot become one is refused whole. */
+  setSource(slot: SlotId, source: SlotSource | null): void {
+    if (source !== null) slotModel(this.catalogEntries[slot], source);
+    if (source === null) delete this.sources[slot];
+    else this.sources[slot] = source;
+    this.buildModel(slot);
+  }
+
+  private buildModel(slot: SlotId): void {
+    try {
+      this.models.set(slot, slotModel(this.catalogEntries[slot], this.sources[slot]));
+    } catch (err) {
+      this.models.set(slot, err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   emit(event: ArtifactEvent): void {
@@ -96,7 +119,9 @@ export class ManagerState {
   }
 
   model(slot: SlotId): SlotModel | null {
-    return slotModel(this.catalogEntries[slot], this.sources[slot]);
+    const m = this.models.get(slot) ?? null;
+    if (m instanceof Error) throw m;
+    return m;
   }
 
   requireModel(slot: SlotId): SlotModel {

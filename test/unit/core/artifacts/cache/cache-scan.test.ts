@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scanHubCache } from '../../../../../src/main/core/artifacts/cache/cache-scan.js';
 import { scanLocalFolder } from '../../../../../src/main/core/artifacts/cache/local-folders.js';
-import { writeCachedFile } from '../../../../fixtures/hf-cache-writer.js';
+import { writeCachedFile } from '../../../../../src/devkit/artifacts/hf-cache-writer.js';
 
 const C1 = 'a'.repeat(40);
 const C2 = 'b'.repeat(40);

@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SlotDownloadProgress } from '../../../../../src/shared/artifacts/artifacts.js';
 import { ModelbayError } from '../../../../../src/shared/errors/errors.js';
 import { SlotSourceSchema } from '../../../../../src/shared/settings/settings.js';
-import { sha256Of, writeCachedFile } from '../../../../fixtures/hf-cache-writer.js';
-import type { TestSlot } from '../../../../fixtures/test-catalog.js';
+import { sha256Of, writeCachedFile } from '../../../../../src/devkit/artifacts/hf-cache-writer.js';
+import type { TestSlot } from '../../../../../src/devkit/artifacts/test-catalog.js';
 import { C1, harness, type Harness } from './manager-harness.js';
 
 let h: Harness | null = null;

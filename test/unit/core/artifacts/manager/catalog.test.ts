@@ -6,7 +6,7 @@ import { loadCatalog, parseCatalog, slotModel, slotView } from '../../../../../s
 import { ModelbayError } from '../../../../../src/shared/errors/errors.js';
 import { SlotSourceSchema } from '../../../../../src/shared/settings/settings.js';
 import { SLOT_IDS } from '../../../../../src/shared/slots/slots.js';
-import { catalogDoc } from '../../../../fixtures/test-catalog.js';
+import { catalogDoc } from '../../../../../src/devkit/artifacts/test-catalog.js';
 
 const DEFAULT_CATALOG = join(import.meta.dirname, '../../../../../resources/catalog.json');
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createArtifactManager } from '../../../../../src/main/core/artifacts/manager/artifact-manager.js';
-import { writeCatalog } from '../../../../fixtures/test-catalog.js';
+import { writeCatalog } from '../../../../../src/devkit/artifacts/test-catalog.js';
 import { downloaderTuning, PARTS_MIN_BYTES } from '../../../../../src/main/core/artifacts/manager/downloader-tuning.js';
 import { SettingsPatchSchema, defaultSettings } from '../../../../../src/shared/settings/settings.js';
 import { artifactConfig } from '../../../../../src/main/core/artifacts/manager/artifact-config.js';

@@ -6,7 +6,7 @@ import type { ArtifactEvent, ArtifactManager } from '../../../../../src/main/cor
 import type { SlotSource } from '../../../../../src/shared/settings/settings.js';
 import type { SlotId } from '../../../../../src/shared/slots/slots.js';
 import { ScriptedDownloader } from '../../../../fixtures/scripted-downloader.js';
-import { writeCatalog, type TestSlot } from '../../../../fixtures/test-catalog.js';
+import { writeCatalog, type TestSlot } from '../../../../../src/devkit/artifacts/test-catalog.js';
 import { nodeMetadataFs, type MetadataFs } from '../../../../../src/main/core/artifacts/cache/revision-refs.js';
 
 export interface Harness {

@@ -2,8 +2,8 @@ import { mkdir, open, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GiB } from '../../../../../src/shared/values/bytes.js';
-import { sha256Of, writeCachedFile } from '../../../../fixtures/hf-cache-writer.js';
-import type { TestSlot } from '../../../../fixtures/test-catalog.js';
+import { sha256Of, writeCachedFile } from '../../../../../src/devkit/artifacts/hf-cache-writer.js';
+import type { TestSlot } from '../../../../../src/devkit/artifacts/test-catalog.js';
 import { C1, harness, type Harness } from './manager-harness.js';
 
 const model = new Uint8Array(4096).map((_, i) => (i * 7) % 256);

@@ -2,8 +2,8 @@ import { access, mkdir, readdir, symlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HubCacheLayout } from '../../../../../src/main/core/artifacts/cache/hf-cache-layout.js';
-import { writeCachedFile } from '../../../../fixtures/hf-cache-writer.js';
-import type { TestSlot } from '../../../../fixtures/test-catalog.js';
+import { writeCachedFile } from '../../../../../src/devkit/artifacts/hf-cache-writer.js';
+import type { TestSlot } from '../../../../../src/devkit/artifacts/test-catalog.js';
 import type { SlotHistory } from '../../../../../src/shared/artifacts/updates.js';
 import { C1, C2, harness, type Harness } from './manager-harness.js';
 

@@ -1,7 +1,7 @@
 import { access, open } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sha256Of, writeCachedFile, type CachedFile } from '../../../../fixtures/hf-cache-writer.js';
-import type { TestSlot } from '../../../../fixtures/test-catalog.js';
+import { sha256Of, writeCachedFile, type CachedFile } from '../../../../../src/devkit/artifacts/hf-cache-writer.js';
+import type { TestSlot } from '../../../../../src/devkit/artifacts/test-catalog.js';
 import { C1, harness, type Harness } from './manager-harness.js';
 
 const model = new Uint8Array(300_000).map((_, i) => (i * 31) % 251);

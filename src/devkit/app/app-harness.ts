@@ -3,13 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AppEvent } from '../../../src/shared/contract/api.js';
-import type { SlotId } from '../../../src/shared/slots/slots.js';
-import { createApp, type App, type AppOptions } from '../../../src/main/app/app.js';
-import type { HostLauncher } from '../../../src/main/core/runtime/index.js';
-import { SettingsStore } from '../../../src/main/core/state/settings-store.js';
-import { createFileTokenStore, type TokenStore } from '../../../src/main/core/state/token-store.js';
-import { createMemoryArtifacts, type MemoryArtifacts } from '../../fixtures/memory-artifacts.js';
+import type { AppEvent } from '../../shared/contract/api.js';
+import type { SlotId } from '../../shared/slots/slots.js';
+import { createApp, type App, type AppOptions } from '../../main/app/app.js';
+import type { HostLauncher } from '../../main/core/runtime/index.js';
+import { SettingsStore } from '../../main/core/state/settings-store.js';
+import { createFileTokenStore, type TokenStore } from '../../main/core/state/token-store.js';
+import { createMemoryArtifacts, type MemoryArtifacts } from '../artifacts/memory-artifacts.js';
 
 export interface Harness {
   app: App;
