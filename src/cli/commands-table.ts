@@ -34,6 +34,7 @@ export const COMMANDS = {
   ls: { summary: 'every slot: state, repo, variant, size, ready', usage: 'ls', slots: 'none' },
   ps: { summary: 'loaded models: device, measured memory, last used, uses', usage: 'ps', slots: 'none' },
   pull: { summary: 'download and verify slots\' files (progress bar on a terminal)', usage: 'pull SLOT… | pull --all', slots: 'many', options: { all: { type: 'boolean' } } },
+  update: { summary: 'apply a slot\'s model update: download beside the one in use (progress bar), then switch', usage: 'update SLOT', slots: 'one' },
   load: { summary: 'load a slot (evicting LRU models if needed)', usage: 'load SLOT', slots: 'one' },
   unload: { summary: 'unload a slot', usage: 'unload SLOT', slots: 'one' },
   evict: { summary: 'evict a slot (--force: even when pinned)', usage: 'evict SLOT [--force]', slots: 'one', options: { force: { type: 'boolean' } } },

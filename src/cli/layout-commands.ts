@@ -55,7 +55,7 @@ export async function layoutLock(p: ParsedCommand, client: ServerClient, io: Out
     return;
   }
   const wanted = new Set(lock.slots.map((s) => s.slot).filter((s) => p.slots.length === 0 || p.slots.includes(s)));
-  const result = await withDownloadProgress(p, client, io, wanted, () => client.command('restoreLock', { lock, ...slotsArg(p) }));
+  const result = await withDownloadProgress(p, client, io, (d) => wanted.has(d.slot), () => client.command('restoreLock', { lock, ...slotsArg(p) }));
   if (p.json) io.out(`${JSON.stringify({ type: 'result', file, ...result })}\n`);
   else {
     io.out(result.slots.map((r) => {

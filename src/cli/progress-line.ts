@@ -1,5 +1,5 @@
 /** One terminal line of download progress, redrawn in place (at most 10 times a second). */
-import type { SlotDownloadProgress } from '../shared/artifacts/artifacts.js';
+import { revisionLabel, type SlotDownloadProgress } from '../shared/artifacts/artifacts.js';
 import { formatBytes } from '../shared/values/bytes.js';
 
 const WIDTH = 30;
@@ -20,7 +20,7 @@ export class ProgressLine {
     const ratio = total > 0 ? Math.min(1, bytes / total) : 0;
     const filled = Math.round(ratio * WIDTH);
     const eta = downloads.reduce((m, d) => Math.max(m, d.etaSeconds ?? 0), 0);
-    const phases = downloads.map((d) => `${d.slot} ${d.phase}`).join(', ');
+    const phases = downloads.map((d) => [d.slot, revisionLabel(d), d.phase].filter(Boolean).join(' ')).join(', ');
     this.write(`\r[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${(ratio * 100).toFixed(0).padStart(3)}% ${formatBytes(bytes)}/${formatBytes(total)} ${formatBytes(speed)}/s ETA ${Math.round(eta)}s · ${phases}\x1b[K`);
     this.drawn = true;
   }

@@ -115,6 +115,11 @@ export async function runCommand(p: ParsedCommand, client: ServerClient, io: Out
       return;
     }
     case 'pull': return pull(p, slots, client, io);
+    case 'update': {
+      const result = await withDownloadProgress(p, client, io, (d) => d.slot === slot, () => client.command('applyUpdate', { slot }));
+      print(result, () => `${slot} now uses ${result.to.slice(0, 12)} (was ${result.from.slice(0, 12)})${result.reloaded ? ', loaded again' : ''}.\n`);
+      return;
+    }
     case 'load': {
       // The load itself says nothing of what made room: compare what was loaded before and after.
       const before = loadedSlots(await client.command('getSnapshot'));
@@ -205,7 +210,7 @@ function rmOutcome(slot: SlotId, presentBefore: number | null, report: Readiness
 }
 
 async function pull(p: ParsedCommand, slots: SlotId[], client: ServerClient, io: Output): Promise<void> {
-  const results = await withDownloadProgress(p, client, io, p.flags.all ? null : new Set<SlotId>(slots), async () => p.flags.all
+  const results = await withDownloadProgress(p, client, io, (d) => p.flags.all === true || slots.includes(d.slot), async () => p.flags.all
     ? (await client.command('downloadAll')).results
     : Promise.all(slots.map(async (slot) => {
       try {

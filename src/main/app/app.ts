@@ -359,11 +359,11 @@ class AppService implements App {
     this.registry.placeSlots(defaultDevice(this.options.cudaProvider ?? false, (d) => this.registry.hasDevice(d), latest ? gpuDevices(latest) : undefined));
   }
 
-  /** In the background: pinned and loaded slots keep their files whatever the limit. */
+  /** In the background: every slot's revision stays whatever the limit; the revision history orders the older ones. */
   private enforceCacheLimit(spare?: SlotId): void {
     const protectedSlots = new Set(this.registry.snapshots().filter((s) => s.pinned || s.state === 'loaded' || s.state === 'loading').map((s) => s.id));
     if (spare) protectedSlots.add(spare);
-    this.artifacts.enforceCacheLimit(protectedSlots).catch((e: unknown) => this.hub.report(e, 'Applying the cache size limit failed'));
+    this.artifacts.enforceCacheLimit(protectedSlots, this.updates.view().history ?? []).catch((e: unknown) => this.hub.report(e, 'Applying the cache size limit failed'));
   }
 
   private runtimeInfo(): RuntimeInfo {

@@ -69,7 +69,6 @@ export function buildHandlerTable(c: HandlerTableContext): Handlers {
       cudaProvider: () => c.snapshot().runtime.cudaProvider,
       version: () => c.snapshot().runtime.version,
       now: () => Date.now(),
-      fetchFile: (req) => c.updates.fetchFile(req),
       lastLock: new LastLockStore(join(c.sync.dataDir, 'state', 'layout-lock.json')),
       // Pins, preload and aliases go through their own commands: persisted, applied and announced as from the dashboard.
       commands: { pin: (a) => table.pin(a, a), unpin: (a) => table.unpin(a, a), setPreload: (a) => table.setPreload(a, a), setAlias: (a) => table.setAlias(a, a) },

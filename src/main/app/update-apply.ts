@@ -1,7 +1,8 @@
 /**
  * Applying an update and rolling it back. The new commit is downloaded and verified beside
  * the old one by commit id (so `refs/<branch>` and the slot's files stay as they were until
- * the switch); only then is the slot pinned to the new commit: persisted first, then applied
+ * the switch), through the artifact manager's download queue like any download: progress
+ * labelled as the update, pause, resume, cancel, the same limits. Only then is the slot pinned to the new commit: persisted first, then applied
  * (unload, switch, load again when it was loaded). Any failure before the switch leaves the
  * slot exactly as it was; a reload that fails on the new files switches back.
  */
@@ -13,7 +14,6 @@ import type { SlotId } from '../../shared/slots/slots.js';
 import { isBusy } from '../../shared/slots/state.js';
 import { COMMIT_RE } from '../../shared/values/values.js';
 import type { SlotHistory, UpdateResult } from '../../shared/artifacts/updates.js';
-import type { FileRequest } from '../core/artifacts/transfer/cache-entries.js';
 import type { HubCacheLayout } from '../core/artifacts/cache/hf-cache-layout.js';
 import type { HubClient } from '../core/artifacts/hub/hub-client.js';
 import type { ArtifactManager } from '../core/artifacts/manager/types.js';
@@ -33,8 +33,6 @@ export interface UpdateApplierDeps {
   history: SlotHistoryStore;
   hub: () => Pick<HubClient, 'revisionCommit'>;
   layout: () => HubCacheLayout;
-  /** Downloads and verifies one file of a commit into the cache. */
-  fetchFile: (req: FileRequest) => Promise<unknown>;
   now: () => number;
   /** The slot's settings or history changed: tell the dashboard (and re-check the slot's update). */
   changed: (slot: SlotId) => Promise<void>;
@@ -99,11 +97,12 @@ export class UpdateApplier {
     this.d.activity(slot, 'info', `${slot}: downloading ${repo}@${remote.slice(0, 12)} beside ${commit.slice(0, 12)}…`);
     try {
       // By commit id: the downloader then leaves refs/<branch>, and so the slot's files, alone.
-      for (const f of view.files) await this.d.fetchFile({ repo, revision: remote, path: f.path, sha256: null, size: null });
+      await this.d.artifacts.downloadRevision(slot, { kind: 'update', from: commit, to: remote });
     } catch (e) {
       const err = toModelbayError(e);
-      this.d.activity(slot, 'error', `${slot}: the update failed (${err.code}); it stays on ${commit.slice(0, 12)}.`);
-      throw new ModelbayError('EMB-E136', `${slot}'s update to ${remote.slice(0, 12)} failed: ${err.message} The slot is unchanged.`, { slot, from: commit, to: remote, cause: err.code });
+      const cancelled = err.code === 'EMB-E114';
+      this.d.activity(slot, cancelled ? 'info' : 'error', `${slot}: the update ${cancelled ? 'was stopped' : `failed (${err.code})`}; it stays on ${commit.slice(0, 12)}.`);
+      throw new ModelbayError('EMB-E136', `${slot}'s update to ${remote.slice(0, 12)} ${cancelled ? 'did not finish' : 'failed'}: ${err.message} The slot is unchanged.`, { slot, from: commit, to: remote, cause: err.code });
     }
     const fetchedAt = this.d.now();
     const history = this.d.history.activated(slot, repo, branch, await this.previousEntry(slot, repo, commit, view.files[0]?.path ?? 'model.onnx'), remote, fetchedAt, fetchedAt);

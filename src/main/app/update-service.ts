@@ -21,7 +21,6 @@ import type { TokenStore } from '../core/state/token-store.js';
 import { checkSlotUpdate, type UpdateCheckDeps, type UpdateTarget } from '../core/artifacts/manager/update-check.js';
 import { writeFileAtomic } from '../core/fs/atomic-file.js';
 import { SlotHistoryStore } from '../core/state/slot-history.js';
-import { Downloader } from '../core/artifacts/transfer/downloader.js';
 import type { EventHub } from './event-hub.js';
 import { UpdateApplier, type UpdateApplierDeps } from './update-apply.js';
 
@@ -50,7 +49,6 @@ export class UpdateService {
   /** applyUpdate and rollbackUpdate (set by updateServiceFor). */
   applier!: UpdateApplier;
   /** Downloads and verifies one file of a commit into the cache (updates, and the files a lockfile restore adds to a slot's own). */
-  fetchFile!: UpdateApplierDeps['fetchFile'];
 
   constructor(private readonly o: UpdateServiceOptions) {}
 
@@ -149,16 +147,10 @@ export function updateServiceFor(o: {
     onChange: o.onChange,
     report: o.report,
   });
-  // Its own downloader with the settings in force: blobs are shared safely through the cache's writer lock.
-  service.fetchFile = (req) => {
-    const cfg = config();
-    return new Downloader({ cacheDir: cfg.cacheDir, endpoint: cfg.endpoint, token: cfg.token, offline: cfg.offline, concurrency: 1 }).download(req);
-  };
   service.applier = new UpdateApplier({
     artifacts: o.artifacts, settings: o.settings, registry: o.registry, history, now: o.now,
     activity: (slot, kind, message) => o.events.activity({ kind, slot, message }),
     hub, layout,
-    fetchFile: service.fetchFile,
     changed: (slot) => service.switched(slot),
   });
   return service;

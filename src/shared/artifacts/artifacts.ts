@@ -68,6 +68,23 @@ export interface SlotDownloadProgress {
   error: SerializedError | null;
   /** The retry of any of its files, so the slot does not look stalled. */
   retry: RetryNotice | null;
+  /** Set when the download fetches another commit than the slot's own (an update, a restore): from → to. */
+  revision?: RevisionDownload;
+}
+
+/** A download of a commit beside the one a slot uses: the slot switches only once it is verified. */
+export interface RevisionDownload {
+  kind: 'update' | 'restore';
+  /** The commit the slot uses now (null when it has none on disk). */
+  from: string | null;
+  to: string;
+}
+
+/** How a download names itself to the user: "update 1a2b3c4d → 5e6f7a8b", or null for a slot's own download. */
+export function revisionLabel(p: Pick<SlotDownloadProgress, 'revision'>): string | null {
+  const r = p.revision;
+  if (!r) return null;
+  return `${r.kind} ${r.from ? `${r.from.slice(0, 8)} → ` : ''}${r.to.slice(0, 8)}`;
 }
 
 export type ReadinessStatus = 'ready' | 'missing' | 'partial' | 'failed' | 'no-model';

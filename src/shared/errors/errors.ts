@@ -57,6 +57,7 @@ export const ERROR_CODES = {
   'EMB-E136': 'Update failed: the slot is unchanged',
   'EMB-E137': 'No earlier revision to roll back to',
   'EMB-E138': 'Slot is busy: update or roll back later',
+  'EMB-E139': 'Cache limit not reached: the rest is in use',
   // Layouts (lockfiles, restore, export)
   'EMB-E150': 'Invalid lockfile',
   'EMB-E151': 'Nothing to lock',

@@ -16,7 +16,6 @@ import type { LockedSlot, Lockfile, RestoreSlotResult } from '../../../shared/la
 import type { SlotSource } from '../../../shared/settings/settings.js';
 import type { SlotId } from '../../../shared/slots/slots.js';
 import type { DeviceId } from '../../../shared/slots/state.js';
-import type { FileRequest } from '../../core/artifacts/transfer/cache-entries.js';
 import { HubCacheLayout } from '../../core/artifacts/cache/hf-cache-layout.js';
 import type { ArtifactManager } from '../../core/artifacts/manager/types.js';
 import { problemLines, verifyLockedSlot } from '../../core/layouts/lock-build.js';
@@ -36,12 +35,10 @@ export interface RestoreDeps {
     setDevice(slot: SlotId, device: DeviceId, options?: { whenAvailable?: boolean }): void;
     refreshEstimates(slots: readonly SlotId[]): void;
   };
-  artifacts: Pick<ArtifactManager, 'catalog' | 'setSlotSource' | 'download' | 'readiness'>;
+  artifacts: Pick<ArtifactManager, 'catalog' | 'setSlotSource' | 'download' | 'downloadRevision' | 'readiness'>;
   settings: SettingsStore;
   cacheDir: () => string;
   cudaProvider: () => boolean;
-  /** One file of a commit into the cache, checked against `sha256` when given. */
-  fetchFile: (req: FileRequest) => Promise<unknown>;
   commands: { pin: Command<'pin'>; unpin: Command<'unpin'>; setPreload: Command<'setPreload'>; setAlias: Command<'setAlias'> };
   /** Slot settings changed: tell the dashboard. */
   settingsChanged: () => void;
@@ -133,9 +130,9 @@ export class LayoutRestorer {
         p = await this.d.artifacts.download(s.slot);
       }
       if (p.phase !== 'done') throw new ModelbayError('EMB-E114', `${s.slot}'s download was ${p.phase}.`, { slot: s.slot, phase: p.phase });
-      for (const f of s.files.filter((x) => x.role === 'config' || x.role === 'other')) {
-        await this.d.fetchFile({ repo: s.repo, revision: s.revision, path: f.path, sha256: f.sha256, size: f.size });
-      }
+      // The slot's config files (not part of its model) come through the same queue, labelled as the restore.
+      const extra = s.files.filter((x) => x.role === 'config' || x.role === 'other').map((f) => ({ path: f.path, role: f.role, sha256: f.sha256, size: f.size }));
+      if (extra.length > 0) await this.d.artifacts.downloadRevision(s.slot, { kind: 'restore', from: previous?.revision ?? null, to: s.revision }, extra);
       const verify = await verifyLockedSlot(s, new HubCacheLayout(this.d.cacheDir()));
       if (!verify.ok) {
         const lines = problemLines(verify, s);

@@ -49,6 +49,7 @@ export const ERROR_HELP: Readonly<Record<ErrorCode, string>> = {
   'EMB-E136': 'The update did not complete and the slot is unchanged; check the network and try again.',
   'EMB-E137': 'This slot has no earlier revision to go back to.',
   'EMB-E138': 'The slot is busy (loading, downloading or already updating); try again when it is done.',
+  'EMB-E139': 'The cache limit cannot be reached without deleting models that slots use: raise the limit, or clear a slot you do not need.',
   'EMB-E150': 'This file is not a Modelbay lockfile this version reads (the message names the field); pick the modelbay.lock.json that "Lock layout" or `modelbay lock` wrote.',
   'EMB-E151': 'No slot has all of its files on disk, so there is nothing to lock: download the slots first.',
   'EMB-E152': 'Export into a new or empty folder: Modelbay never overwrites files it did not write.',

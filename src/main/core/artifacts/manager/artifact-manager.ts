@@ -9,14 +9,15 @@
  */
 import { join } from 'node:path';
 import type { VerifyReport } from '../../../../shared/contract/api.js';
-import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from '../../../../shared/artifacts/artifacts.js';
+import type { CatalogSlotView, ReadinessReport, RevisionDownload, SlotDownloadProgress } from '../../../../shared/artifacts/artifacts.js';
 import { ModelbayError, type SerializedError } from '../../../../shared/errors/errors.js';
 import { SlotSourceSchema, type SlotSource } from '../../../../shared/settings/settings.js';
 import { SLOT_IDS, isSlotId, type SlotId } from '../../../../shared/slots/slots.js';
 import type { ArtifactState } from '../../../../shared/slots/state.js';
 import type { SlotFiles } from '../../runtime/session-factory.js';
+import type { SlotHistory } from '../../../../shared/artifacts/updates.js';
 import { SlotClearing } from './slot-clearing.js';
-import { loadCatalog, slotView } from './catalog.js';
+import { loadCatalog, slotView, type CatalogFile } from './catalog.js';
 import { DownloadJobs } from './download-jobs.js';
 import type { DownloaderPort } from '../transfer/downloader.js';
 import { Downloader } from '../transfer/downloader.js';
@@ -94,7 +95,7 @@ class HubArtifactManager implements ArtifactManager {
 
   setSlotSource(slot: SlotId, source: SlotSource | null): CatalogSlotView {
     if (!isSlotId(slot)) throw new ModelbayError('EMB-E001', `There is no slot "${String(slot)}".`, { slot });
-    if (this.s.running(slot)) throw new ModelbayError('EMB-E007', `${slot} is downloading: pause or cancel it before changing its model.`, { slot });
+    if (this.s.running(slot) || this.s.revisionPending(slot)) throw new ModelbayError('EMB-E007', `${slot} is downloading: pause or cancel it before changing its model.`, { slot });
     if (source === null) {
       this.s.setSource(slot, null);
     } else {
@@ -138,6 +139,10 @@ class HubArtifactManager implements ArtifactManager {
     return this.jobs.download(slot);
   }
 
+  downloadRevision(slot: SlotId, revision: RevisionDownload, files?: CatalogFile[]): Promise<SlotDownloadProgress> {
+    return this.jobs.downloadRevision(slot, revision, files);
+  }
+
   downloadAll(): Promise<Array<{ slot: SlotId; ok: boolean; error?: SerializedError }>> {
     return this.jobs.downloadAll();
   }
@@ -170,8 +175,8 @@ class HubArtifactManager implements ArtifactManager {
     return this.clearing.clearAll();
   }
 
-  enforceCacheLimit(protectedSlots: ReadonlySet<SlotId>): Promise<{ removedBytes: number; removed: string[] }> {
-    return this.clearing.enforceCacheLimit(protectedSlots);
+  enforceCacheLimit(protectedSlots: ReadonlySet<SlotId>, history: readonly SlotHistory[] = []): Promise<{ removedBytes: number; removed: string[] }> {
+    return this.clearing.enforceCacheLimit(protectedSlots, history);
   }
 
   // ── the registry's and the runtime's side ──────────────────────────────────

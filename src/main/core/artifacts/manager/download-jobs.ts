@@ -1,11 +1,13 @@
 /**
  * Download runs per slot: launch (after any previous run has wound down), pause (partial
  * data kept), resume, cancel (partial data discarded), progress at most 10 events per
- * second per file, and the verification records of what arrived.
+ * second per file, and the verification records of what arrived. Every download goes
+ * through here: a slot's own files, and another commit of them (an update, a restore),
+ * which arrives beside the slot's files under the same controls and limits.
  */
 import { rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { DownloadPhase, FileProgress, SlotDownloadProgress } from '../../../../shared/artifacts/artifacts.js';
+import type { DownloadPhase, FileProgress, RevisionDownload, SlotDownloadProgress } from '../../../../shared/artifacts/artifacts.js';
 import { ModelbayError, serializeError, toModelbayError, type SerializedError } from '../../../../shared/errors/errors.js';
 import { SLOT_IDS, type SlotId } from '../../../../shared/slots/slots.js';
 import { SHA256_RE } from '../../../../shared/values/values.js';
@@ -14,7 +16,7 @@ import type { CatalogFile, SlotModel } from './catalog.js';
 import { runningSlotPhase, stopFiles } from './download-phase.js';
 import type { DownloadedFile, FileProgressUpdate } from '../transfer/downloader.js';
 import { idleProgress, megabytes, PROGRESS_INTERVAL_MS, request, type Job, type ManagerState } from './manager-state.js';
-import type { FileCheck } from './readiness.js';
+import { checkSlot, type FileCheck, type SlotCheck } from './readiness.js';
 import { settledWithin } from '../../async/timers.js';
 import { permissionDenied } from '../hub/transfer-errors.js';
 
@@ -35,7 +37,7 @@ export class DownloadJobs {
   job(slot: SlotId): Job {
     let j = this.s.jobs.get(slot);
     if (!j) {
-      j = { slot, progress: idleProgress(slot, 'queued'), controller: null, run: null, stop: null, generation: 0, lastEmit: new Map() };
+      j = { slot, progress: idleProgress(slot, 'queued'), controller: null, run: null, stop: null, generation: 0, lastEmit: new Map(), target: null };
       this.s.jobs.set(slot, j);
     }
     return j;
@@ -83,12 +85,34 @@ export class DownloadJobs {
     const generation = job.generation;
     // job.stop stays as it is until the previous run has read it to settle.
     const run = prev.then(() => undefined, () => undefined).then(() => this.execute(job, model, generation));
-    job.run = run;
-    void run.then(
-      () => { if (job.run === run) job.run = null; },
-      () => { if (job.run === run) job.run = null; },
-    );
+    this.follow(job, run);
     return run;
+  }
+
+  /** Keeps `run` as the job's run until it settles, then tells a waiting revision download how it ended (a pause is no end). */
+  private follow(job: Job, run: Promise<SlotDownloadProgress>): void {
+    job.run = run;
+    const settled = (error: unknown): void => {
+      if (job.run === run) job.run = null;
+      const target = job.target;
+      if (!target) return;
+      if (error !== null) target.reject(error);
+      else if (job.progress.phase === 'done') target.resolve(structuredClone(job.progress));
+      else if (job.progress.phase === 'cancelled') target.reject(new ModelbayError('EMB-E114', `${job.slot}'s download of ${target.revision.to.slice(0, 12)} was cancelled.`, { slot: job.slot, cancelled: true }));
+      else return;
+      job.target = null;
+    };
+    void run.then(() => settled(null), (e: unknown) => settled(e));
+  }
+
+  /** What this run fetches: the slot's own files, or another commit of them. */
+  private what(job: Job): string {
+    return job.target ? `${job.slot}'s ${job.target.revision.kind} to ${job.target.revision.to.slice(0, 12)}` : job.slot;
+  }
+
+  /** The files of the run's model as the cache holds them; a revision download's check is its own, never the slot's. */
+  private checkRun(job: Job, model: SlotModel): Promise<SlotCheck> {
+    return job.target ? checkSlot(job.slot, model, this.s.layout, this.s.records, this.s.fs) : this.s.check(job.slot);
   }
 
   /** Deletes files that verification or readiness found corrupt, so the download fetches them anew. */
@@ -110,12 +134,16 @@ export class DownloadJobs {
     job.stop = null;
     job.controller = new AbortController();
     job.lastEmit.clear();
-    this.s.failures.delete(slot);
-    job.progress = { ...idleProgress(slot, 'resolving'), files: model.files.map((f) => ({ slot, file: f.path, phase: 'queued', bytes: 0, total: f.size, speedBps: 0, etaSeconds: null, error: null, retry: null })) };
+    if (!job.target) this.s.failures.delete(slot);
+    job.progress = {
+      ...idleProgress(slot, 'resolving'),
+      files: model.files.map((f) => ({ slot, file: f.path, phase: 'queued', bytes: 0, total: f.size, speedBps: 0, etaSeconds: null, error: null, retry: null })),
+      ...(job.target ? { revision: { ...job.target.revision } } : {}),
+    };
     this.setPhase(job, 'resolving');
     const signal = job.controller.signal;
     try {
-      const before = await this.s.check(slot);
+      const before = await this.checkRun(job, model);
       await this.dropDamaged(model, before.files);
       const todo: Array<{ file: CatalogFile; progress: FileProgress }> = [];
       before.files.forEach((fc, i) => {
@@ -134,16 +162,16 @@ export class DownloadJobs {
       } finally {
         await this.s.records.flush();
       }
-      const after = await this.s.check(slot);
+      const after = await this.checkRun(job, model);
       if (after.readiness.status !== 'ready') {
-        throw new ModelbayError(after.readiness.code ?? 'EMB-E101', after.readiness.reason ?? `${slot}'s files are not complete after the download.`, { slot });
+        throw new ModelbayError(after.readiness.code ?? 'EMB-E101', after.readiness.reason ?? `${this.what(job)}: the files are not complete after the download.`, { slot });
       }
       for (const f of job.progress.files) Object.assign(f, { phase: 'done', speedBps: 0, etaSeconds: null, retry: null });
       job.controller = null;
       this.setPhase(job, 'done');
       const bytes = after.files.reduce((s, f) => s + (f.size ?? 0), 0);
       const fetched = results.filter((r) => !r.reused).length;
-      this.s.activity('download', slot, fetched > 0 ? `${slot} downloaded and verified (${megabytes(bytes)})` : `${slot} is ready (${megabytes(bytes)}, already in the cache)`);
+      this.s.activity('download', slot, fetched > 0 ? `${this.what(job)} downloaded and verified (${megabytes(bytes)})` : `${this.what(job)} is ready (${megabytes(bytes)}, already in the cache)`);
       this.s.emitReadiness();
       return structuredClone(job.progress);
     } catch (err) {
@@ -218,6 +246,12 @@ export class DownloadJobs {
     const e = permissionDenied(err, this.s.config.cacheDir) ?? toModelbayError(err);
     const serialized = e.toJSON();
     stopFiles(job.progress.files, 'failed');
+    if (job.target) {
+      // The slot's own files are untouched: only this download failed, not the slot.
+      this.setPhase(job, 'failed', serialized);
+      this.s.activity('error', slot, `${this.what(job)} failed: ${e.message}`, e.code);
+      throw e;
+    }
     this.s.failures.set(slot, serialized);
     await this.s.check(slot);
     this.setPhase(job, 'failed', serialized);
@@ -231,7 +265,7 @@ export class DownloadJobs {
     for (const f of job.progress.files) Object.assign(f, { phase: f.phase === 'done' ? 'done' : 'cancelled', bytes: f.phase === 'done' ? f.bytes : 0, speedBps: 0, etaSeconds: null, retry: null });
     this.setPhase(job, 'cancelled');
     this.s.publishState(job.slot, true);
-    this.s.activity('download', job.slot, `${job.slot} download cancelled`);
+    this.s.activity('download', job.slot, `${job.target ? this.what(job) : `${job.slot} download`} cancelled`);
   }
 
   private async discard(model: SlotModel): Promise<void> {
@@ -242,10 +276,38 @@ export class DownloadJobs {
     const model = this.s.requireModel(slot);
     if (this.s.closed) throw new ModelbayError('EMB-E114', 'Modelbay is shutting down.', { slot });
     const job = this.job(slot);
+    if (job.target) throw this.revisionBusy(job);
     const run = job.run && job.stop === null ? job.run : this.launch(job, model);
     const result = await run;
     if (result.phase === 'cancelled') throw new ModelbayError('EMB-E114', `${slot}'s download was cancelled.`, { slot });
     return result;
+  }
+
+  /**
+   * Downloads and verifies `revision.to` of the slot's files beside the ones it uses (by
+   * commit id, so refs/<branch> and the slot's files stay as they are). Resolves once every
+   * file is verified; a pause keeps it waiting for resume; cancel, failure or shutdown reject.
+   */
+  downloadRevision(slot: SlotId, revision: RevisionDownload, files?: CatalogFile[]): Promise<SlotDownloadProgress> {
+    const current = this.s.requireModel(slot);
+    if (this.s.closed) return Promise.reject(new ModelbayError('EMB-E114', 'Modelbay is shutting down.', { slot }));
+    const job = this.job(slot);
+    if (job.target) return Promise.reject(this.revisionBusy(job));
+    if (this.s.running(slot)) return Promise.reject(new ModelbayError('EMB-E007', `${slot} is downloading: let it finish, or pause or cancel it first.`, { slot }));
+    // Pins of the slot's own commit say nothing of another one's files.
+    const model: SlotModel = { ...current, revision: revision.to, files: files ?? current.files.map((f) => ({ ...f, sha256: null, size: null })) };
+    return new Promise<SlotDownloadProgress>((resolve, reject) => {
+      job.target = { model, revision, resolve, reject };
+      job.generation++;
+      job.stop = null;
+      // The outcome reaches the caller through the target; the run's own rejection is that outcome.
+      this.launch(job, model).catch(() => undefined);
+    });
+  }
+
+  private revisionBusy(job: Job): ModelbayError {
+    const t = job.target;
+    return new ModelbayError('EMB-E007', `${job.slot} is fetching ${t ? `its ${t.revision.kind} (${t.revision.to.slice(0, 12)})` : 'another revision'}: resume or cancel it first.`, { slot: job.slot, revision: t?.revision.to ?? null });
   }
 
   async downloadAll(): Promise<Array<{ slot: SlotId; ok: boolean; error?: SerializedError }>> {
@@ -280,8 +342,8 @@ export class DownloadJobs {
   }
 
   resume(slot: SlotId): SlotDownloadProgress {
-    const model = this.s.requireModel(slot);
     const job = this.job(slot);
+    const model = job.target?.model ?? this.s.requireModel(slot);
     if (!this.s.running(slot)) {
       job.progress = { ...job.progress, phase: 'queued', error: null };
       // The caller follows progress events; the outcome also shows as state and activity.
@@ -292,9 +354,9 @@ export class DownloadJobs {
   }
 
   cancel(slot: SlotId): SlotDownloadProgress {
-    const model = this.s.requireModel(slot);
     const job = this.job(slot);
-    if (!this.s.running(slot) && this.s.diskState(slot) === 'ready') return structuredClone(job.progress);
+    const model = job.target?.model ?? this.s.requireModel(slot);
+    if (!job.target && !this.s.running(slot) && this.s.diskState(slot) === 'ready') return structuredClone(job.progress);
     job.generation++;
     if (this.s.running(slot)) {
       job.stop = 'cancel';
@@ -309,8 +371,7 @@ export class DownloadJobs {
         this.finishCancel(job);
         return structuredClone(job.progress);
       });
-      job.run = run;
-      void run.then(() => { if (job.run === run) job.run = null; }, () => { if (job.run === run) job.run = null; });
+      this.follow(job, run);
     }
     job.progress.phase = 'cancelled';
     return structuredClone(job.progress);
@@ -333,5 +394,9 @@ export class DownloadJobs {
     }
     // Aborted runs end within moments; one stuck in the kernel must not hold shutdown hostage.
     await settledWithin(Promise.all(runs), graceMs);
+    for (const job of this.s.jobs.values()) {
+      job.target?.reject(new ModelbayError('EMB-E114', 'Modelbay is shutting down: the download stopped (its partial data is kept).', { slot: job.slot }));
+      job.target = null;
+    }
   }
 }

@@ -4,7 +4,7 @@
  * cache (checks, failures, published states). Slot states are computed and published here
  * only, so the state events the registry mirrors come from one place.
  */
-import type { DownloadPhase, ReadinessReport, SlotDownloadProgress } from '../../../../shared/artifacts/artifacts.js';
+import type { DownloadPhase, ReadinessReport, RevisionDownload, SlotDownloadProgress } from '../../../../shared/artifacts/artifacts.js';
 import { MB } from '../../../../shared/values/bytes.js';
 import { ModelbayError, type SerializedError } from '../../../../shared/errors/errors.js';
 import type { SlotSource } from '../../../../shared/settings/settings.js';
@@ -33,6 +33,16 @@ export interface Job {
   /** Bumped by cancel: a run queued before it must not start. */
   generation: number;
   lastEmit: Map<string, { at: number; phase: DownloadPhase }>;
+  /** Another commit than the slot's own (an update, a restore) until it is done, cancelled or failed. */
+  target: RevisionTarget | null;
+}
+
+/** A commit fetched beside the slot's files; its caller waits through pauses for the outcome. */
+export interface RevisionTarget {
+  model: SlotModel;
+  revision: RevisionDownload;
+  resolve(progress: SlotDownloadProgress): void;
+  reject(error: unknown): void;
 }
 
 export function megabytes(bytes: number): string {
@@ -150,7 +160,8 @@ export class ManagerState {
 
   stateOf(slot: SlotId): ArtifactState {
     const job = this.jobs.get(slot);
-    if (job && job.run && job.stop === null) {
+    // Another commit arriving leaves the slot's own files, and so its state, as they are.
+    if (job && job.run && job.stop === null && !job.target) {
       if (job.progress.phase === 'verifying') return 'verifying';
       if (ACTIVE_PHASES.has(job.progress.phase)) return 'downloading';
     }
@@ -173,6 +184,11 @@ export class ManagerState {
     const j = this.jobs.get(slot);
     // Between its last event and the settling of its promise a run is over in all but name.
     return !!j?.run && j.stop === null && !FINAL_PHASES.has(j.progress.phase);
+  }
+
+  /** A download of another commit waits for this slot (running or paused): its source and files must stay. */
+  revisionPending(slot: SlotId): boolean {
+    return !!this.jobs.get(slot)?.target;
   }
 
   emitReadiness(): void {

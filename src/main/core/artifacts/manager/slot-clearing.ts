@@ -1,13 +1,18 @@
 /**
  * Clearing slots from the cache: one slot or all (never a file another slot uses, never
- * another repository's), partial downloads with them, and the cache size limit in LRU
- * order. Which slot owns which entries is decided here; the removal on disk itself is
- * ../cache/snapshot-removal.ts.
+ * another repository's), partial downloads with them, and the cache size limit (its order:
+ * cache-limit.ts). Which slot owns which entries is decided here; the removal on disk
+ * itself is ../cache/snapshot-removal.ts.
  */
 import type { ReadinessReport } from '../../../../shared/artifacts/artifacts.js';
 import { ModelbayError } from '../../../../shared/errors/errors.js';
 import { SLOT_IDS, isSlotId, type SlotId } from '../../../../shared/slots/slots.js';
-import { evictToLimit, removeSnapshotFiles, type SnapshotFileRef } from '../cache/snapshot-removal.js';
+import { removeSnapshotFiles, type SnapshotFileRef } from '../cache/snapshot-removal.js';
+import { assertWholeWalk, walkHubCache } from '../cache/hf-cache-walk.js';
+import { repoFolderName } from '../cache/hf-cache-layout.js';
+import type { SlotHistory } from '../../../../shared/artifacts/updates.js';
+import { formatBytes } from '../../../../shared/values/bytes.js';
+import { planCacheLimit } from './cache-limit.js';
 import type { CatalogFile } from './catalog.js';
 import { cachedCommit } from '../cache/revision-refs.js';
 import { megabytes, request, type ManagerState } from './manager-state.js';
@@ -98,24 +103,47 @@ export class SlotClearing {
     return this.clearSlots([...SLOT_IDS]);
   }
 
-  async enforceCacheLimit(protectedSlots: ReadonlySet<SlotId>): Promise<{ removedBytes: number; removed: string[] }> {
+  async enforceCacheLimit(protectedSlots: ReadonlySet<SlotId>, history: readonly SlotHistory[]): Promise<{ removedBytes: number; removed: string[] }> {
     const limit = this.s.config.cacheLimitBytes;
     if (limit === null) return { removedBytes: 0, removed: [] };
-    const entries: string[] = [];
-    const protectedEntries: string[] = [];
+    const walk = await walkHubCache(this.s.layout.root);
+    assertWholeWalk(walk);
+    if (walk.totalBytes <= limit) return { removedBytes: 0, removed: [] };
+    const repos = new Map<string, string>();
+    const active = new Map<string, Set<string>>();
+    const frozen = new Set<string>();
+    const manage = (repo: string): string => {
+      const folder = repoFolderName(repo);
+      repos.set(folder, repo);
+      return folder;
+    };
+    for (const h of history) manage(h.repo);
     for (const s of SLOT_IDS) {
-      // A slot that is downloading is in use as surely as a loaded one.
-      const guarded = protectedSlots.has(s) || this.s.running(s);
-      for (const r of await this.slotEntries(s, false)) {
-        (guarded ? protectedEntries : entries).push(this.s.layout.snapshotPath(r.repo, r.commit, r.path));
-      }
+      const entry = this.s.catalogEntries[s];
+      if (entry.repo) manage(entry.repo);
+      const m = this.s.model(s);
+      if (!m) continue;
+      const folder = manage(m.repo);
+      // A download running or paused writes into its repository: nothing there goes meanwhile.
+      if (this.s.running(s) || this.s.revisionPending(s)) frozen.add(folder);
+      // Every assigned slot's revision stays, loaded or not (protected slots are assigned ones too).
+      const commit = await cachedCommit(this.s.layout, m.repo, m.revision, this.s.fs);
+      if (commit) active.set(folder, (active.get(folder) ?? new Set()).add(commit));
+      else if (protectedSlots.has(s)) frozen.add(folder);
     }
-    const result = await evictToLimit(this.s.layout, limit, { entries, protectedEntries, lastUsed: (b) => this.s.records.lastUsed(b) });
-    if (result.removed.length === 0) return { removedBytes: 0, removed: [] };
+    const plan = planCacheLimit({ walk, limitBytes: limit, repos, active, frozen, history, lastUsed: (b) => this.s.records.lastUsed(b) });
+    const result = await removeSnapshotFiles(this.s.layout, plan.remove.flatMap((u) => u.paths.map((path) => ({ repo: u.repo, commit: u.commit, path }))));
     for (const b of result.removed) this.s.records.delete(b);
-    await this.s.records.flush();
-    await this.s.readiness();
-    this.s.activity('info', null, `Cache limit: removed ${result.removed.length} least recently used file${result.removed.length === 1 ? '' : 's'} (${megabytes(result.removedBytes)})`);
+    if (result.removed.length > 0) {
+      await this.s.records.flush();
+      await this.s.readiness();
+      const revisions = plan.remove.map((u) => `${u.repo}@${u.commit.slice(0, 12)}`);
+      this.s.activity('info', null, `Cache limit: removed ${revisions.length} revision${revisions.length === 1 ? '' : 's'} no slot uses (${megabytes(result.removedBytes)}): ${revisions.join(', ')}`);
+    }
+    const after = walk.totalBytes - result.removedBytes;
+    if (after > limit) {
+      this.s.activity('error', null, `Cache limit ${formatBytes(limit)} not reached: ${formatBytes(after)} stay, ${formatBytes(plan.inUseBytes)} of them the revisions slots use (kept, loaded or not)${after - plan.inUseBytes > 0 ? ` and ${formatBytes(after - plan.inUseBytes)} other files Modelbay does not remove (other programs' models, downloads in progress)` : ''}. Raise the limit or clear a slot.`, 'EMB-E139');
+    }
     return { removedBytes: result.removedBytes, removed: result.removed };
   }
 }

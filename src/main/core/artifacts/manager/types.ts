@@ -5,12 +5,14 @@
  */
 import type { ActivityEntry } from '../../../../shared/contract/activity.js';
 import type { VerifyReport } from '../../../../shared/contract/api.js';
-import type { CatalogSlotView, ReadinessReport, SlotDownloadProgress } from '../../../../shared/artifacts/artifacts.js';
+import type { CatalogSlotView, ReadinessReport, RevisionDownload, SlotDownloadProgress } from '../../../../shared/artifacts/artifacts.js';
 import type { SerializedError } from '../../../../shared/errors/errors.js';
 import type { SlotSource } from '../../../../shared/settings/settings.js';
+import type { SlotHistory } from '../../../../shared/artifacts/updates.js';
 import type { SlotId } from '../../../../shared/slots/slots.js';
 import type { ArtifactState } from '../../../../shared/slots/state.js';
 import type { SlotFiles } from '../../runtime/session-factory.js';
+import type { CatalogFile } from './catalog.js';
 
 export type ArtifactEvent =
   /** At most 10 per second per file while bytes arrive; always one on every phase change. */
@@ -57,6 +59,14 @@ export interface ArtifactManager {
 
   /** Download and verify a slot's missing files; resolves when the slot is ready. */
   download(slot: SlotId): Promise<SlotDownloadProgress>;
+  /**
+   * Download and verify another commit of the slot's files beside the ones it uses (an
+   * update, a restore), through the same queue, controls and progress as any download,
+   * labelled with `revision`. Resolves when verified; waits through a pause; rejects on
+   * cancel (EMB-E114), failure or shutdown. The slot's source and files are not changed.
+   */
+  /** `files`: which files of that commit (by default the slot's own model files). */
+  downloadRevision(slot: SlotId, revision: RevisionDownload, files?: CatalogFile[]): Promise<SlotDownloadProgress>;
   /** Queues every slot that is not ready (and has a model); resolves when all are settled. */
   downloadAll(): Promise<Array<{ slot: SlotId; ok: boolean; error?: SerializedError }>>;
   pause(slot: SlotId): SlotDownloadProgress;
@@ -69,8 +79,13 @@ export interface ArtifactManager {
   /** Remove a slot's snapshot (and blobs no other snapshot uses). */
   clear(slot: SlotId): Promise<ReadinessReport>;
   clearAll(): Promise<ReadinessReport>;
-  /** Apply the cache size limit, never touching blobs of `protectedSlots` (pinned or loaded). */
-  enforceCacheLimit(protectedSlots: ReadonlySet<SlotId>): Promise<{ removedBytes: number; removed: string[] }>;
+  /**
+   * Apply the cache size limit: revisions no slot uses first, then the ones slots used
+   * before (`history`), oldest first, the one a roll back needs last; never the revision an
+   * assigned slot uses (nor `protectedSlots`', whatever their source says now). When that
+   * is not enough, an EMB-E139 activity line says so and those files stay.
+   */
+  enforceCacheLimit(protectedSlots: ReadonlySet<SlotId>, history?: readonly SlotHistory[]): Promise<{ removedBytes: number; removed: string[] }>;
 
   /**
    * The registry's prepare hook: resolves when the slot's files are ready; downloads them

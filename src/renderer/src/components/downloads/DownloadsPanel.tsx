@@ -1,5 +1,5 @@
 import { memo, useMemo } from 'react';
-import type { SlotDownloadProgress } from '../../../../shared/artifacts/artifacts.js';
+import { revisionLabel, type SlotDownloadProgress } from '../../../../shared/artifacts/artifacts.js';
 import { duration, fileSize, speed } from '../../display/figures.js';
 import { downloadCounts, downloadsView, isDownloadRunning, selectDownloads, selectPending, slotActions } from '../../store/selectors.js';
 import { useDashboard } from '../../store/use-dashboard.js';
@@ -12,10 +12,12 @@ const DownloadRow = memo(function DownloadRow({ d }: { d: SlotDownloadProgress }
   const pending = useDashboard(selectPending(d.slot));
   const slot = useDashboard((s) => s.model.slots[d.slot]);
   const actions = slotActions(slot, undefined, undefined, d, pending);
+  const label = revisionLabel(d);
   return (
     <li className="download" data-slot={d.slot}>
       <div className="download-head">
         <span className="slot-id">{d.slot}</span>
+        {label && <span className="dl-label muted" title={`${d.revision?.from ?? ''} → ${d.revision?.to ?? ''}`}>{label}</span>}
         <span className={`phase phase-${d.retry ? 'retrying' : d.phase}`}>{d.retry ? 'retrying' : d.phase}</span>
         <ProgressBar value={d.bytes} total={d.total} label={`Download of ${d.slot}`} tone={d.phase === 'paused' || d.phase === 'queued' ? 'muted' : 'accent'} stopped={!isDownloadRunning(d)} />
         <span className="num dl-bytes">

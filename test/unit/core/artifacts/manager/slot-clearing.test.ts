@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HubCacheLayout } from '../../../../../src/main/core/artifacts/cache/hf-cache-layout.js';
 import { writeCachedFile } from '../../../../../src/devkit/artifacts/hf-cache-writer.js';
 import type { TestSlot } from '../../../../../src/devkit/artifacts/test-catalog.js';
+import type { SlotHistory } from '../../../../../src/shared/artifacts/updates.js';
 import { C1, C2, harness, type Harness } from './manager-harness.js';
 
 let h: Harness | null = null;
@@ -81,43 +82,87 @@ describe('clear', () => {
 });
 
 describe('cache limit', () => {
-  it('removes least recently used blobs of unprotected slots only, never a shared or protected one', async () => {
+  const C3 = '3'.repeat(40);
+  const history = (slot: 'E1', repo: string, active: string, entries: Array<[string, number]>): SlotHistory => ({
+    slot, repo, active, branch: 'main', entries: entries.map(([commit, at]) => ({ commit, fetchedAt: at, activatedAt: at })),
+  });
+
+  it('after update A → B and roll back to A: keeps A (the revision the slot uses, not loaded), removes B', async () => {
     const p: Record<string, string> = {};
     const tok = bytes(100, 3);
-    h = await harness({ E1: slot('org/e1', ['model.onnx']), E6: slot('org/e6', ['model.onnx']), E8: slot('org/e8', ['model.onnx', 'tokenizer.json']), E11: slot('org/e11', ['model.onnx']) }, {
-      cacheLimitBytes: 3000,
+    // The state after an update to C2 and a roll back to C1, then a restart: E1 pinned to C1, not loaded.
+    h = await harness({}, {
+      cacheLimitBytes: 2000,
+      sources: { E1: { repo: 'org/e1', revision: C1, model: 'model.onnx', externalData: [], tokenizer: 'tokenizer.json', pooling: 'mean', dims: 16 } },
       prepareCache: async (cache) => {
-        p.e1 = (await writeCachedFile(cache, 'org/e1', C1, 'model.onnx', bytes(1500, 1), { revision: 'main' })).blobPath;
-        p.e6 = (await writeCachedFile(cache, 'org/e6', C1, 'model.onnx', bytes(1000, 2), { revision: 'main' })).blobPath;
-        p.e8 = (await writeCachedFile(cache, 'org/e8', C1, 'model.onnx', bytes(1200, 3), { revision: 'main' })).blobPath;
-        p.tok = (await writeCachedFile(cache, 'org/e8', C1, 'tokenizer.json', tok)).blobPath;
-        await writeCachedFile(cache, 'org/e8', C2, 'tokenizer.json', tok, { revision: 'old' });
-        p.e11 = (await writeCachedFile(cache, 'org/e11', C1, 'model.onnx', bytes(700, 4), { revision: 'main' })).blobPath;
+        p.a = (await writeCachedFile(cache, 'org/e1', C1, 'model.onnx', bytes(1500, 1), { revision: 'main' })).blobPath;
+        p.tok = (await writeCachedFile(cache, 'org/e1', C1, 'tokenizer.json', tok)).blobPath;
+        p.b = (await writeCachedFile(cache, 'org/e1', C2, 'model.onnx', bytes(1400, 2))).blobPath;
+        await writeCachedFile(cache, 'org/e1', C2, 'tokenizer.json', tok);
+      },
+    });
+    // B was used more recently than A ever was: recency must not decide against the active revision.
+    const result = await h.manager.enforceCacheLimit(new Set(), [history('E1', 'org/e1', C1, [[C2, 2000], [C1, 3000]])]);
+    expect(result.removed).toEqual([p.b]);
+    expect(await exists(p.a ?? '')).toBe(true);
+    expect(await exists(p.tok ?? '')).toBe(true);
+    expect(await exists(join(h.cache, 'models--org--e1', 'snapshots', C2))).toBe(false);
+    expect((await h.manager.readiness()).slots.find((s) => s.slot === 'E1')?.status).toBe('ready');
+    expect(h.events.some((e) => e.type === 'activity' && e.entry.code === 'EMB-E139')).toBe(false);
+  });
+
+  it('removes files no slot uses first, then inactive revisions oldest first, the one a roll back needs last', async () => {
+    const p: Record<string, string> = {};
+    h = await harness({ E1: slot('org/e1', ['model.onnx']) }, {
+      cacheLimitBytes: 1000 + 700 + 1,
+      prepareCache: async (cache) => {
+        p.active = (await writeCachedFile(cache, 'org/e1', C1, 'model.onnx', bytes(1000, 1), { revision: 'main' })).blobPath;
+        // Another variant of the active commit's repository at a commit no slot ever used.
+        p.unused = (await writeCachedFile(cache, 'org/e1', '4'.repeat(40), 'model.onnx', bytes(300, 4))).blobPath;
+        p.oldest = (await writeCachedFile(cache, 'org/e1', C3, 'model.onnx', bytes(500, 3))).blobPath;
+        p.rollback = (await writeCachedFile(cache, 'org/e1', C2, 'model.onnx', bytes(700, 2))).blobPath;
         p.other = (await writeCachedFile(cache, 'someone/else', C1, 'weights.bin', bytes(400, 5), { revision: 'main' })).blobPath;
       },
     });
-    // Use order: E8 oldest, then E6, then E11 (E1 is loaded: protected).
-    for (const s of ['E8', 'E6', 'E11'] as const) {
-      h.clock.t += 1000;
-      await h.manager.resolveFiles(s, new AbortController().signal);
-    }
-    // Total 1500+1000+1200+100+700+400 = 4900; limit 3000 → E8's model (1200) then E6 (1000) go: 2700.
-    const result = await h.manager.enforceCacheLimit(new Set(['E1']));
-    expect(result.removed.sort()).toEqual([p.e6, p.e8].sort());
-    expect(result.removedBytes).toBe(2200);
-    for (const k of ['e1', 'tok', 'e11', 'other']) expect(await exists(p[k] ?? '')).toBe(true);
-    const r = await h.manager.readiness();
-    expect(Object.fromEntries(r.slots.filter((s) => ['E1', 'E6', 'E8', 'E11'].includes(s.slot)).map((s) => [s.slot, s.status]))).toEqual({ E1: 'ready', E6: 'missing', E8: 'partial', E11: 'ready' });
+    // Roll back would go to C2 (the last one before C1); C3 is older.
+    const result = await h.manager.enforceCacheLimit(new Set(), [history('E1', 'org/e1', C1, [[C3, 1000], [C2, 2000], [C1, 3000]])]);
+    // 1000 + 300 + 500 + 700 + 400 = 2900 over 1701: the unused commit (2600), C3 (2100), then C2 (1400).
+    expect(result.removed).toEqual([p.unused, p.oldest, p.rollback]);
+    expect(await exists(p.active ?? '')).toBe(true);
+    // Another program's repository is not Modelbay's to clean up.
+    expect(await exists(p.other ?? '')).toBe(true);
+  });
+
+  it('says so with EMB-E139 when only the files in use are left, and leaves them', async () => {
+    const p: Record<string, string> = {};
+    h = await harness({ E1: slot('org/e1', ['model.onnx']), E6: slot('org/e6', ['model.onnx']) }, {
+      cacheLimitBytes: 1000,
+      prepareCache: async (cache) => {
+        p.e1 = (await writeCachedFile(cache, 'org/e1', C1, 'model.onnx', bytes(1500, 1), { revision: 'main' })).blobPath;
+        p.e6 = (await writeCachedFile(cache, 'org/e6', C1, 'model.onnx', bytes(800, 2), { revision: 'main' })).blobPath;
+        p.old = (await writeCachedFile(cache, 'org/e6', C2, 'model.onnx', bytes(200, 3))).blobPath;
+      },
+    });
+    const result = await h.manager.enforceCacheLimit(new Set(), []);
+    expect(result.removed).toEqual([p.old]);
+    expect(await exists(p.e1 ?? '')).toBe(true);
+    expect(await exists(p.e6 ?? '')).toBe(true);
+    const line = h.events.find((e) => e.type === 'activity' && e.entry.code === 'EMB-E139');
+    expect(line?.type === 'activity' ? line.entry.message : '').toMatch(/revisions slots use/);
+    expect((await h.manager.readiness()).slots.filter((s) => s.status === 'ready').map((s) => s.slot)).toEqual(['E1', 'E6']);
   });
 
   it('does nothing without a limit or under it', async () => {
     h = await harness({ E6: slot('org/e6', ['model.onnx']) }, {
-      prepareCache: async (cache) => { await writeCachedFile(cache, 'org/e6', C1, 'model.onnx', bytes(1000, 2), { revision: 'main' }); },
+      prepareCache: async (cache) => {
+        await writeCachedFile(cache, 'org/e6', C1, 'model.onnx', bytes(1000, 2), { revision: 'main' });
+        await writeCachedFile(cache, 'org/e6', C2, 'model.onnx', bytes(500, 3));
+      },
     });
-    expect(await h.manager.enforceCacheLimit(new Set())).toEqual({ removedBytes: 0, removed: [] });
+    expect(await h.manager.enforceCacheLimit(new Set(), [])).toEqual({ removedBytes: 0, removed: [] });
     h.manager.configure({ cacheLimitBytes: 5000 });
-    expect(await h.manager.enforceCacheLimit(new Set())).toEqual({ removedBytes: 0, removed: [] });
+    expect(await h.manager.enforceCacheLimit(new Set(), [])).toEqual({ removedBytes: 0, removed: [] });
     h.manager.configure({ cacheLimitBytes: 10 });
-    expect((await h.manager.enforceCacheLimit(new Set())).removedBytes).toBe(1000);
+    expect((await h.manager.enforceCacheLimit(new Set(), [])).removedBytes).toBe(500);
   });
 });
