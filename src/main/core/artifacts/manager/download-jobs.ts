@@ -11,7 +11,7 @@ import type { DownloadPhase, FileProgress, RevisionDownload, SlotDownloadProgres
 import { ModelbayError, serializeError, toModelbayError, type SerializedError } from '../../../../shared/errors/errors.js';
 import { SLOT_IDS, type SlotId } from '../../../../shared/slots/slots.js';
 import { SHA256_RE } from '../../../../shared/values/values.js';
-import { hashFile, type BlobDigest } from '../transfer/blob-hasher.js';
+import { hashBlob } from '../transfer/blob-hasher.js';
 import type { CatalogFile, SlotModel } from './catalog.js';
 import { runningSlotPhase, stopFiles } from './download-phase.js';
 import type { DownloadedFile, FileProgressUpdate } from '../transfer/downloader.js';
@@ -19,17 +19,6 @@ import { idleProgress, megabytes, PROGRESS_INTERVAL_MS, request, type Job, type 
 import { checkSlot, type FileCheck, type SlotCheck } from './readiness.js';
 import { settledWithin } from '../../async/timers.js';
 import { permissionDenied } from '../hub/transfer-errors.js';
-
-export /** Both digests of a whole cached file, read once; a file that shrinks meanwhile is a size problem. */
-async function hashBlob(path: string): Promise<BlobDigest & { gitSha1: string }> {
-  const { size } = await stat(path);
-  try {
-    const d = await hashFile(path, size, true);
-    return { ...d, gitSha1: d.gitSha1 ?? '' };
-  } catch (err) {
-    throw new ModelbayError('EMB-E109', `${path} changed while it was being verified.`, { path, size }, { cause: err });
-  }
-}
 
 export class DownloadJobs {
   constructor(private readonly s: ManagerState) {}

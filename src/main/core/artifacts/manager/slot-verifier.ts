@@ -8,7 +8,7 @@ import type { VerifyReport } from '../../../../shared/contract/api.js';
 import { ModelbayError } from '../../../../shared/errors/errors.js';
 import type { SlotId } from '../../../../shared/slots/slots.js';
 import { COMMIT_RE, SHA256_RE } from '../../../../shared/values/values.js';
-import { hashBlob } from './download-jobs.js';
+import { hashBlob } from '../transfer/blob-hasher.js';
 import { megabytes, type ManagerState } from './manager-state.js';
 
 export class SlotVerifier {

@@ -4,7 +4,8 @@
  * or the catalog vouches for, without a second pass over the bytes.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { ModelbayError } from '../../../../shared/errors/errors.js';
 
 export interface BlobDigest {
   size: number;
@@ -75,4 +76,15 @@ export async function hashFile(path: string, size: number, withGitSha1: boolean)
   const h = new BlobHasher(withGitSha1 ? size : null);
   await h.updateFromFile(path, 0, size);
   return h.digest();
+}
+
+/** Both digests of a whole cached file, read once; a file that shrinks meanwhile is a size problem. */
+export async function hashBlob(path: string): Promise<BlobDigest & { gitSha1: string }> {
+  const { size } = await stat(path);
+  try {
+    const d = await hashFile(path, size, true);
+    return { ...d, gitSha1: d.gitSha1 ?? '' };
+  } catch (err) {
+    throw new ModelbayError('EMB-E109', `${path} changed while it was being verified.`, { path, size }, { cause: err });
+  }
 }
