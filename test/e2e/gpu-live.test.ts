@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { composeApp, type Composition } from '../../src/main/startup/compose.js';
 import { startServer, type RunningServer } from '../../src/main/server/http-server.js';
 import { loadOrCreateServerToken } from '../../src/main/server/server-token.js';
@@ -55,7 +55,7 @@ beforeAll(async () => {
   });
   await composition.app.start();
   // A MIG GPU's instances become devices once -L and -q have answered, just after the first sample.
-  await expect.poll(() => composition.app.snapshot().devices.some((d) => d.device === DEVICE)).toBe(true);
+  await vi.waitFor(() => { expect(composition.app.snapshot().devices.some((d) => d.device === DEVICE)).toBe(true); }, { timeout: 120_000, interval: 100 });
   const placed = await composition.app.execute('setDevice', { slot: 'E1', device: DEVICE });
   if (!placed.ok) throw new Error(placed.error.message);
   const renderer = await buildRenderer();
