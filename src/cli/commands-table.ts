@@ -58,6 +58,13 @@ export const COMMANDS = {
 
 export type CommandId = keyof typeof COMMANDS;
 
+/** Where a command writes: its answer to `out`, progress and messages to `err`. */
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+  isTTY: boolean;
+}
+
 export interface ParsedCommand {
   command: CommandId;
   /** Slots as named on the command line: an id (upper-cased) or a name the server resolves (an alias, a slot's name, a repo). */

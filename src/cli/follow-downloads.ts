@@ -1,9 +1,8 @@
 /** Download progress of a running server, shown while a command waits for its downloads. */
 import type { SlotDownloadProgress } from '../shared/artifacts/artifacts.js';
 import type { SlotId } from '../shared/slots/slots.js';
-import type { ParsedCommand } from './commands-table.js';
+import type { Output, ParsedCommand } from './commands-table.js';
 import { ProgressLine } from './progress-line.js';
-import type { Output } from './run-command.js';
 import type { ServerClient } from './server-client.js';
 
 /**

@@ -9,9 +9,8 @@ import { resolve } from 'node:path';
 import { formatBytes } from '../shared/values/bytes.js';
 import { ModelbayError } from '../shared/errors/errors.js';
 import { DEFAULT_LOCKFILE_NAME, MAX_LOCKFILE_BYTES, parseLockfile, serializeLockfile, type Lockfile } from '../shared/layouts/layouts.js';
-import type { ParsedCommand } from './commands-table.js';
+import type { Output, ParsedCommand } from './commands-table.js';
 import { withDownloadProgress } from './follow-downloads.js';
-import type { Output } from './run-command.js';
 import type { ServerClient } from './server-client.js';
 
 async function readLockfile(file: string): Promise<Lockfile> {

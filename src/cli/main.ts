@@ -4,8 +4,8 @@
  * code and message on stderr), 2 usage, 3 no server running.
  */
 import { isModelbayError } from '../shared/errors/errors.js';
-import { commandHelp, isCommand, mainHelp, parseCommand, UsageError, type ParsedCommand } from './commands-table.js';
-import { runCommand, type Output } from './run-command.js';
+import { commandHelp, isCommand, mainHelp, parseCommand, UsageError, type Output, type ParsedCommand } from './commands-table.js';
+import { runCommand } from './run-command.js';
 import { findServer, NoServerError, ServerClient, tokenOf } from './server-client.js';
 
 export const EXIT = { ok: 0, error: 1, usage: 2, noServer: 3 } as const;

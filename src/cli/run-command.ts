@@ -9,16 +9,10 @@ import { ModelbayError } from '../shared/errors/errors.js';
 import { aliasesOf } from '../shared/slots/model-names.js';
 import { ENDPOINT_FOR_KIND, resolveModelName, servingKind } from '../shared/slots/serving.js';
 import { isSlotId, type SlotId } from '../shared/slots/slots.js';
-import type { ParsedCommand } from './commands-table.js';
+import type { Output, ParsedCommand } from './commands-table.js';
 import { withDownloadProgress } from './follow-downloads.js';
 import { layoutExport, layoutLock } from './layout-commands.js';
 import type { ServerClient } from './server-client.js';
-
-export interface Output {
-  out(text: string): void;
-  err(text: string): void;
-  isTTY: boolean;
-}
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
