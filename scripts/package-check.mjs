@@ -47,7 +47,11 @@ if (packed.status !== 0) {
   process.stderr.write(packed.stdout + packed.stderr);
   process.exit(1);
 }
-const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')));
+// The prepack build's log comes first on stdout (with colour codes, which hold '['): the
+// JSON report is the part that starts with a line holding '[' alone.
+const report = /^\[\s*$/m.exec(packed.stdout);
+expect(report !== null, `npm pack printed no JSON report:\n${packed.stdout.slice(-2000)}`);
+const [info] = JSON.parse(packed.stdout.slice(report.index));
 const tarball = join(work, info.filename);
 const files = info.files.map((f) => f.path);
 
