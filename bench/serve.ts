@@ -320,7 +320,9 @@ const loadArgs = process.argv.indexOf('--load');
 const run = loadArgs >= 0
   ? (async (): Promise<void> => {
     const [url, token, clients, size, seconds] = process.argv.slice(loadArgs + 1);
-    process.stdout.write(JSON.stringify(await generateLoad(url ?? '', token ?? '', Number(clients), Number(size), Number(seconds))));
+    const json = JSON.stringify(await generateLoad(url ?? '', token ?? '', Number(clients), Number(size), Number(seconds)));
+    // process.exit right after a large write to a pipe cuts it: wait until it is flushed.
+    await new Promise<void>((resolve) => process.stdout.write(json, () => resolve()));
   })()
   : main();
 run.then(() => process.exit(0), (e: unknown) => {
