@@ -17,6 +17,7 @@ import { loadOrCreateServerToken, serverTokenPath } from '../server/server-token
 import { servingBanner } from '../server/serving-banner.js';
 import { composeApp, cudaProviderInstalled } from '../startup/compose.js';
 import { gpuProblem, gpuProblemText, gpuRequired, probeGpu, REQUIRE_GPU_EXIT_CODE } from '../startup/gpu-requirement.js';
+import { defaultDataDir } from './data-dir.js';
 import { StopRequested, trackHosts, type Shutdown } from './shutdown.js';
 
 /**
@@ -122,7 +123,8 @@ export async function serveHeadless(options: ServeHeadlessOptions): Promise<Serv
     const line = { event: 'serving', url: server.url, port: server.port, dataDir: options.dataDir, tokenPath, api: `${server.url}v1`, metrics: `${server.url}metrics`, pid: process.pid, ...options.extra?.json };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   } else {
-    process.stdout.write(servingBanner({ isTTY: process.stdout.isTTY === true, url: server.url, dashboardUrl: server.dashboardUrl, tokenPath }));
+    const dataDir = options.dataDir === defaultDataDir(process.env) ? null : options.dataDir;
+    process.stdout.write(servingBanner({ isTTY: process.stdout.isTTY === true, url: server.url, dashboardUrl: server.dashboardUrl, tokenPath, dataDir }));
     process.stdout.write(`OpenAI-compatible API: ${server.url}v1 (api key: the token in ${tokenPath}); Prometheus metrics: ${server.url}metrics\n`);
     if (options.extra) process.stdout.write(options.extra.text);
   }
