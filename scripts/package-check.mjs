@@ -199,9 +199,9 @@ await step('modelbay demo --help prints its usage; a bad value exits 2 (as JSON 
 });
 
 // The demo from the installed package: its models are generated and served by its own test Hub.
-const demo = start(['demo', '--port', '0', '--hub-port', '0', '--json'], /^(\{"event":"serving".*\})$/m);
+const demo = start(['demo', '--port', '0', '--hub-port', '0', '--fake-gpu', '--json'], /^(\{"event":"serving".*\})$/m);
 let serving = null;
-await step('modelbay demo --port 0 --hub-port 0 serves', async () => {
+await step('modelbay demo --port 0 --hub-port 0 --fake-gpu serves', async () => {
   serving = JSON.parse(await demo.url);
   expect(typeof serving.dataDir === 'string' && typeof serving.tempDir === 'string' && serving.hub.startsWith('http://127.0.0.1:'), JSON.stringify(serving));
 });
@@ -225,6 +225,11 @@ if (serving !== null) {
     expect(r.status === 0, `exit ${r.status}: ${r.stderr}`);
     const status = JSON.parse(r.stdout);
     expect(status.url === serving.url && status.mode === 'headless', r.stdout);
+  });
+  await step('the demo\'s --fake-gpu replays its capture from the installed package (no sources)', () => {
+    const r = modelbay('gpu', '--json', '--data-dir', serving.dataDir);
+    expect(r.status === 0, `exit ${r.status}: ${r.stderr}`);
+    expect(JSON.parse(r.stdout).sample?.gpus?.[0]?.name === 'NVIDIA GeForce RTX 4080 SUPER', r.stdout.slice(0, 500));
   });
 }
 await step('modelbay demo stops on SIGTERM with exit 0 and deletes its temp folder', async () => {

@@ -154,9 +154,13 @@ describe('modelbay demo (the demo entry)', () => {
     expect(existsSync(join(dataDir, 'server-token'))).toBe(true);
   });
 
-  it('Ctrl+C (the whole process group), once: exit 0, nothing left behind', async () => {
-    const demo = startDemo(['--port', '0']);
+  it('Ctrl+C (the whole process group), once: exit 0, nothing left behind; --fake-gpu replays the RTX 4080 SUPER capture', async () => {
+    const demo = startDemo(['--port', '0', '--fake-gpu']);
     await demo.url;
+    const dataDir = /Data folder: (\S+)\n/.exec(demo.output())?.[1] as string;
+    const gpu = bin(['gpu', '--json', '--data-dir', dataDir], envFor(testDir(), demo.tmp));
+    expect(gpu.status, gpu.stderr).toBe(0);
+    expect((JSON.parse(gpu.stdout) as { sample: { gpus: Array<{ name: string }> } }).sample.gpus.map((g) => g.name)).toEqual(['NVIDIA GeForce RTX 4080 SUPER']);
     expect(demoDirs(demo.tmp)).toHaveLength(1);
     process.kill(-(demo.child.pid as number), 'SIGINT');
     expect(await demo.exit).toBe(0);
