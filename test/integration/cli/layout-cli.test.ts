@@ -19,7 +19,7 @@ import { writeEmbeddingModel } from '../../../src/devkit/onnx/embedding-model.js
 import { writeCatalog } from '../../../src/devkit/artifacts/test-catalog.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 
-const NO_LAUNCH = { serve: () => Promise.resolve(), token: () => Promise.resolve(0) };
+const NO_LAUNCH = { serve: () => Promise.resolve(), demo: () => Promise.resolve(), token: () => Promise.resolve(0) };
 
 describe('modelbay lock and export', () => {
   let dir: string;
