@@ -94,4 +94,42 @@ describe('modelbay commands: what they report', () => {
     });
     expect(await runCli(['rm', 'E1'], client)).toContain("E1's files were deleted.");
   });
+
+  it('rm that keeps a shared file says in words what the slot is left with', async () => {
+    const both = (present: boolean): SlotReadiness => ({
+      ...readiness('E1', 'e5/large', true), presentBytes: present ? 200 : 100,
+      files: [{ path: 'onnx/model.onnx', size: 100, present, verified: present }, { path: 'tokenizer.json', size: 100, present: true, verified: true }],
+    });
+    const sharer: SlotReadiness = { ...readiness('E2', 'e5/large', true), files: [{ path: 'tokenizer.json', size: 100, present: true, verified: true }] };
+    const { client } = scripted({
+      getSnapshot: () => appSnapshot({ readiness: report([both(true), sharer]) }),
+      clearSlot: () => report([{ ...both(false), status: 'partial' }, sharer]),
+    });
+    const out = await runCli(['rm', 'E1'], client);
+    expect(out).toContain("Some of E1's files were deleted (100 B); the ones shared with E2 were kept. Some of E1's model files are missing.");
+    expect(out).not.toMatch(/is partial/);
+  });
+});
+
+describe('modelbay ls: an empty slot', () => {
+  const withEmpty = (): AppSnapshot => appSnapshot({
+    catalog: SLOT_IDS.map((slot) => ({
+      slot, status: slot === 'E5' ? 'none' : 'real', repo: slot === 'E5' ? null : `org/${slot.toLowerCase()}`, revision: slot === 'E5' ? null : 'main',
+      variant: slot === 'E5' ? null : 'fp32', files: [], dims: 384, pooling: 'mean', license: null, gated: false, note: null,
+    })),
+    slots: SLOT_IDS.map((id) => slotSnapshot(id, { state: id === 'E5' ? 'missing' : 'ready' })),
+    readiness: report(SLOT_IDS.map((slot) => slot === 'E5'
+      ? { slot, status: 'no-model', reason: 'No default model — choose one.', code: 'EMB-E118', repo: null, revision: null, totalBytes: 0, presentBytes: 0, files: [] }
+      : readiness(slot, `org/${slot.toLowerCase()}`, true))),
+  });
+
+  it('reads "no model" (as the README says), not "missing", in the table and with --json', async () => {
+    const { client } = scripted({ getSnapshot: withEmpty });
+    const rows = JSON.parse(await runCli(['ls', '--json'], client)) as Array<{ slot: string; state: string; ready: string }>;
+    expect(rows.find((r) => r.slot === 'E5')).toMatchObject({ state: 'no model', ready: 'no model' });
+    expect(rows.find((r) => r.slot === 'E1')).toMatchObject({ state: 'ready', ready: 'ready' });
+    const line = (await runCli(['ls'], client)).split('\n').find((l) => l.startsWith('E5 '));
+    expect(line).toMatch(/^E5\s+\S+\s+no model\s+no model\s+-\s+-\s+-$/);
+    expect(line).not.toMatch(/missing|no-model/);
+  });
 });
