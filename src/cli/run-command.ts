@@ -5,6 +5,7 @@
 import type { AppSnapshot, VerifyReport } from '../shared/contract/api.js';
 import type { ReadinessReport } from '../shared/artifacts/artifacts.js';
 import { formatBytes, formatPercent } from '../shared/values/bytes.js';
+import { count } from '../shared/values/counts.js';
 import { ModelbayError } from '../shared/errors/errors.js';
 import { aliasesOf } from '../shared/slots/model-names.js';
 import { ENDPOINT_FOR_KIND, resolveModelName, servingKind } from '../shared/slots/serving.js';
@@ -164,7 +165,7 @@ export async function runCommand(p: ParsedCommand, client: ServerClient, io: Out
           for (const pr of (snap.gpu?.processes ?? []).filter((x) => x.gpuUuid === g.uuid)) lines.push(`  pid ${pr.pid} ${pr.name}: ${pr.usedMemoryBytes === null ? '?' : formatBytes(pr.usedMemoryBytes)}`);
         }
         for (const d of snap.devices) lines.push(`Budget ${d.device}: ${formatBytes(d.allocatedBytes)} / ${formatBytes(d.budgetBytes)} (${formatPercent(d.ratio)}, ${d.level})`);
-        for (const h of snap.runtime.hosts) lines.push(`Session host ${h.device}: pid ${h.pid ?? '?'}, ${h.sessions} model(s)`);
+        for (const h of snap.runtime.hosts) lines.push(`Session host ${h.device}: pid ${h.pid ?? '?'}, ${count(h.sessions, 'model')}`);
         return `${lines.join('\n')}\n`;
       });
       return;
@@ -178,10 +179,10 @@ export async function runCommand(p: ParsedCommand, client: ServerClient, io: Out
       print(answer, () => {
         if (kind === 'dense') {
           const data = (answer as { data: Array<{ embedding: number[] }> }).data;
-          return data.map((d, i) => `${JSON.stringify(p.texts[i])}: ${d.embedding.length} dims [${d.embedding.slice(0, 4).map((x) => x.toFixed(4)).join(', ')}, …]`).join('\n') + '\n';
+          return data.map((d, i) => `${JSON.stringify(p.texts[i])}: ${count(d.embedding.length, 'dim')} [${d.embedding.slice(0, 4).map((x) => x.toFixed(4)).join(', ')}, …]`).join('\n') + '\n';
         }
         const items = answer as unknown[][];
-        return items.map((v, i) => `${JSON.stringify(p.texts[i])}: ${v.length} ${kind === 'sparse' ? 'terms' : 'token vectors'}`).join('\n') + '\n';
+        return items.map((v, i) => `${JSON.stringify(p.texts[i])}: ${count(v.length, kind === 'sparse' ? 'term' : 'token vector')}`).join('\n') + '\n';
       });
       return;
     }
@@ -224,6 +225,6 @@ async function pull(p: ParsedCommand, slots: SlotId[], client: ServerClient, io:
   const failed = results.filter((r) => !r.ok && r.error?.details.skipped !== 'no-model');
   if (failed.length > 0) {
     const first = failed[0]?.error;
-    throw new ModelbayError(first?.code ?? 'EMB-E500', `${failed.length} slot(s) could not be pulled: ${failed.map((f) => f.slot).join(', ')}.`, {});
+    throw new ModelbayError(first?.code ?? 'EMB-E500', `${count(failed.length, 'slot')} could not be pulled: ${failed.map((f) => f.slot).join(', ')}.`, {});
   }
 }

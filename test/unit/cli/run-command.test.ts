@@ -3,7 +3,11 @@
  * through aliases, the slots a load evicted, and what `rm` really deleted when another
  * slot shares the files.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ModelbayError } from '../../../src/shared/errors/errors.js';
 import type { AppSnapshot, CommandName } from '../../../src/shared/contract/api.js';
 import type { ReadinessReport, SlotReadiness } from '../../../src/shared/artifacts/artifacts.js';
 import type { SlotId } from '../../../src/shared/slots/slots.js';
@@ -25,6 +29,8 @@ function scripted(script: Script): { client: ServerClient; sent: Array<{ name: C
       if (!answer) return Promise.reject(new Error(`unexpected command ${name}`));
       return Promise.resolve(answer(input));
     },
+    // No event stream: commands that follow downloads see none.
+    events: () => Promise.resolve(),
   } as unknown as ServerClient;
   return { client, sent };
 }
@@ -108,6 +114,32 @@ describe('modelbay commands: what they report', () => {
     const out = await runCli(['rm', 'E1'], client);
     expect(out).toContain("Some of E1's files were deleted (100 B); the ones shared with E2 were kept. Some of E1's model files are missing.");
     expect(out).not.toMatch(/is partial/);
+  });
+});
+
+describe('modelbay counts: "1 slot", "1 file", never "slot(s)"', () => {
+  it('lock, gpu and pull count in words', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mb-cli-count-'));
+    try {
+      const locked = {
+        slot: 'E1' as const, repo: 'org/e1', revision: 'a'.repeat(40), files: [{ path: 'model.onnx', role: 'model' as const, sha256: 'b'.repeat(64), size: 2048 }],
+        variant: null, pooling: 'mean' as const, dims: 8, device: 'cpu', alias: null, pinned: false, preload: false,
+      };
+      const snap = appSnapshot({ runtime: { mode: 'headless', version: '0.1.0', cudaProvider: false, platform: 'linux-x64', hosts: [{ device: 'cpu', pid: 42, sessions: 1 }] } });
+      const { client } = scripted({
+        getSnapshot: () => snap,
+        lockLayout: () => ({ lock: { lockfileVersion: 1, createdAt: new Date(0).toISOString(), modelbay: 'test', slots: [locked] }, skipped: [] }),
+        download: () => Promise.reject(new ModelbayError('EMB-E107', 'The connection dropped.', {})),
+      });
+      const lock = await runCli(['lock', '--out', join(dir, 'one.lock.json')], client);
+      expect(lock).toContain(`Locked 1 slot to ${join(dir, 'one.lock.json')}:`);
+      expect(lock).toContain('1 file, 2.0 KiB');
+      expect(await runCli(['gpu'], client)).toContain('Session host cpu: pid 42, 1 model');
+      await expect(runCli(['pull', 'E1'], client)).rejects.toMatchObject({ message: '1 slot could not be pulled: E1.' });
+      for (const out of [lock, await runCli(['gpu'], client)]) expect(out).not.toMatch(/\(s\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

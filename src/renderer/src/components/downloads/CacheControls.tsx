@@ -1,3 +1,4 @@
+import { count } from '../../../../shared/values/counts.js';
 import { useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SlotReadiness } from '../../../../shared/artifacts/artifacts.js';
@@ -38,7 +39,7 @@ export function ClearCacheButton(): React.JSX.Element {
             Clear the model cache?
           </DialogHead>
           <p className="clear-frees">
-            Deletes the files of {withFiles.length} {withFiles.length === 1 ? 'slot' : 'slots'}
+            Deletes the files of {count(withFiles.length, 'slot')}
             {withFiles.length > 0 ? ` (${withFiles.join(', ')})` : ''} and frees <strong className="num">{fileSize(frees)}</strong>.
           </p>
           <p className="clear-keeps muted">

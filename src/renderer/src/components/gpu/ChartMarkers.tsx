@@ -1,3 +1,4 @@
+import { count } from '../../../../shared/values/counts.js';
 import { memo, useMemo, useState } from 'react';
 import { activityText } from '../../display/activity-text.js';
 import { clockTime } from '../../display/figures.js';
@@ -41,7 +42,7 @@ function Marker({ group, left, onShow }: { group: MarkerGroup; left: number; onS
         type="button"
         className="marker-dot"
         style={{ color: style.color }}
-        aria-label={many ? `${group.markers.length} events: ${group.markers.map(describe).join('; ')}` : describe(first)}
+        aria-label={many ? `${count(group.markers.length, 'event')}: ${group.markers.map(describe).join('; ')}` : describe(first)}
         aria-describedby={open ? tipId : undefined}
         onClick={() => setOpen((o) => !o)}
       >
