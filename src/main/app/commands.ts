@@ -8,7 +8,7 @@ import { ModelbayError } from '../../shared/errors/errors.js';
 import type { SlotSettings } from '../../shared/settings/settings.js';
 import type { SlotId } from '../../shared/slots/slots.js';
 import { isDownloading, isInUse } from '../../shared/slots/state.js';
-import { slotStateClause } from '../../shared/slots/state-words.js';
+import { noModelSentence, slotStateClause } from '../../shared/slots/state-words.js';
 import type { ArtifactManager } from '../core/artifacts/manager/types.js';
 import type { ModelRegistry } from '../core/registry/registry.js';
 import { splitEmbeddings, type OnnxModelSession } from '../core/runtime/index.js';
@@ -59,6 +59,13 @@ export function createHandlers(c: CommandContext): Omit<Handlers, OwnFileCommand
     }
   };
 
+  /** A pin or a preload of a slot with no model would hold nothing: refused before anything is saved. */
+  const assertHasModel = (slot: SlotId, what: string): void => {
+    if (a.catalog().find((v) => v.slot === slot)?.status === 'none') {
+      throw new ModelbayError('EMB-E118', noModelSentence(slot, what), { slot });
+    }
+  };
+
   return {
     getSnapshot: () => Promise.resolve(c.snapshot()),
     load: async ({ slot }) => {
@@ -76,6 +83,7 @@ export function createHandlers(c: CommandContext): Omit<Handlers, OwnFileCommand
       return r.snapshot(slot);
     },
     pin: async ({ slot }) => {
+      assertHasModel(slot, 'pin it');
       await persistSlot(slot, { pinned: true }, () => r.pin(slot));
       return r.snapshot(slot);
     },
@@ -84,6 +92,7 @@ export function createHandlers(c: CommandContext): Omit<Handlers, OwnFileCommand
       return r.snapshot(slot);
     },
     setPreload: async ({ slot, preload }) => {
+      if (preload) assertHasModel(slot, 'preload it');
       await persistSlot(slot, { preload }, () => r.setPreload(slot, preload));
       return r.snapshot(slot);
     },

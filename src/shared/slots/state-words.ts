@@ -84,3 +84,8 @@ export function slotStateWords(state: SlotState): string {
 export function slotStateClause(slot: string, state: SlotState): string {
   return `${slot} ${SLOT_WORDS[state]}`;
 }
+
+/** Why an empty slot refuses an action: "E5 has no model: choose one in Configure (…) before you pin it." */
+export function noModelSentence(slot: string, what: string): string {
+  return `${slot} has no model: choose one in Configure (or assign one from On disk) before you ${what}.`;
+}
