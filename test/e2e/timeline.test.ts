@@ -26,6 +26,17 @@ describe('annotated VRAM timeline', () => {
     await page.close();
   });
 
+  it('says "Memory history" for the CPU, "VRAM history" for a GPU', async () => {
+    const cpuOnly = await dashboard.open({ gpu: 'absent' });
+    expect(await cpuOnly.locator('#chart-title').textContent()).toBe('Memory history · last 10 minutes · cpu (RAM)');
+    await cpuOnly.close();
+    const page = await dashboard.open({ gpu: 'present' });
+    expect(await page.locator('#chart-title').textContent()).toBe('VRAM history · last 10 minutes · cuda:0');
+    await page.getByRole('group', { name: 'Device shown in the chart' }).getByRole('button', { name: 'cpu' }).click();
+    await expect.poll(() => page.locator('#chart-title').textContent()).toBe('Memory history · last 10 minutes · cpu (RAM)');
+    await page.close();
+  });
+
   it('load, eviction, download and failure events appear as markers with a tooltip and a link to their log entry', async () => {
     const page = await dashboard.open({ gpu: 'present' });
     const lane = page.getByRole('list', { name: 'Events on the timeline' });
