@@ -66,4 +66,39 @@ describe('annotated VRAM timeline', () => {
     expect(await page.locator(`[id="${target}"]`).evaluate((el) => el.matches(':target'))).toBe(true);
     await page.close();
   });
+
+  it('markers crowded at the right edge never overlap, at 1440 and at 800 px', async () => {
+    const page = await dashboard.open({ gpu: 'present' });
+    await page.evaluate(() => {
+      const scripted = (window as unknown as { __scripted: ScriptedControl }).__scripted;
+      // History keeps coming, as from a live App, so the window's right edge follows the clock.
+      scripted.startStream({ gpuHz: 1, downloadHz: 1, historyHz: 1 });
+      const at = Date.now();
+      const kinds = ['loaded', 'evicted', 'unloaded', 'load-failed'] as const;
+      // A burst of events over the last 45 s, up to the chart's right edge.
+      for (let i = 0; i < 18; i++) {
+        const kind = kinds[i % kinds.length] as (typeof kinds)[number];
+        scripted.emit({ type: 'activity', entry: { at: at - 44_000 + i * 2_500, kind, slot: 'E2', device: 'cuda:0', message: `crowd ${i} E2 ${kind}` } });
+      }
+    });
+    const lane = page.getByRole('list', { name: 'Events on the timeline' });
+    await expect.poll(() => lane.getByRole('button').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')).join('\n'))).toContain('crowd 17');
+    /** Each marker's box with its count badge, in page pixels. */
+    const boxes = (): Promise<Array<{ left: number; right: number }>> => lane.locator('li.marker').evaluateAll((els) => els.map((li) => {
+      const parts = [li.querySelector('.marker-dot'), li.querySelector('.marker-count')].filter((e): e is Element => e !== null).map((e) => e.getBoundingClientRect());
+      return { left: Math.min(...parts.map((r) => r.left)), right: Math.max(...parts.map((r) => r.right)) };
+    }));
+    for (const width of [1440, 800]) {
+      await page.setViewportSize({ width, height: 900 });
+      await expect.poll(async () => {
+        const sorted = (await boxes()).sort((a, b) => a.left - b.left);
+        return sorted.filter((b, i) => i > 0 && b.left < (sorted[i - 1]?.right ?? -Infinity) - 0.5).length;
+      }, { message: `overlapping markers at ${width} px` }).toBe(0);
+      // Every crowded event is still reachable through some marker.
+      const labels = await lane.getByRole('button').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')).join('\n'));
+      for (let i = 0; i < 18; i++) expect(labels).toContain(`crowd ${i} E2`);
+      await page.locator('.chart-card').screenshot({ path: `${SHOTS}/timeline-crowded-${width}.png` });
+    }
+    await page.close();
+  });
 });
