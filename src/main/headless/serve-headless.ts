@@ -108,7 +108,8 @@ export async function serveHeadless(options: ServeHeadlessOptions): Promise<Serv
   await options.prepare?.(app);
   shutdown.checkpoint();
 
-  process.stdout.write('Starting Modelbay (settings, model files, GPUs, preloads)…\n');
+  // With --json, stdout carries only JSON lines for scripts; the progress word goes to stderr.
+  (options.json ? process.stderr : process.stdout).write('Starting Modelbay (settings, model files, GPUs, preloads)…\n');
   await app.start();
   shutdown.checkpoint();
   const serverToken = loadOrCreateServerToken(options.dataDir);
