@@ -235,12 +235,16 @@ describe('slow clients and the connection cap', () => {
   it('the time-outs cover receiving a request, not answering it: an event stream and a slow command outlive them', async () => {
     const slowApp = {
       execute: async (name: string, input: unknown) => {
-        await new Promise((r) => setTimeout(r, 1500));
+        // Far longer than the request time-out below: answering is not receiving.
+        await new Promise((r) => setTimeout(r, 4000));
         return h.app.execute(name, input);
       },
       subscribe: (l: Parameters<Harness['app']['subscribe']>[0]) => h.app.subscribe(l),
     };
-    const server = await startServer({ app: slowApp, token, port: 0, rendererDir: null, heartbeatMs: 100, limits: { headersTimeoutMs: 300, requestTimeoutMs: 500, keepAliveTimeoutMs: 300, checkIntervalMs: 50 } });
+    // Time-outs long enough for a loaded machine to parse a request head in time (a busy CI
+    // runner once took longer than 300 ms), short enough for the test to outlive them.
+    const limits = { headersTimeoutMs: 1000, requestTimeoutMs: 1500, keepAliveTimeoutMs: 1000, checkIntervalMs: 50 };
+    const server = await startServer({ app: slowApp, token, port: 0, rendererDir: null, heartbeatMs: 100, limits });
     servers.push(server);
     const stream = connect(server.port, '127.0.0.1');
     let received = '';
@@ -253,10 +257,18 @@ describe('slow clients and the connection cap', () => {
       closed = true;
     });
     stream.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+    const pings = (): number => received.split(': ping').length - 1;
     try {
+      await until('the event stream to open', () => closed || pings() > 0);
+      expect(received).toMatch(/^HTTP\/1\.1 200/);
+      const opened = Date.now();
       const res = await snapshot(server.port);
       expect(res.status).toBe(200);
-      await until('heartbeats after the time-outs', () => received.split(': ping').length > 10);
+      // The stream keeps receiving heartbeats after every time-out has run out.
+      const after = Math.max(limits.headersTimeoutMs, limits.requestTimeoutMs, limits.keepAliveTimeoutMs) * 2;
+      await until('the time-outs to run out', () => Date.now() - opened > after);
+      const before = pings();
+      await until(`heartbeats after the time-outs (closed: ${String(closed)}, received: ${received.slice(0, 200)})`, () => closed || pings() > before + 3);
       expect(closed).toBe(false);
     } finally {
       stream.destroy();
