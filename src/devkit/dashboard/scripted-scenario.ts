@@ -106,7 +106,8 @@ export function scriptedScenario(options: ScriptedApiOptions): Scenario {
     const s = spec[id];
     slots.set(id, {
       id, name: names[id], state: s.state, error: s.error ?? null, health: s.state === 'loaded' ? 'healthy' : 'unknown',
-      pinned: s.pinned ?? false, preload: s.preload ?? false, device: s.device, estimateBytes: s.size, measuredBytes: s.measured ?? null,
+      // Without a GPU every slot runs on the CPU, as the App places them.
+      pinned: s.pinned ?? false, preload: s.preload ?? false, device: options.gpu === 'present' ? s.device : 'cpu', estimateBytes: s.size, measuredBytes: s.measured ?? null,
       lastUsedAt: s.lastMin === undefined ? null : now - s.lastMin * 60_000, useCount: s.uses ?? 0, loadCount: s.uses ? 2 : 0,
       failures: s.error ? 1 : 0, idleTtlMs: null, loadedAt: s.state === 'loaded' ? now - 3600_000 : null, lastLoadMs: s.state === 'loaded' ? 1840 : null,
     });
