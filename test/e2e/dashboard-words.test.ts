@@ -30,6 +30,8 @@ describe('words and units', () => {
     const page = await dashboard.open({ gpu: 'present' });
     const empty = card(page, 'E5');
     expect(await empty.locator('.slot-facts dd').first().textContent()).toBe('—');
+    // No files to count either: not "0 B / 0 B".
+    expect(await row(page, 'E5').locator('td.right').textContent()).toBe('—');
     for (const name of ['Pin', 'Preload']) {
       const toggle = empty.getByRole('checkbox', { name });
       expect(await toggle.isDisabled()).toBe(true);

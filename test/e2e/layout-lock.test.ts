@@ -62,4 +62,35 @@ describe('layout lockfiles in the dashboard', () => {
     await panel.screenshot({ path: `${SHOTS}/layout-panel-after.png` });
     await page.close();
   }, 120_000);
+
+  it('the restore preview wraps long repo@commit lines inside the dialog, at 800 px', async () => {
+    const page = await dashboard.open({ gpu: 'present' });
+    await page.setViewportSize({ width: 800, height: 900 });
+    const repo = 'a-research-group-with-a-long-name/multilingual-e5-large-instruct-onnx-int8-quantised-avx512';
+    const lock = {
+      lockfileVersion: 1, createdAt: new Date(0).toISOString(), modelbay: 'test',
+      slots: ['E1', 'E2'].map((slot) => ({
+        slot, repo, revision: '8b3219a92973f4c1d0e5a6b7c8d9e0f1a2b3c4d5',
+        files: [{ path: 'onnx/model_quantized_avx512_vnni.onnx', role: 'model', sha256: 'ab'.repeat(32), size: 1000 }],
+        variant: 'int8', pooling: 'mean', dims: 1024, device: 'cuda:0', alias: null, pinned: false, preload: false,
+      })),
+    };
+    const file = join(SHOTS, 'layout-long-names.lock.json');
+    await import('node:fs/promises').then((fs) => fs.writeFile(file, JSON.stringify(lock)));
+    const panel = page.locator('section.layout-panel');
+    await panel.getByLabel('Lockfile to restore').setInputFiles(file);
+    const dialog = page.getByRole('dialog', { name: /^Restore layout-long-names\.lock\.json/ });
+    await dialog.waitFor();
+    expect(await dialog.locator('tbody').textContent()).toContain(`${repo}@8b3219a92973`);
+    // Nothing sticks out of the dialog, and the dialog does not scroll sideways.
+    const overflow = await dialog.evaluate((d) => {
+      const box = d.getBoundingClientRect();
+      const out = [...d.querySelectorAll('*')].filter((el) => el.getBoundingClientRect().right > box.right + 0.5).map((el) => el.tagName + (el.textContent ?? '').slice(0, 40));
+      return { out, scrolls: d.scrollWidth > d.clientWidth + 1, fits: box.right <= window.innerWidth };
+    });
+    expect(overflow).toEqual({ out: [], scrolls: false, fits: true });
+    await dialog.screenshot({ path: `${SHOTS}/layout-restore-long-names-800.png` });
+    await page.close();
+  });
 });
+

@@ -106,7 +106,8 @@ export function scriptedScenario(options: ScriptedApiOptions): Scenario {
     const s = spec[id];
     slots.set(id, {
       id, name: names[id], state: s.state, error: s.error ?? null, health: s.state === 'loaded' ? 'healthy' : 'unknown',
-      pinned: s.pinned ?? false, preload: s.preload ?? false, device: s.device, estimateBytes: s.size, measuredBytes: s.measured ?? null,
+      // Without a GPU every slot runs on the CPU, as the App places them.
+      pinned: s.pinned ?? false, preload: s.preload ?? false, device: options.gpu === 'present' ? s.device : 'cpu', estimateBytes: s.size, measuredBytes: s.measured ?? null,
       lastUsedAt: s.lastMin === undefined ? null : now - s.lastMin * 60_000, useCount: s.uses ?? 0, loadCount: s.uses ? 2 : 0,
       failures: s.error ? 1 : 0, idleTtlMs: null, loadedAt: s.state === 'loaded' ? now - 3600_000 : null, lastLoadMs: s.state === 'loaded' ? 1840 : null,
     });
@@ -166,19 +167,22 @@ export function scriptedScenario(options: ScriptedApiOptions): Scenario {
       allocations: allocs.map(([slot, bytes]) => ({ slot, bytes, measured: true, pinned: slot === 'E1', lastTouched: now })),
     };
   };
-  const devices: DeviceBudgetSnapshot[] = options.gpu !== 'present'
-    ? [device('cpu', 8 * GiB, [['E1', 702 * MiB], ['E8', 214 * MiB], ['E11', 61 * MiB]], null)]
+  // Without a GPU the same session runs on the CPU: its budget, history and events are the CPU's.
+  const gpu = options.gpu === 'present';
+  const devices: DeviceBudgetSnapshot[] = !gpu
+    ? [device('cpu', 8 * GiB, [['E1', 702 * MiB], ['E8', 214 * MiB], ['E3', 420 * MiB], ['E11', 61 * MiB]], null)]
     : [device('cuda:0', 8 * GiB, [['E1', 702 * MiB], ['E8', 214 * MiB], ['E3', 420 * MiB]], 13208 * MiB), device('cpu', 8 * GiB, [['E11', 61 * MiB]], null)];
 
   const historyPoint = (t: number, i: number, dev: string): HistoryPoint => {
     const wave = Math.sin(i / 45);
-    if (dev === 'cpu') return { at: t, device: 'cpu', budgetBytes: 8 * GiB, allocatedBytes: 61 * MiB, deviceUsedBytes: null, deviceTotalBytes: null, slots: { E11: 61 * MiB } };
+    if (dev === 'cpu' && gpu) return { at: t, device: 'cpu', budgetBytes: 8 * GiB, allocatedBytes: 61 * MiB, deviceUsedBytes: null, deviceTotalBytes: null, slots: { E11: 61 * MiB } };
     const e1 = 702 * MiB;
     const e8 = i > 120 ? 214 * MiB : 0;
     const e12 = i > 200 && i < 380 ? 430 * MiB : 0;
     const e3 = i > 560 ? 420 * MiB : 0;
     const e7 = i > 300 && i < 450 ? Math.round((5.4 + wave) * GiB) : 0;
     const allocated = e1 + e8 + e12 + e3 + e7;
+    if (!gpu) return { at: t, device: dev, budgetBytes: 8 * GiB, allocatedBytes: allocated + 61 * MiB, deviceUsedBytes: null, deviceTotalBytes: null, slots: { E1: e1, E8: e8, E12: e12, E3: e3, E7: e7, E11: 61 * MiB } };
     return {
       at: t, device: dev, budgetBytes: 8 * GiB, allocatedBytes: allocated, deviceUsedBytes: allocated + 888 * MiB + 300 * MiB, deviceTotalBytes: 16376 * MiB,
       slots: { E1: e1, E8: e8, E12: e12, E3: e3, E7: e7 },
@@ -191,7 +195,7 @@ export function scriptedScenario(options: ScriptedApiOptions): Scenario {
     for (const d of devices) history.push(historyPoint(t, i, d.device));
   }
 
-  const activity: ActivityEntry[] = [
+  const gpuActivity: ActivityEntry[] = [
     { at: now - 560_000, kind: 'loaded', slot: 'E1', message: 'E1 loaded on cuda:0 in 1.8 s (702 MiB measured)' },
     { at: now - 480_000, kind: 'loaded', slot: 'E8', message: 'E8 loaded on cuda:0 in 0.4 s (214 MiB measured)' },
     { at: now - 400_000, kind: 'loaded', slot: 'E12', message: 'E12 loaded on cuda:0 in 1.1 s (430 MiB measured)' },
@@ -207,6 +211,7 @@ export function scriptedScenario(options: ScriptedApiOptions): Scenario {
     { at: now - 20_000, kind: 'download', slot: 'E10', message: 'E10 download resumed at 67 %' },
     { at: now - 5_000, kind: 'info', slot: 'E3', message: 'E3 loading on cuda:0' },
   ];
+  const activity = gpu ? gpuActivity : gpuActivity.map((e) => ({ ...e, message: e.message.replaceAll('cuda:0', 'cpu'), ...(e.device ? { device: 'cpu' } : {}) }));
 
   const settings: SettingsView = {
     settings: {

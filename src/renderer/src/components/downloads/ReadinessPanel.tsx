@@ -1,4 +1,4 @@
-import type { ReadinessStatus } from '../../../../shared/artifacts/artifacts.js';
+import type { ReadinessStatus, SlotReadiness } from '../../../../shared/artifacts/artifacts.js';
 import { useShallow } from 'zustand/react/shallow';
 import { fileSize, missingText, unknownSizesTip, unknownSlotsTip } from '../../display/figures.js';
 import { readinessSummary, selectPending, selectReadiness, unknownSizeFiles } from '../../store/selectors.js';
@@ -15,6 +15,30 @@ const STATUS_LABEL: Record<ReadinessStatus, string> = {
   failed: 'failed',
   'no-model': 'no model',
 };
+
+/** "120 MB / 120 MB"; a lower bound when some sizes are unknown; a dash for a slot with no model (no files to have). */
+function PresentOfTotal({ r }: { r: SlotReadiness }): React.JSX.Element {
+  if (r.status === 'no-model') {
+    return (
+      <span className="unknown" title="no model: no files to have">
+        —
+      </span>
+    );
+  }
+  const unknown = unknownSizeFiles(r);
+  return (
+    <>
+      {fileSize(r.presentBytes)} /{' '}
+      {unknown > 0 ? (
+        <span className="unknown" title={unknownSizesTip(unknown)}>
+          {r.totalBytes > 0 ? `≥ ${fileSize(r.totalBytes)}` : 'unknown'}
+        </span>
+      ) : (
+        fileSize(r.totalBytes)
+      )}
+    </>
+  );
+}
 
 export function ReadinessPanel(): React.JSX.Element {
   const report = useDashboard(selectReadiness);
@@ -76,14 +100,7 @@ export function ReadinessPanel(): React.JSX.Element {
                     <span className={`status status-${r.status}`}>{STATUS_LABEL[r.status]}</span>
                   </td>
                   <td className="num right">
-                    {fileSize(r.presentBytes)} /{' '}
-                    {unknownSizeFiles(r) > 0 ? (
-                      <span className="unknown" title={unknownSizesTip(unknownSizeFiles(r))}>
-                        {r.totalBytes > 0 ? `≥ ${fileSize(r.totalBytes)}` : 'unknown'}
-                      </span>
-                    ) : (
-                      fileSize(r.totalBytes)
-                    )}
+                    <PresentOfTotal r={r} />
                   </td>
                   <td className="reason" title={r.reason ?? undefined}>
                     {r.code && <code className="error-code">{r.code}</code>} {r.reason ?? ''}
