@@ -3,7 +3,7 @@ import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 
 // One build yields every entry: the Electron main process, the headless server (plain
-// Node, the `npm start` fallback), the `modelbay` CLI (plain Node), the session host, the sandboxed preload (CommonJS:
+// Node, the `npm start` fallback), the `modelbay` CLI (plain Node), the session host, the download worker, the sandboxed preload (CommonJS:
 // sandboxed preloads cannot be ESM) and the renderer.
 export default defineConfig(({ command }) => {
   // `electron-vite dev` is the explicit dev mode: only under it does the app load
@@ -19,6 +19,8 @@ export default defineConfig(({ command }) => {
             index: resolve(import.meta.dirname, 'src/main/electron/main.ts'),
             headless: resolve(import.meta.dirname, 'src/main/headless/main.ts'),
             host: resolve(import.meta.dirname, 'src/main/host/main.ts'),
+            // A worker thread of main: receives, writes and hashes downloads off main's event loop.
+            'download-worker': resolve(import.meta.dirname, 'src/main/core/artifacts/transfer/byte-worker.ts'),
             cli: resolve(import.meta.dirname, 'src/cli/main.ts'),
           },
         },

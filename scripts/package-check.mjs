@@ -56,7 +56,7 @@ const tarball = join(work, info.filename);
 const files = info.files.map((f) => f.path);
 
 await step('the tarball holds the built main, CLI, server, dashboard and resources, and no sources', () => {
-  for (const f of ['out/main/headless.js', 'out/main/cli.js', 'out/main/host.js', 'out/main/index.js', 'out/renderer/index.html', 'out/preload/index.cjs', 'resources/catalog.json', 'scripts/modelbay.mjs']) {
+  for (const f of ['out/main/headless.js', 'out/main/cli.js', 'out/main/host.js', 'out/main/download-worker.js', 'out/main/index.js', 'out/renderer/index.html', 'out/preload/index.cjs', 'resources/catalog.json', 'scripts/modelbay.mjs']) {
     expect(files.includes(f), `${f} is not in the tarball`);
   }
   const sources = files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.ts'));

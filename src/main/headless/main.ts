@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { toModelbayError, type ModelbayError } from '../../shared/errors/errors.js';
 import { composeApp, cudaProviderInstalled } from '../startup/compose.js';
 import { ForkLauncher } from '../core/runtime/index.js';
+import { builtByteWorker } from '../core/artifacts/transfer/byte-thread.js';
 import { gpuProblem, gpuProblemText, gpuRequired, probeGpu, REQUIRE_GPU_EXIT_CODE } from '../startup/gpu-requirement.js';
 import { HEADLESS_USAGE, parseHeadlessOptions } from './options.js';
 import { startServer } from '../server/http-server.js';
@@ -44,6 +45,8 @@ async function main(): Promise<void> {
   const launcher = !fromSource && existsSync(builtHost)
     ? new ForkLauncher({ entry: builtHost })
     : new ForkLauncher({ entry: join(import.meta.dirname, '../host/main.ts'), execArgv: ['--import', 'tsx'] });
+  // The download worker likewise: built beside this entry, else its sources (the default).
+  const downloadWorker = !fromSource && existsSync(builtByteWorker(import.meta.dirname).path) ? builtByteWorker(import.meta.dirname) : undefined;
   const rendererDir = join(root, 'out', 'renderer');
   if (!existsSync(join(rendererDir, 'index.html'))) log('The dashboard is not built (out/renderer is missing): only the API is served. Run `npm run build`.');
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version;
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
     dataDir: options.dataDir,
     catalogPath: join(root, 'resources', 'catalog.json'),
     launcher,
+    ...(downloadWorker ? { downloadWorker } : {}),
     version,
     log,
   });
