@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `modelbay` command. `serve` runs the headless server (scripts/start.mjs: in a
-// checkout it builds first when the sources are newer); every other command is the CLI
+// checkout it builds first when the sources are newer), `demo` the same server with a
+// local test Hub (out/main/demo.js, built first the same way); every other command is the CLI
 // in src/cli. An installed package runs the build (out/main/cli.js) and needs nothing
 // else; a checkout with its dev dependencies runs the TypeScript sources through tsx, so
 // `npm link` works without a build step.
@@ -15,6 +16,15 @@ async function startServe(rest) {
   // scripts/start.mjs reads its flags from process.argv when it loads.
   process.argv = [process.argv[0], process.argv[1], '--headless', ...rest];
   await import('./start.mjs');
+}
+
+async function startDemo(rest) {
+  const { buildIfStale } = await import('./build-if-stale.mjs');
+  const entry = join(root, 'out/main/demo.js');
+  buildIfStale(entry);
+  // In this process, as serve: the demo reads its flags from process.argv when it loads.
+  process.argv = [process.argv[0], entry, ...rest];
+  await import(pathToFileURL(entry).href);
 }
 
 /** The CLI module: the sources through tsx in a checkout that has it, else the build. */
@@ -39,6 +49,8 @@ async function loadCli() {
 const [command, ...rest] = args;
 if (command === 'serve') {
   await startServe(rest);
+} else if (command === 'demo') {
+  await startDemo(rest);
 } else {
   const { cli } = await loadCli();
   const io = {
@@ -46,5 +58,5 @@ if (command === 'serve') {
     err: (text) => process.stderr.write(text),
     isTTY: Boolean(process.stderr.isTTY),
   };
-  process.exitCode = await cli(args, process.env, io, { serve: startServe });
+  process.exitCode = await cli(args, process.env, io, { serve: startServe, demo: startDemo });
 }

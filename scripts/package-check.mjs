@@ -3,7 +3,9 @@
 // with its prepack build), installs it into a temporary folder with runtime dependencies
 // only (no tsx, no electron-vite, no sources), starts its download worker, then runs the
 // installed `modelbay`: --help, serve --help and a bad flag, serve (start, wait for its URL,
-// stop), token, status --json, ls --json, and the layout commands when this version has them.
+// stop), token, status --json, ls --json, the layout commands when this version has them,
+// and the demo (its flags, an embedding through /v1 from its test Hub's model, /metrics,
+// status --data-dir, a clean stop).
 // Minutes, not seconds: it runs from .ci/run, not from `npm test`.
 //
 // Offline: the install uses the project's lockfile for the runtime dependencies' exact
@@ -57,7 +59,7 @@ const tarball = join(work, info.filename);
 const files = info.files.map((f) => f.path);
 
 await step('the tarball holds the built main, CLI, server, dashboard and resources, and no sources', () => {
-  for (const f of ['out/main/headless.js', 'out/main/cli.js', 'out/main/host.js', 'out/main/download-worker.js', 'out/main/index.js', 'out/renderer/index.html', 'out/preload/index.cjs', 'resources/catalog.json', 'scripts/modelbay.mjs']) {
+  for (const f of ['out/main/headless.js', 'out/main/cli.js', 'out/main/demo.js', 'out/main/fake-nvidia-smi/fake-nvidia-smi.js', 'out/main/host.js', 'out/main/download-worker.js', 'out/main/index.js', 'out/renderer/index.html', 'out/preload/index.cjs', 'resources/catalog.json', 'scripts/modelbay.mjs']) {
     expect(files.includes(f), `${f} is not in the tarball`);
   }
   const sources = files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.ts'));
@@ -201,6 +203,55 @@ if (baseUrl !== null) {
 await step('modelbay serve stops on SIGTERM with exit 0', async () => {
   const code = await server.stop();
   expect(code === 0, `exit ${code}:\n${server.output()}`);
+});
+
+await step('modelbay demo --help prints its usage; a bad value exits 2 (as JSON with --json)', () => {
+  const help = modelbay('demo', '--help');
+  expect(help.status === 0 && help.stdout.includes('Usage: modelbay demo'), `exit ${help.status}: ${help.stderr}`);
+  const bad = modelbay('demo', '--hub-port', 'x');
+  expect(bad.status === 2 && bad.stderr.includes('--hub-port'), `exit ${bad.status}: ${bad.stderr}`);
+  const json = modelbay('demo', '--port', 'x', '--json');
+  expect(json.status === 2 && JSON.parse(json.stderr.trim()).error.code === 'EMB-E002', `exit ${json.status}: ${json.stderr}`);
+});
+
+// The demo from the installed package: its models are generated and served by its own test Hub.
+const demo = start(['demo', '--port', '0', '--hub-port', '0', '--fake-gpu', '--json'], /^(\{"event":"serving".*\})$/m);
+let serving = null;
+await step('modelbay demo --port 0 --hub-port 0 --fake-gpu serves', async () => {
+  serving = JSON.parse(await demo.url);
+  expect(typeof serving.dataDir === 'string' && typeof serving.tempDir === 'string' && serving.hub.startsWith('http://127.0.0.1:'), JSON.stringify(serving));
+});
+if (serving !== null) {
+  const demoToken = readFileSync(join(serving.dataDir, 'server-token'), 'utf8').trim();
+  const auth = { authorization: `Bearer ${demoToken}` };
+  await step('the demo embeds a text through /v1/embeddings (after modelbay pull from its test Hub)', async () => {
+    const pull = modelbay('pull', 'E1', '--data-dir', serving.dataDir);
+    expect(pull.status === 0, `pull: exit ${pull.status}: ${pull.stderr}`);
+    const res = await fetch(`${serving.url}v1/embeddings`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'E1', input: 'a sentence' }) });
+    const body = await res.json();
+    expect(res.status === 200 && body.data?.[0]?.embedding?.length > 0, `${res.status}: ${JSON.stringify(body).slice(0, 500)}`);
+  });
+  await step('the demo serves /metrics', async () => {
+    const res = await fetch(`${serving.url}metrics`, { headers: auth });
+    const text = await res.text();
+    expect(res.status === 200 && /^modelbay_/m.test(text), `${res.status}: ${text.slice(0, 300)}`);
+  });
+  await step('modelbay status --json --data-dir <the demo\'s data folder> finds the demo', () => {
+    const r = modelbay('status', '--json', '--data-dir', serving.dataDir);
+    expect(r.status === 0, `exit ${r.status}: ${r.stderr}`);
+    const status = JSON.parse(r.stdout);
+    expect(status.url === serving.url && status.mode === 'headless', r.stdout);
+  });
+  await step('the demo\'s --fake-gpu replays its capture from the installed package (no sources)', () => {
+    const r = modelbay('gpu', '--json', '--data-dir', serving.dataDir);
+    expect(r.status === 0, `exit ${r.status}: ${r.stderr}`);
+    expect(JSON.parse(r.stdout).sample?.gpus?.[0]?.name === 'NVIDIA GeForce RTX 4080 SUPER', r.stdout.slice(0, 500));
+  });
+}
+await step('modelbay demo stops on SIGTERM with exit 0 and deletes its temp folder', async () => {
+  const code = await demo.stop();
+  expect(code === 0, `exit ${code}:\n${demo.output()}`);
+  expect(serving === null || !existsSync(serving.tempDir), `${serving?.tempDir} is still there`);
 });
 
 if (!keep) rmSync(work, { recursive: true, force: true });

@@ -29,6 +29,7 @@ export const COMMON_OPTIONS = {
 
 export const COMMANDS = {
   serve: { summary: 'run the headless server (dashboard, /v1 API, /metrics)', usage: 'serve [--port N] [--host ADDR] [--data-dir DIR]', slots: 'none' },
+  demo: { summary: 'the headless server with a local test Hub and small generated models, in a temp folder: try it all offline', usage: 'demo [--port N] [--hub-port N] [--fake-gpu] [--data-dir DIR]', slots: 'none' },
   token: { summary: 'print the server\'s token, for scripts: -H "Authorization: Bearer $(modelbay token)"', usage: 'token [--data-dir DIR] [--json]', slots: 'none' },
   status: { summary: 'the server, readiness, loaded models and memory pressure', usage: 'status', slots: 'none' },
   ls: { summary: 'every slot: state, repo, variant, size, ready', usage: 'ls', slots: 'none' },
@@ -79,7 +80,7 @@ export interface ParsedCommand {
   strings: Record<string, string>;
   /** Words after the command (`verify FILE`, `triton DIR`). */
   words: string[];
-  /** `serve` passes its arguments through to the server. */
+  /** `serve` and `demo` pass their arguments through to the entry, which parses them. */
   rest: string[];
 }
 
@@ -104,8 +105,8 @@ export function parseCommand(argv: string[]): ParsedCommand | { help: true; comm
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') return { help: true, command: null };
   if (!isCommand(name)) throw new UsageError(`Unknown command: ${name}`);
   const spec: CommandSpec = COMMANDS[name];
-  // serve takes its own flags: the headless entry parses them.
-  if (name === 'serve') {
+  // serve and demo take their own flags: their entries parse them.
+  if (name === 'serve' || name === 'demo') {
     const help = args.includes('--help') || args.includes('-h');
     return { command: name, slots: [], texts: [], json: false, help, port: undefined, dataDir: undefined, flags: {}, strings: {}, words: [], rest: args };
   }
@@ -187,7 +188,7 @@ function checkLayoutWords(name: string, words: string[], strings: Record<string,
 
 export function commandHelp(name: CommandId): string {
   const spec: CommandSpec = COMMANDS[name];
-  const extra = name === 'serve' ? '' : name === 'token' ? '\nOptions:\n  --json           {"token": "…", "dataDir": "…"}\n  --data-dir DIR   the server\'s data folder (default MODELBAY_DATA_DIR, ~/.config/modelbay)\n' : '\nOptions:\n  --json           machine-readable output\n  --port N         the server\'s port (default: the running server\'s, MODELBAY_PORT, 7878)\n  --data-dir DIR   where the server keeps its token (default MODELBAY_DATA_DIR, ~/.config/modelbay)\n';
+  const extra = name === 'serve' || name === 'demo' ? '' : name === 'token' ? '\nOptions:\n  --json           {"token": "…", "dataDir": "…"}\n  --data-dir DIR   the server\'s data folder (default MODELBAY_DATA_DIR, ~/.config/modelbay)\n' : '\nOptions:\n  --json           machine-readable output\n  --port N         the server\'s port (default: the running server\'s, MODELBAY_PORT, 7878)\n  --data-dir DIR   where the server keeps its token (default MODELBAY_DATA_DIR, ~/.config/modelbay)\n';
   return `Usage: modelbay ${spec.usage}\n\n  ${spec.summary}\n${extra}`;
 }
 

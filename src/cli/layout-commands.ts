@@ -7,6 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { formatBytes } from '../shared/values/bytes.js';
+import { count } from '../shared/values/counts.js';
 import { ModelbayError } from '../shared/errors/errors.js';
 import { DEFAULT_LOCKFILE_NAME, MAX_LOCKFILE_BYTES, parseLockfile, serializeLockfile, type Lockfile } from '../shared/layouts/layouts.js';
 import type { Output, ParsedCommand } from './commands-table.js';
@@ -29,6 +30,9 @@ async function readLockfile(file: string): Promise<Lockfile> {
   }
 }
 
+/** "All 4 files", or "The one file" when there is one. */
+const allFiles = (n: number): string => (n === 1 ? 'The one file' : `All ${count(n, 'file')}`);
+
 const slotsArg = (p: ParsedCommand): { slots?: ParsedCommand['slots'] } => (p.slots.length > 0 ? { slots: p.slots } : {});
 
 export async function layoutLock(p: ParsedCommand, client: ServerClient, io: Output): Promise<void> {
@@ -38,8 +42,8 @@ export async function layoutLock(p: ParsedCommand, client: ServerClient, io: Out
     const file = resolve(p.strings.out ?? DEFAULT_LOCKFILE_NAME);
     const result = await client.command('lockLayout', slotsArg(p));
     await writeFile(file, serializeLockfile(result.lock));
-    print({ file, ...result }, () => `Locked ${result.lock.slots.length} slot(s) to ${file}:\n` +
-      result.lock.slots.map((s) => `  ${s.slot}  ${s.repo}@${s.revision.slice(0, 12)}  ${s.files.length} file(s), ${formatBytes(s.files.reduce((n, f) => n + f.size, 0))}  ${s.device}${s.alias ? `  alias ${s.alias}` : ''}${s.pinned ? '  pinned' : ''}${s.preload ? '  preload' : ''}`).join('\n') + '\n' +
+    print({ file, ...result }, () => `Locked ${count(result.lock.slots.length, 'slot')} to ${file}:\n` +
+      result.lock.slots.map((s) => `  ${s.slot}  ${s.repo}@${s.revision.slice(0, 12)}  ${count(s.files.length, 'file')}, ${formatBytes(s.files.reduce((n, f) => n + f.size, 0))}  ${s.device}${s.alias ? `  alias ${s.alias}` : ''}${s.pinned ? '  pinned' : ''}${s.preload ? '  preload' : ''}`).join('\n') + '\n' +
       (result.skipped.length ? `Not locked: ${result.skipped.map((s) => `${s.slot} (${s.reason})`).join(', ')}\n` : ''));
     return;
   }
@@ -48,9 +52,9 @@ export async function layoutLock(p: ParsedCommand, client: ServerClient, io: Out
   if (verb === 'verify') {
     const report = await client.command('verifyLock', { lock, ...slotsArg(p) });
     print({ file, ...report }, () => (report.ok
-      ? `All ${report.slots.reduce((n, s) => n + s.files.length, 0)} files of ${report.slots.length} slot(s) match ${file} (cache ${report.cacheDir}).\n`
-      : `${report.problems.join('\n')}\n${report.problems.length} file(s) missing or different (cache ${report.cacheDir}).\n`));
-    if (!report.ok) throw new ModelbayError('EMB-E108', `The cache does not match ${file}: ${report.problems.length} file(s).`, { problems: report.problems });
+      ? `${allFiles(report.slots.reduce((n, s) => n + s.files.length, 0))} of ${count(report.slots.length, 'slot')} ${report.slots.reduce((n, s) => n + s.files.length, 0) === 1 ? 'matches' : 'match'} ${file} (cache ${report.cacheDir}).\n`
+      : `${report.problems.join('\n')}\n${count(report.problems.length, 'file')} missing or different (cache ${report.cacheDir}).\n`));
+    if (!report.ok) throw new ModelbayError('EMB-E108', `The cache does not match ${file}: ${count(report.problems.length, 'file')} missing or different.`, { problems: report.problems });
     return;
   }
   const wanted = new Set(lock.slots.map((s) => s.slot).filter((s) => p.slots.length === 0 || p.slots.includes(s)));
@@ -65,7 +69,7 @@ export async function layoutLock(p: ParsedCommand, client: ServerClient, io: Out
   }
   if (!result.ok) {
     const failed = result.slots.filter((r) => !r.ok);
-    throw new ModelbayError(failed[0]?.error?.code ?? 'EMB-E500', `${failed.length} slot(s) were not restored: ${failed.map((f) => f.slot).join(', ')}.`, { slots: failed.map((f) => f.slot) });
+    throw new ModelbayError(failed[0]?.error?.code ?? 'EMB-E500', `${count(failed.length, 'slot')} ${failed.length === 1 ? 'was' : 'were'} not restored: ${failed.map((f) => f.slot).join(', ')}.`, { slots: failed.map((f) => f.slot) });
   }
 }
 
@@ -77,7 +81,7 @@ export async function layoutExport(p: ParsedCommand, client: ServerClient, io: O
     ...(lock ? { lock } : {}),
     ...(p.strings['storage-uri'] !== undefined ? { storageUri: p.strings['storage-uri'] } : {}),
   });
-  io.out(p.json ? `${JSON.stringify(result, null, 2)}\n` : `Exported to ${result.dir} (${target}): ${result.files.length} files, ${result.linked} model file(s) hard-linked from the cache, ${result.copied} copied.\n` +
+  io.out(p.json ? `${JSON.stringify(result, null, 2)}\n` : `Exported to ${result.dir} (${target}): ${count(result.files.length, 'file')}, ${count(result.linked, 'model file')} hard-linked from the cache, ${result.copied} copied.\n` +
     result.models.map((m) => `  ${m.name}  (${m.slot}, ${m.instanceKind === 'KIND_GPU' ? 'GPU' : 'CPU'})${m.models.length > 1 ? `: ensemble of ${m.models.slice(1).join(', ')}` : ''}`).join('\n') + '\n' +
     `Run it: tritonserver --model-repository=${result.dir}${target === 'kserve' ? `\nKServe: kubectl apply -f ${resolve(result.dir, 'inferenceservice.yaml')} (see README.md there)` : ''}\n`);
 }

@@ -10,12 +10,13 @@ import { findServer, NoServerError, ServerClient, tokenOf } from './server-clien
 
 export const EXIT = { ok: 0, error: 1, usage: 2, noServer: 3 } as const;
 
-/** What the bin script does itself: `serve` builds (in a checkout) and starts the server. */
+/** What the bin script does itself: `serve` and `demo` build (in a checkout) and start the server. */
 export interface PassThrough {
   serve(args: string[]): Promise<void>;
+  demo(args: string[]): Promise<void>;
 }
 
-/** Runs one invocation; `serve` is handed to the bin script's own launcher. */
+/** Runs one invocation; `serve` and `demo` are handed to the bin script's own launcher. */
 export async function cli(argv: string[], env: NodeJS.ProcessEnv, io: Output, launch: PassThrough): Promise<number> {
   let parsed: ParsedCommand | { help: true; command: null };
   try {
@@ -34,8 +35,8 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv, io: Output, la
     io.out(mainHelp());
     return EXIT.ok;
   }
-  if (parsed.command === 'serve') {
-    await launch.serve(parsed.rest);
+  if (parsed.command === 'serve' || parsed.command === 'demo') {
+    await launch[parsed.command](parsed.rest);
     return EXIT.ok;
   }
   if (parsed.help) {

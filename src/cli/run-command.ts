@@ -5,10 +5,12 @@
 import type { AppSnapshot, VerifyReport } from '../shared/contract/api.js';
 import type { ReadinessReport } from '../shared/artifacts/artifacts.js';
 import { formatBytes, formatPercent } from '../shared/values/bytes.js';
+import { count } from '../shared/values/counts.js';
 import { ModelbayError } from '../shared/errors/errors.js';
 import { aliasesOf } from '../shared/slots/model-names.js';
 import { ENDPOINT_FOR_KIND, resolveModelName, servingKind } from '../shared/slots/serving.js';
 import { isSlotId, type SlotId } from '../shared/slots/slots.js';
+import { modelFilesSentence } from '../shared/slots/state-words.js';
 import type { Output, ParsedCommand } from './commands-table.js';
 import { withDownloadProgress } from './follow-downloads.js';
 import { layoutExport, layoutLock } from './layout-commands.js';
@@ -24,6 +26,9 @@ function ago(at: number | null, now: number): string {
   const s = Math.max(0, Math.round((now - at) / 1000));
   return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
 }
+
+/** What `ls` says for a slot with no model, in its state and readiness alike. */
+const NO_MODEL = 'no model';
 
 interface SlotRow {
   slot: SlotId;
@@ -44,9 +49,11 @@ function slotRows(snap: AppSnapshot): SlotRow[] {
     const c = snap.catalog.find((x) => x.slot === s.id);
     const r = snap.readiness?.slots.find((x) => x.slot === s.id);
     const size = c?.files.reduce((n, f) => n + (f.size ?? 0), 0) ?? 0;
+    // A slot without a model is not "missing" its files: it has none to have. It reads "no model", as on the dashboard.
+    const empty = c ? c.status === 'none' : r?.status === 'no-model';
     return {
-      slot: s.id, name: s.name, state: s.state, repo: c?.repo ?? null, revision: c?.revision ?? null, variant: c?.variant ?? null,
-      sizeBytes: size || null, ready: r?.status ?? null, kind: c?.repo ? servingKind(s.id, c.pooling) : null, pinned: s.pinned, device: s.device,
+      slot: s.id, name: s.name, state: empty ? NO_MODEL : s.state, repo: c?.repo ?? null, revision: c?.revision ?? null, variant: c?.variant ?? null,
+      sizeBytes: size || null, ready: empty ? NO_MODEL : r?.status ?? null, kind: c?.repo ? servingKind(s.id, c.pooling) : null, pinned: s.pinned, device: s.device,
     };
   });
 }
@@ -92,8 +99,7 @@ export async function runCommand(p: ParsedCommand, client: ServerClient, io: Out
     case 'ls': {
       const rows = slotRows(await client.command('getSnapshot'));
       print(rows, () => table([['SLOT', 'NAME', 'STATE', 'READY', 'REPO', 'VARIANT', 'SIZE'], ...rows.map((r) => [
-        // A slot without a model is not "missing" its files: it has none to have.
-        r.slot, r.name, r.repo === null ? 'no model' : r.state, r.ready ?? '-', r.repo ?? '(no model)', r.variant ?? '-', r.sizeBytes === null ? '-' : formatBytes(r.sizeBytes),
+        r.slot, r.name, r.state, r.ready ?? '-', r.repo ?? '-', r.variant ?? '-', r.sizeBytes === null ? '-' : formatBytes(r.sizeBytes),
       ])]));
       return;
     }
@@ -159,7 +165,7 @@ export async function runCommand(p: ParsedCommand, client: ServerClient, io: Out
           for (const pr of (snap.gpu?.processes ?? []).filter((x) => x.gpuUuid === g.uuid)) lines.push(`  pid ${pr.pid} ${pr.name}: ${pr.usedMemoryBytes === null ? '?' : formatBytes(pr.usedMemoryBytes)}`);
         }
         for (const d of snap.devices) lines.push(`Budget ${d.device}: ${formatBytes(d.allocatedBytes)} / ${formatBytes(d.budgetBytes)} (${formatPercent(d.ratio)}, ${d.level})`);
-        for (const h of snap.runtime.hosts) lines.push(`Session host ${h.device}: pid ${h.pid ?? '?'}, ${h.sessions} model(s)`);
+        for (const h of snap.runtime.hosts) lines.push(`Session host ${h.device}: pid ${h.pid ?? '?'}, ${count(h.sessions, 'model')}`);
         return `${lines.join('\n')}\n`;
       });
       return;
@@ -173,10 +179,10 @@ export async function runCommand(p: ParsedCommand, client: ServerClient, io: Out
       print(answer, () => {
         if (kind === 'dense') {
           const data = (answer as { data: Array<{ embedding: number[] }> }).data;
-          return data.map((d, i) => `${JSON.stringify(p.texts[i])}: ${d.embedding.length} dims [${d.embedding.slice(0, 4).map((x) => x.toFixed(4)).join(', ')}, …]`).join('\n') + '\n';
+          return data.map((d, i) => `${JSON.stringify(p.texts[i])}: ${count(d.embedding.length, 'dim')} [${d.embedding.slice(0, 4).map((x) => x.toFixed(4)).join(', ')}, …]`).join('\n') + '\n';
         }
         const items = answer as unknown[][];
-        return items.map((v, i) => `${JSON.stringify(p.texts[i])}: ${v.length} ${kind === 'sparse' ? 'terms' : 'token vectors'}`).join('\n') + '\n';
+        return items.map((v, i) => `${JSON.stringify(p.texts[i])}: ${count(v.length, kind === 'sparse' ? 'term' : 'token vector')}`).join('\n') + '\n';
       });
       return;
     }
@@ -198,9 +204,8 @@ function rmOutcome(slot: SlotId, presentBefore: number | null, report: Readiness
     .map((r) => r.slot);
   const why = sharers.length > 0 ? `shared with ${sharers.join(', ')}` : 'still in use';
   const freed = presentBefore === null ? 0 : presentBefore - mine.presentBytes;
-  return freed > 0
-    ? `Some of ${slot}'s files were deleted (${formatBytes(freed)}); the ones ${why} were kept, and ${slot} is ${mine.status}.`
-    : `Nothing was deleted: ${slot}'s files are ${why}, so they were kept and ${slot} stays ${mine.status}.`;
+  if (freed > 0) return `Some of ${slot}'s files were deleted (${formatBytes(freed)}); the ones ${why} were kept. ${modelFilesSentence(slot, mine.status)}`;
+  return `Nothing was deleted: ${slot}'s files are ${why}, so they were kept${mine.status === 'ready' ? ` and ${slot} stays ready.` : `. ${modelFilesSentence(slot, mine.status)}`}`;
 }
 
 async function pull(p: ParsedCommand, slots: SlotId[], client: ServerClient, io: Output): Promise<void> {
@@ -220,6 +225,6 @@ async function pull(p: ParsedCommand, slots: SlotId[], client: ServerClient, io:
   const failed = results.filter((r) => !r.ok && r.error?.details.skipped !== 'no-model');
   if (failed.length > 0) {
     const first = failed[0]?.error;
-    throw new ModelbayError(first?.code ?? 'EMB-E500', `${failed.length} slot(s) could not be pulled: ${failed.map((f) => f.slot).join(', ')}.`, {});
+    throw new ModelbayError(first?.code ?? 'EMB-E500', `${count(failed.length, 'slot')} could not be pulled: ${failed.map((f) => f.slot).join(', ')}.`, {});
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The session host run from its TypeScript sources (tsx) in a child process: how the demo
- * and the tests start real hosts without a build.
+ * The session host run from its TypeScript sources (tsx) in a child process: how the tests
+ * and benchmarks start real hosts without a build.
  */
 import { join } from 'node:path';
 import { ForkLauncher } from '../main/core/runtime/fork-launcher.js';

@@ -26,6 +26,21 @@ describe('words and units', () => {
     await page.close();
   });
 
+  it('an empty slot has no memory estimate, and Pin and Preload are off with a reason', async () => {
+    const page = await dashboard.open({ gpu: 'present' });
+    const empty = card(page, 'E5');
+    expect(await empty.locator('.slot-facts dd').first().textContent()).toBe('—');
+    for (const name of ['Pin', 'Preload']) {
+      const toggle = empty.getByRole('checkbox', { name });
+      expect(await toggle.isDisabled()).toBe(true);
+      expect(await empty.locator('label.toggle').filter({ hasText: new RegExp(`^${name}$`) }).getAttribute('title')).toMatch(/^E5 has no model: choose one in Configure/);
+    }
+    // A slot with a model keeps its estimate and its toggles.
+    expect(await card(page, 'E4').locator('.slot-facts dd').first().textContent()).toMatch(/^~\d/);
+    expect(await card(page, 'E4').getByRole('checkbox', { name: 'Pin' }).isDisabled()).toBe(false);
+    await page.close();
+  });
+
   it('memory reads in MiB/GiB everywhere, file sizes in MB/GB', async () => {
     const page = await dashboard.open({ gpu: 'present' });
     // E1's estimate (337 000 000 B) is memory: 321 MiB, not "337 MB".

@@ -26,6 +26,17 @@ describe('annotated VRAM timeline', () => {
     await page.close();
   });
 
+  it('says "Memory history" for the CPU, "VRAM history" for a GPU', async () => {
+    const cpuOnly = await dashboard.open({ gpu: 'absent' });
+    expect(await cpuOnly.locator('#chart-title').textContent()).toBe('Memory history · last 10 minutes · cpu (RAM)');
+    await cpuOnly.close();
+    const page = await dashboard.open({ gpu: 'present' });
+    expect(await page.locator('#chart-title').textContent()).toBe('VRAM history · last 10 minutes · cuda:0');
+    await page.getByRole('group', { name: 'Device shown in the chart' }).getByRole('button', { name: 'cpu' }).click();
+    await expect.poll(() => page.locator('#chart-title').textContent()).toBe('Memory history · last 10 minutes · cpu (RAM)');
+    await page.close();
+  });
+
   it('load, eviction, download and failure events appear as markers with a tooltip and a link to their log entry', async () => {
     const page = await dashboard.open({ gpu: 'present' });
     const lane = page.getByRole('list', { name: 'Events on the timeline' });
@@ -53,6 +64,41 @@ describe('annotated VRAM timeline', () => {
     const target = await page.evaluate(() => decodeURIComponent(location.hash.slice(1)));
     expect(await page.locator(`[id="${target}"]`).textContent()).toContain('E8 evicted: LRU, to make room for E2');
     expect(await page.locator(`[id="${target}"]`).evaluate((el) => el.matches(':target'))).toBe(true);
+    await page.close();
+  });
+
+  it('markers crowded at the right edge never overlap, at 1440 and at 800 px', async () => {
+    const page = await dashboard.open({ gpu: 'present' });
+    await page.evaluate(() => {
+      const scripted = (window as unknown as { __scripted: ScriptedControl }).__scripted;
+      // History keeps coming, as from a live App, so the window's right edge follows the clock.
+      scripted.startStream({ gpuHz: 1, downloadHz: 1, historyHz: 1 });
+      const at = Date.now();
+      const kinds = ['loaded', 'evicted', 'unloaded', 'load-failed'] as const;
+      // A burst of events over the last 45 s, up to the chart's right edge.
+      for (let i = 0; i < 18; i++) {
+        const kind = kinds[i % kinds.length] as (typeof kinds)[number];
+        scripted.emit({ type: 'activity', entry: { at: at - 44_000 + i * 2_500, kind, slot: 'E2', device: 'cuda:0', message: `crowd ${i} E2 ${kind}` } });
+      }
+    });
+    const lane = page.getByRole('list', { name: 'Events on the timeline' });
+    await expect.poll(() => lane.getByRole('button').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')).join('\n'))).toContain('crowd 17');
+    /** Each marker's box with its count badge, in page pixels. */
+    const boxes = (): Promise<Array<{ left: number; right: number }>> => lane.locator('li.marker').evaluateAll((els) => els.map((li) => {
+      const parts = [li.querySelector('.marker-dot'), li.querySelector('.marker-count')].filter((e): e is Element => e !== null).map((e) => e.getBoundingClientRect());
+      return { left: Math.min(...parts.map((r) => r.left)), right: Math.max(...parts.map((r) => r.right)) };
+    }));
+    for (const width of [1440, 800]) {
+      await page.setViewportSize({ width, height: 900 });
+      await expect.poll(async () => {
+        const sorted = (await boxes()).sort((a, b) => a.left - b.left);
+        return sorted.filter((b, i) => i > 0 && b.left < (sorted[i - 1]?.right ?? -Infinity) - 0.5).length;
+      }, { message: `overlapping markers at ${width} px` }).toBe(0);
+      // Every crowded event is still reachable through some marker.
+      const labels = await lane.getByRole('button').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')).join('\n'));
+      for (let i = 0; i < 18; i++) expect(labels).toContain(`crowd ${i} E2`);
+      await page.locator('.chart-card').screenshot({ path: `${SHOTS}/timeline-crowded-${width}.png` });
+    }
     await page.close();
   });
 });

@@ -36,6 +36,8 @@ export interface HarnessOptions {
   dir?: string;
   /** Slots with a token-level model (pooling "none"). */
   tokenLevel?: SlotId[];
+  /** Slots with no model at all (catalog status "none"). */
+  noModel?: SlotId[];
   /** The generated model's size (vocab × dim). */
   model?: { vocab?: number; dim?: number; catalogDims?: Partial<Record<SlotId, number>> };
 }
@@ -48,7 +50,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
   }
   const settings = await SettingsStore.open({ dir });
   const tokens = createFileTokenStore(join(dir, 'hf-token'));
-  const artifacts = await createMemoryArtifacts({ dir: join(dir, 'models'), ready: options.ready ?? [], tokenLevel: options.tokenLevel, ...options.model });
+  const artifacts = await createMemoryArtifacts({ dir: join(dir, 'models'), ready: options.ready ?? [], tokenLevel: options.tokenLevel, noModel: options.noModel, ...options.model });
   const app = createApp({
     mode: 'headless',
     version: 'test',

@@ -88,6 +88,7 @@ class AppService implements App {
       slotModels: () => this.artifacts.catalog().map((c) => ({ slot: c.slot, repo: c.repo, revision: c.revision, model: c.files.find((f) => f.role === 'model')?.path ?? null })),
       onChange: (disk) => this.hub.emit({ type: 'disk', disk }),
       now: this.now,
+      timers: this.timers,
     });
     this.pool = new HostPool({
       launcher: options.launcher,
@@ -272,6 +273,7 @@ class AppService implements App {
     if (this.historyHandle !== null) this.timers.clearInterval(this.historyHandle);
     this.historyHandle = null;
     this.serving.close();
+    this.discovery.close();
     const steps: Array<[string, () => Promise<unknown>]> = [
       ['Stopping the GPU monitor', () => this.monitor.stop()],
       ['Unloading the models', () => this.registry.shutdown()],
@@ -318,6 +320,8 @@ class AppService implements App {
         return;
       case 'state':
         this.registry.setArtifactState(e.slot, e.state, e.error);
+        // Files arrived or went: "On disk" looks again by itself (once for many changes).
+        if (e.state === 'ready' || e.state === 'missing') this.discovery.scanSoon();
         if (e.state === 'ready') {
           this.shapes.learnLater(e.slot);
           // A finished download is what grows the cache: keep it under its limit.

@@ -8,6 +8,7 @@ import { ModelbayError } from '../../shared/errors/errors.js';
 import type { SlotSettings } from '../../shared/settings/settings.js';
 import type { SlotId } from '../../shared/slots/slots.js';
 import { isDownloading, isInUse } from '../../shared/slots/state.js';
+import { noModelSentence, slotStateClause } from '../../shared/slots/state-words.js';
 import type { ArtifactManager } from '../core/artifacts/manager/types.js';
 import type { ModelRegistry } from '../core/registry/registry.js';
 import { splitEmbeddings, type OnnxModelSession } from '../core/runtime/index.js';
@@ -54,7 +55,14 @@ export function createHandlers(c: CommandContext): Omit<Handlers, OwnFileCommand
   const assertNotInUse = (slot: SlotId, what: string): void => {
     const state = r.snapshot(slot).state;
     if (isInUse(state)) {
-      throw new ModelbayError('EMB-E007', `${slot} is ${state}: unload it before you ${what}.`, { slot, state });
+      throw new ModelbayError('EMB-E007', `${slotStateClause(slot, state)}: unload it before you ${what}.`, { slot, state });
+    }
+  };
+
+  /** A pin or a preload of a slot with no model would hold nothing: refused before anything is saved. */
+  const assertHasModel = (slot: SlotId, what: string): void => {
+    if (a.catalog().find((v) => v.slot === slot)?.status === 'none') {
+      throw new ModelbayError('EMB-E118', noModelSentence(slot, what), { slot });
     }
   };
 
@@ -75,6 +83,7 @@ export function createHandlers(c: CommandContext): Omit<Handlers, OwnFileCommand
       return r.snapshot(slot);
     },
     pin: async ({ slot }) => {
+      assertHasModel(slot, 'pin it');
       await persistSlot(slot, { pinned: true }, () => r.pin(slot));
       return r.snapshot(slot);
     },
@@ -83,6 +92,7 @@ export function createHandlers(c: CommandContext): Omit<Handlers, OwnFileCommand
       return r.snapshot(slot);
     },
     setPreload: async ({ slot, preload }) => {
+      if (preload) assertHasModel(slot, 'preload it');
       await persistSlot(slot, { preload }, () => r.setPreload(slot, preload));
       return r.snapshot(slot);
     },
@@ -92,7 +102,7 @@ export function createHandlers(c: CommandContext): Omit<Handlers, OwnFileCommand
       }
       const state = r.snapshot(slot).state;
       if (r.snapshot(slot).device !== device && isInUse(state)) {
-        throw new ModelbayError('EMB-E007', `${slot} is ${state}: unload it before moving it to ${device}.`, { slot, state });
+        throw new ModelbayError('EMB-E007', `${slotStateClause(slot, state)}: unload it before moving it to ${device}.`, { slot, state });
       }
       await persistSlot(slot, { device }, () => {
         if (r.snapshot(slot).device !== device) r.setDevice(slot, device);
@@ -107,7 +117,7 @@ export function createHandlers(c: CommandContext): Omit<Handlers, OwnFileCommand
       assertNotInUse(slot, 'change its model');
       const state = r.snapshot(slot).state;
       if (isDownloading(state)) {
-        throw new ModelbayError('EMB-E007', `${slot} is ${state}: pause or cancel it before changing its model.`, { slot, state });
+        throw new ModelbayError('EMB-E007', `${slotStateClause(slot, state)}: pause or cancel it before changing its model.`, { slot, state });
       }
       const previous = c.settings.get().slots[slot]?.source ?? null;
       await c.settings.updateSlot(slot, { source });

@@ -13,6 +13,7 @@ import {
 import { ModelbayError } from '../../shared/errors/errors.js';
 import type { SlotId } from '../../shared/slots/slots.js';
 import { filesInUse, isDownloading } from '../../shared/slots/state.js';
+import { slotStateClause } from '../../shared/slots/state-words.js';
 import type { ProbeResult } from '../../shared/slots/usage.js';
 import type { DiskDiscovery } from '../core/artifacts/cache/disk-discovery.js';
 import { describeIssues } from '../core/state/settings-store.js';
@@ -53,7 +54,7 @@ export function buildHandlerTable(c: HandlerTableContext): Handlers {
       assertNotInUse: (slot, what) => {
         const state = registry.snapshot(slot).state;
         if (filesInUse(state)) {
-          throw new ModelbayError('EMB-E007', `${slot} is ${state}: ${isDownloading(state) ? 'pause or cancel it' : 'unload it'} before you ${what}.`, { slot, state });
+          throw new ModelbayError('EMB-E007', `${slotStateClause(slot, state)}: ${isDownloading(state) ? 'pause or cancel it' : 'unload it'} before you ${what}.`, { slot, state });
         }
       },
       updateSlot: async (slot, patch) => {

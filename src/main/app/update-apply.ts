@@ -11,7 +11,8 @@ import type { CatalogSlotView } from '../../shared/artifacts/artifacts.js';
 import { ModelbayError, toModelbayError } from '../../shared/errors/errors.js';
 import type { SlotSource } from '../../shared/settings/settings.js';
 import type { SlotId } from '../../shared/slots/slots.js';
-import { isBusy } from '../../shared/slots/state.js';
+import { isBusy, type SlotState } from '../../shared/slots/state.js';
+import { slotStateClause } from '../../shared/slots/state-words.js';
 import { COMMIT_RE } from '../../shared/values/values.js';
 import type { SlotHistory, UpdateResult } from '../../shared/artifacts/updates.js';
 import type { HubCacheLayout } from '../core/artifacts/cache/hf-cache-layout.js';
@@ -25,7 +26,7 @@ export interface UpdateApplierDeps {
   artifacts: ArtifactManager;
   settings: SettingsStore;
   registry: {
-    snapshot(slot: SlotId): { state: string };
+    snapshot(slot: SlotId): { state: SlotState };
     load(slot: SlotId): Promise<unknown>;
     unload(slot: SlotId): Promise<void>;
     refreshEstimates(slots: readonly SlotId[]): void;
@@ -71,7 +72,7 @@ export class UpdateApplier {
   private async exclusive<T>(slot: SlotId, fn: () => Promise<T>): Promise<T> {
     const state = this.d.registry.snapshot(slot).state;
     if (this.inFlight.has(slot) || isBusy(state)) {
-      throw new ModelbayError('EMB-E138', `${slot} is ${this.inFlight.has(slot) ? 'already updating' : state}: try again when it is done.`, { slot, state });
+      throw new ModelbayError('EMB-E138', `${this.inFlight.has(slot) ? `${slot} is already updating` : slotStateClause(slot, state)}: try again when it is done.`, { slot, state });
     }
     this.inFlight.add(slot);
     try {

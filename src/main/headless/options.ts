@@ -33,6 +33,15 @@ export const HEADLESS_USAGE = `Usage: modelbay serve [--port N] [--host ADDR] [-
 
 export { defaultDataDir };
 
+/** A port to listen on (0 = any free one), or a usage error naming `what` ("The port", "--hub-port"). */
+export function parsePort(text: string, what: string): number {
+  const port = Number(text);
+  if (!/^\d{1,5}$/.test(text) || port > 65_535) {
+    throw new ModelbayError('EMB-E002', `${what} must be a number from 0 to 65535; got ${JSON.stringify(text)}.`, { port: text, usage: true });
+  }
+  return port;
+}
+
 export function parseHeadlessOptions(argv: string[], env: NodeJS.ProcessEnv): HeadlessOptions {
   let values: { port?: string; host?: string; 'data-dir'?: string; help?: boolean; json?: boolean; 'require-gpu'?: boolean };
   try {
@@ -49,11 +58,7 @@ export function parseHeadlessOptions(argv: string[], env: NodeJS.ProcessEnv): He
     throw new ModelbayError('EMB-E002', `${(e as Error).message}\n\n${HEADLESS_USAGE}`, { usage: true });
   }
   // An empty variable is unset, as for the CLI.
-  const portText = values.port ?? (env['MODELBAY_PORT'] || String(DEFAULT_PORT));
-  const port = Number(portText);
-  if (!/^\d{1,5}$/.test(portText) || port > 65_535) {
-    throw new ModelbayError('EMB-E002', `The port must be a number from 0 to 65535; got ${JSON.stringify(portText)}.`, { port: portText, usage: true });
-  }
+  const port = parsePort(values.port ?? (env['MODELBAY_PORT'] || String(DEFAULT_PORT)), 'The port');
   const host = values.host ?? DEFAULT_HOST;
   const exposureWarning = isLoopbackAddress(host)
     ? null

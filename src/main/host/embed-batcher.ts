@@ -7,6 +7,7 @@
  * request, so one bad request fails only itself.
  */
 import { ModelbayError } from '../../shared/errors/errors.js';
+import { count } from '../../shared/values/counts.js';
 import type { EmbedInput, EmbedOutput, EmbedResult } from '../core/runtime/protocol.js';
 import type { Embedder } from './embedder.js';
 
@@ -66,7 +67,7 @@ export class EmbedBatcher {
   async submit(inputs: ReadonlyArray<EmbedInput>, output: EmbedOutput): Promise<EmbedResult> {
     if (this.closed) throw this.closed;
     if (this.queuedInputs + inputs.length > this.options.maxQueuedInputs) {
-      throw new ModelbayError('EMB-E209', `This model already has ${this.queuedInputs} inputs waiting (limit ${this.options.maxQueuedInputs}); retry shortly.`, { queued: this.queuedInputs, limit: this.options.maxQueuedInputs });
+      throw new ModelbayError('EMB-E209', `This model already has ${count(this.queuedInputs, 'input')} waiting (limit ${this.options.maxQueuedInputs}); retry shortly.`, { queued: this.queuedInputs, limit: this.options.maxQueuedInputs });
     }
     const tokenizer = await this.embedder.ready();
     // An unload may have come while the tokenizer loaded: nothing would run this request.

@@ -13,6 +13,13 @@ export interface BannerInput {
   dashboardUrl: string;
   /** Where the token is kept. */
   tokenPath: string;
+  /** The data folder when it is not the default one: `modelbay token` must be pointed at it. */
+  dataDir?: string | null;
+}
+
+/** A path as one shell word. */
+function shellWord(text: string): string {
+  return /^[\w./:@%+=-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 export function servingBanner(input: BannerInput): string {
@@ -20,6 +27,6 @@ export function servingBanner(input: BannerInput): string {
   return (
     `Modelbay is serving the dashboard at ${input.url}\n` +
     'The sign-in token is not printed here, because this output is not a terminal and may be kept in a file or journal.\n' +
-    `Get it with \`modelbay token\` (or read ${input.tokenPath}) and open ${input.url}?token=<token> once.\n`
+    `Get it with \`modelbay token${input.dataDir ? ` --data-dir ${shellWord(input.dataDir)}` : ''}\` (or read ${input.tokenPath}) and open ${input.url}?token=<token> once.\n`
   );
 }

@@ -19,7 +19,7 @@ import { writeEmbeddingModel } from '../../../src/devkit/onnx/embedding-model.js
 import { writeCatalog } from '../../../src/devkit/artifacts/test-catalog.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 
-const NO_LAUNCH = { serve: () => Promise.resolve(), token: () => Promise.resolve(0) };
+const NO_LAUNCH = { serve: () => Promise.resolve(), demo: () => Promise.resolve(), token: () => Promise.resolve(0) };
 
 describe('modelbay lock and export', () => {
   let dir: string;
@@ -64,7 +64,7 @@ describe('modelbay lock and export', () => {
     const file = join(dir, 'modelbay.lock.json');
     const locked = await run('lock', '--out', file);
     expect(locked.code).toBe(0);
-    expect(locked.out).toContain('Locked 1 slot(s)');
+    expect(locked.out).toContain('Locked 1 slot to');
     const lock = JSON.parse(await readFile(file, 'utf8')) as Lockfile;
     expect(lock.slots[0]).toMatchObject({ slot: 'E1', revision: commitSha('org/alpha', 0) });
     const good = await run('lock', 'verify', file, '--json');

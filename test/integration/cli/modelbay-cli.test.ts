@@ -17,7 +17,7 @@ import { harness, type Harness } from '../../../src/devkit/app/app-harness.js';
 import { testLauncher } from '../runtime/test-hosts.js';
 
 const BIN = join(import.meta.dirname, '../../../scripts/modelbay.mjs');
-const NO_LAUNCH = { serve: () => Promise.resolve() };
+const NO_LAUNCH = { serve: () => Promise.resolve(), demo: () => Promise.resolve() };
 
 interface Run {
   code: number;

@@ -138,10 +138,12 @@ describe('modelbay serve (headless entry)', () => {
     expect(s.output()).not.toContain('Fetching');
   });
 
-  it('--json prints one JSON line once serving, without the token', async () => {
+  it('--json prints one JSON line once serving, without the token, and nothing else on stdout', async () => {
     const s = serve(['--json']);
+    let stdout = '';
     const line = await new Promise<string>((resolve, reject) => {
-      s.child.stdout?.on('data', () => {
+      s.child.stdout?.on('data', (c: string) => {
+        stdout += c;
         const found = s.output().split('\n').find((l) => l.startsWith('{'));
         if (found) resolve(found);
       });
@@ -150,6 +152,8 @@ describe('modelbay serve (headless entry)', () => {
     const info = JSON.parse(line) as { event: string; url: string; port: number; tokenPath: string };
     expect(info).toMatchObject({ event: 'serving', url: `http://127.0.0.1:${info.port}/` });
     expect(line).not.toContain(readFileSync(info.tokenPath, 'utf8').trim());
+    // A script reads stdout line by line as JSON: progress words go to stderr.
+    expect(stdout.split('\n').filter((l) => l.trim() !== '')).toEqual([line]);
     s.child.kill('SIGTERM');
     expect(await s.exit).toBe(0);
   });

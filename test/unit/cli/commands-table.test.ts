@@ -8,6 +8,7 @@ describe('modelbay argument parsing', () => {
     expect(parseCommand(['embed', 'E1', 'a b', 'c'])).toMatchObject({ slots: ['E1'], texts: ['a b', 'c'] });
     expect(parseCommand(['verify'])).toMatchObject({ slots: [] });
     expect(parseCommand(['serve', '--port', '0'])).toMatchObject({ command: 'serve', rest: ['--port', '0'] });
+    expect(parseCommand(['demo', '--hub-port', '0', '--fake-gpu'])).toMatchObject({ command: 'demo', rest: ['--hub-port', '0', '--fake-gpu'] });
     expect(parseCommand([])).toEqual({ help: true, command: null });
   });
 

@@ -3,7 +3,11 @@
  * through aliases, the slots a load evicted, and what `rm` really deleted when another
  * slot shares the files.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ModelbayError } from '../../../src/shared/errors/errors.js';
 import type { AppSnapshot, CommandName } from '../../../src/shared/contract/api.js';
 import type { ReadinessReport, SlotReadiness } from '../../../src/shared/artifacts/artifacts.js';
 import type { SlotId } from '../../../src/shared/slots/slots.js';
@@ -25,6 +29,8 @@ function scripted(script: Script): { client: ServerClient; sent: Array<{ name: C
       if (!answer) return Promise.reject(new Error(`unexpected command ${name}`));
       return Promise.resolve(answer(input));
     },
+    // No event stream: commands that follow downloads see none.
+    events: () => Promise.resolve(),
   } as unknown as ServerClient;
   return { client, sent };
 }
@@ -93,5 +99,69 @@ describe('modelbay commands: what they report', () => {
       clearSlot: () => report([readiness('E1', 'e5/large', false)]),
     });
     expect(await runCli(['rm', 'E1'], client)).toContain("E1's files were deleted.");
+  });
+
+  it('rm that keeps a shared file says in words what the slot is left with', async () => {
+    const both = (present: boolean): SlotReadiness => ({
+      ...readiness('E1', 'e5/large', true), presentBytes: present ? 200 : 100,
+      files: [{ path: 'onnx/model.onnx', size: 100, present, verified: present }, { path: 'tokenizer.json', size: 100, present: true, verified: true }],
+    });
+    const sharer: SlotReadiness = { ...readiness('E2', 'e5/large', true), files: [{ path: 'tokenizer.json', size: 100, present: true, verified: true }] };
+    const { client } = scripted({
+      getSnapshot: () => appSnapshot({ readiness: report([both(true), sharer]) }),
+      clearSlot: () => report([{ ...both(false), status: 'partial' }, sharer]),
+    });
+    const out = await runCli(['rm', 'E1'], client);
+    expect(out).toContain("Some of E1's files were deleted (100 B); the ones shared with E2 were kept. Some of E1's model files are missing.");
+    expect(out).not.toMatch(/is partial/);
+  });
+});
+
+describe('modelbay counts: "1 slot", "1 file", never "slot(s)"', () => {
+  it('lock, gpu and pull count in words', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mb-cli-count-'));
+    try {
+      const locked = {
+        slot: 'E1' as const, repo: 'org/e1', revision: 'a'.repeat(40), files: [{ path: 'model.onnx', role: 'model' as const, sha256: 'b'.repeat(64), size: 2048 }],
+        variant: null, pooling: 'mean' as const, dims: 8, device: 'cpu', alias: null, pinned: false, preload: false,
+      };
+      const snap = appSnapshot({ runtime: { mode: 'headless', version: '0.1.0', cudaProvider: false, platform: 'linux-x64', hosts: [{ device: 'cpu', pid: 42, sessions: 1 }] } });
+      const { client } = scripted({
+        getSnapshot: () => snap,
+        lockLayout: () => ({ lock: { lockfileVersion: 1, createdAt: new Date(0).toISOString(), modelbay: 'test', slots: [locked] }, skipped: [] }),
+        download: () => Promise.reject(new ModelbayError('EMB-E107', 'The connection dropped.', {})),
+      });
+      const lock = await runCli(['lock', '--out', join(dir, 'one.lock.json')], client);
+      expect(lock).toContain(`Locked 1 slot to ${join(dir, 'one.lock.json')}:`);
+      expect(lock).toContain('1 file, 2.0 KiB');
+      expect(await runCli(['gpu'], client)).toContain('Session host cpu: pid 42, 1 model');
+      await expect(runCli(['pull', 'E1'], client)).rejects.toMatchObject({ message: '1 slot could not be pulled: E1.' });
+      for (const out of [lock, await runCli(['gpu'], client)]) expect(out).not.toMatch(/\(s\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('modelbay ls: an empty slot', () => {
+  const withEmpty = (): AppSnapshot => appSnapshot({
+    catalog: SLOT_IDS.map((slot) => ({
+      slot, status: slot === 'E5' ? 'none' : 'real', repo: slot === 'E5' ? null : `org/${slot.toLowerCase()}`, revision: slot === 'E5' ? null : 'main',
+      variant: slot === 'E5' ? null : 'fp32', files: [], dims: 384, pooling: 'mean', license: null, gated: false, note: null,
+    })),
+    slots: SLOT_IDS.map((id) => slotSnapshot(id, { state: id === 'E5' ? 'missing' : 'ready' })),
+    readiness: report(SLOT_IDS.map((slot) => slot === 'E5'
+      ? { slot, status: 'no-model', reason: 'No default model — choose one.', code: 'EMB-E118', repo: null, revision: null, totalBytes: 0, presentBytes: 0, files: [] }
+      : readiness(slot, `org/${slot.toLowerCase()}`, true))),
+  });
+
+  it('reads "no model" (as the README says), not "missing", in the table and with --json', async () => {
+    const { client } = scripted({ getSnapshot: withEmpty });
+    const rows = JSON.parse(await runCli(['ls', '--json'], client)) as Array<{ slot: string; state: string; ready: string }>;
+    expect(rows.find((r) => r.slot === 'E5')).toMatchObject({ state: 'no model', ready: 'no model' });
+    expect(rows.find((r) => r.slot === 'E1')).toMatchObject({ state: 'ready', ready: 'ready' });
+    const line = (await runCli(['ls'], client)).split('\n').find((l) => l.startsWith('E5 '));
+    expect(line).toMatch(/^E5\s+\S+\s+no model\s+no model\s+-\s+-\s+-$/);
+    expect(line).not.toMatch(/missing|no-model/);
   });
 });

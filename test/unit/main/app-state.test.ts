@@ -2,7 +2,7 @@
  * One owner of state: a refused request changes nothing (in memory or on disk), a patch
  * changes exactly the fields it names, and a change that cannot be saved is not applied.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -131,5 +131,29 @@ describe('App: a refused request changes nothing', () => {
     const dev = await h.app.execute('setIdleTtl', { slot: 'E1', ttlMs: 5000 });
     expect(dev.ok ? 'ok' : dev.error.code).toBe('EMB-E406');
     expect(h.app.snapshot().slots.find((s) => s.id === 'E1')?.idleTtlMs).toBeNull();
+  });
+});
+
+describe('an empty slot (no model)', () => {
+  it('cannot be pinned or preloaded: EMB-E118, and nothing changes in memory or on disk', async () => {
+    const h = await make({ noModel: ['E5'] });
+    const saved = (): string | null => (existsSync(join(h.dir, 'settings.json')) ? readFileSync(join(h.dir, 'settings.json'), 'utf8') : null);
+    const before = saved();
+    for (const [command, input] of [['pin', { slot: 'E5' }], ['setPreload', { slot: 'E5', preload: true }]] as const) {
+      const reply = await h.app.execute(command, input);
+      expect(reply.ok).toBe(false);
+      if (!reply.ok) {
+        expect(reply.error.code).toBe('EMB-E118');
+        expect(reply.error.message).toMatch(/^E5 has no model: /);
+        expect(reply.error.details).toMatchObject({ slot: 'E5' });
+      }
+    }
+    expect(h.app.snapshot().slots.find((s) => s.id === 'E5')).toMatchObject({ pinned: false, preload: false });
+    expect(saved()).toBe(before);
+    // Taking a pin or preload away is always allowed (a slot whose model was removed may still carry one).
+    ok(await h.app.execute('unpin', { slot: 'E5' }));
+    ok(await h.app.execute('setPreload', { slot: 'E5', preload: false }));
+    // A slot with a model pins as before.
+    ok(await h.app.execute('pin', { slot: 'E6' }));
   });
 });

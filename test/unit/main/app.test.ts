@@ -5,6 +5,7 @@ import { MAX_COMMAND_BYTES, type AppEvent, type CommandReply } from '../../../sr
 import { ModelbayError } from '../../../src/shared/errors/errors.js';
 import { SettingsStore } from '../../../src/main/core/state/settings-store.js';
 import { harness, type Harness } from '../../../src/devkit/app/app-harness.js';
+import { writeCachedFile } from '../../../src/devkit/artifacts/hf-cache-writer.js';
 
 const open: Harness[] = [];
 afterEach(async () => {
@@ -255,3 +256,32 @@ describe('App: bad input changes nothing', () => {
     expect(err.details['limit']).toBe(MAX_COMMAND_BYTES);
   });
 });
+
+describe('App: the On disk view follows downloads', () => {
+  it('a finished download updates "On disk" without a Scan disk click', async () => {
+    const h = await make();
+    await h.app.start();
+    const disk = (): { scanning: boolean; models: number | null } => {
+      const view = ofType(h.events, 'disk').at(-1)?.disk ?? h.app.snapshot().disk;
+      return { scanning: view.scanning, models: view.report?.models.length ?? null };
+    };
+    await expect.poll(disk).toEqual({ scanning: false, models: 0 });
+    // The download puts a model into the HF cache, as the real downloader does.
+    await writeCachedFile(join(h.dir, 'hf', 'hub'), 'org/e1', '1'.repeat(40), 'onnx/model.onnx', new Uint8Array(64), { revision: 'main' });
+    await writeCachedFile(join(h.dir, 'hf', 'hub'), 'org/e1', '1'.repeat(40), 'tokenizer.json', new TextEncoder().encode('{"model":{}}'));
+    ok(await h.app.execute('download', { slot: 'E1' }));
+    await expect.poll(disk).toEqual({ scanning: false, models: 1 });
+  });
+
+  it('many downloads finishing together cause one scan, not one each', async () => {
+    const h = await make();
+    await h.app.start();
+    await expect.poll(() => h.app.snapshot().disk.report !== null).toBe(true);
+    const scansBefore = ofType(h.events, 'disk').filter((e) => e.disk.scanning).length;
+    ok(await h.app.execute('downloadAll', {}));
+    await expect.poll(() => ofType(h.events, 'disk').filter((e) => e.disk.scanning).length).toBeGreaterThan(scansBefore);
+    await expect.poll(() => h.app.snapshot().disk.scanning).toBe(false);
+    expect(ofType(h.events, 'disk').filter((e) => e.disk.scanning).length - scansBefore).toBeLessThanOrEqual(2);
+  });
+});
+

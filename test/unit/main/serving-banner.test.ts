@@ -15,4 +15,9 @@ describe('the serving banner', () => {
     expect(text).toContain('`modelbay token`');
     expect(text).toContain('/home/u/.config/modelbay/server-token');
   });
+
+  it('with a data folder other than the default, the token command names it (quoted for the shell when it must be)', () => {
+    expect(servingBanner({ ...input, isTTY: false, dataDir: '/tmp/modelbay-demo-x/data' })).toContain('`modelbay token --data-dir /tmp/modelbay-demo-x/data`');
+    expect(servingBanner({ ...input, isTTY: false, dataDir: "/home/u/my data/it's" })).toContain("`modelbay token --data-dir '/home/u/my data/it'\\''s'`");
+  });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { byteTick, memoryTop, yScale } from '../../../src/renderer/src/display/chart-scale.js';
-import { chartMarkers, groupMarkers, logEntryId } from '../../../src/renderer/src/store/chart-markers.js';
+import { chartMarkers, groupMarkers, logEntryId, MARKER_SPACING_PX } from '../../../src/renderer/src/store/chart-markers.js';
 import type { ActivityEntry } from '../../../src/shared/contract/activity.js';
 import { SLOT_IDS } from '../../../src/shared/slots/slots.js';
 
@@ -51,10 +51,29 @@ describe('chartMarkers', () => {
     expect(chartMarkers(activity, 'cpu', { E11: 'cpu' }, 0, 1000).map((m) => m.slot)).toEqual(['E11']);
   });
 
-  it('events seconds apart share one marker, shown with the most serious kind', () => {
+  it('events closer than a marker on screen share one, shown with the most serious kind', () => {
     const markers = chartMarkers(activity, 'cuda:0', { E6: 'cuda:0', E12: 'cuda:0' }, 0, 10_000);
-    const groups = groupMarkers(markers, 9000, 90);
-    expect(groups.map((g) => [g.at, g.kind, g.markers.length])).toEqual([[100, 'evict', 2], [300, 'failure', 2], [700, 'failure', 1], [5000, 'unload', 1]]);
+    // 900 px for 10 s: 100 ms is 9 px, closer than a marker's 26 px.
+    const groups = groupMarkers(markers, [0, 10_000], 900);
+    expect(groups.map((g) => [g.at, g.kind, g.markers.length])).toEqual([[100, 'evict', 3], [400, 'failure', 1], [700, 'failure', 1], [5000, 'unload', 1]]);
+    expect(groups.map((g) => g.left)).toEqual([0.01, 0.04, 0.07, 0.5]);
+    // A wider chart has room to show them apart.
+    expect(groupMarkers(markers, [0, 10_000], 9000)).toHaveLength(markers.length);
+  });
+
+  it('markers are at least MARKER_SPACING_PX apart at any width, also those past the window piled on its right edge', () => {
+    const e2 = (at: number): ActivityEntry => ({ at, kind: 'loaded', slot: 'E2', device: 'cuda:0', message: `E2 loaded ${at}` });
+    const span = 600_000;
+    // A burst every 2.5 s over the last 45 s, and three events after the last point (drawn at the right edge).
+    const burst = [...Array.from({ length: 18 }, (_, i) => e2(span - 44_000 + i * 2_500)), e2(span + 500), e2(span + 1_000), e2(span + 1_900)];
+    const markers = chartMarkers(burst, 'cuda:0', {}, 0, span + 2_000);
+    for (const width of [620, 700, 1100, 1350]) {
+      const groups = groupMarkers(markers, [0, span], width);
+      const xs = groups.map((g) => g.left * width);
+      for (let i = 1; i < xs.length; i++) expect((xs[i] as number) - (xs[i - 1] as number)).toBeGreaterThanOrEqual(MARKER_SPACING_PX);
+      expect(groups.flatMap((g) => g.markers)).toHaveLength(markers.length);
+      expect(Math.max(...groups.map((g) => g.left))).toBeLessThanOrEqual(1);
+    }
   });
 });
 

@@ -3,7 +3,20 @@ import { ERROR_CODES, type ErrorCode } from '../../../src/shared/errors/errors.j
 import { toSerializedError } from '../../../src/renderer/src/store/command-error.js';
 import { activityText } from '../../../src/renderer/src/display/activity-text.js';
 import { ERROR_HELP } from '../../../src/renderer/src/display/error-help.js';
-import { duration, fileSize, mib, relativeTime, speed } from '../../../src/renderer/src/display/figures.js';
+import { duration, fileSize, mib, missingText, relativeTime, speed, unknownSizesTip, unknownSlotsTip } from '../../../src/renderer/src/display/figures.js';
+import { diagnosticsText } from '../../../src/renderer/src/display/diagnostics.js';
+
+describe('counts in words', () => {
+  it('one of a thing is singular, any other number plural', () => {
+    expect(missingText(0, 1, 13)).toBe('1 of 13 slots has an unknown size');
+    expect(missingText(0, 1, 1)).toBe('1 of 1 slot has an unknown size');
+    expect(unknownSlotsTip(1)).toMatch(/^1 slot has missing files/);
+    expect(unknownSizesTip(2)).toMatch(/^2 missing files have no known size until they are/);
+    const diagnostics = (logLines: string[]): string => diagnosticsText({ runtime: null, gpu: null, devices: [], settings: null, logFile: null, logLines, userAgent: 'test' });
+    expect(diagnostics(['one line'])).toContain('## Last 1 log line\n');
+    expect(diagnostics(['a', 'b'])).toContain('## Last 2 log lines\n');
+  });
+});
 
 describe('figures', () => {
   it('shows unknown as a dash, never 0', () => {

@@ -10,6 +10,8 @@ import { ModelbayError } from '../../../shared/errors/errors.js';
 import type { Lockfile, RestorePreviewSlot } from '../../../shared/layouts/layouts.js';
 import { servingKind } from '../../../shared/slots/serving.js';
 import { SLOT_IDS, type SlotId } from '../../../shared/slots/slots.js';
+import { isBusy } from '../../../shared/slots/state.js';
+import { slotStateClause } from '../../../shared/slots/state-words.js';
 import { HubCacheLayout } from '../../core/artifacts/cache/hf-cache-layout.js';
 import { cachedCommit } from '../../core/artifacts/cache/revision-refs.js';
 import type { LastLockStore } from '../../core/layouts/last-lock.js';
@@ -27,8 +29,6 @@ export interface LayoutHandlerDeps extends RestoreDeps {
   version: () => string;
   now: () => number;
 }
-
-const BUSY = new Set(['loading', 'unloading', 'downloading', 'verifying']);
 
 /** The slots of the running layout that have a model (the device is the one the user chose, else where it runs). */
 export function runningLayout(d: Pick<LayoutHandlerDeps, 'artifacts' | 'registry' | 'settings'>): LayoutSlot[] {
@@ -104,7 +104,7 @@ export function createLayoutHandlers(d: LayoutHandlerDeps): LayoutHandlers {
           changes: slotChanges(cur.find((c) => c.slot === s.slot) ?? null, s, s.device),
           downloadBytes,
           deviceFallback: fallback === s.device ? null : { wanted: s.device, used: fallback },
-          blocked: BUSY.has(state) ? new ModelbayError('EMB-E007', `${s.slot} is ${state}: restore it when that is done.`, { slot: s.slot, state }).toJSON() : null,
+          blocked: isBusy(state) ? new ModelbayError('EMB-E007', `${slotStateClause(s.slot, state)}: restore it when that is done.`, { slot: s.slot, state }).toJSON() : null,
         });
       }
       return {

@@ -15,20 +15,20 @@ import { ModelbayError, toModelbayError } from '../../../shared/errors/errors.js
 import type { LockedSlot, Lockfile, RestoreSlotResult } from '../../../shared/layouts/layouts.js';
 import type { SlotSource } from '../../../shared/settings/settings.js';
 import type { SlotId } from '../../../shared/slots/slots.js';
-import type { DeviceId } from '../../../shared/slots/state.js';
+import { downloadSentence, slotStateClause } from '../../../shared/slots/state-words.js';
+import { isBusy, type DeviceId, type SlotState } from '../../../shared/slots/state.js';
 import { HubCacheLayout } from '../../core/artifacts/cache/hf-cache-layout.js';
 import type { ArtifactManager } from '../../core/artifacts/manager/types.js';
 import { problemLines, verifyLockedSlot } from '../../core/layouts/lock-build.js';
 import type { SettingsStore } from '../../core/state/settings-store.js';
 import { defaultDevice } from '../placement.js';
 
-const BUSY = new Set(['loading', 'unloading', 'downloading', 'verifying']);
 
 type Command<K extends 'pin' | 'unpin' | 'setPreload' | 'setAlias'> = (args: CommandArgs<K>) => Promise<CommandResults[K]>;
 
 export interface RestoreDeps {
   registry: {
-    snapshot(slot: SlotId): { state: string; device: DeviceId; pinned: boolean; preload: boolean };
+    snapshot(slot: SlotId): { state: SlotState; device: DeviceId; pinned: boolean; preload: boolean };
     hasDevice(device: DeviceId): boolean;
     devices(): Array<{ device: DeviceId }>;
     unload(slot: SlotId): Promise<void>;
@@ -108,8 +108,8 @@ export class LayoutRestorer {
     const used = this.deviceFor(s.device);
     const base: RestoreSlotResult = { slot: s.slot, ok: false, error: null, device: { wanted: s.device, used, fellBack: used !== s.device }, verify: null };
     const state = this.d.registry.snapshot(s.slot).state;
-    if (BUSY.has(state)) {
-      return { ...base, error: new ModelbayError('EMB-E007', `${s.slot} is ${state}: restore it when that is done.`, { slot: s.slot, state }).toJSON() };
+    if (isBusy(state)) {
+      return { ...base, error: new ModelbayError('EMB-E007', `${slotStateClause(s.slot, state)}: restore it when that is done.`, { slot: s.slot, state }).toJSON() };
     }
     const source = lockedSource(s);
     const previous = this.d.settings.get().slots[s.slot]?.source ?? null;
@@ -129,7 +129,7 @@ export class LayoutRestorer {
         this.d.activity(s.slot, 'info', `${s.slot}: a file in the cache did not match its checksum; downloading it again.`);
         p = await this.d.artifacts.download(s.slot);
       }
-      if (p.phase !== 'done') throw new ModelbayError('EMB-E114', `${s.slot}'s download was ${p.phase}.`, { slot: s.slot, phase: p.phase });
+      if (p.phase !== 'done') throw new ModelbayError('EMB-E114', downloadSentence(s.slot, p.phase), { slot: s.slot, phase: p.phase });
       // The slot's config files (not part of its model) come through the same queue, labelled as the restore.
       const extra = s.files.filter((x) => x.role === 'config' || x.role === 'other').map((f) => ({ path: f.path, role: f.role, sha256: f.sha256, size: f.size }));
       if (extra.length > 0) await this.d.artifacts.downloadRevision(s.slot, { kind: 'restore', from: previous?.revision ?? null, to: s.revision }, extra);

@@ -8,6 +8,7 @@ import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { ModelbayError } from '../../../shared/errors/errors.js';
+import { count } from '../../../shared/values/counts.js';
 import { parseDeviceId } from '../../../shared/devices/devices.js';
 import type { ExportResult, LockedSlot, Lockfile } from '../../../shared/layouts/layouts.js';
 import type { ServingKind } from '../../../shared/slots/serving.js';
@@ -36,7 +37,7 @@ async function prepareDir(dir: string): Promise<void> {
   if (st && !st.isDirectory()) throw new ModelbayError('EMB-E152', `${dir} is a file, not a folder: choose a new or empty folder.`, { dir });
   if (st) {
     const entries = await readdir(dir);
-    if (entries.length > 0) throw new ModelbayError('EMB-E152', `${dir} is not empty (${entries.length} entries): export into a new or empty folder.`, { dir, entries: entries.slice(0, 10) });
+    if (entries.length > 0) throw new ModelbayError('EMB-E152', `${dir} is not empty (${count(entries.length, 'entry', 'entries')}): export into a new or empty folder.`, { dir, entries: entries.slice(0, 10) });
   }
   await mkdir(dir, { recursive: true });
 }

@@ -8,6 +8,7 @@ import { formatBytes, formatPercent } from '../../../shared/values/bytes.js';
 import type { ActivityEntry } from '../../../shared/contract/activity.js';
 import { ModelbayError, toModelbayError } from '../../../shared/errors/errors.js';
 import type { SlotId } from '../../../shared/slots/slots.js';
+import { modelFilesSentence } from '../../../shared/slots/state-words.js';
 import type { DeviceId, EvictionReason, RegistryStats } from '../../../shared/slots/state.js';
 import type { SlotManager } from '../slots/slot-manager.js';
 import type { Semaphore } from '../async/queues.js';
@@ -49,7 +50,8 @@ export class SlotLifecycle<S extends ModelSession> {
       if (this.c.hooks.prepare) {
         await this.c.hooks.prepare(r.id, abort.signal);
       } else if (r.artifact !== 'ready') {
-        throw new ModelbayError('EMB-E101', `${r.id}'s model files are ${r.artifact}: download them first.`, { slot: r.id, artifact: r.artifact });
+        const why = r.artifactError ? { code: r.artifactError.code, reason: r.artifactError.message } : { reason: 'Download them first.' };
+        throw new ModelbayError('EMB-E101', modelFilesSentence(r.id, r.artifact, why), { slot: r.id, artifact: r.artifact });
       }
       await this.reserveRoom(r, abort.signal);
       const session = await this.c.factory.create({ slot: r.id, device: r.device, estimateBytes: r.estimateBytes, signal: abort.signal });

@@ -4,6 +4,7 @@
  */
 import { ModelbayError, type SerializedError } from '../../../shared/errors/errors.js';
 import { SLOT_NAMES, type SlotId } from '../../../shared/slots/slots.js';
+import { slotStateWords } from '../../../shared/slots/state-words.js';
 import { isDeviceId, type ArtifactState, type DeviceId, type Health, type SlotSnapshot, type SlotState } from '../../../shared/slots/state.js';
 import type { SlotManager } from '../slots/slot-manager.js';
 import { assertBytes } from '../slots/validate.js';
@@ -140,5 +141,5 @@ export function assertLoadedNow<S>(r: SlotRecord<S>): void {
 }
 
 function notLoaded<S>(r: SlotRecord<S>): never {
-  throw new ModelbayError('EMB-E005', `${r.id} is not loaded (it is ${stateOf(r)}).`, { slot: r.id, state: stateOf(r) });
+  throw new ModelbayError('EMB-E005', `${r.id} is not loaded: it ${slotStateWords(stateOf(r))}.`, { slot: r.id, state: stateOf(r) });
 }

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { MAX_EMBED_CHARS, MAX_EMBED_TEXTS } from '../../../shared/contract/api.js';
 import { ModelbayError } from '../../../shared/errors/errors.js';
+import { count } from '../../../shared/values/counts.js';
 import type { EmbedInput, Embeddings } from '../../core/runtime/index.js';
 
 const tokenIds = z.array(z.number().int().nonnegative()).min(1);
@@ -45,7 +46,7 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
 export function inputList(input: z.infer<typeof inputs>): EmbedInput[] {
   const list: EmbedInput[] = typeof input === 'string' ? [input] : isTokenArray(input) ? [input] : input;
   if (list.length > MAX_EMBED_TEXTS) {
-    throw new ModelbayError('EMB-E405', `The request has ${list.length} inputs; send at most ${MAX_EMBED_TEXTS} per request.`, { inputs: list.length, limit: MAX_EMBED_TEXTS, param: 'input' });
+    throw new ModelbayError('EMB-E405', `The request has ${count(list.length, 'input')}; send at most ${MAX_EMBED_TEXTS} per request.`, { inputs: list.length, limit: MAX_EMBED_TEXTS, param: 'input' });
   }
   list.forEach((item, i) => {
     if (item.length > MAX_EMBED_CHARS) {
@@ -140,7 +141,7 @@ export function checkTruncation(e: Embeddings, slot: string, allowed: boolean, p
   if (first >= 0 && !allowed) {
     const limit = e.tokens?.[first] ?? 0;
     const tokens = limit + (cut[first] ?? 0);
-    throw new ModelbayError('EMB-E430', `Input ${first} has ${tokens} tokens; ${slot}'s model takes at most ${limit}: shorten it, or send "truncate": true to embed its first ${limit} tokens.`, { index: first, tokens, limit, param });
+    throw new ModelbayError('EMB-E430', `Input ${first} has ${count(tokens, 'token')}; ${slot}'s model takes at most ${limit}: shorten it, or send "truncate": true to embed its first ${limit} tokens.`, { index: first, tokens, limit, param });
   }
   return cut.filter((n) => n > 0).length;
 }

@@ -4,6 +4,7 @@ import type { GpuSample } from '../../../shared/devices/gpu.js';
 import type { SettingsView } from '../../../shared/settings/settings.js';
 import type { DeviceBudgetSnapshot } from '../../../shared/slots/state.js';
 import { memory } from './figures.js';
+import { count } from '../../../shared/values/counts.js';
 
 export interface DiagnosticsInput {
   runtime: RuntimeInfo | null;
@@ -30,6 +31,6 @@ export function diagnosticsText(d: DiagnosticsInput): string {
     // SettingsView never carries the token itself, only whether one is set and from where.
     out.push('', '## Settings', JSON.stringify({ ...d.settings.settings, token: d.settings.token, cacheDir: d.settings.cacheDir, endpoint: d.settings.endpoint, offline: d.settings.offline }, null, 2));
   }
-  out.push('', `## Last ${d.logLines.length} log lines${d.logFile ? ` (${d.logFile})` : ''}`, ...d.logLines);
+  out.push('', `## Last ${count(d.logLines.length, 'log line')}${d.logFile ? ` (${d.logFile})` : ''}`, ...d.logLines);
   return out.join('\n');
 }

@@ -4,6 +4,7 @@
  * and show "—".
  */
 import { GiB, MiB } from '../../../shared/values/bytes.js';
+import { count } from '../../../shared/values/counts.js';
 
 export const UNKNOWN = '—';
 export const UNKNOWN_GPU_TIP = 'not reported by nvidia-smi';
@@ -71,17 +72,17 @@ export function clockTime(at: number): string {
  */
 export function missingText(missingBytes: number, unknownSlots: number, slots: number): string {
   if (unknownSlots === 0) return missingBytes > 0 ? `${fileSize(missingBytes)} missing` : 'nothing missing';
-  const unknown = `${unknownSlots} of ${slots} ${slots === 1 ? 'slot' : 'slots'} ${unknownSlots === 1 ? 'has' : 'have'} an unknown size`;
+  const unknown = `${unknownSlots} of ${count(slots, 'slot')} ${unknownSlots === 1 ? 'has' : 'have'} an unknown size`;
   if (missingBytes > 0) return `≥ ${fileSize(missingBytes)} missing · ${unknown}`;
   return unknown;
 }
 
 export function unknownSlotsTip(unknownSlots: number): string | undefined {
   if (unknownSlots === 0) return undefined;
-  return `${unknownSlots} ${unknownSlots === 1 ? 'slot has' : 'slots have'} missing files whose size is not known until they are resolved on the Hub (at download): the missing total counts only files of known size.`;
+  return `${count(unknownSlots, 'slot')} ${unknownSlots === 1 ? 'has' : 'have'} missing files whose size is not known until they are resolved on the Hub (at download): the missing total counts only files of known size.`;
 }
 
 export function unknownSizesTip(unknownSizes: number): string | undefined {
   if (unknownSizes === 0) return undefined;
-  return `${unknownSizes} missing ${unknownSizes === 1 ? 'file has' : 'files have'} no known size until ${unknownSizes === 1 ? 'it is' : 'they are'} resolved on the Hub (at download): the missing total counts only files of known size.`;
+  return `${count(unknownSizes, 'missing file')} ${unknownSizes === 1 ? 'has' : 'have'} no known size until ${unknownSizes === 1 ? 'it is' : 'they are'} resolved on the Hub (at download): the missing total counts only files of known size.`;
 }

@@ -65,8 +65,10 @@ export function chartMarkers(
 }
 
 export interface MarkerGroup {
-  /** The first event's time: where the marker sits. */
+  /** The first event's time. */
   at: number;
+  /** Where the marker sits: 0 = the plot's left edge, 1 = its right edge (events past the window sit at 1). */
+  left: number;
   /** The most serious kind in the group decides its glyph. */
   kind: MarkerKind;
   markers: ChartMarker[];
@@ -75,19 +77,30 @@ export interface MarkerGroup {
 const SEVERITY: Record<MarkerKind, number> = { failure: 4, evict: 3, load: 2, unload: 1, download: 0 };
 
 /**
- * Events closer than 1/`slots` of the window share one marker (a load and the evictions
- * it caused happen within a second): separate markers would sit on top of each other.
+ * The room one marker takes on the lane, in pixels: its 18 px dot centred on its time and
+ * the count badge that sticks out 7 px to the right, plus a pixel between neighbours.
  */
-export function groupMarkers(markers: readonly ChartMarker[], spanMs: number, slots = 90): MarkerGroup[] {
-  const gap = spanMs / slots;
+export const MARKER_SPACING_PX = 26;
+
+/**
+ * Markers closer than `minGapPx` on a plot `plotWidthPx` wide share one marker (a load and
+ * the evictions it caused happen within a second), so none is drawn over another at any
+ * window width. Spacing is by pixels on screen, after events past the window's end are
+ * put on its right edge: grouping by time alone let an 800 px chart stack them there.
+ */
+export function groupMarkers(markers: readonly ChartMarker[], domain: readonly [number, number], plotWidthPx: number, minGapPx = MARKER_SPACING_PX): MarkerGroup[] {
+  const [from, to] = domain;
+  const span = Math.max(1, to - from);
+  const width = Math.max(1, plotWidthPx);
   const out: MarkerGroup[] = [];
-  for (const m of markers) {
+  for (const m of [...markers].sort((a, b) => a.at - b.at)) {
+    const left = Math.min(1, Math.max(0, (m.at - from) / span));
     const last = out[out.length - 1];
-    if (last && m.at - last.at <= gap) {
+    if (last && (left - last.left) * width < minGapPx) {
       last.markers.push(m);
       if (SEVERITY[m.kind] > SEVERITY[last.kind]) last.kind = m.kind;
     } else {
-      out.push({ at: m.at, kind: m.kind, markers: [m] });
+      out.push({ at: m.at, left, kind: m.kind, markers: [m] });
     }
   }
   return out;

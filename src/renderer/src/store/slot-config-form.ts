@@ -11,6 +11,7 @@ import { SlotSourceSchema, type SlotSettings, type SlotSource } from '../../../s
 import { aliasProblem } from '../../../shared/values/values.js';
 import type { SlotId } from '../../../shared/slots/slots.js';
 import { DOWNLOAD_STATES, IN_USE_STATES, type SlotSnapshot } from '../../../shared/slots/state.js';
+import { slotStateClause } from '../../../shared/slots/state-words.js';
 import { errorsByField, issuesFromDetails } from './form-issues.js';
 import { compareDevices } from './selectors.js';
 
@@ -55,7 +56,7 @@ export interface SlotConfigLocks {
 
 export function slotConfigLocks(slot: SlotSnapshot): SlotConfigLocks {
   if (IN_USE_STATES.has(slot.state)) {
-    const why = `${slot.id} is ${slot.state}: evict it first`;
+    const why = `${slotStateClause(slot.id, slot.state)}: evict it first`;
     return { device: `${why}, then move it.`, source: `${why}, then change its model.` };
   }
   if (DOWNLOAD_STATES.has(slot.state)) return { device: null, source: `${slot.id} is downloading: pause or cancel it before changing its model.` };

@@ -254,6 +254,16 @@ describe('ModelRegistry', () => {
     await registry.load('E10');
   });
 
+  it('files that failed are said in words, with the failure, and unloading a slot that is not loaded says why', async () => {
+    const { registry } = setup();
+    registry.setArtifactState('E10', 'failed', new ModelbayError('EMB-E108', 'onnx/model.onnx: the downloaded bytes have sha256 1a2b…, expected 3c4d….').toJSON());
+    const refused = await registry.load('E10').then(() => null, (e: unknown) => e as ModelbayError);
+    expect(refused).toMatchObject({ code: 'EMB-E101' });
+    expect(refused?.message).toBe("E10's model files failed verification. onnx/model.onnx: the downloaded bytes have sha256 1a2b…, expected 3c4d….");
+    const unload = await registry.unload('E10').then(() => null, (e: unknown) => e as ModelbayError);
+    expect(unload?.message).toBe('E10 is not loaded: it has failed.');
+  });
+
   it('a lost session frees memory and marks the slot failed; the next get loads again', async () => {
     const { registry, slots, factory } = setup();
     await registry.get('E11');

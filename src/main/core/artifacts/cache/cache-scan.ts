@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { DiskFile, DiskModel, DiskRepo, DiskRevision } from '../../../../shared/artifacts/discovery.js';
 import { RepoIdSchema } from '../../../../shared/settings/settings.js';
 import { COMMIT_RE } from '../../../../shared/values/values.js';
+import { count } from '../../../../shared/values/counts.js';
 import { listDir, walkHubCache, type BlobInfo, type WalkedRepo } from './hf-cache-walk.js';
 import { findModels, type FileEntry } from './model-files.js';
 
@@ -124,7 +125,7 @@ async function scanRepo(walked: WalkedRepo, repo: string): Promise<{ info: DiskR
       }
     }
     const broken = files.filter((f) => f.kind === 'broken');
-    if (broken.length > 0) warnings.push(`${s.commit.slice(0, 12)}: ${broken.length} dangling link${broken.length === 1 ? '' : 's'} (${broken.slice(0, 3).map((f) => f.path).join(', ')}${broken.length > 3 ? ', …' : ''})`);
+    if (broken.length > 0) warnings.push(`${s.commit.slice(0, 12)}: ${count(broken.length, 'dangling link')} (${broken.slice(0, 3).map((f) => f.path).join(', ')}${broken.length > 3 ? ', …' : ''})`);
     const diskFiles: DiskFile[] = files.map((f) => ({ path: f.path, size: f.size, kind: f.kind }));
     revisions.push({
       commit: s.commit,

@@ -12,6 +12,7 @@ import { scanHubCache } from './cache-scan.js';
 import { HubCacheLayout } from './hf-cache-layout.js';
 import { scanLocalFolder } from './local-folders.js';
 import { cachedCommit } from './revision-refs.js';
+import { unrefTimers, type Timers } from '../../async/timers.js';
 
 /** What a slot points at now, as the catalog view tells it. */
 export interface SlotModelRef {
@@ -28,6 +29,10 @@ export interface DiskDiscoveryOptions {
   slotModels: () => SlotModelRef[];
   onChange: (view: DiskView) => void;
   now?: () => number;
+  /** For scanSoon's wait (tests drive time). */
+  timers?: Timers;
+  /** How long scanSoon lets changes gather before it scans (default 1 s). */
+  settleMs?: number;
 }
 
 export class DiskDiscovery {
@@ -35,10 +40,14 @@ export class DiskDiscovery {
   private error: string | null = null;
   private running: Promise<DiskScanReport> | null = null;
   private again: Promise<DiskScanReport> | null = null;
+  private soon: unknown = null;
+  private closed = false;
   private readonly now: () => number;
+  private readonly timers: Timers;
 
   constructor(private readonly options: DiskDiscoveryOptions) {
     this.now = options.now ?? Date.now;
+    this.timers = options.timers ?? unrefTimers;
   }
 
   view(): DiskView {
@@ -47,7 +56,28 @@ export class DiskDiscovery {
 
   /** Start a scan in the background; its outcome arrives through onChange. */
   scanInBackground(): void {
+    if (this.closed) return;
     this.scan().catch(() => undefined);
+  }
+
+  /**
+   * Files in the cache changed (a download finished, a slot's files were deleted): scan
+   * once the changes have gathered for `settleMs`. Ten downloads finishing together cost
+   * one scan; the wait is never pushed back, so a steady stream of changes still scans.
+   */
+  scanSoon(): void {
+    if (this.soon !== null || this.closed) return;
+    this.soon = this.timers.setTimeout(() => {
+      this.soon = null;
+      this.scanInBackground();
+    }, this.options.settleMs ?? 1000);
+  }
+
+  /** No scan starts after this (a running one finishes on its own). */
+  close(): void {
+    this.closed = true;
+    if (this.soon !== null) this.timers.clearTimeout(this.soon);
+    this.soon = null;
   }
 
   /** Resolves with a report taken after this call. */

@@ -6,6 +6,7 @@
  */
 import { ModelbayError } from '../../../../shared/errors/errors.js';
 import { formatBytes } from '../../../../shared/values/bytes.js';
+import { count } from '../../../../shared/values/counts.js';
 
 export function hostOf(url: string): string {
   try { return new URL(url).host; } catch { return 'the Hub'; }
@@ -57,8 +58,8 @@ export function isTooSlow(err: unknown): boolean {
 export function gaveUp(err: unknown, attempts: number): unknown {
   if (!(err instanceof ModelbayError) || attempts < 2) return err;
   const extra = err.code === 'EMB-E120'
-    ? ` Gave up after ${attempts} attempts: check the network, or lower the low-speed limit in Settings.`
-    : ` Gave up after ${attempts} attempts.`;
+    ? ` Gave up after ${count(attempts, 'attempt')}: check the network, or lower the low-speed limit in Settings.`
+    : ` Gave up after ${count(attempts, 'attempt')}.`;
   return new ModelbayError(err.code, `${err.message}${extra}`, { ...err.details, attempts, retryable: false }, { cause: err });
 }
 
@@ -72,7 +73,7 @@ export function unsupportedEncoding(encoding: string, url: string, path: string,
 
 export function redirectLoop(url: string, hops: number): ModelbayError {
   const host = hostOf(url);
-  return new ModelbayError('EMB-E122', `${host} redirected ${hops} times without reaching the file (a redirect loop). Check the Hub endpoint setting or any proxy in between.`, { host, hops, url: url.slice(0, 300) });
+  return new ModelbayError('EMB-E122', `${host} redirected ${count(hops, 'time')} without reaching the file (a redirect loop). Check the Hub endpoint setting or any proxy in between.`, { host, hops, url: url.slice(0, 300) });
 }
 
 const PERMISSION_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);

@@ -14,6 +14,7 @@ import { ModelbayError, type SerializedError } from '../../../../shared/errors/e
 import { SlotSourceSchema, type SlotSource } from '../../../../shared/settings/settings.js';
 import { SLOT_IDS, isSlotId, type SlotId } from '../../../../shared/slots/slots.js';
 import type { ArtifactState } from '../../../../shared/slots/state.js';
+import { downloadSentence, modelFilesSentence } from '../../../../shared/slots/state-words.js';
 import type { SlotFiles } from '../../runtime/session-factory.js';
 import type { SlotHistory } from '../../../../shared/artifacts/updates.js';
 import { SlotClearing } from './slot-clearing.js';
@@ -190,10 +191,10 @@ class HubArtifactManager implements ArtifactManager {
     this.s.publishState(slot);
     if (c.readiness.status === 'ready') return;
     if (!autoDownload) {
-      throw new ModelbayError('EMB-E101', `${slot}'s model files are ${c.readiness.status}: ${c.readiness.reason ?? 'download them first'} Download the slot (or turn on auto-download).`, { slot, status: c.readiness.status, cause: c.readiness.code });
+      throw new ModelbayError('EMB-E101', `${modelFilesSentence(slot, c.readiness.status, c.readiness)} Download the slot (or turn on auto-download).`, { slot, status: c.readiness.status, cause: c.readiness.code });
     }
     const p = await abortable(this.jobs.download(slot), signal, slot);
-    if (p.phase !== 'done') throw new ModelbayError('EMB-E114', `${slot}'s download was ${p.phase}: its files are not ready.`, { slot, phase: p.phase });
+    if (p.phase !== 'done') throw new ModelbayError('EMB-E114', `${downloadSentence(slot, p.phase)} Its files are not ready.`, { slot, phase: p.phase });
   }
 
   async resolveFiles(slot: SlotId, signal: AbortSignal): Promise<SlotFiles> {
@@ -201,7 +202,7 @@ class HubArtifactManager implements ArtifactManager {
     if (signal.aborted) throw new ModelbayError('EMB-E114', `Resolving ${slot}'s files was cancelled.`, { slot });
     const c = await this.s.check(slot);
     if (c.readiness.status !== 'ready') {
-      throw new ModelbayError('EMB-E101', `${slot}'s model files are ${c.readiness.status}: ${c.readiness.reason ?? 'download them first.'}`, { slot, status: c.readiness.status });
+      throw new ModelbayError('EMB-E101', modelFilesSentence(slot, c.readiness.status, { code: c.readiness.code, reason: c.readiness.reason ?? 'Download them first.' }), { slot, status: c.readiness.status });
     }
     const at = this.s.now();
     const pathOf = (f: FileCheck): string => {

@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import type { DownloadPhase, FileProgress, RevisionDownload, SlotDownloadProgress } from '../../../../shared/artifacts/artifacts.js';
 import { ModelbayError, serializeError, toModelbayError, type SerializedError } from '../../../../shared/errors/errors.js';
 import { SLOT_IDS, type SlotId } from '../../../../shared/slots/slots.js';
+import { downloadSentence } from '../../../../shared/slots/state-words.js';
 import { SHA256_RE } from '../../../../shared/values/values.js';
 import { hashBlob } from '../transfer/blob-hasher.js';
 import type { CatalogFile, SlotModel } from './catalog.js';
@@ -268,7 +269,7 @@ export class DownloadJobs {
     if (job.target) throw this.revisionBusy(job);
     const run = job.run && job.stop === null ? job.run : this.launch(job, model);
     const result = await run;
-    if (result.phase === 'cancelled') throw new ModelbayError('EMB-E114', `${slot}'s download was cancelled.`, { slot });
+    if (result.phase === 'cancelled') throw new ModelbayError('EMB-E114', downloadSentence(slot, result.phase), { slot });
     return result;
   }
 

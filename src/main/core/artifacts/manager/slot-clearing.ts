@@ -12,6 +12,7 @@ import { assertWholeWalk, walkHubCache } from '../cache/hf-cache-walk.js';
 import { repoFolderName } from '../cache/hf-cache-layout.js';
 import type { SlotHistory } from '../../../../shared/artifacts/updates.js';
 import { formatBytes } from '../../../../shared/values/bytes.js';
+import { count } from '../../../../shared/values/counts.js';
 import { planCacheLimit } from './cache-limit.js';
 import type { CatalogFile } from './catalog.js';
 import { cachedCommit } from '../cache/revision-refs.js';
@@ -138,7 +139,7 @@ export class SlotClearing {
       await this.s.records.flush();
       await this.s.readiness();
       const revisions = plan.remove.map((u) => `${u.repo}@${u.commit.slice(0, 12)}`);
-      this.s.activity('info', null, `Cache limit: removed ${revisions.length} revision${revisions.length === 1 ? '' : 's'} no slot uses (${megabytes(result.removedBytes)}): ${revisions.join(', ')}`);
+      this.s.activity('info', null, `Cache limit: removed ${count(revisions.length, 'revision')} no slot uses (${megabytes(result.removedBytes)}): ${revisions.join(', ')}`);
     }
     const after = walk.totalBytes - result.removedBytes;
     if (after > limit) {

@@ -8,6 +8,7 @@ import type { VerifyReport } from '../../../../shared/contract/api.js';
 import { ModelbayError } from '../../../../shared/errors/errors.js';
 import type { SlotId } from '../../../../shared/slots/slots.js';
 import { COMMIT_RE, SHA256_RE } from '../../../../shared/values/values.js';
+import { count } from '../../../../shared/values/counts.js';
 import { hashBlob } from '../transfer/blob-hasher.js';
 import { megabytes, type ManagerState } from './manager-state.js';
 
@@ -74,7 +75,7 @@ export class SlotVerifier {
     } else {
       this.s.publishState(slot, true);
       const bytes = after.files.reduce((s, f) => s + (f.size ?? 0), 0);
-      this.s.activity('verify', slot, ok ? `${slot} verified (${files.length} files, ${megabytes(bytes)})` : `${slot} verification incomplete: ${files.filter((f) => !f.ok).map((f) => f.path).join(', ')} missing`);
+      this.s.activity('verify', slot, ok ? `${slot} verified (${count(files.length, 'file')}, ${megabytes(bytes)})` : `${slot} verification incomplete: ${files.filter((f) => !f.ok).map((f) => f.path).join(', ')} missing`);
     }
     this.s.emitReadiness();
     return { slot, ok, files };

@@ -4,6 +4,7 @@
  * a slot without a download. Below, the cache's repositories with their revisions and
  * disk usage, like `hf cache scan`, with a two-step delete per revision.
  */
+import { count } from '../../../../shared/values/counts.js';
 import { useState } from 'react';
 import type { DiskModel, DiskRepo } from '../../../../shared/artifacts/discovery.js';
 import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../../shared/slots/slots.js';
@@ -45,7 +46,7 @@ export function DiskPanel(): React.JSX.Element {
           On disk{' '}
           {report && (
             <span className="muted num">
-              · {report.models.length} model{report.models.length === 1 ? '' : 's'} · {report.repos.length} repositor{report.repos.length === 1 ? 'y' : 'ies'} · {fileSize(report.totalBytes)}
+              · {count(report.models.length, 'model')} · {count(report.repos.length, 'repository', 'repositories')} · {fileSize(report.totalBytes)}
             </span>
           )}
         </h2>
@@ -113,7 +114,7 @@ export function DiskPanel(): React.JSX.Element {
           <details className="disk-repos">
             <summary>
               Repositories and revisions ({report.repos.length}, {fileSize(report.totalBytes)})
-              {report.warnings.length > 0 && <span className="disk-warning"> · {report.warnings.length} warning{report.warnings.length === 1 ? '' : 's'}</span>}
+              {report.warnings.length > 0 && <span className="disk-warning"> · {count(report.warnings.length, 'warning')}</span>}
             </summary>
             <table className="readiness-table disk-table">
               <thead>

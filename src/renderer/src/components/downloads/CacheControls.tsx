@@ -1,8 +1,10 @@
+import { count } from '../../../../shared/values/counts.js';
 import { useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SlotReadiness } from '../../../../shared/artifacts/artifacts.js';
 import type { SlotId } from '../../../../shared/slots/slots.js';
 import { filesInUse } from '../../../../shared/slots/state.js';
+import { slotStateClause } from '../../../../shared/slots/state-words.js';
 import { fileSize } from '../../display/figures.js';
 import { selectPending } from '../../store/selectors.js';
 import { GLOBAL_KEY } from '../../store/ui-state.js';
@@ -37,7 +39,7 @@ export function ClearCacheButton(): React.JSX.Element {
             Clear the model cache?
           </DialogHead>
           <p className="clear-frees">
-            Deletes the files of {withFiles.length} {withFiles.length === 1 ? 'slot' : 'slots'}
+            Deletes the files of {count(withFiles.length, 'slot')}
             {withFiles.length > 0 ? ` (${withFiles.join(', ')})` : ''} and frees <strong className="num">{fileSize(frees)}</strong>.
           </p>
           <p className="clear-keeps muted">
@@ -78,7 +80,7 @@ export function DeleteFilesButton({ r }: { r: SlotReadiness }): React.JSX.Elemen
   const pending = useDashboard(selectPending(r.slot));
   const send = useCommand();
   const busy = state !== undefined && filesInUse(state);
-  const why = busy ? `${r.slot} is ${state ?? 'busy'}: unload it or stop its download first` : undefined;
+  const why = busy ? `${slotStateClause(r.slot, state)}: unload it or stop its download first` : undefined;
   // Nothing in the cache, nothing to offer: a column of dead buttons would only be noise.
   if (r.presentBytes === 0) return null;
   if (asking) {

@@ -1,4 +1,5 @@
-import { memo, useMemo, useState } from 'react';
+import { count } from '../../../../shared/values/counts.js';
+import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { activityText } from '../../display/activity-text.js';
 import { clockTime } from '../../display/figures.js';
 import { groupMarkers, type ChartMarker, type MarkerGroup, type MarkerKind } from '../../store/chart-markers.js';
@@ -41,7 +42,7 @@ function Marker({ group, left, onShow }: { group: MarkerGroup; left: number; onS
         type="button"
         className="marker-dot"
         style={{ color: style.color }}
-        aria-label={many ? `${group.markers.length} events: ${group.markers.map(describe).join('; ')}` : describe(first)}
+        aria-label={many ? `${count(group.markers.length, 'event')}: ${group.markers.map(describe).join('; ')}` : describe(first)}
         aria-describedby={open ? tipId : undefined}
         onClick={() => setOpen((o) => !o)}
       >
@@ -68,18 +69,34 @@ function Marker({ group, left, onShow }: { group: MarkerGroup; left: number; onS
   );
 }
 
-/** The chart's event lane: markers under the plot, aligned with its time axis. */
+/** The lane's plot width in pixels, followed as the window resizes (null until measured). */
+function usePlotWidth(lane: React.RefObject<HTMLOListElement | null>): number | null {
+  const [width, setWidth] = useState<number | null>(null);
+  useLayoutEffect(() => {
+    const el = lane.current;
+    if (!el) return undefined;
+    const measure = (): void => setWidth(Math.max(1, el.clientWidth - PLOT_LEFT_PX - PLOT_RIGHT_PX));
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [lane]);
+  return width;
+}
+
+/** The chart's event lane: markers under the plot, aligned with its time axis and spaced by pixels. */
 export const ChartMarkers = memo(function ChartMarkers({ markers, domain }: { markers: readonly ChartMarker[]; domain: readonly [number, number] }): React.JSX.Element | null {
   const ui = useUiUpdate();
-  const span = Math.max(1, domain[1] - domain[0]);
-  const groups = useMemo(() => groupMarkers(markers, span), [markers, span]);
-  if (groups.length === 0) return null;
+  const lane = useRef<HTMLOListElement>(null);
+  const width = usePlotWidth(lane);
+  const groups = useMemo(() => (width === null ? [] : groupMarkers(markers, domain, width)), [markers, domain, width]);
   // The log may be filtered to one kind: show everything so the linked row exists.
   const onShow = (): void => ui((u) => (u.activityFilter === 'all' ? u : { ...u, activityFilter: 'all' }));
+  // The lane is there even when empty: its width decides how markers group.
   return (
-    <ol className="marker-lane" aria-label="Events on the timeline">
+    <ol ref={lane} className="marker-lane" aria-label="Events on the timeline" hidden={markers.length === 0}>
       {groups.map((g) => (
-        <Marker key={(g.markers[0] as ChartMarker).logId} group={g} left={Math.min(1, Math.max(0, (g.at - domain[0]) / span))} onShow={onShow} />
+        <Marker key={(g.markers[0] as ChartMarker).logId} group={g} left={g.left} onShow={onShow} />
       ))}
     </ol>
   );

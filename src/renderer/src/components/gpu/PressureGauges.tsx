@@ -1,3 +1,4 @@
+import { count } from '../../../../shared/values/counts.js';
 import { memo } from 'react';
 import { deviceLabel, parseDeviceId } from '../../../../shared/devices/devices.js';
 import type { DeviceBudgetSnapshot, PressureLevel } from '../../../../shared/slots/state.js';
@@ -98,7 +99,7 @@ export function PressureGauges(): React.JSX.Element {
       ))}
       {others > 0 && (
         <p className="muted gauge-others" title={all.filter((d) => !devices.includes(d)).map((d) => d.device).join('\n')}>
-          {others} more device{others === 1 ? '' : 's'} without slots.
+          {count(others, 'more device', 'more devices')} without slots.
         </p>
       )}
       {first && (

@@ -225,6 +225,16 @@ function DeviceHistory({ device }: { device: string }): React.JSX.Element {
   );
 }
 
+/** A CPU has no VRAM: its budget is the machine's RAM, and the title says so. */
+function chartTitle(device: string | null): string {
+  return device !== null && parseDeviceId(device)?.kind === 'cpu' ? 'Memory history' : 'VRAM history';
+}
+
+function chartDeviceName(device: string): string {
+  const kind = parseDeviceId(device)?.kind;
+  return kind === 'mig' ? deviceLabel(device) : kind === 'cpu' ? `${device} (RAM)` : device;
+}
+
 export function VramChart(): React.JSX.Element {
   const devices = useDashboard(useShallow((s) => chartDevices(s.model.devices, s.model.history)));
   const chosen = useDashboard((s) => s.ui.chartDevice);
@@ -239,7 +249,7 @@ export function VramChart(): React.JSX.Element {
     <section className="card chart-card" aria-labelledby="chart-title">
       <div className="card-title-row">
         <h2 id="chart-title" className="card-title">
-          VRAM history <span className="muted">· last 10 minutes{device ? ` · ${parseDeviceId(device)?.kind === 'mig' ? deviceLabel(device) : device}` : ''}</span>
+          {chartTitle(device)} <span className="muted">· last 10 minutes{device ? ` · ${chartDeviceName(device)}` : ''}</span>
         </h2>
         {choices.length > 1 && (
           <div className="segmented" role="group" aria-label="Device shown in the chart">

@@ -4,6 +4,7 @@
  * badge says when the running layout has drifted from the last lockfile written or
  * restored here.
  */
+import { count } from '../../../../shared/values/counts.js';
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { toModelbayError, type SerializedError } from '../../../../shared/errors/errors.js';
 import { DEFAULT_LOCKFILE_NAME, parseLockfile, serializeLockfile, type LayoutStatus, type Lockfile, type RestorePreview, type RestoreResult } from '../../../../shared/layouts/layouts.js';
@@ -132,7 +133,7 @@ export function LayoutPanel(): React.JSX.Element {
               Restore {pending.file}?
             </DialogHead>
             <p>
-              {pending.preview.slots.length} locked {pending.preview.slots.length === 1 ? 'slot' : 'slots'} from Modelbay {pending.lock.modelbay}, {new Date(pending.lock.createdAt).toLocaleString()}.
+              {count(pending.preview.slots.length, 'locked slot')} from Modelbay {pending.lock.modelbay}, {new Date(pending.lock.createdAt).toLocaleString()}.
               {' '}To download: <strong className="num">{fileSize(pending.preview.downloadBytes)}</strong>. Every file is checked against the lockfile&apos;s SHA-256.
             </p>
             <table className="readiness-table layout-preview">

@@ -2,6 +2,7 @@ import { memo, useState } from 'react';
 import type { CatalogSlotView, SlotDownloadProgress } from '../../../../shared/artifacts/artifacts.js';
 import type { SlotId } from '../../../../shared/slots/slots.js';
 import type { SlotSnapshot, SlotState } from '../../../../shared/slots/state.js';
+import { noModelSentence } from '../../../../shared/slots/state-words.js';
 import { fileSize, memory, percent, relativeTime } from '../../display/figures.js';
 import { useNow } from '../../display/use-now.js';
 import {
@@ -73,7 +74,15 @@ function ModelLine({ catalog, custom }: { catalog: CatalogSlotView | undefined; 
   );
 }
 
-function SizeFigures({ slot }: { slot: SlotSnapshot }): React.JSX.Element {
+function SizeFigures({ slot, noModel }: { slot: SlotSnapshot; noModel: boolean }): React.JSX.Element {
+  // No model, nothing to estimate: a figure here would be the catalog's guess for a model the slot does not have.
+  if (noModel) {
+    return (
+      <span className="unknown" title="no model: nothing to estimate or measure">
+        —
+      </span>
+    );
+  }
   return (
     <span className="num" title="estimate before loading · measured after load and warm-up">
       ~{memory(slot.estimateBytes)}
@@ -130,6 +139,10 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
   }
 
   const actions = slotActions(slot, catalog, readiness, download, pending);
+  const noModel = catalog?.status === 'none' || (!catalog && readiness?.status === 'no-model');
+  // Pin and Preload of an empty slot would hold nothing (the API refuses them); one left on can still be turned off.
+  const pinWhy = noModel && !slot.pinned ? noModelSentence(id, 'pin it') : undefined;
+  const preloadWhy = noModel && !slot.preload ? noModelSentence(id, 'preload it') : undefined;
   const notice = slotNotice(slot, commandError?.error, download);
 
   const evict = (): void => {
@@ -150,14 +163,14 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
         </h3>
         <SlotAlias id={id} />
         <SlotUpdateBadge id={id} />
-        <StateBadge state={slot.state} download={download} noModel={!custom && (catalog?.status === 'none' || readiness?.status === 'no-model')} />
+        <StateBadge state={slot.state} download={download} noModel={!custom && noModel} />
       </header>
       <ModelLine catalog={catalog} custom={custom} />
       <dl className="slot-facts">
         <div>
           <dt>Memory est. · measured</dt>
           <dd>
-            <SizeFigures slot={slot} />
+            <SizeFigures slot={slot} noModel={noModel} />
           </dd>
         </div>
         <div>
@@ -192,20 +205,20 @@ export const SlotCard = memo(function SlotCard({ id }: { id: SlotId }): React.JS
       {/* Health belongs with the slot's facts: between the toggles and the buttons it read as an empty band. */}
       <SlotHealth id={id} />
       <div className="slot-toggles">
-        <label className="toggle">
+        <label className="toggle" title={pinWhy}>
           <input
             type="checkbox"
             checked={slot.pinned}
-            disabled={pending !== undefined}
+            disabled={pending !== undefined || pinWhy !== undefined}
             onChange={() => send(id, slot.pinned ? 'unpin' : 'pin', { slot: id })}
           />
           Pin
         </label>
-        <label className="toggle">
+        <label className="toggle" title={preloadWhy}>
           <input
             type="checkbox"
             checked={slot.preload}
-            disabled={pending !== undefined}
+            disabled={pending !== undefined || preloadWhy !== undefined}
             onChange={() => send(id, 'setPreload', { slot: id, preload: !slot.preload })}
           />
           Preload

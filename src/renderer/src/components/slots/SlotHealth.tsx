@@ -1,4 +1,5 @@
 /** Health and usage of one slot, collapsed on its card by default: what its requests did and a probe on demand. */
+import { noun } from '../../../../shared/values/counts.js';
 import type { SlotId } from '../../../../shared/slots/slots.js';
 import type { UsageHealth } from '../../../../shared/slots/usage.js';
 import { relativeTime } from '../../display/figures.js';
@@ -30,7 +31,7 @@ export function SlotHealth({ id }: { id: SlotId }): React.JSX.Element | null {
           {usage.uses > 0 || usage.health !== 'unknown' ? (
             <>
               {' · '}
-              <span className="num">{usage.uses.toLocaleString('en-US')}</span> {usage.uses === 1 ? 'use' : 'uses'}
+              <span className="num">{usage.uses.toLocaleString('en-US')}</span> {noun(usage.uses, 'use')}
             </>
           ) : null}
         </span>

@@ -61,6 +61,20 @@ describe('artifact manager', () => {
     await h.manager.prepare('E8', new AbortController().signal, false);
   });
 
+  it('prepare says in words what is wrong with the files: "failed verification", never "are failed"', async () => {
+    h = await harness({ E8: e8 }, {
+      prepareCache: async (cache) => {
+        await writeCachedFile(cache, 'org/e8', C1, 'onnx/model.onnx', model.subarray(0, 1000), { revision: 'main' });
+        await writeCachedFile(cache, 'org/e8', C1, 'tokenizer.json', tokenizer);
+      },
+    });
+    const refused = await h.manager.prepare('E8', new AbortController().signal, false).then(() => null, (e: unknown) => e as ModelbayError);
+    expect(refused).toMatchObject({ code: 'EMB-E101', details: { status: 'failed', cause: 'EMB-E109' } });
+    expect(refused?.message).toMatch(/^E8's model files failed verification\. onnx\/model\.onnx has 1000 B on disk, the catalog expects 1\.9 MiB\. Download the slot/);
+    const resolve = await h.manager.resolveFiles('E8', new AbortController().signal).then(() => null, (e: unknown) => e as ModelbayError);
+    expect(resolve?.message).toMatch(/^E8's model files failed verification\. /);
+  });
+
   it('pause keeps the partial download, resume finishes it, cancel discards and goes back to missing', async () => {
     h = await harness({ E8: e8 });
     serve(h);

@@ -24,6 +24,14 @@ async function exists(p: string): Promise<boolean> {
 }
 
 describe('verify', () => {
+  it('a slot of one file is "verified (1 file, …)", not "1 files"', async () => {
+    const e8: TestSlot = { repo: 'org/e8', revision: 'main', files: [{ path: 'onnx/model.onnx', role: 'model', sha256: sha256Of(model) }] };
+    h = await harness({ E8: e8 }, { prepareCache: async (cache) => { await writeCachedFile(cache, 'org/e8', C1, 'onnx/model.onnx', model, { revision: 'main' }); } });
+    expect((await h.manager.verify('E8')).ok).toBe(true);
+    const said = h.events.flatMap((e) => (e.type === 'activity' && e.entry.kind === 'verify' ? [e.entry.message] : []));
+    expect(said).toEqual(['E8 verified (1 file, 0.3 MB)']);
+  });
+
   for (const pinned of [true, false]) {
     it(`finds a flipped byte against ${pinned ? "the catalog's sha256" : "the blob's LFS etag"} and reports EMB-E108`, async () => {
       let blob!: CachedFile;
