@@ -19,8 +19,9 @@ function fakeNvidiaSmiFiles(): Plugin {
 
 // One build yields every entry: the Electron main process, the headless server (plain
 // Node, the `npm start` fallback), the `modelbay` CLI (plain Node), the session host, the
-// demo (`modelbay demo`: the headless server with a local test Hub and generated models),
-// the sandboxed preload (CommonJS: sandboxed preloads cannot be ESM) and the renderer.
+// download worker (a worker thread of main), the demo (`modelbay demo`: the headless server
+// with a local test Hub and generated models), the sandboxed preload (CommonJS: sandboxed
+// preloads cannot be ESM) and the renderer.
 export default defineConfig(({ command }) => {
   // `electron-vite dev` is the explicit dev mode: only under it does the app load
   // ELECTRON_RENDERER_URL (src/main/electron/dev-renderer.ts). A stray variable elsewhere is ignored.
@@ -35,6 +36,8 @@ export default defineConfig(({ command }) => {
             index: resolve(import.meta.dirname, 'src/main/electron/main.ts'),
             headless: resolve(import.meta.dirname, 'src/main/headless/main.ts'),
             host: resolve(import.meta.dirname, 'src/main/host/main.ts'),
+            // A worker thread of main: receives, writes and hashes downloads off main's event loop.
+            'download-worker': resolve(import.meta.dirname, 'src/main/core/artifacts/transfer/byte-worker.ts'),
             cli: resolve(import.meta.dirname, 'src/cli/main.ts'),
             demo: resolve(import.meta.dirname, 'src/devkit/demo/main.ts'),
           },

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // `npm run test:package`: Modelbay as a user installs it. Packs the tarball (`npm pack`
 // with its prepack build), installs it into a temporary folder with runtime dependencies
-// only (no tsx, no electron-vite, no sources), then runs the installed `modelbay`:
-// --help, serve --help and a bad flag, serve (start, wait for its URL, stop), token,
-// status --json, ls --json, the layout commands when this version has them, and the demo
-// (its flags, an embedding through /v1 from its test Hub's model, /metrics, status
-// --data-dir, a clean stop).
+// only (no tsx, no electron-vite, no sources), starts its download worker, then runs the
+// installed `modelbay`: --help, serve --help and a bad flag, serve (start, wait for its URL,
+// stop), token, status --json, ls --json, the layout commands when this version has them,
+// and the demo (its flags, an embedding through /v1 from its test Hub's model, /metrics,
+// status --data-dir, a clean stop).
 // Minutes, not seconds: it runs from .ci/run, not from `npm test`.
 //
 // Offline: the install uses the project's lockfile for the runtime dependencies' exact
@@ -14,6 +14,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 const root = join(import.meta.dirname, '..');
 const keep = process.argv.includes('--keep');
@@ -58,7 +59,7 @@ const tarball = join(work, info.filename);
 const files = info.files.map((f) => f.path);
 
 await step('the tarball holds the built main, CLI, server, dashboard and resources, and no sources', () => {
-  for (const f of ['out/main/headless.js', 'out/main/cli.js', 'out/main/demo.js', 'out/main/fake-nvidia-smi/fake-nvidia-smi.js', 'out/main/host.js', 'out/main/index.js', 'out/renderer/index.html', 'out/preload/index.cjs', 'resources/catalog.json', 'scripts/modelbay.mjs']) {
+  for (const f of ['out/main/headless.js', 'out/main/cli.js', 'out/main/demo.js', 'out/main/fake-nvidia-smi/fake-nvidia-smi.js', 'out/main/host.js', 'out/main/download-worker.js', 'out/main/index.js', 'out/renderer/index.html', 'out/preload/index.cjs', 'resources/catalog.json', 'scripts/modelbay.mjs']) {
     expect(files.includes(f), `${f} is not in the tarball`);
   }
   const sources = files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.ts'));
@@ -92,6 +93,21 @@ await step('installed with runtime dependencies only: no tsx, electron-vite, ele
   for (const dev of ['tsx', 'electron-vite', 'electron', 'vite', 'typescript']) expect(!existsSync(join(app, 'node_modules', dev)), `${dev} was installed`);
   expect(!existsSync(join(pkgDir, 'src')), 'the sources were installed');
   expect(existsSync(bin), 'no modelbay command in node_modules/.bin');
+});
+
+await step('the installed download worker starts as a worker thread, its imports found among the runtime dependencies', async () => {
+  const worker = new Worker(join(pkgDir, 'out', 'main', 'download-worker.js'));
+  try {
+    const answer = await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`it exited with code ${code}`)));
+      setTimeout(() => reject(new Error('no answer after 60 s')), 60_000).unref();
+    });
+    expect(answer?.type === 'ready', `it answered ${JSON.stringify(answer)}`);
+  } finally {
+    await worker.terminate();
+  }
 });
 
 // Everything the commands write goes into the temp folder; nothing may reach a network.

@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     requireGpu: false,
     catalogPath,
     launcher: paths.launcher,
+    downloadWorker: paths.downloadWorker,
     rendererDir: paths.rendererDir,
     version: paths.version,
     env,

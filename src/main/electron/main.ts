@@ -10,6 +10,7 @@ import type { App } from '../app/app.js';
 import { composeApp, cudaProviderInstalled } from '../startup/compose.js';
 import { gpuProblem, gpuRequired, probeGpu, REQUIRE_GPU_EXIT_CODE } from '../startup/gpu-requirement.js';
 import { UtilityProcessLauncher } from '../core/runtime/index.js';
+import { builtByteWorker } from '../core/artifacts/transfer/byte-thread.js';
 import type { TokenCipher } from '../core/state/token-store.js';
 import { isRendererUrl, registerIpc, type RendererLocation } from './ipc.js';
 import { devRendererUrl } from './dev-renderer.js';
@@ -70,6 +71,7 @@ async function startUp(): Promise<void> {
     dataDir: process.env['MODELBAY_DATA_DIR'] ? resolve(process.env['MODELBAY_DATA_DIR']) : electronApp.getPath('userData'),
     catalogPath: electronApp.isPackaged ? join(process.resourcesPath, 'catalog.json') : join(appRoot, 'resources', 'catalog.json'),
     launcher: new UtilityProcessLauncher({ utilityProcess, entry: join(import.meta.dirname, 'host.js') }),
+    downloadWorker: builtByteWorker(import.meta.dirname),
     version: electronApp.getVersion(),
     tokenCipher: cipher,
     tokenStorage: { backend: encryption.backend, legacyDecrypt: available ? (data) => safeStorage.decryptString(data) : null },

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     ...options,
     catalogPath: join(paths.root, 'resources', 'catalog.json'),
     launcher: paths.launcher,
+    downloadWorker: paths.downloadWorker,
     rendererDir: paths.rendererDir,
     version: paths.version,
     log,

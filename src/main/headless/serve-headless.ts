@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { toModelbayError, type ModelbayError } from '../../shared/errors/errors.js';
 import type { App, AppOptions } from '../app/app.js';
 import { ForkLauncher, type HostLauncher } from '../core/runtime/index.js';
+import { builtByteWorker, type ByteWorkerEntry } from '../core/artifacts/transfer/byte-thread.js';
 import { startServer, type RunningServer } from '../server/http-server.js';
 import { loadOrCreateServerToken, serverTokenPath } from '../server/server-token.js';
 import { servingBanner } from '../server/serving-banner.js';
@@ -29,6 +30,8 @@ export interface EntryPaths {
   fromSource: boolean;
   /** The session host: out/main/host.js when built, else its source through tsx. */
   launcher: HostLauncher;
+  /** The download worker: out/main/download-worker.js when built, else undefined (its source through tsx, the default). */
+  downloadWorker: ByteWorkerEntry | undefined;
   /** The built dashboard, or null when out/renderer is missing (only the API is served then). */
   rendererDir: string | null;
   version: string | undefined;
@@ -41,9 +44,11 @@ export function entryPaths(entryUrl: string): EntryPaths {
   const launcher = !fromSource && existsSync(builtHost)
     ? new ForkLauncher({ entry: builtHost })
     : new ForkLauncher({ entry: join(root, 'src', 'main', 'host', 'main.ts'), execArgv: ['--import', 'tsx'] });
+  const builtWorker = builtByteWorker(join(root, 'out', 'main'));
+  const downloadWorker = !fromSource && existsSync(builtWorker.path) ? builtWorker : undefined;
   const rendererDir = join(root, 'out', 'renderer');
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version;
-  return { root, fromSource, launcher, rendererDir: existsSync(join(rendererDir, 'index.html')) ? rendererDir : null, version };
+  return { root, fromSource, launcher, downloadWorker, rendererDir: existsSync(join(rendererDir, 'index.html')) ? rendererDir : null, version };
 }
 
 export interface ServeHeadlessOptions {
@@ -55,6 +60,8 @@ export interface ServeHeadlessOptions {
   requireGpu: boolean;
   catalogPath: string;
   launcher: HostLauncher;
+  /** The built download worker; undefined runs its source through tsx. */
+  downloadWorker?: ByteWorkerEntry | undefined;
   rendererDir: string | null;
   version?: string;
   env?: NodeJS.ProcessEnv;
@@ -82,6 +89,7 @@ export async function serveHeadless(options: ServeHeadlessOptions): Promise<Serv
     dataDir: options.dataDir,
     catalogPath: options.catalogPath,
     launcher: hosts.launcher,
+    ...(options.downloadWorker ? { downloadWorker: options.downloadWorker } : {}),
     version: options.version,
     ...(options.env ? { env: options.env } : {}),
     log,

@@ -12,6 +12,7 @@ import { createApp, type App, type AppOptions } from '../app/app.js';
 import { createArtifactManager, type ArtifactManagerOptions } from '../core/artifacts/manager/artifact-manager.js';
 import type { ArtifactManager } from '../core/artifacts/manager/types.js';
 import type { HostLauncher } from '../core/runtime/index.js';
+import type { ByteWorkerEntry } from '../core/artifacts/transfer/byte-thread.js';
 import { resolveToken } from '../core/artifacts/hub/hub-environment.js';
 import { DataDirLock } from '../core/state/data-dir-lock.js';
 import { SettingsStore } from '../core/state/settings-store.js';
@@ -29,6 +30,8 @@ export interface ComposeOptions {
   dataDir: string;
   catalogPath: string;
   launcher: HostLauncher;
+  /** The built download worker (out/main/download-worker.js); absent: its sources, through tsx. */
+  downloadWorker?: ByteWorkerEntry;
   version?: string;
   env?: NodeJS.ProcessEnv;
   /** Electron's safeStorage when available; null keeps the token in a 0600 file as is. */
@@ -84,6 +87,7 @@ async function composeLocked(options: ComposeOptions, env: NodeJS.ProcessEnv, lo
     stateDir: join(options.dataDir, 'state'),
     catalogPath: options.catalogPath,
     sources,
+    ...(options.downloadWorker ? { downloadWorker: options.downloadWorker } : {}),
   });
   const logDir = options.logDir === undefined ? join(options.dataDir, 'logs') : options.logDir;
   const appLog = logDir === null ? null : createAppLog({ dir: logDir, debug: settings.get().debugLog });

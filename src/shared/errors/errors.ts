@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   'EMB-E121': 'Connection closed early by the server',
   'EMB-E122': 'Too many redirects',
   'EMB-E123': 'Cache folder not accessible',
+  'EMB-E124': 'Download worker failed',
   // Artifacts: models on disk, revisions, updates
   'EMB-E130': 'Model not found on disk',
   'EMB-E131': 'Model on disk is incomplete',

@@ -15,7 +15,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   'EMB-E004': 409, 'EMB-E007': 409, 'EMB-E204': 409,
   'EMB-E405': 413,
   'EMB-E414': 431,
-  'EMB-E207': 500, 'EMB-E500': 500,
+  'EMB-E124': 500, 'EMB-E207': 500, 'EMB-E500': 500,
   'EMB-E412': 503,
 };
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { builtByteWorker } from '../../../src/main/core/artifacts/transfer/byte-thread.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
@@ -45,6 +46,13 @@ describe('electron-builder configuration', () => {
     expect(config.asarUnpack.some((p) => p.startsWith('node_modules/onnxruntime-node/'))).toBe(true);
     expect(Object.keys(pkg.dependencies)).toContain('onnxruntime-node');
     expect(Object.keys(pkg.dependencies)).not.toContain('electron');
+  });
+
+  it('packs the download worker main starts: an entry of the main build, under out/main beside the entries', () => {
+    const vite = readFileSync(join(ROOT, 'electron.vite.config.ts'), 'utf8');
+    expect(vite).toMatch(/'download-worker': resolve\(import\.meta\.dirname, 'src\/main\/core\/artifacts\/transfer\/byte-worker\.ts'\)/);
+    expect(builtByteWorker(join('out', 'main'))).toEqual({ path: join('out', 'main', 'download-worker.js'), tsx: false });
+    expect(config.files).toContain('out/**');
   });
 
   it('the afterPack hook sets the fuses on the packed Linux binary', async () => {

@@ -40,6 +40,7 @@ export const ERROR_HELP: Readonly<Record<ErrorCode, string>> = {
   'EMB-E121': 'The server closed the connection before the file was complete (the host was reachable); resume to continue from the last byte kept.',
   'EMB-E122': 'The server kept redirecting; check the Hub endpoint in Settings (HF_ENDPOINT) or any proxy in between.',
   'EMB-E123': 'Modelbay may not read or write the cache folder the message names: fix its permissions or choose another cache folder in Settings.',
+  'EMB-E124': 'The thread that receives and hashes downloads stopped or could not start; the bytes so far are kept: resume the download. If it keeps failing, reinstall Modelbay and send the log.',
   'EMB-E130': 'That model is no longer on disk; scan the disk again.',
   'EMB-E131': 'The model on disk is missing files (a dangling link or an empty file); download it again or pick another.',
   'EMB-E132': 'A loaded slot uses this revision; unload the slot before deleting it.',

@@ -217,6 +217,50 @@ describe('Downloader: resume, locks, parts, concurrency', () => {
     }).sort((a, b) => a - b));
   });
 
+  it('growing parts: one part first, then the largest remainder split in two while parts pay; the bytes verify', async () => {
+    const size = env.files.weights.length;
+    // 1 MB/s per connection: every part adds as much again, so growth goes on to the maximum.
+    env.hub.addFault({ origin: 'cdn', times: Infinity, action: { kind: 'throttle', bytesPerSec: 1_000_000 } });
+    const grow = { everyMs: 50, minGain: 0.1, minPartBytes: 256 * 1024 };
+    const f = await env.downloader({ parallelParts: { minBytes: 1 << 20, parts: 3, grow } }).download(W);
+    expect(f.sha256).toBe(env.sha(env.files.weights));
+    const gets = cdnGets();
+    expect(gets[0]).toBe(`bytes=0-${size - 1}`);
+    // The first decision always tries a second part; the maximum is never passed.
+    expect(f.parts).toBeGreaterThanOrEqual(2);
+    expect(f.parts).toBeLessThanOrEqual(3);
+    const ranges = gets.slice(1).map((r) => /^bytes=(\d+)-(\d+)$/.exec(r ?? '')).map((m) => [Number(m?.[1]), Number(m?.[2])] as const);
+    expect(ranges.length).toBeGreaterThanOrEqual(1);
+    for (const [start, end] of ranges) {
+      // Each new part is the upper half of a remainder: at least the minimum, and it ends where its parent ended.
+      expect(end - start + 1).toBeGreaterThanOrEqual(grow.minPartBytes);
+      expect(end === size - 1 || ranges.some(([s]) => s === end + 1)).toBe(true);
+    }
+    expect((await readdir(blobsDir())).sort()).toEqual([env.sha(env.files.weights)]);
+  });
+
+  it('growing parts: pause saves the parts split so far; resume asks each for its remainder only', async () => {
+    env.hub.addFault({ origin: 'cdn', times: Infinity, action: { kind: 'throttle', bytesPerSec: 1_000_000 } });
+    const grow = { everyMs: 50, minGain: 0.1, minPartBytes: 256 * 1024 };
+    const d = env.downloader({ parallelParts: { minBytes: 1 << 20, parts: 3, grow } });
+    expect(await d.download(W, abortAfter(1_200_000)).catch((e: unknown) => e)).toMatchObject({ code: 'EMB-E114' });
+    const saved = JSON.parse(await readFile(join(blobsDir(), `${env.sha(env.files.weights)}.modelbay.parts.json`), 'utf8')) as { parts: Array<{ start: number; end: number; done: number }> };
+    expect(saved.parts.length).toBeGreaterThanOrEqual(2);
+    // The saved parts tile the file.
+    expect(saved.parts[0]?.start).toBe(0);
+    for (let i = 1; i < saved.parts.length; i++) expect(saved.parts[i]?.start).toBe((saved.parts[i - 1]?.end ?? NaN) + 1);
+    expect(saved.parts.at(-1)?.end).toBe(env.files.weights.length - 1);
+    env.hub.clearLog();
+    env.hub.clearFaults();
+    const f = await d.download(W);
+    expect(f.sha256).toBe(env.sha(env.files.weights));
+    const asked = cdnGets().map((r) => Number(/^bytes=(\d+)-/.exec(r ?? '')?.[1])).sort((a, b) => a - b);
+    const unfinished = saved.parts.filter((p) => p.done < p.end - p.start + 1).map((p) => p.start + p.done);
+    // Unthrottled, the resumed parts may still split: every saved remainder is asked for, and nothing before it.
+    for (const from of unfinished) expect(asked).toContain(from);
+    for (const from of asked) expect(saved.parts.some((p) => from >= p.start + p.done && from <= p.end)).toBe(true);
+  });
+
   it('never runs more files at once than the concurrency limit; the others report queued', async () => {
     env.hub.addFault({ origin: 'cdn', times: Infinity, action: { kind: 'throttle', bytesPerSec: 20_000_000 } });
     const d = env.downloader({ concurrency: 1 });

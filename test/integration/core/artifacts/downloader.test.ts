@@ -54,7 +54,8 @@ describe('Downloader: the standard HF cache layout', () => {
   it('reports progress at most every 100 ms of its clock, with every phase once, in order', async () => {
     let t = 0;
     // A clock that moves 5 ms per look: thousands of chunks would give thousands of events if unthrottled.
-    const d = env.downloader({ now: () => (t += 5) });
+    // In this thread, so every chunk reaches the reporter (the download worker sums its counts on its own clock).
+    const d = env.downloader({ now: () => (t += 5), worker: null });
     const seen: Array<{ phase: string; bytes: number; at: number }> = [];
     await d.download({ repo: MODEL, revision: 'main', path: 'model.onnx' }, { onProgress: (p) => seen.push({ phase: p.phase, bytes: p.bytes, at: t }) });
     expect(seen.map((e) => e.phase).filter((x, i, a) => a[i - 1] !== x)).toEqual(['resolving', 'downloading', 'verifying', 'done']);

@@ -185,6 +185,11 @@ export class HubClient {
     return this.endpointUrl;
   }
 
+  /** What a client in another thread is built from to speak to the same Hub as this one. */
+  get connection(): { endpoint: string; token: string | null; offline: boolean } {
+    return { endpoint: this.endpointUrl, token: this.token, offline: this.offline };
+  }
+
   get isOffline(): boolean {
     return this.offline;
   }

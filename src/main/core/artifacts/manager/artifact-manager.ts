@@ -22,6 +22,7 @@ import { loadCatalog, slotView, type CatalogFile } from './catalog.js';
 import { DownloadJobs } from './download-jobs.js';
 import type { DownloaderPort } from '../transfer/downloader.js';
 import { Downloader } from '../transfer/downloader.js';
+import type { ByteWorkerEntry } from '../transfer/byte-thread.js';
 import { downloaderTuning } from './downloader-tuning.js';
 import { HubCacheLayout } from '../cache/hf-cache-layout.js';
 import { ManagerState } from './manager-state.js';
@@ -39,6 +40,8 @@ export interface ArtifactManagerOptions {
   sources?: Partial<Record<SlotId, SlotSource>>;
   /** Default: a Downloader built from `config`. */
   downloader?: DownloaderPort;
+  /** The download worker that default Downloader runs its byte paths in (default: the one beside the sources). */
+  downloadWorker?: ByteWorkerEntry;
   now?: () => number;
   /** File metadata calls of readiness (tests count them). */
   metadataFs?: MetadataFs;
@@ -232,7 +235,7 @@ export async function createArtifactManager(options: ArtifactManagerOptions): Pr
   const catalog = await loadCatalog(options.catalogPath);
   const records = new VerificationRecords(join(options.stateDir, 'verifications.json'));
   await records.load();
-  const downloader = options.downloader ?? defaultDownloader(options.config);
+  const downloader = options.downloader ?? defaultDownloader(options.config, options.downloadWorker);
   downloader.configure({ cacheDir: options.config.cacheDir, endpoint: options.config.endpoint, token: options.config.token, offline: options.config.offline, concurrency: options.config.downloadConcurrency, ...downloaderTuning(options.config, options.config) });
   const manager = new HubArtifactManager(new ManagerState(options.config, catalog, records, downloader, options.now ?? Date.now, options.metadataFs ?? nodeMetadataFs, options.sources ?? {}));
   if (options.closeGraceMs !== undefined) manager.closeGraceMs = options.closeGraceMs;
@@ -240,6 +243,6 @@ export async function createArtifactManager(options: ArtifactManagerOptions): Pr
   return manager;
 }
 
-function defaultDownloader(config: ArtifactConfig): DownloaderPort {
-  return new Downloader({ cacheDir: config.cacheDir, endpoint: config.endpoint, token: config.token, offline: config.offline, concurrency: config.downloadConcurrency });
+function defaultDownloader(config: ArtifactConfig, worker: ByteWorkerEntry | undefined): DownloaderPort {
+  return new Downloader({ cacheDir: config.cacheDir, endpoint: config.endpoint, token: config.token, offline: config.offline, concurrency: config.downloadConcurrency, ...(worker ? { worker } : {}) });
 }

@@ -35,6 +35,8 @@ export interface DownloadedFile {
   verifiedBy: 'catalog' | 'lfs' | 'git-sha1';
   /** Already in the cache, nothing downloaded. */
   reused: boolean;
+  /** When bytes were downloaded: the largest number of Range parts that ran at once (1 = one stream). */
+  parts?: number;
 }
 
 const SYMLINK_FALLBACK_CODES = new Set(['EPERM', 'EACCES', 'ENOTSUP', 'EOPNOTSUPP', 'EINVAL', 'ENOSYS']);

@@ -8,24 +8,27 @@
  * A blob only ever appears in blobs/ after its bytes matched the catalog's sha256, the
  * Hub's LFS sha256 or the git sha1 — never a corrupt or unverified one. Aborting keeps the
  * partial data: pause is abort, resume is calling again. The Hub protocol itself is in hub-client.ts.
+ *
+ * The bytes themselves (socket → partial file → hash) run in the download worker
+ * (byte-thread.ts): this thread only sees progress and the digest, so a 1 GiB download
+ * does not hold up the app's event loop.
  */
-import { rename, unlink, writeFile } from 'node:fs/promises';
+import { rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ModelbayError, toModelbayError } from '../../../../shared/errors/errors.js';
 import { SHA256_RE } from '../../../../shared/values/values.js';
 import { KeyedQueue, Semaphore } from '../../async/queues.js';
 import { hashFile, type BlobDigest } from './blob-hasher.js';
+import { runBytePath, type ByteJob, type ByteRunner, type ParallelParts } from './byte-path.js';
+import { byteThread, defaultByteWorker, type ByteWorkerEntry } from './byte-thread.js';
 import { fileSize, fromCache, linkSnapshot, markMissing, mismatch, verifiedBy, writeAtomic, type DownloadedFile, type FileRequest } from './cache-entries.js';
 import { ProgressReporter, type FileProgressUpdate } from './download-progress.js';
 import { assertRepoId, assertRepoPath, assertRevision, HubCacheLayout } from '../cache/hf-cache-layout.js';
-import { HubClient, isRetryable, retryAfterOf, type FileMetadata, type HubResponse } from '../hub/hub-client.js';
+import { HubClient, type FileMetadata } from '../hub/hub-client.js';
 import type { LowSpeedLimit } from '../hub/low-speed.js';
-import { checkDiskSpace, diskFull, dropEmptyPartial, resumablePartial } from './partial-file.js';
-import { downloadInParts, planParts, RangeIgnoredError } from './range-parts.js';
-import { abortableSleep, backoffDelay } from '../hub/retry-policy.js';
-import { inlineHash, streamTransfer, workerHash } from './stream-transfer.js';
-import { TailHasher } from './tail-hasher.js';
-import { cancelled, gaveUp, isTooSlow, permissionDenied } from '../hub/transfer-errors.js';
+import { checkDiskSpace, diskFull, dropEmptyPartial } from './partial-file.js';
+import { abortableSleep, withRetries, type RetryPolicy } from '../hub/retry-policy.js';
+import { cancelled, permissionDenied } from '../hub/transfer-errors.js';
 import { makeDirs } from '../../fs/make-dirs.js';
 import { WriterLock } from './writer-lock.js';
 
@@ -49,16 +52,19 @@ export interface DownloaderOptions {
   /** No bytes for this long → retry (default 10 s). */
   idleTimeoutMs?: number;
   /** Range parts for large files; null or absent = one stream. */
-  parallelParts?: { minBytes: number; parts: number } | null;
+  parallelParts?: ParallelParts | null;
   /** curl's --speed-limit/--speed-time per attempt; null or absent = no floor. */
   lowSpeed?: LowSpeedLimit | null;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
   /** Files from this size are hashed in a worker thread reading behind the writer (default 16 MiB). */
   hashInWorkerMinBytes?: number;
+  /**
+   * Where the byte path runs: the download worker built from this entry (default: the one
+   * beside these sources, byte-thread.ts), or null for this thread.
+   */
+  worker?: ByteWorkerEntry | null;
 }
-
-
 
 export class Downloader {
   private layout: HubCacheLayout;
@@ -69,11 +75,12 @@ export class Downloader {
   private readonly retries: number;
   private readonly backoff: { initial: number; max: number };
   private readonly idleTimeoutMs: number;
-  private parallelParts: { minBytes: number; parts: number } | null;
+  private parallelParts: ParallelParts | null;
   private lowSpeed: LowSpeedLimit | null;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly now: () => number;
   private readonly hashInWorkerMinBytes: number;
+  private readonly bytePath: ByteRunner;
   private readonly blobQueue = new KeyedQueue();
   /** Etag of each file seen this run, so discardPartial finds the partial without the network. */
   private readonly etags = new Map<string, string>();
@@ -91,6 +98,8 @@ export class Downloader {
     this.sleep = options.sleep ?? abortableSleep;
     this.now = options.now ?? Date.now;
     this.hashInWorkerMinBytes = options.hashInWorkerMinBytes ?? 16 << 20;
+    const worker = options.worker === undefined ? defaultByteWorker() : options.worker;
+    this.bytePath = worker === null ? runBytePath : byteThread(worker);
   }
 
   configure(partial: Partial<Pick<DownloaderOptions, 'cacheDir' | 'endpoint' | 'token' | 'offline' | 'concurrency' | 'parallelParts' | 'lowSpeed'>>): void {
@@ -169,7 +178,7 @@ export class Downloader {
     if (this.offline) return fromCache(this.layout, req, 'offline');
     let meta: FileMetadata;
     try {
-      meta = await this.withRetries(signal, () => this.client.fileMetadata(req.repo, req.revision, req.path, signal), undefined, progress);
+      meta = await this.withRetries(signal, () => this.client.fileMetadata(req.repo, req.revision, req.path, signal), progress);
     } catch (err) {
       const e = toModelbayError(err);
       if (e.code === 'EMB-E105') await markMissing(this.layout, req, e);
@@ -190,11 +199,12 @@ export class Downloader {
     progress.setTotal(meta.size);
     const lockPath = this.layout.writerLockPath(req.repo, meta.etag);
     const blobPath = await this.blobQueue.run(lockPath, () => this.fetchBlob(req, meta, signal, progress));
-    return this.finish(req, meta, blobPath.path, blobPath.digest, blobPath.reused);
+    const file = await this.finish(req, meta, blobPath.path, blobPath.digest, blobPath.reused);
+    return blobPath.parts === undefined ? file : { ...file, parts: blobPath.parts };
   }
 
   /** Ensure `blobs/{etag}` holds verified bytes; returns how it was verified. */
-  private async fetchBlob(req: FileRequest, meta: FileMetadata, signal: AbortSignal | undefined, progress: ProgressReporter): Promise<{ path: string; digest: BlobDigest; reused: boolean }> {
+  private async fetchBlob(req: FileRequest, meta: FileMetadata, signal: AbortSignal | undefined, progress: ProgressReporter): Promise<{ path: string; digest: BlobDigest; reused: boolean; parts?: number }> {
     const blobPath = this.layout.blobPath(req.repo, meta.etag);
     const present = await this.usableBlob(blobPath, req, meta);
     if (present) return { path: blobPath, digest: present, reused: true };
@@ -212,13 +222,13 @@ export class Downloader {
       for (let round = 0; ; round++) {
         let problem: ModelbayError;
         try {
-          const digest = await this.transfer(req, meta, signal, progress);
+          const { digest, parts } = await this.transfer(req, meta, signal, progress);
           progress.enter('verifying');
           const wrong = mismatch(req, meta, digest);
           if (wrong === null) {
             await rename(partial, blobPath);
             await unlink(this.layout.partsPath(req.repo, meta.etag)).catch(() => undefined);
-            return { path: blobPath, digest, reused: false };
+            return { path: blobPath, digest, reused: false, parts };
           }
           problem = wrong;
         } catch (err) {
@@ -251,100 +261,33 @@ export class Downloader {
     return mismatch(req, meta, d) ? null : d;
   }
 
-  /**
-   * One try plus `retries` after transient failures. Only bytes kept on disk beyond their
-   * previous maximum reset the count (issue #10): bytes later thrown away, or a transfer
-   * too slow to be worth keeping, are no progress.
-   */
-  private async withRetries<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>, kept: () => number = () => 0, progress?: ProgressReporter): Promise<T> {
-    let failures = 0;
-    let best = kept();
-    for (;;) {
-      if (signal?.aborted) throw cancelled();
-      try {
-        return await attempt();
-      } catch (err) {
-        if (signal?.aborted) throw cancelled();
-        if (!isRetryable(err)) throw err;
-        const now = kept();
-        failures = now > best && !isTooSlow(err) ? 1 : failures + 1;
-        best = Math.max(best, now);
-        if (failures > this.retries) throw gaveUp(err, failures);
-        const delay = backoffDelay(failures, this.backoff, retryAfterOf(err));
-        const e = toModelbayError(err);
-        progress?.retrying({ attempt: failures + 1, of: this.retries + 1, code: e.code, message: e.message, nextAt: this.now() + delay });
-        await this.sleep(delay, signal);
-      }
-    }
+  private get retryPolicy(): RetryPolicy {
+    return { retries: this.retries, backoff: this.backoff, sleep: this.sleep };
   }
 
-  private async transfer(req: FileRequest, meta: FileMetadata, signal: AbortSignal | undefined, progress: ProgressReporter): Promise<BlobDigest> {
-    const partial = this.layout.partialPath(req.repo, meta.etag);
-    const partsPath = this.layout.partsPath(req.repo, meta.etag);
-    const gitSize = meta.etag.length === 40 ? meta.size : null;
-    const { saved, partialSize } = await resumablePartial(partial, partsPath, meta.etag, meta.size);
-    const usePartsFresh = saved === null && !partialSize && this.parallelParts !== null && meta.lfs
-      && meta.size >= this.parallelParts.minBytes && this.parallelParts.parts > 1;
-    const state = saved ?? (usePartsFresh && this.parallelParts ? planParts(meta.etag, meta.size, this.parallelParts.parts) : null);
-    if (state !== null) {
-      progress.enter('downloading');
-      const fresh = state !== saved;
-      if (fresh) await writeFile(partial, '');
-      const tail = new TailHasher(partial, gitSize);
-      try {
-        await this.parts(req, meta, signal, progress, tail, state, fresh);
-        return await tail.digest(meta.size);
-      } catch (err) {
-        if (!(err instanceof RangeIgnoredError)) throw err;
-      } finally {
-        await tail.close();
-      }
-      await unlink(partsPath).catch(() => undefined);
-      await unlink(partial).catch(() => undefined);
-    }
-    return streamTransfer({
-      fetch: (start) => this.fetch(req, meta, { start, signal }), url: () => meta.downloadUrl,
-      size: meta.size, partialPath: partial, path: req.path,
-      hash: meta.size >= this.hashInWorkerMinBytes ? workerHash(partial, gitSize) : inlineHash(gitSize),
-      signal, progress, lowSpeed: this.lowSpeed, now: this.now,
-      retrying: (attempt, keptBytes) => this.withRetries(signal, attempt, keptBytes, progress),
-      writeError: (err) => diskFull(err, req.path) ?? permissionDenied(err, this.layout.root),
-    });
+  private withRetries<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>, progress: ProgressReporter): Promise<T> {
+    return withRetries(this.retryPolicy, signal, attempt, undefined, (w) => progress.retrying({ attempt: w.attempt, of: w.of, code: w.code, message: w.message, nextAt: this.now() + w.delayMs }));
   }
 
-  private async parts(req: FileRequest, meta: FileMetadata, signal: AbortSignal | undefined, progress: ProgressReporter, hash: TailHasher, state: ReturnType<typeof planParts>, fresh: boolean): Promise<void> {
-    await downloadInParts({
-      fetch: (start, end, s) => this.fetch(req, meta, { start, end, signal: s }), url: meta.downloadUrl, etag: meta.etag, size: meta.size,
-      partialPath: this.layout.partialPath(req.repo, meta.etag), partsPath: this.layout.partsPath(req.repo, meta.etag),
-      state, fresh, hash, signal, idleTimeoutMs: this.idleTimeoutMs,
-      ctx: { repo: req.repo, revision: req.revision, path: req.path },
-      retrying: (s, attempt, keptBytes) => this.withRetries(s, attempt, keptBytes, progress),
-      lowSpeed: this.lowSpeed,
-      onBytes: (n) => progress.bytes(n),
-      now: this.now,
-    });
-  }
-
-  /**
-   * GET the bytes. A CDN answering 401/403 has usually let its pre-signed URL expire (a
-   * long pause): ask the Hub for a fresh one, once, and go on — unless the file changed.
-   */
-  private async fetch(req: FileRequest, meta: FileMetadata, range: { start: number; end?: number; signal: AbortSignal | undefined }): Promise<HubResponse> {
-    const ctx = { repo: req.repo, revision: req.revision, path: req.path };
-    const opts = { ...range, idleTimeoutMs: this.idleTimeoutMs, ctx };
-    try {
-      return await this.client.get(meta.downloadUrl, opts);
-    } catch (err) {
-      const status = err instanceof ModelbayError ? err.details['status'] : null;
-      if (!(err instanceof ModelbayError) || err.code !== 'EMB-E116' || (status !== 401 && status !== 403)
-        || new URL(meta.downloadUrl).origin === new URL(this.client.endpoint).origin) throw err;
-      const fresh = await this.client.fileMetadata(req.repo, req.revision, req.path, range.signal);
-      if (fresh.etag !== meta.etag || fresh.size !== meta.size) {
-        throw new ModelbayError('EMB-E116', `${req.path} changed on the Hub during the download; start it again.`, { path: req.path, etag: meta.etag, newEtag: fresh.etag });
-      }
-      meta.downloadUrl = fresh.downloadUrl;
-      return this.client.get(meta.downloadUrl, opts);
-    }
+  /** The bytes into the partial file, hashed: in the download worker unless configured otherwise. */
+  private async transfer(req: FileRequest, meta: FileMetadata, signal: AbortSignal | undefined, progress: ProgressReporter): Promise<{ digest: BlobDigest; parts: number }> {
+    const job: ByteJob = {
+      client: { ...this.client.connection, offline: this.offline },
+      req: { repo: req.repo, revision: req.revision, path: req.path },
+      meta,
+      partialPath: this.layout.partialPath(req.repo, meta.etag),
+      partsPath: this.layout.partsPath(req.repo, meta.etag),
+      cacheRoot: this.layout.root,
+      tuning: {
+        retries: this.retries, backoff: this.backoff, idleTimeoutMs: this.idleTimeoutMs, parallelParts: this.parallelParts,
+        lowSpeed: this.lowSpeed, hashInWorkerMinBytes: this.hashInWorkerMinBytes,
+      },
+    };
+    return this.bytePath(job, { now: this.now, sleep: this.sleep }, {
+      downloading: () => progress.enter('downloading'),
+      bytes: (n) => progress.bytes(n),
+      retrying: (w) => progress.retrying({ attempt: w.attempt, of: w.of, code: w.code, message: w.message, nextAt: this.now() + w.delayMs }),
+    }, signal);
   }
 
   private async finish(req: FileRequest, meta: FileMetadata, blobPath: string, digest: BlobDigest, reused: boolean): Promise<DownloadedFile> {

@@ -3,6 +3,9 @@
  * Ollama pulls do). Each part's progress is saved beside the data, so a restart resumes
  * every part where it stopped. The hash follows the contiguous prefix of finished bytes
  * while parts still arrive, so hashing overlaps the transfer instead of following it.
+ * With `growth`, the parts are not planned up front: the part with the most bytes left is
+ * split in two while another part still pays (part-count.ts), and again whenever a part
+ * ends early, so the chosen number keeps running until the parts become too small.
  */
 import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { z } from 'zod';
@@ -11,6 +14,7 @@ import { contentEncodings } from '../hub/content-decoding.js';
 import { contentRange, dropBody, type HubResponse } from '../hub/hub-client.js';
 import { LowSpeedGuard, type LowSpeedLimit } from '../hub/low-speed.js';
 import { cancelled, closedEarly, hungUp, tooSlow } from '../hub/transfer-errors.js';
+import { PartCounter, type PartGrowth } from './part-count.js';
 
 const partsSchema = z.object({
   v: z.literal(1),
@@ -86,15 +90,22 @@ export interface PartsContext {
   lowSpeed: LowSpeedLimit | null;
   onBytes: (present: number) => void;
   now: () => number;
+  /** Grow the number of parts while it pays, up to `maxParts`; null runs the planned parts. */
+  growth?: (PartGrowth & { maxParts: number }) | null;
 }
+
+type Part = PartsState['parts'][number];
 
 const WRITE_BATCH = 4 << 20;
 /** A slow part still reaches the disk (and its saved progress) this often. */
 const WRITE_EVERY_MS = 250;
 const SAVE_EVERY_MS = 500;
 
-/** Fetch every unfinished part; resolves when every byte is on disk (the caller awaits the hash). */
-export async function downloadInParts(pc: PartsContext): Promise<void> {
+/**
+ * Fetch every unfinished part; resolves when every byte is on disk (the caller awaits the
+ * hash) with the largest number of parts that ran at once.
+ */
+export async function downloadInParts(pc: PartsContext): Promise<number> {
   const { state } = pc;
   const inner = new AbortController();
   const onOuterAbort = (): void => inner.abort();
@@ -122,6 +133,7 @@ export async function downloadInParts(pc: PartsContext): Promise<void> {
     return saving;
   };
   const present = (): number => state.parts.reduce((a, p) => a + p.done, 0);
+  const unfinished = (p: Part): boolean => p.done < p.end - p.start + 1;
 
   // The hasher trails the contiguous prefix: tell it whenever that prefix grows.
   let told = 0;
@@ -131,11 +143,69 @@ export async function downloadInParts(pc: PartsContext): Promise<void> {
   };
   poke();
 
-  const runPart = async (part: PartsState['parts'][number]): Promise<void> => {
-    const len = part.end - part.start + 1;
+  // Bytes received but not yet written, per part: a split must leave them to their part.
+  const buffered = new Map<Part, number>();
+  const tasks: Array<Promise<void>> = [];
+  let running = 0;
+  let peak = 0;
+  const growth = pc.growth ?? null;
+  const counter = growth ? new PartCounter(state.parts.filter(unfinished).length, growth.maxParts, growth.minGain) : null;
+  let received = 0;
+  /** The window the counter is fed: it opens when the newest part's first bytes arrive. */
+  let windowAt: number | null = null;
+  let windowBytes = 0;
+  let newest: Part | null = null;
+
+  /** Split the part with the most bytes still to come; false when none is large enough. */
+  const split = (): boolean => {
+    if (growth === null) return false;
+    let best: Part | null = null;
+    let bestFrom = 0;
+    for (const p of state.parts) {
+      const from = p.start + p.done + (buffered.get(p) ?? 0);
+      if (best === null || p.end - from > best.end - bestFrom) { best = p; bestFrom = from; }
+    }
+    const left = best === null ? 0 : best.end - bestFrom + 1;
+    if (best === null || left < 2 * growth.minPartBytes) return false;
+    const mid = bestFrom + Math.ceil(left / 2);
+    const added: Part = { start: mid, end: best.end, done: 0 };
+    best.end = mid - 1;
+    state.parts.splice(state.parts.indexOf(best) + 1, 0, added);
+    void maybeSave(true);
+    windowAt = null;
+    newest = added;
+    launch(added);
+    return true;
+  };
+  /** Run as many parts as the counter wants; when nothing can be split, that is the count. */
+  const fill = (): void => {
+    if (counter === null || inner.signal.aborted) return;
+    while (running < counter.target) {
+      if (!split()) { counter.settle(running); return; }
+    }
+  };
+  const grow = (part: Part, bytes: number): void => {
+    received += bytes;
+    if (counter === null) return;
+    const t = pc.now();
+    if (windowAt === null) {
+      // A new connection's set-up is not the link's speed: measure from its first bytes.
+      if (newest === null || newest === part) { windowAt = t; windowBytes = received; }
+      return;
+    }
+    if (counter.done || growth === null || t - windowAt < growth.everyMs) return;
+    const bps = ((received - windowBytes) * 1000) / (t - windowAt);
+    windowAt = t;
+    windowBytes = received;
+    const before = counter.target;
+    if (counter.next(bps) > before) fill();
+  };
+
+  const runPart = async (part: Part): Promise<void> => {
     await pc.retrying(inner.signal, async () => {
       const from = part.start + part.done;
-      const res = await pc.fetch(from, part.end, inner.signal).catch((err: unknown) => { throw hungUp(err, pc.url, { received: from, size: pc.size, path: pc.ctx.path }); });
+      const askedEnd = part.end;
+      const res = await pc.fetch(from, askedEnd, inner.signal).catch((err: unknown) => { throw hungUp(err, pc.url, { received: from, size: pc.size, path: pc.ctx.path }); });
       // A whole body, or an encoded one whose ranges are not the file's: one stream copes with both.
       if (res.status === 200 || contentEncodings(res).length > 0) {
         dropBody(res);
@@ -150,32 +220,39 @@ export async function downloadInParts(pc: PartsContext): Promise<void> {
       let batchBytes = 0;
       const flush = async (): Promise<void> => {
         if (batchBytes === 0) return;
-        // writev, not concat: copying megabytes on the main thread shows as event-loop delay.
+        // writev, not concat: copying megabytes on the thread shows as event-loop delay.
         const bufs = batch;
         batch = [];
         const n = batchBytes;
         batchBytes = 0;
         await fh.writev(bufs, part.start + part.done);
         part.done += n;
+        buffered.set(part, batchBytes);
         pc.onBytes(present());
         poke();
         await maybeSave(false);
       };
       let lastWrite = pc.now();
       const guard = new LowSpeedGuard(pc.lowSpeed, pc.now);
-      let received = 0;
+      let got = 0;
       try {
         for await (const c of res.body) {
-          const chunk = c as Buffer;
-          const room = len - part.done - batchBytes;
+          let chunk = c as Buffer;
+          const room = part.end - part.start + 1 - part.done - batchBytes;
+          // Split while this request ran: the rest of its answer belongs to the new part.
+          const cut = chunk.length > room && part.end < askedEnd;
           if (chunk.length > room) {
             dropBody(res);
-            throw new ModelbayError('EMB-E109', 'The server sent more bytes than the range asked for.', { part: part.start });
+            if (!cut) throw new ModelbayError('EMB-E109', 'The server sent more bytes than the range asked for.', { part: part.start });
+            chunk = chunk.subarray(0, room);
           }
           batch.push(chunk);
           batchBytes += chunk.length;
-          received += chunk.length;
-          if (guard.tooSlow(received)) {
+          buffered.set(part, batchBytes);
+          got += chunk.length;
+          if (cut) break;
+          grow(part, chunk.length);
+          if (guard.tooSlow(got)) {
             dropBody(res);
             throw tooSlow(res.url, pc.lowSpeed?.limitBps ?? 0, pc.lowSpeed?.windowMs ?? 0, pc.ctx.path);
           }
@@ -191,19 +268,44 @@ export async function downloadInParts(pc: PartsContext): Promise<void> {
       } finally {
         await flush();
       }
-      if (part.done < len) throw closedEarly(new Error('the body ended early'), pc.url, { received: part.start + part.done, size: pc.size, path: pc.ctx.path });
+      if (unfinished(part)) throw closedEarly(new Error('the body ended early'), pc.url, { received: part.start + part.done, size: pc.size, path: pc.ctx.path });
     }, () => part.done);
   };
 
+  function launch(part: Part): void {
+    running += 1;
+    peak = Math.max(peak, running);
+    const task = runPart(part).then(() => {
+      running -= 1;
+      // A part that ended leaves its place to half of the largest one left.
+      fill();
+    }, (err: unknown) => {
+      running -= 1;
+      inner.abort();
+      throw err;
+    });
+    // Handled by the wait below; a part split off meanwhile must not look unhandled until then.
+    task.catch(() => undefined);
+    tasks.push(task);
+  }
+
   try {
-    const pending = state.parts.filter((p) => p.done < p.end - p.start + 1);
-    const results = await Promise.allSettled(pending.map((p) => runPart(p).catch((err: unknown) => { inner.abort(); throw err; })));
+    for (const p of state.parts.filter(unfinished)) launch(p);
+    fill();
+    // Parts split off while others run join the list: wait until no new one appeared.
+    const results: Array<PromiseSettledResult<void>> = [];
+    for (let seen = 0; seen < tasks.length;) {
+      const batch = tasks.slice(seen);
+      seen = tasks.length;
+      results.push(...await Promise.allSettled(batch));
+    }
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       // Prefer the cause over the sibling parts' "cancelled".
       const root = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof ModelbayError && r.reason.code === 'EMB-E114'));
       throw (pc.signal?.aborted ? failed.reason : (root ?? failed).reason) as Error;
     }
+    return Math.max(1, peak);
   } finally {
     await maybeSave(true);
     await fh.close();

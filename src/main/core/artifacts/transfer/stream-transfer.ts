@@ -9,7 +9,6 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { ModelbayError } from '../../../../shared/errors/errors.js';
 import { BlobHasher, type BlobDigest } from './blob-hasher.js';
 import { contentEncodings, decodedBody, undecodable } from '../hub/content-decoding.js';
-import type { ProgressReporter } from './download-progress.js';
 import { contentRange, dropBody, type HubResponse } from '../hub/hub-client.js';
 import { LowSpeedGuard, type LowSpeedLimit } from '../hub/low-speed.js';
 import { TailHasher } from './tail-hasher.js';
@@ -70,7 +69,8 @@ export interface StreamContext {
   signal: AbortSignal | undefined;
   /** Runs one attempt with the retry policy; `kept` says how far the bytes on disk reach. */
   retrying: (attempt: () => Promise<void>, kept: () => number) => Promise<void>;
-  progress: ProgressReporter;
+  /** Told when bytes flow and how many of the file are present. */
+  progress: { enter(phase: 'downloading'): void; bytes(n: number): void };
   lowSpeed: LowSpeedLimit | null;
   now: () => number;
   /** Turns a write failure into its own error (disk full, permissions), or null. */

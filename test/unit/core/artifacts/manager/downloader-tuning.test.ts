@@ -5,15 +5,16 @@ import { describe, expect, it } from 'vitest';
 import { createArtifactManager } from '../../../../../src/main/core/artifacts/manager/artifact-manager.js';
 import { writeCatalog } from '../../../../../src/devkit/artifacts/test-catalog.js';
 import { downloaderTuning, PARTS_MIN_BYTES } from '../../../../../src/main/core/artifacts/manager/downloader-tuning.js';
+import { PART_GROWTH } from '../../../../../src/main/core/artifacts/transfer/part-count.js';
 import { SettingsPatchSchema, defaultSettings } from '../../../../../src/shared/settings/settings.js';
 import { artifactConfig } from '../../../../../src/main/core/artifacts/manager/artifact-config.js';
 
 describe('download settings reach the downloader', () => {
-  it('defaults: 1 KiB/s over 30 s, Range parts for large files', () => {
+  it('defaults: 1 KiB/s over 30 s, Range parts for large files, grown while they pay up to the setting', () => {
     const config = artifactConfig(defaultSettings(), { token: null, source: null }, {});
     expect(downloaderTuning(config, config)).toEqual({
       lowSpeed: { limitBps: 1024, windowMs: 30_000 },
-      parallelParts: { minBytes: PARTS_MIN_BYTES, parts: defaultSettings().downloadPartsPerFile },
+      parallelParts: { minBytes: PARTS_MIN_BYTES, parts: defaultSettings().downloadPartsPerFile, grow: PART_GROWTH },
     });
   });
 
