@@ -18,9 +18,10 @@ describe('how many Range parts a download grows to', () => {
   });
 
   it('a link that caps each connection grows to the configured maximum, never past it', () => {
-    // 40 MB/s per connection, nothing else limits: each part adds 40 MB/s.
-    expect(run((n) => n * 40e6, 4)).toEqual([1, 2, 3, 4]);
-    expect(run((n) => n * 40e6, 8).at(-1)).toBe(8);
+    // 40 MB/s per connection, nothing else limits: each part adds 40 MB/s; the count doubles.
+    expect(run((n) => n * 40e6, 4)).toEqual([1, 2, 4]);
+    expect(run((n) => n * 40e6, 8)).toEqual([1, 2, 4, 8]);
+    expect(run((n) => n * 40e6, 6)).toEqual([1, 2, 4, 6]);
   });
 
   it('a link one connection already fills stays at the count where the gain stopped', () => {
@@ -28,14 +29,14 @@ describe('how many Range parts a download grows to', () => {
     expect(run((n) => (n === 1 ? 1000e6 : 1030e6), 4)).toEqual([1, 2, 2]);
   });
 
-  it('stops at the first part that adds less than 10 %, even if a later one would have helped', () => {
-    // 1 → 2 doubles, 2 → 3 adds 5 %: three is kept.
-    const bps = [0, 10e6, 20e6, 21e6, 40e6];
-    expect(run((n) => bps[n] ?? 0, 4)).toEqual([1, 2, 3, 3]);
+  it('stops at the first step that adds less than 10 %, even if a later one would have helped', () => {
+    // 1 → 2 doubles, 2 → 4 adds 5 %: four is kept, eight is never tried.
+    const bps: Record<number, number> = { 1: 10e6, 2: 20e6, 4: 21e6, 8: 80e6 };
+    expect(run((n) => bps[n] ?? 0, 8)).toEqual([1, 2, 4, 4]);
   });
 
   it('exactly 10 % more is enough to go on; just under is not', () => {
-    expect(run((n) => (n === 1 ? 100 : n === 2 ? 110 : 111), 4)).toEqual([1, 2, 3, 3]);
+    expect(run((n) => (n === 1 ? 100 : n === 2 ? 110 : 111), 8)).toEqual([1, 2, 4, 4]);
     expect(run((n) => (n === 1 ? 100 : 109.9), 4)).toEqual([1, 2, 2]);
   });
 
@@ -58,7 +59,7 @@ describe('how many Range parts a download grows to', () => {
     const c = new PartCounter(1, 8, 0.1);
     c.next(10e6);
     c.next(20e6);
-    expect(c.target).toBe(3);
+    expect(c.target).toBe(4);
     c.settle(2);
     expect(c.target).toBe(2);
     expect(c.done).toBe(true);
