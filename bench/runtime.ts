@@ -6,10 +6,14 @@
  *   embed_ratio   embeddings per second through the host / in-process, batches of 32,
  *                 same tokenizer, pooling and thread count on both sides
  *   host_memory_returned  the host process is gone after the last unload
+ *   cpu_us_per_batch  CPU time per batch of the in-process pipeline, and of main and the
+ *                 host through the host: steadier than the ratio on a shared machine
  *
  * Prints figures, then one JSON line (the last line). Runs the host from TypeScript
- * sources with tsx, as the tests do. `BENCH_VOCAB`, `BENCH_DIM` size the model.
+ * sources with tsx, as the tests do. `BENCH_VOCAB`, `BENCH_DIM` size the model;
+ * `BENCH_PROFILE=<dir>` writes the hosts' CPU profiles there.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -38,6 +42,17 @@ const median = (xs: number[]): number => {
 };
 const signal = new AbortController().signal;
 
+/** CPU time (user + system) of a process so far, µs, from /proc (Linux; NaN elsewhere). */
+function cpuUs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 function corpus(n: number): string[] {
   const words = ['the', 'model', 'embedding', 'vector', 'gpu', 'memory', 'semantic', 'search', 'graph', 'code', 'token', 'cat', 'dog'];
   return Array.from({ length: n }, (_, i) => {
@@ -56,7 +71,8 @@ async function main(): Promise<void> {
 
   const load: HostLoadOptions = { intraOpNumThreads: THREADS, batchSize: BATCH, maxSequenceLength: 128 };
   const files = (m: typeof model): SlotFiles => ({ model: m.modelPath, externalData: [], tokenizer: m.tokenizerPath, pooling: 'mean', dims: m.dim });
-  const pool = new HostPool({ launcher: new ForkLauncher({ entry: join(ROOT, 'src/main/host/main.ts'), execArgv: ['--import', 'tsx'] }) });
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const pool = new HostPool({ launcher: new ForkLauncher({ entry: join(ROOT, 'src/main/host/main.ts'), execArgv: ['--import', 'tsx', ...profile] }) });
   const resolveFiles = (slot: SlotId): Promise<SlotFiles> => Promise.resolve(slot === 'E13' ? files(keeper) : files(model));
   const coldFactory = new OnnxSessionFactory({ pool, resolve: resolveFiles, loadOptions: load });
   const factory = new OnnxSessionFactory({ pool, resolve: resolveFiles, loadOptions: { ...load, warmup: false } });
@@ -111,36 +127,41 @@ async function main(): Promise<void> {
   const inProcess = await ort.InferenceSession.create(model.modelPath, opts);
   const embedder = new Embedder(inProcess, tokenizer, ort.Tensor, { pooling: 'mean', dims: DIM, maxSequenceLength: 128, batchSize: BATCH });
   const session = await coldFactory.create({ slot: 'E1', device: 'cpu', estimateBytes: 0, signal });
+  const viaHost = { rates: [] as number[], ipcMs: [] as number[], mainCpu: [] as number[], hostCpu: [] as number[] };
   const directRates: number[] = [];
-  const hostRates: number[] = [];
-  const ipcMs: number[] = [];
+  // CPU per batch on each side of the boundary: steadier than wall-clock where a shared machine's load swings.
+  const directCpu: number[] = [];
+  const runDirect = async (counted: boolean): Promise<void> => {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    for (const b of batches) await embedder.embed(b);
+    const c = process.cpuUsage(c0);
+    if (!counted) return;
+    directRates.push(texts.length / ((performance.now() - t0) / 1000));
+    directCpu.push((c.user + c.system) / batches.length);
+  };
+  const runHosted = async (counted: boolean): Promise<void> => {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const h0 = cpuUs(session.pid);
+    let inHost = 0;
+    for (const b of batches) inHost += (await session.embed(b)).hostMs;
+    const elapsed = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    if (!counted) return;
+    viaHost.rates.push(texts.length / (elapsed / 1000));
+    viaHost.ipcMs.push((elapsed - inHost) / batches.length);
+    viaHost.mainCpu.push((c.user + c.system) / batches.length);
+    viaHost.hostCpu.push((cpuUs(session.pid) - h0) / batches.length);
+  };
   // Rounds alternate so drift in a shared machine's load hits both sides alike; round 0 warms up.
   for (let r = 0; r <= ROUNDS; r++) {
-    const runDirect = async (): Promise<number> => {
-      const t0 = performance.now();
-      for (const b of batches) await embedder.embed(b);
-      return texts.length / ((performance.now() - t0) / 1000);
-    };
-    const runHosted = async (): Promise<number> => {
-      const t0 = performance.now();
-      let inHost = 0;
-      for (const b of batches) inHost += (await session.embed(b)).hostMs;
-      const elapsed = performance.now() - t0;
-      if (r > 0) ipcMs.push((elapsed - inHost) / batches.length);
-      return texts.length / (elapsed / 1000);
-    };
-    let d: number;
-    let h: number;
     if (r % 2 === 0) {
-      d = await runDirect();
-      h = await runHosted();
+      await runDirect(r > 0);
+      await runHosted(r > 0);
     } else {
-      h = await runHosted();
-      d = await runDirect();
-    }
-    if (r > 0) {
-      directRates.push(d);
-      hostRates.push(h);
+      await runHosted(r > 0);
+      await runDirect(r > 0);
     }
   }
   // For context only (not in the JSON): with longer texts each call computes more, and
@@ -168,8 +189,9 @@ async function main(): Promise<void> {
   console.log(`embed, ~250-token texts: direct ${median(longDirect).toFixed(0)}/s, through host ${median(longHost).toFixed(0)}/s (ratio ${(median(longHost) / median(longDirect)).toFixed(3)})`);
   await inProcess.release();
   const embedDirect = median(directRates);
-  const embedHost = median(hostRates);
-  console.log(`embed: direct ${embedDirect.toFixed(0)}/s, through host ${embedHost.toFixed(0)}/s (median of ${ROUNDS}); IPC + main-side work ${median(ipcMs).toFixed(2)} ms per batch`);
+  const embedHost = median(viaHost.rates);
+  console.log(`embed: direct ${embedDirect.toFixed(0)}/s, through host ${embedHost.toFixed(0)}/s (median of ${ROUNDS}); IPC + main-side work ${median(viaHost.ipcMs).toFixed(2)} ms per batch`);
+  console.log(`CPU per batch: in-process ${median(directCpu).toFixed(0)} µs; through the host, main ${median(viaHost.mainCpu).toFixed(0)} µs + host ${median(viaHost.hostCpu).toFixed(0)} µs`);
   console.log(`measured: estimate ${(session.estimateBytes / 1e6).toFixed(1)} MB, RSS growth ${((session.measuredBytes ?? 0) / 1e6).toFixed(1)} MB`);
 
   await session.release();
@@ -190,6 +212,7 @@ async function main(): Promise<void> {
     embed_ratio: round(embedHost / embedDirect),
     host_memory_returned: hostMemoryReturned,
     embed_per_s: round(embedHost, 1),
+    cpu_us_per_batch: { in_process: round(median(directCpu), 0), main: round(median(viaHost.mainCpu), 0), host: round(median(viaHost.hostCpu), 0) },
   }));
 }
 

@@ -21,15 +21,16 @@
  * Same intra-op thread count on both sides. The clients run in a child process, so their
  * own work does not count against the server's event loop. BENCH_SECONDS sets each
  * phase's length (default 10); BENCH_MODELS=fast (or minilm) runs one model;
- * BENCH_PROFILE=<dir> writes CPU profiles of the session host there (run this script
- * with `node --cpu-prof --import tsx` for main's).
+ * BENCH_PROFILE=<dir> writes CPU profiles there: main's over the served phases
+ * (main-<model>.cpuprofile, taken with the inspector, so set-up and the in-process baseline
+ * stay out of it) and the session host's (host-<model>/, --cpu-prof).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { Agent, request } from 'undici';
@@ -215,12 +216,14 @@ async function measure(name: ModelName): Promise<ModelFigures> {
     return figures;
   };
 
+  const profiler = PROFILE ? await startProfile() : null;
   const seq = await phase(1, 1, '1 client, 1 text per request');
   const batched = await loaded(1, `${CLIENTS} clients, 1 text per request`);
   const c1 = await phase(1, SHORT, `1 client, ${SHORT} texts per request`);
   const c8 = await phase(8, SHORT, `8 clients, ${SHORT} texts per request`);
   const c64 = await loaded(SHORT, `${CLIENTS} clients, ${SHORT} texts per request`);
   const httpBatch = await phase(1, BATCH, `1 client, ${BATCH} texts per request`);
+  if (profiler && PROFILE) await profiler.stop(join(PROFILE, `main-${name}.cpuprofile`));
   await app.shutdown();
   await server.close();
   await dispatcher.close();
@@ -268,6 +271,24 @@ async function measure(name: ModelName): Promise<ModelFigures> {
     seq, batched: batched.phase, short: { 1: c1, 8: c8, 64: c64.phase }, httpBatch: httpBatch.perS,
     mainLoopP99: Math.max(batched.loop, c64.loop), dashboardP99: Math.max(batched.dash, c64.dash),
     inProcess: { best, bestBatch: Number(bestBatch), perBatch, cpuPerText, ms1, ms16 },
+  };
+}
+
+/** Main's CPU profile through the inspector (what `--cpu-prof` writes), over the served phases only. */
+async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      await mkdir(join(file, '..'), { recursive: true });
+      await writeFile(file, JSON.stringify(profile));
+      console.log(`main's CPU profile: ${file}`);
+    },
   };
 }
 

@@ -18,7 +18,7 @@ import type { ArtifactEvent, ArtifactManager } from '../core/artifacts/manager/t
 import { findDevice, GpuMonitor, gpuDevices, MigDirectory } from '../core/gpu/index.js';
 import { ModelRegistry, unrefTimers, type RegistryEvent } from '../core/registry/registry.js';
 import type { Timers } from '../core/registry/types.js';
-import { HostPool, OnnxSessionFactory, type EmbedInput, type EmbedOutput, type Embeddings, type OnnxModelSession } from '../core/runtime/index.js';
+import { HostPool, OnnxSessionFactory, type OnnxModelSession, type ServeCall, type ServeResult } from '../core/runtime/index.js';
 import { Serving } from './serving.js';
 import { SlotManager } from '../core/slots/slot-manager.js';
 import type { SettingsStore } from '../core/state/settings-store.js';
@@ -170,9 +170,9 @@ class AppService implements App {
     });
   }
 
-  embedVectors(slot: SlotId, inputs: ReadonlyArray<EmbedInput>, output?: EmbedOutput): Promise<Embeddings> {
+  serve(slot: SlotId, call: ServeCall): Promise<ServeResult> {
     if (this.closed) return Promise.reject(new ModelbayError('EMB-E009', 'Modelbay is shutting down.', { slot }));
-    return this.serving.embed(slot, inputs, output);
+    return this.serving.serve(slot, call);
   }
 
   // ── the API ──────────────────────────────────────────────────────────────────

@@ -1,11 +1,12 @@
 /**
  * The App's serving path for code outside the dashboard (/v1, /embed_sparse, /embed_all,
- * the CLI): embeddings stay binary (Float32Array) from the host to the HTTP answer, the
- * slot loads lazily through the registry (which dedupes concurrent loads), and the
- * dashboard hears about uses at most a few times a second rather than once per request.
+ * the CLI): a request's body goes to the slot's session host as bytes and its answer comes
+ * back as bytes, the slot loads lazily through the registry (which dedupes concurrent
+ * loads and holds a lease while the host works), and the dashboard hears about uses at
+ * most a few times a second rather than once per request.
  */
 import type { SlotId } from '../../shared/slots/slots.js';
-import type { EmbedInput, EmbedOutput, Embeddings, OnnxModelSession } from '../core/runtime/index.js';
+import type { OnnxModelSession, ServeCall, ServeResult } from '../core/runtime/index.js';
 
 export interface ServingDeps {
   /** The registry's use: loads when needed (one load for any number of callers) and holds a lease while `fn` runs. */
@@ -16,8 +17,8 @@ export interface ServingDeps {
   used(slots: SlotId[]): void;
   /** How long uses are gathered before one notice; default 200 ms. */
   coalesceMs?: number;
-  /** Health and usage: the embed's outcome and latency count for the slot, as from the dashboard. */
-  measure?<T>(slot: SlotId, texts: number, run: () => Promise<T>): Promise<T>;
+  /** Health and usage: the request's outcome, latency and inputs count for the slot, as from the dashboard. */
+  measure?<T>(slot: SlotId, texts: (result: T) => number, run: () => Promise<T>): Promise<T>;
 }
 
 export class Serving {
@@ -28,20 +29,20 @@ export class Serving {
 
   constructor(private readonly deps: ServingDeps) {}
 
-  async embed(slot: SlotId, inputs: ReadonlyArray<EmbedInput>, output: EmbedOutput = 'pooled'): Promise<Embeddings> {
-    this.loading.set(slot, (this.loading.get(slot) ?? 0) + inputs.length);
+  async serve(slot: SlotId, call: ServeCall): Promise<ServeResult> {
+    this.loading.set(slot, (this.loading.get(slot) ?? 0) + call.inputs);
     let waiting = true;
     const stopWaiting = (): void => {
       if (!waiting) return;
       waiting = false;
-      this.loading.set(slot, (this.loading.get(slot) ?? 0) - inputs.length);
+      this.loading.set(slot, (this.loading.get(slot) ?? 0) - call.inputs);
     };
     try {
       return await this.deps.use(slot, (session) => {
         // From here the inputs count in the session's own queue depth.
         stopWaiting();
-        const run = (): Promise<Embeddings> => session.embed(inputs, output);
-        return this.deps.measure ? this.deps.measure(slot, inputs.length, run) : run();
+        const run = (): Promise<ServeResult> => session.serve(call);
+        return this.deps.measure ? this.deps.measure(slot, (r) => r.inputs, run) : run();
       });
     } finally {
       stopWaiting();

@@ -3,7 +3,7 @@ import type { AppEvent, AppSnapshot, CommandReply, RuntimeInfo } from '../../sha
 import type { ArtifactManager } from '../core/artifacts/manager/types.js';
 import type { GpuMonitorOptions } from '../core/gpu/index.js';
 import type { Timers } from '../core/registry/types.js';
-import type { EmbedInput, EmbedOutput, Embeddings, HostLauncher, HostLoadOptions } from '../core/runtime/index.js';
+import type { HostLauncher, HostLoadOptions, ServeCall, ServeResult } from '../core/runtime/index.js';
 import type { SlotId } from '../../shared/slots/slots.js';
 import type { SettingsStore } from '../core/state/settings-store.js';
 import type { TokenStore } from '../core/state/token-store.js';
@@ -20,8 +20,8 @@ export interface App {
   /** Startup: readiness → GPU monitor → preload. Resolves when preloading has settled. */
   start(): Promise<void>;
   shutdown(): Promise<void>;
-  /** Serving (/v1, CLI): binary embeddings, loading the slot on first use. */
-  embedVectors(slot: SlotId, inputs: ReadonlyArray<EmbedInput>, output?: EmbedOutput): Promise<Embeddings>;
+  /** Serving (/v1, /embed_*, CLI): a request's body to the slot's host, its answer's body back; loads the slot on first use. */
+  serve(slot: SlotId, call: ServeCall): Promise<ServeResult>;
 }
 
 export interface AppOptions {

@@ -149,7 +149,11 @@ export class EmbedBatcher {
   }
 }
 
-/** Each job gets its own copy: a view would carry the whole merged buffer across the process boundary. */
+/**
+ * Each job gets views of the merged result, no copies: the data channel and Node's IPC
+ * write a view's own bytes, and Electron's transport copies before its postMessage
+ * (ownBuffers), which would clone a view's whole buffer.
+ */
 function split(merged: EmbedResult, jobs: Job[], batch: { inputs: number; requests: number }): void {
   let input = 0;
   let offset = 0;
@@ -161,7 +165,7 @@ function split(merged: EmbedResult, jobs: Job[], batch: { inputs: number; reques
     job.resolve({
       dims: merged.dims,
       count: n,
-      data: merged.data.slice(offset, offset + floats),
+      data: merged.data.subarray(offset, offset + floats),
       lengths,
       tokens: merged.tokens?.slice(input, input + n),
       ...(merged.truncated ? { truncated: merged.truncated.slice(input, input + n) } : {}),

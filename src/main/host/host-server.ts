@@ -13,15 +13,21 @@ import { executionProviders } from '../core/runtime/cuda-options.js';
 import { createError, gpuMemoryError } from './ort-errors.js';
 import {
   asEmbedMessage,
+  asServeMessage,
   HostRequestSchema,
   type EmbedMessage,
+  type EmbedInput,
+  type EmbedOutput,
+  type EmbedResult,
   type ExecutionProvider,
   type HostMessage,
   type HostRequest,
   type HostStats,
   type LoadMessage,
   type LoadResult,
+  type ServeMessage,
 } from '../core/runtime/protocol.js';
+import { serveRequest } from './serve-request.js';
 import { TextTokenizer } from './text-tokenizer.js';
 
 export interface HostTransport {
@@ -62,6 +68,11 @@ export class HostServer {
   };
 
   private async handle(raw: unknown): Promise<void> {
+    const serve = asServeMessage(raw);
+    if (serve) {
+      this.startServe(serve);
+      return;
+    }
     const embed = asEmbedMessage(raw);
     if (embed) {
       this.startEmbed(embed);
@@ -78,6 +89,10 @@ export class HostServer {
       this.startEmbed(req);
       return;
     }
+    if (req.kind === 'serve') {
+      this.startServe(req);
+      return;
+    }
     try {
       const value = await this.dispatch(req);
       this.transport.post({ kind: 'reply', id: req.id, ok: true, value });
@@ -89,9 +104,17 @@ export class HostServer {
 
   /** Not awaited: the request waits in its session's batcher while the queue moves on, so neighbours can join it. */
   private startEmbed(req: EmbedMessage): void {
-    this.embed(req).then(
-      (value) => this.transport.post({ kind: 'reply', id: req.id, ok: true, value }),
-      (e: unknown) => this.reply(req.id, e),
+    this.answer(req.id, this.submit(req.session, req.texts, req.output ?? 'pooled'));
+  }
+
+  private startServe(req: ServeMessage): void {
+    this.answer(req.id, serveRequest(req, (inputs, output) => this.submit(req.session, inputs, output)));
+  }
+
+  private answer(id: number, work: Promise<unknown>): void {
+    work.then(
+      (value) => this.transport.post({ kind: 'reply', id, ok: true, value }),
+      (e: unknown) => this.reply(id, e),
     );
   }
 
@@ -111,7 +134,8 @@ export class HostServer {
         }
         return { remaining: this.sessions.size };
       }
-      case 'embed': return this.embed(req);
+      case 'embed': return this.submit(req.session, req.texts, req.output ?? 'pooled');
+      case 'serve': return serveRequest(req, (inputs, output) => this.submit(req.session, inputs, output));
       case 'stats': return this.stats();
       case 'shutdown': {
         const n = this.sessions.size;
@@ -125,11 +149,11 @@ export class HostServer {
     }
   }
 
-  private async embed(req: EmbedMessage): Promise<unknown> {
-    const s = this.sessions.get(req.session);
-    if (!s) throw new ModelbayError('EMB-E005', `Session ${req.session} is not loaded in this host.`, { session: req.session });
+  private async submit(session: string, inputs: ReadonlyArray<EmbedInput>, output: EmbedOutput): Promise<EmbedResult> {
+    const s = this.sessions.get(session);
+    if (!s) throw new ModelbayError('EMB-E005', `Session ${session} is not loaded in this host.`, { session });
     // Out of GPU memory mid-run: EMB-E310 with the session's limit, not a bare inference failure.
-    return s.batcher.submit(req.texts, req.output ?? 'pooled').catch((e: unknown) => {
+    return s.batcher.submit(inputs, output).catch((e: unknown) => {
       throw gpuMemoryError(e, { provider: s.provider, deviceId: s.deviceId, memoryLimitBytes: s.memoryLimitBytes }) ?? e;
     });
   }

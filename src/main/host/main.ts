@@ -5,7 +5,7 @@
  * process.send or process.parentPort accordingly.
  */
 import { HostServer, type HostTransport } from './host-server.js';
-import { eachMessage, MessageBatcher } from '../core/runtime/message-batch.js';
+import { eachMessage, MessageBatcher, ownBuffers } from '../core/runtime/message-batch.js';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): void;
@@ -15,7 +15,8 @@ interface ParentPort {
 function transport(): HostTransport {
   const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
   if (parentPort) {
-    const outbox = new MessageBatcher((batch) => parentPort.postMessage(batch));
+    // A structured clone copies a typed array's whole buffer: send each reply's own bytes.
+    const outbox = new MessageBatcher((batch) => parentPort.postMessage(batch.map(ownBuffers)));
     return {
       post: (m) => outbox.post(m),
       onMessage: (h) => parentPort.on('message', (e) => eachMessage(e.data, h)),

@@ -12,6 +12,7 @@ import { RENDERER_CSP } from './renderer-csp.js';
 import { httpStatus } from '../../shared/errors/http-status.js';
 import { DEFAULT_LIMITS, guardConnections, serverTimeouts, type ConnectionLimits, type GuardedConnections } from './connection-guard.js';
 import { crossSiteRefusal } from './csrf-guard.js';
+import { parseJsonBody } from '../../shared/serving/serving-requests.js';
 import { serveEventStream } from './event-stream.js';
 import { isServePath, ServeRoutes, type ServingApp } from './openai/serve-routes.js';
 import { bearerToken, cookieName, hostAllowed, readCookie, tokensEqual } from './request-guard.js';
@@ -70,7 +71,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const streams = new Set<() => void>();
   const limits: ConnectionLimits = { ...DEFAULT_LIMITS, ...options.limits };
   let port = options.port ?? DEFAULT_PORT;
-  const serve = options.serving ? new ServeRoutes({ app: options.serving, headers: SECURITY_HEADERS, readBody }) : null;
+  const serve = options.serving ? new ServeRoutes({ app: options.serving, headers: SECURITY_HEADERS, readBytes }) : null;
 
   const sendJson = (res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void => {
     const text = JSON.stringify(body);
@@ -228,7 +229,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 }
 
 /** The JSON body of a request: at most `limit` bytes (commands: MAX_COMMAND_BYTES); an empty body is no input. */
-function readBody(req: IncomingMessage, limit = MAX_COMMAND_BYTES): Promise<unknown> {
+async function readBody(req: IncomingMessage, limit = MAX_COMMAND_BYTES): Promise<unknown> {
+  const bytes = await readBytes(req, limit);
+  if (bytes instanceof ModelbayError) return bytes;
+  try {
+    return parseJsonBody(bytes.toString('utf8'));
+  } catch (e) {
+    return e;
+  }
+}
+
+/** The body's bytes: at most `limit` of them; past it, EMB-E405 and the rest is not read. */
+function readBytes(req: IncomingMessage, limit: number): Promise<Buffer | ModelbayError> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
@@ -252,16 +264,8 @@ function readBody(req: IncomingMessage, limit = MAX_COMMAND_BYTES): Promise<unkn
     req.on('end', () => {
       if (done) return;
       done = true;
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim() === '') {
-        resolve(undefined);
-        return;
-      }
-      try {
-        resolve(JSON.parse(text) as unknown);
-      } catch (e) {
-        resolve(new ModelbayError('EMB-E401', `The request body is not valid JSON: ${(e as Error).message}`, {}));
-      }
+      // Most bodies arrive in one chunk: no copy then.
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
     });
     req.on('error', () => {
       if (!done) {

@@ -8,7 +8,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { AppEvent, AppSnapshot } from '../../shared/contract/api.js';
 import { SLOT_STATES, PRESSURE_LEVELS } from '../../shared/slots/state.js';
 import type { SlotId } from '../../shared/slots/slots.js';
-import type { Embeddings } from '../core/runtime/index.js';
+import type { ServeResult } from '../core/runtime/index.js';
 
 export interface MetricsSource {
   snapshot(): AppSnapshot;
@@ -156,13 +156,14 @@ export class ServeMetrics {
     }
   }
 
-  observeEmbed(slot: SlotId, endpoint: string, outcome: 'ok' | 'error', seconds: number, e: Embeddings | null, inputs: number): void {
+  /** `served`: what the host reported for a request it answered; null for a failed one. */
+  observeServe(slot: SlotId, endpoint: string, outcome: 'ok' | 'error', seconds: number, served: Pick<ServeResult, 'inputs' | 'tokens' | 'batch'> | null): void {
     this.requests.inc({ slot, endpoint, outcome });
     this.latency.observe({ slot, endpoint }, seconds);
-    if (!e) return;
-    this.inputs.inc({ slot }, inputs);
-    if (e.tokens) this.tokens.inc({ slot }, e.tokens.reduce((a, b) => a + b, 0));
-    this.batchInputs.observe({ slot }, e.batch?.inputs ?? inputs);
+    if (!served) return;
+    this.inputs.inc({ slot }, served.inputs);
+    this.tokens.inc({ slot }, served.tokens);
+    this.batchInputs.observe({ slot }, served.batch?.inputs ?? served.inputs);
   }
 
   close(): void {

@@ -3,7 +3,8 @@
  * health probes (one tiny embed) that worked or failed, and how long they took. A slot is
  * degraded after a failure and unhealthy after UNHEALTHY_AFTER failures in a row; one
  * success makes it healthy again. A request refused for want of memory or because Modelbay
- * is busy or stopping says nothing about the model and does not count.
+ * is busy or stopping says nothing about the model and does not count, nor does one refused
+ * for what it sent (a bad body, an input too long).
  */
 import type { SerializedError } from '../errors/errors.js';
 import type { SlotId } from './slots.js';

@@ -5,7 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Embeddings } from '../../../src/main/core/runtime/index.js';
+import type { ServeResult } from '../../../src/main/core/runtime/index.js';
 import { startServer, type RunningServer } from '../../../src/main/server/http-server.js';
 import type { ServingApp } from '../../../src/main/server/openai/serve-routes.js';
 import { loadOrCreateServerToken } from '../../../src/main/server/server-token.js';
@@ -306,7 +306,7 @@ describe('serving traffic at the connection cap', () => {
     await h.close();
   });
 
-  /** The App's serving, with embeddings that wait until the test opens the gate: each /v1 request holds its connection. */
+  /** The App's serving, with answers that wait until the test opens the gate: each /v1 request holds its connection. */
   const gated = (): { serving: ServingApp; open: () => void; calls: () => number } => {
     let open = (): void => undefined;
     const gate = new Promise<void>((resolve) => {
@@ -316,10 +316,11 @@ describe('serving traffic at the connection cap', () => {
     const serving: ServingApp = {
       snapshot: () => h.app.snapshot(),
       subscribe: (listener) => h.app.subscribe(listener),
-      embedVectors: async (_slot, inputs): Promise<Embeddings> => {
+      serve: async (_slot, call): Promise<ServeResult> => {
         calls += 1;
         await gate;
-        return { dims: 2, count: inputs.length, data: new Float32Array(2 * inputs.length).fill(Math.SQRT1_2), lengths: null, tokens: inputs.map(() => 1), hostMs: 0 };
+        const body = { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [Math.SQRT1_2, Math.SQRT1_2] }], model: call.model, usage: { prompt_tokens: 1, total_tokens: 1 } };
+        return { body: Buffer.from(JSON.stringify(body)), inputs: call.inputs, tokens: 1, hostMs: 0 };
       },
     };
     return { serving, open: () => open(), calls: () => calls };

@@ -171,6 +171,41 @@ describe('serving: /v1 (OpenAI), /embed_sparse, /embed_all, /metrics', () => {
     expect(tokens[0]).toHaveLength(32);
   });
 
+  it('a body the host refuses keeps its error and status, counts as an error in /metrics, and never against the slot\'s health', async () => {
+    await client.embeddings.create({ model: 'E1', input: 'warm' });
+    const health = (): unknown => h.app.snapshot().usage.find((u) => u.slot === 'E1');
+    const errors = async (): Promise<number> => {
+      const text = (await send(server.port, { path: '/metrics', headers: { authorization: `Bearer ${token}` } })).body;
+      return Number(/modelbay_embed_requests_total\{slot="E1",endpoint="\/v1\/embeddings",outcome="error"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const before = await errors();
+    // The model and the field names scan fine; the body is still not JSON, which the host's parser says.
+    const notJson = await send(server.port, { method: 'POST', path: '/v1/embeddings', headers: json, body: '{"model":"E1","input":tru}' });
+    expect(notJson.status).toBe(400);
+    expect(JSON.parse(notJson.body)).toMatchObject({ error: { code: 'EMB-E401', type: 'invalid_request_error', message: expect.stringContaining('not valid JSON') as unknown } });
+    const refused = [
+      client.embeddings.create({ model: 'E1', input: [] as string[] }),
+      client.embeddings.create({ model: 'E1', input: Array.from({ length: MAX_EMBED_TEXTS + 1 }, () => 'x') }),
+      client.embeddings.create({ model: 'E1', input: [[999_999]] }),
+      client.embeddings.create({ model: 'E1', input: 'x', dimensions: 4096 }),
+    ];
+    const answers = await Promise.all(refused.map((p) => p.catch((e: unknown) => e)));
+    expect(answers.map((a) => [(a as { status?: number }).status, (a as { code?: string }).code])).toEqual([[400, 'EMB-E401'], [413, 'EMB-E405'], [400, 'EMB-E208'], [400, 'EMB-E422']]);
+    expect(await errors()).toBe(before + 5);
+    expect(health()).toMatchObject({ health: 'healthy', consecutiveFailures: 0 });
+  });
+
+  it('a refused body to a slot that is not loaded loads nothing', async () => {
+    expect(h.app.snapshot().slots.find((s) => s.id === 'E3')?.state).toBe('ready');
+    const bad = await send(server.port, { method: 'POST', path: '/v1/embeddings', headers: json, body: JSON.stringify({ model: 'E3', input: 'x', encoding_format: 'int8' }) });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body)).toMatchObject({ error: { code: 'EMB-E401', param: 'encoding_format' } });
+    const unknown = await send(server.port, { method: 'POST', path: '/v1/embeddings', headers: json, body: JSON.stringify({ model: 'nope', input: [] }) });
+    // The body's own fault is named first, as before the model is looked up.
+    expect(JSON.parse(unknown.body)).toMatchObject({ error: { code: 'EMB-E401', param: 'input' } });
+    expect(h.app.snapshot().slots.find((s) => s.id === 'E3')).toMatchObject({ state: 'ready', loadCount: 0 });
+  });
+
   it('100 concurrent requests to an unloaded slot cause exactly one load', async () => {
     expect(h.app.snapshot().slots.find((s) => s.id === 'E2')?.state).toBe('ready');
     const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => client.embeddings.create({ model: 'E2', input: `text number ${i}`, encoding_format: 'float' })));

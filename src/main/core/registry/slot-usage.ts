@@ -4,11 +4,16 @@
  * it from the embed path and the health probe.
  */
 import { toModelbayError, type ErrorCode } from '../../../shared/errors/errors.js';
+import { REFUSED_REQUEST_CODES } from '../../../shared/serving/serving-requests.js';
 import { SLOT_IDS, type SlotId } from '../../../shared/slots/slots.js';
 import { UNHEALTHY_AFTER, type ProbeResult, type SlotUsage, type UsageHealth } from '../../../shared/slots/usage.js';
 
-/** Refusals about capacity or Modelbay's own state, not about the model: no mark against its health. */
-const NOT_THE_MODEL: ReadonlySet<ErrorCode> = new Set(['EMB-E003', 'EMB-E007', 'EMB-E009', 'EMB-E010', 'EMB-E401']);
+/**
+ * Refusals about capacity, Modelbay's own state or the request itself (a body the session
+ * host refused: bad JSON, too many inputs, a token id outside the vocabulary, an input too
+ * long, too many dimensions), not about the model: no mark against its health.
+ */
+const NOT_THE_MODEL: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['EMB-E003', 'EMB-E007', 'EMB-E009', 'EMB-E010', ...REFUSED_REQUEST_CODES]);
 
 /** Latencies kept per slot for the p95. */
 export const LATENCY_WINDOW = 512;
@@ -73,8 +78,8 @@ export class UsageTracker {
     return SLOT_IDS.map((s) => this.view(s));
   }
 
-  /** Times `run` (the embed itself) and records its outcome. */
-  async measure<T>(slot: SlotId, texts: number, run: () => Promise<T>): Promise<T> {
+  /** Times `run` (the embed itself) and records its outcome; `texts` may be read from the result (a served body is counted by the host). */
+  async measure<T>(slot: SlotId, texts: number | ((result: T) => number), run: () => Promise<T>): Promise<T> {
     const started = this.elapsed();
     let result: T;
     try {
@@ -83,7 +88,7 @@ export class UsageTracker {
       this.failure(slot, e);
       throw e;
     }
-    this.success(slot, texts, this.elapsed() - started);
+    this.success(slot, typeof texts === 'number' ? texts : texts(result), this.elapsed() - started);
     return result;
   }
 

@@ -10,11 +10,12 @@ export {
   parseDevice,
   splitEmbeddings,
   type Embeddings,
+  type ServeCall,
   type OnnxSessionFactoryOptions,
   type ProcessGpuMemoryReader,
   type SlotFileResolver,
   type SlotFiles,
 } from './session-factory.js';
 export { CUDA_CONTEXT_BYTES, estimateSessionBytes, estimateSessionMemory, type EstimateInput, type MemoryEstimate } from './memory-estimate.js';
-export type { EmbedInput, EmbedOutput, HostLoadOptions, HostStats, LoadResult, PoolingMode } from './protocol.js';
+export type { EmbedInput, EmbedOutput, HostLoadOptions, HostStats, LoadResult, PoolingMode, ServeResult } from './protocol.js';
 export { ModelShapeCache, readModelShape, type ModelShape } from './model-shape.js';

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode, type SerializedError } from '../../../shared/errors/errors.js';
+import { isServeRoute, SERVE_ROUTES } from '../../../shared/serving/serving-requests.js';
 
 export const PoolingSchema = z.enum(['mean', 'cls', 'none']);
 export type PoolingMode = z.infer<typeof PoolingSchema>;
@@ -31,6 +32,8 @@ export const HostLoadOptionsSchema = z.object({
 export type HostLoadOptions = z.infer<typeof HostLoadOptionsSchema>;
 
 const id = z.number().int().nonnegative();
+/** Bytes: a Buffer from Node's IPC, a Uint8Array from Electron's, views of a frame from the data channel. */
+const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes');
 
 /** A text, or token ids the caller produced (OpenAI's token-array input). */
 export const EmbedInputSchema = z.union([z.string(), z.array(z.number().int().nonnegative()).min(1)]);
@@ -70,6 +73,12 @@ export const HostRequestSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('unload'), id, session: z.string().min(1) }),
   z.object({ kind: z.literal('embed'), id, session: z.string().min(1), texts: z.array(EmbedInputSchema).min(1), output: EmbedOutputSchema.optional() }),
+  /**
+   * A serving request as it came over HTTP: the host parses and checks the body, embeds, and
+   * answers with the response body's bytes, which main writes unchanged. `slot` names the
+   * slot in messages; `model` is the name the answer carries.
+   */
+  z.object({ kind: z.literal('serve'), id, session: z.string().min(1), slot: z.string().min(1), route: z.enum(SERVE_ROUTES), model: z.string(), body: bytes }),
   z.object({ kind: z.literal('stats'), id }),
   z.object({ kind: z.literal('shutdown'), id }),
 ]);
@@ -77,6 +86,7 @@ export type HostRequest = z.infer<typeof HostRequestSchema>;
 export type HostRequestKind = HostRequest['kind'];
 export type LoadMessage = Extract<HostRequest, { kind: 'load' }>;
 export type EmbedMessage = Extract<HostRequest, { kind: 'embed' }>;
+export type ServeMessage = Extract<HostRequest, { kind: 'serve' }>;
 
 /** The embed request checked by hand (the hot path); anything it refuses goes through HostRequestSchema for the message. */
 export function asEmbedMessage(raw: unknown): EmbedMessage | null {
@@ -88,6 +98,16 @@ export function asEmbedMessage(raw: unknown): EmbedMessage | null {
   if (!Array.isArray(texts) || texts.length === 0) return null;
   for (const t of texts as unknown[]) if (!isEmbedInput(t)) return null;
   return { kind: 'embed', id: m.id, session: m.session, texts: texts as EmbedInput[], ...(m.output === undefined ? {} : { output: m.output }) };
+}
+
+/** The serve request checked by hand, as asEmbedMessage does. */
+export function asServeMessage(raw: unknown): ServeMessage | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const m = raw as Record<string, unknown>;
+  if (m.kind !== 'serve' || !isIndex(m.id) || typeof m.session !== 'string' || m.session.length === 0) return null;
+  if (typeof m.slot !== 'string' || m.slot.length === 0 || typeof m.route !== 'string' || !isServeRoute(m.route) || typeof m.model !== 'string') return null;
+  if (!(m.body instanceof Uint8Array)) return null;
+  return { kind: 'serve', id: m.id, session: m.session, slot: m.slot, route: m.route, model: m.model, body: m.body };
 }
 
 export const LoadResultSchema = z.object({
@@ -103,6 +123,9 @@ export const LoadResultSchema = z.object({
 });
 export type LoadResult = z.infer<typeof LoadResultSchema>;
 
+/** The dynamic batch a request ran in: its inputs and requests (1 = ran alone). */
+const BatchSchema = z.object({ inputs: z.number().int().positive(), requests: z.number().int().positive() });
+
 export const EmbedResultSchema = z.object({
   dims: z.number().int().positive(),
   count: z.number().int().nonnegative(),
@@ -117,7 +140,7 @@ export const EmbedResultSchema = z.object({
   /** Time the host spent on the request (tokenize + run + pool); the rest of a call is IPC. */
   hostMs: z.number().nonnegative(),
   /** The dynamic batch this request ran in: its inputs and requests (1 = ran alone). */
-  batch: z.object({ inputs: z.number().int().positive(), requests: z.number().int().positive() }).optional(),
+  batch: BatchSchema.optional(),
 });
 export type EmbedResult = z.infer<typeof EmbedResultSchema>;
 
@@ -138,16 +161,41 @@ export function isEmbedResult(v: unknown): v is EmbedResult {
   if (typeof r.hostMs !== 'number' || !(r.hostMs >= 0)) return false;
   if (r.tokens !== undefined && !isIndexList(r.tokens)) return false;
   if (r.truncated !== undefined && (!isIndexList(r.truncated) || r.truncated.length !== r.count)) return false;
-  if (r.batch !== undefined) {
-    const b = r.batch as Record<string, unknown> | null;
-    if (typeof b !== 'object' || b === null || !isIndex(b.inputs) || !isIndex(b.requests) || b.inputs === 0 || b.requests === 0) return false;
-  }
+  if (r.batch !== undefined && !isBatch(r.batch)) return false;
   let vectors = r.count;
   if (r.lengths !== null) {
     if (!isIndexList(r.lengths) || r.lengths.length !== r.count) return false;
     vectors = r.lengths.reduce((a, b) => a + b, 0);
   }
   return r.data.length === vectors * r.dims;
+}
+
+export const ServeResultSchema = z.object({
+  /** The HTTP answer's body (JSON), written by main as it is. */
+  body: bytes,
+  /** Inputs embedded, and their tokens as the model saw them (usage and /metrics). */
+  inputs: z.number().int().nonnegative(),
+  tokens: z.number().int().nonnegative(),
+  /** How many inputs were cut, when the request allowed cutting (`truncate: true`). */
+  truncated: z.number().int().nonnegative().optional(),
+  hostMs: z.number().nonnegative(),
+  batch: BatchSchema.optional(),
+});
+export type ServeResult = z.infer<typeof ServeResultSchema>;
+
+/** ServeResultSchema's rule by hand: every serve reply is checked on main's hot path. */
+export function isServeResult(v: unknown): v is ServeResult {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  if (!(r.body instanceof Uint8Array) || !isIndex(r.inputs) || !isIndex(r.tokens)) return false;
+  if (r.truncated !== undefined && !isIndex(r.truncated)) return false;
+  if (typeof r.hostMs !== 'number' || !(r.hostMs >= 0)) return false;
+  return r.batch === undefined || isBatch(r.batch);
+}
+
+function isBatch(v: unknown): boolean {
+  const b = v as Record<string, unknown> | null;
+  return typeof b === 'object' && b !== null && isIndex(b.inputs) && isIndex(b.requests) && b.inputs > 0 && b.requests > 0;
 }
 
 export const UnloadResultSchema = z.object({ remaining: z.number().int().nonnegative() });
@@ -186,11 +234,26 @@ export type HostMessage =
   | { kind: 'reply'; id: number; ok: true; value: unknown }
   | { kind: 'reply'; id: number; ok: false; error: SerializedError };
 
+/**
+ * HostMessageSchema by hand for the replies that succeeded (every embed and serve answer
+ * passes here, and a union schema's walk cost more than the rest of the check); the
+ * rest — `ready`, failures — go through the schema.
+ */
+export function parseHostMessage(raw: unknown): HostMessage | null {
+  if (typeof raw === 'object' && raw !== null) {
+    const m = raw as Record<string, unknown>;
+    if (m.kind === 'reply' && m.ok === true && isIndex(m.id)) return { kind: 'reply', id: m.id, ok: true, value: m.value };
+  }
+  const parsed = HostMessageSchema.safeParse(raw);
+  return parsed.success ? parsed.data : null;
+}
+
 /** The value schema of each request's reply. */
 export const REPLY_SCHEMAS = {
   load: LoadResultSchema,
   unload: UnloadResultSchema,
   embed: EmbedResultSchema,
+  serve: ServeResultSchema,
   stats: HostStatsSchema,
   shutdown: ShutdownResultSchema,
 } as const;

@@ -12,7 +12,8 @@ import type { DeviceId } from '../../../shared/slots/state.js';
 import type { LoadRequest, ModelSession, SessionFactory } from '../registry/types.js';
 import { cudaMemoryLimit } from './cuda-options.js';
 import type { HostLease, HostPool } from './host-pool.js';
-import { isEmbedInput, type EmbedInput, type EmbedOutput, type EmbedResult, type HostLoadOptions, type LoadResult, type PoolingMode } from './protocol.js';
+import { isEmbedInput, type EmbedInput, type EmbedOutput, type EmbedResult, type HostLoadOptions, type LoadResult, type PoolingMode, type ServeResult } from './protocol.js';
+import type { ServeRoute } from '../../../shared/serving/serving-requests.js';
 
 /** A slot's files on disk, as the artifact manager resolves them. */
 export interface SlotFiles {
@@ -36,6 +37,14 @@ export interface OnnxSessionFactoryOptions {
   loadOptions?: HostLoadOptions;
   /** Reads the host's per-process GPU memory; without it GPU sessions keep their estimate. */
   gpuMemory?: ProcessGpuMemoryReader;
+}
+
+/** A serving request for a session host: the route, the model name the answer carries, the body's bytes. */
+export interface ServeCall {
+  route: ServeRoute;
+  model: string;
+  body: Uint8Array;
+  inputs: number;
 }
 
 /** Embeddings of one call: `count` vectors of `dims` floats, or token-level vectors when `lengths` is set. */
@@ -111,6 +120,23 @@ export class OnnxModelSession implements ModelSession {
       throw e instanceof ModelbayError ? namedLimitError(e, this.slot, this.device, null) : e;
     } finally {
       this.waiting -= list.length;
+    }
+  }
+
+  /**
+   * A serving request's body, answered by the host with the response body (see the
+   * protocol's `serve`). `inputs`: how many it holds, as main counted them, for the queue depth.
+   */
+  async serve(call: ServeCall): Promise<ServeResult> {
+    if (this.lostError) throw this.lostError;
+    if (this.released) throw new ModelbayError('EMB-E005', `${this.slot} was unloaded.`, { slot: this.slot });
+    this.waiting += call.inputs;
+    try {
+      return await this.lease.host.request('serve', { session: this.key, slot: this.slot, route: call.route, model: call.model, body: call.body });
+    } catch (e) {
+      throw e instanceof ModelbayError ? namedLimitError(e, this.slot, this.device, null) : e;
+    } finally {
+      this.waiting -= call.inputs;
     }
   }
 

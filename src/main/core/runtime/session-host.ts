@@ -6,7 +6,7 @@
 import { ModelbayError } from '../../../shared/errors/errors.js';
 import type { DeviceId } from '../../../shared/slots/state.js';
 import type { HostChannel, HostExit, HostLauncher } from './launcher.js';
-import { HostMessageSchema, isEmbedResult, REPLY_SCHEMAS, type HostRequest, type HostRequestKind, type ReplyOf } from './protocol.js';
+import { isEmbedResult, parseHostMessage, isServeResult, REPLY_SCHEMAS, type HostRequest, type HostRequestKind, type ReplyOf } from './protocol.js';
 
 type Body<K extends HostRequestKind> = Omit<Extract<HostRequest, { kind: K }>, 'id' | 'kind'>;
 
@@ -51,9 +51,8 @@ export class SessionHost {
       }, options.startTimeoutMs ?? 60_000);
       timer.unref();
       this.channel.onMessage((raw) => {
-        const parsed = HostMessageSchema.safeParse(raw);
-        if (!parsed.success) return;
-        const m = parsed.data;
+        const m = parseHostMessage(raw);
+        if (!m) return;
         if (m.kind === 'ready') {
           clearTimeout(timer);
           this.hostPid = m.pid;
@@ -116,8 +115,9 @@ export class SessionHost {
       this.pending.set(id, { kind, resolve, reject, timer });
       this.channel.send({ ...body, kind, id });
     });
-    // Embed replies are the hot path: checked by hand (the same rule, and the float count).
+    // Embed and serve replies are the hot path: checked by hand (the same rules, and the float count).
     if (kind === 'embed' && isEmbedResult(value)) return value as ReplyOf<K>;
+    if (kind === 'serve' && isServeResult(value)) return value as ReplyOf<K>;
     const parsed = REPLY_SCHEMAS[kind].safeParse(value);
     if (!parsed.success || kind === 'embed') {
       const why = parsed.success ? 'its vectors do not match its counts' : parsed.error.message;

@@ -5,7 +5,7 @@
  */
 import type { DeviceId } from '../../../shared/slots/state.js';
 import { TailBuffer, type HostChannel, type HostExit, type HostLauncher } from './launcher.js';
-import { eachMessage, MessageBatcher } from './message-batch.js';
+import { eachMessage, MessageBatcher, ownBuffers } from './message-batch.js';
 
 /** The part of Electron's UtilityProcess that the launcher uses. */
 export interface UtilityProcessLike {
@@ -57,7 +57,7 @@ export class UtilityProcessLauncher implements HostLauncher {
       for (const l of exitListeners) l(exited);
     });
     const outbox = new MessageBatcher((batch) => {
-      if (!exited) child.postMessage(batch);
+      if (!exited) child.postMessage(batch.map(ownBuffers));
     });
     return {
       get pid() {

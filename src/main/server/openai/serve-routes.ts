@@ -6,29 +6,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppSnapshot } from '../../../shared/contract/api.js';
 import { ModelbayError } from '../../../shared/errors/errors.js';
+import { scanServeBody, type ScannedBody } from '../../../shared/serving/body-scan.js';
+import { inputCount, inputParam, isServeRoute, parseJsonBody, parseServeBody, parseServeRequest, type ServeRoute } from '../../../shared/serving/serving-requests.js';
 import { aliasesOf, publicModelName } from '../../../shared/slots/model-names.js';
 import { ENDPOINT_FOR_KIND, resolveModelName, servingKind, type ServingKind } from '../../../shared/slots/serving.js';
 import type { CatalogSlotView } from '../../../shared/artifacts/artifacts.js';
 import type { Settings } from '../../../shared/settings/settings.js';
+import type { SlotState } from '../../../shared/slots/state.js';
 import { SLOT_IDS, SLOT_NAMES, type SlotId } from '../../../shared/slots/slots.js';
 import type { App } from '../../app/app.js';
-import type { EmbedInput, EmbedOutput, Embeddings } from '../../core/runtime/index.js';
 import { ServeMetrics } from '../metrics.js';
-import {
-  checkTruncation,
-  EmbeddingsBodySchema,
-  inputList,
-  openAiEmbeddingsJson,
-  parseBody,
-  sparseAnswer,
-  TeiBodySchema,
-  tokenCount,
-  tokenVectorsAnswer,
-  truncateDims,
-} from './embedding-requests.js';
 import { sendOpenAiError } from './openai-errors.js';
 
-export type ServingApp = Pick<App, 'snapshot' | 'subscribe' | 'embedVectors'>;
+export type ServingApp = Pick<App, 'snapshot' | 'subscribe' | 'serve'>;
 
 /** Bodies of /v1 requests: 256 inputs of 8192 characters, JSON-escaped, fit. */
 export const MAX_SERVE_BYTES = 16 * 1024 * 1024;
@@ -42,7 +32,8 @@ export function isServePath(pathname: string): boolean {
 export interface ServeRoutesOptions {
   app: ServingApp;
   headers: Record<string, string>;
-  readBody(req: IncomingMessage, limit: number): Promise<unknown>;
+  /** The request's body as bytes, at most `limit` of them (else EMB-E405). */
+  readBytes(req: IncomingMessage, limit: number): Promise<Buffer | ModelbayError>;
 }
 
 export interface ModelEntry {
@@ -84,6 +75,8 @@ export class ServeRoutes {
   /** Kept from the event stream: resolving a model name must not build a full snapshot per request. */
   private catalog: CatalogSlotView[] = [];
   private names: Pick<Settings, 'slots'> = { slots: {} };
+  /** Each slot's state, from the same stream: a request to a slot that is not loaded is checked before it loads one. */
+  private readonly states = new Map<SlotId, SlotState>();
   private readonly off: () => void;
 
   constructor(private readonly options: ServeRoutesOptions) {
@@ -92,7 +85,9 @@ export class ServeRoutes {
       if (event.type === 'snapshot') {
         this.catalog = event.snapshot.catalog;
         this.names = event.snapshot.settings.settings;
-      } else if (event.type === 'catalog') this.catalog = event.catalog;
+        for (const slot of event.snapshot.slots) this.states.set(slot.id, slot.state);
+      } else if (event.type === 'slot') this.states.set(event.slot.id, event.slot.state);
+      else if (event.type === 'catalog') this.catalog = event.catalog;
       else if (event.type === 'settings') this.names = event.settings.settings;
     });
   }
@@ -146,43 +141,52 @@ export class ServeRoutes {
       this.json(res, entry);
       return;
     }
-    if (pathname === '/v1/embeddings') {
+    if (isServeRoute(pathname)) {
       expect('POST');
-      const body = parseBody(EmbeddingsBodySchema, await this.body(req));
-      const { slot, kind, id } = this.resolve(body.model);
-      if (kind !== 'dense') throw wrongEndpoint(slot, kind, pathname);
-      const inputs = inputList(body.input);
-      const { e, truncated } = await this.embed(slot, inputs, 'pooled', pathname, body.truncate ?? false, 'input');
-      const rows = truncateDims(e, body.dimensions);
-      this.send(res, openAiEmbeddingsJson(id, rows, body.encoding_format ?? 'float', tokenCount(e, inputs), body.truncate ? truncated : undefined));
-      return;
-    }
-    if (pathname === '/embed_sparse' || pathname === '/embed_all') {
-      expect('POST');
-      const body = parseBody(TeiBodySchema, await this.body(req));
-      const { slot, kind } = this.resolve(body.model);
-      const wanted: ServingKind = pathname === '/embed_sparse' ? 'sparse' : 'multi-vector';
-      if (kind !== wanted) throw wrongEndpoint(slot, kind, pathname);
-      const inputs = inputList(body.inputs);
-      const { e, truncated } = await this.embed(slot, inputs, wanted === 'sparse' ? 'sparse' : 'pooled', pathname, body.truncate ?? false, 'inputs');
-      // TEI's answer is a bare array: how many inputs were cut goes in a header.
-      this.json(res, wanted === 'sparse' ? sparseAnswer(e, body.top_k) : tokenVectorsAnswer(e), body.truncate ? { 'x-truncated-inputs': String(truncated) } : {});
+      await this.serve(req, res, pathname);
       return;
     }
     throw new ModelbayError('EMB-E404', `Nothing is served at ${pathname.slice(0, 100)}: see GET /v1/models, POST /v1/embeddings, /embed_sparse, /embed_all, GET /metrics.`, {});
   }
 
-  /** `param`: the body field that holds the inputs, named by errors about them. */
-  private async embed(slot: SlotId, inputs: EmbedInput[], output: EmbedOutput, endpoint: string, truncate: boolean, param: string): Promise<{ e: Embeddings; truncated: number }> {
+  /**
+   * Main only routes a serving request: it finds the model the body names (a scan of the
+   * bytes, not a parse), takes the slot, and hands the bytes to the slot's session host,
+   * which parses, checks, embeds and writes the answer's body; main writes that body out
+   * unchanged. Main reads the body itself only where it answers first — a name that
+   * resolves to no slot of this route, a slot that would have to load — so the errors and
+   * their order are those of the rules in src/shared/serving, and a refused request
+   * never loads a model.
+   */
+  private async serve(req: IncomingMessage, res: ServerResponse, route: ServeRoute): Promise<void> {
+    const bytes = await this.body(req);
+    const parse = (): unknown => parseJsonBody(bytes.toString('utf8'));
+    const scanned: ScannedBody = scanServeBody(bytes, inputParam(route)) ?? (() => {
+      const b = parseServeBody(route, parse());
+      return { model: b.body.model, inputs: inputCount(b) };
+    })();
+    let target: { slot: SlotId; kind: ServingKind; id: string };
+    try {
+      target = this.resolve(scanned.model);
+      const wanted: ServingKind = route === '/v1/embeddings' ? 'dense' : route === '/embed_sparse' ? 'sparse' : 'multi-vector';
+      if (target.kind !== wanted) throw wrongEndpoint(target.slot, target.kind, route);
+    } catch (e) {
+      // A body that breaks the route's schema is refused for that first, as a parse before the lookup would.
+      parseServeBody(route, parse());
+      throw e;
+    }
+    const { slot, id } = target;
     const started = performance.now();
     try {
-      const e = await this.options.app.embedVectors(slot, inputs, output);
-      const truncated = checkTruncation(e, slot, truncate, param);
-      this.metrics.observeEmbed(slot, endpoint, 'ok', (performance.now() - started) / 1000, e, inputs.length);
-      return { e, truncated };
+      if (this.states.get(slot) !== 'loaded') parseServeRequest(route, parse());
+      const r = await this.options.app.serve(slot, { route, model: id, body: bytes, inputs: scanned.inputs });
+      this.metrics.observeServe(slot, route, 'ok', (performance.now() - started) / 1000, r);
+      // TEI's answer is a bare array: how many inputs were cut goes in a header.
+      const cut: Record<string, string> = route !== '/v1/embeddings' && r.truncated !== undefined ? { 'x-truncated-inputs': String(r.truncated) } : {};
+      this.send(res, r.body, cut);
     } catch (err) {
-      this.metrics.observeEmbed(slot, endpoint, 'error', (performance.now() - started) / 1000, null, inputs.length);
-      throw inputError(err, param);
+      this.metrics.observeServe(slot, route, 'error', (performance.now() - started) / 1000, null);
+      throw err;
     }
   }
 
@@ -203,32 +207,23 @@ export class ServeRoutes {
     return new ModelbayError('EMB-E118', `${slot} has no model: choose one for it in the dashboard (or its settings) first.`, { slot, param: 'model' });
   }
 
-  private async body(req: IncomingMessage): Promise<unknown> {
-    const body = await this.options.readBody(req, MAX_SERVE_BYTES);
+  private async body(req: IncomingMessage): Promise<Buffer> {
+    const body = await this.options.readBytes(req, MAX_SERVE_BYTES);
     if (body instanceof ModelbayError) throw body;
     return body;
   }
 
-  private json(res: ServerResponse, body: unknown, extra: Record<string, string> = {}): void {
-    this.send(res, JSON.stringify(body), extra);
+  private json(res: ServerResponse, body: unknown): void {
+    this.send(res, Buffer.from(JSON.stringify(body), 'utf8'));
   }
 
-  private send(res: ServerResponse, json: string, extra: Record<string, string> = {}): void {
-    res.writeHead(200, { ...this.options.headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extra });
-    res.end(json);
+  private send(res: ServerResponse, body: Uint8Array, extra: Record<string, string> = {}): void {
+    res.writeHead(200, { ...this.options.headers, 'content-type': 'application/json; charset=utf-8', 'content-length': String(body.byteLength), 'cache-control': 'no-store', ...extra });
+    res.end(body);
   }
-}
-
-/** A token id outside the vocabulary is about the request's inputs: name the field, as OpenAI's `param` does. */
-function inputError(err: unknown, param: string): unknown {
-  if (err instanceof ModelbayError && err.code === 'EMB-E208' && err.details.param === undefined) {
-    return new ModelbayError(err.code, err.message, { ...err.details, param });
-  }
-  return err;
 }
 
 function wrongEndpoint(slot: SlotId, kind: ServingKind, endpoint: string): ModelbayError {
   const what = kind === 'dense' ? 'one dense vector per text' : kind === 'sparse' ? 'sparse term weights (SPLADE)' : 'one vector per token (late interaction)';
   return new ModelbayError('EMB-E420', `${slot} gives ${what}: use POST ${ENDPOINT_FOR_KIND[kind]}, not ${endpoint}.`, { slot, kind, endpoint: ENDPOINT_FOR_KIND[kind], param: 'model' });
 }
-

@@ -56,4 +56,19 @@ describe('UtilityProcessLauncher (Electron, injected)', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(f.child.posted).toHaveLength(1);
   });
+
+  it('posts a body that is a view of a larger buffer as its own bytes: a structured clone would carry the whole buffer', async () => {
+    const child = new FakeUtilityProcess();
+    const channel = new UtilityProcessLauncher({ utilityProcess: { fork: () => child }, entry: '/app/out/main/host.js' }).launch('cpu');
+    // A body read from a socket is a slice of the chunk it arrived in, beside other requests' bytes.
+    const chunk = Buffer.from('GET /other HTTP/1.1\r\n\r\n{"model":"E1","input":"x"}');
+    const body = chunk.subarray(chunk.indexOf('{'));
+    channel.send({ kind: 'serve', id: 1, session: 'E1#1', slot: 'E1', route: '/v1/embeddings', model: 'E1', body });
+    channel.send({ kind: 'stats', id: 2 });
+    await new Promise((resolve) => setImmediate(resolve));
+    const [serve, stats] = child.posted[0] as Array<{ body?: Uint8Array }>;
+    expect(Buffer.from(serve?.body ?? []).toString()).toBe('{"model":"E1","input":"x"}');
+    expect(serve?.body?.buffer.byteLength).toBe(body.length);
+    expect(stats).toEqual({ kind: 'stats', id: 2 });
+  });
 });

@@ -1,21 +1,23 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SlotId } from '../../../../src/shared/slots/slots.js';
 import { Serving } from '../../../../src/main/app/serving.js';
-import type { Embeddings, OnnxModelSession } from '../../../../src/main/core/runtime/index.js';
+import type { OnnxModelSession, ServeCall, ServeResult } from '../../../../src/main/core/runtime/index.js';
 
-function fakeSession(depth: { n: number }, answer: Promise<Embeddings>): OnnxModelSession {
+function fakeSession(depth: { n: number }, answer: Promise<ServeResult>): OnnxModelSession {
   return {
     get queueDepth() {
       return depth.n;
     },
-    embed: (inputs: unknown[]) => {
-      depth.n += inputs.length;
+    serve: (call: ServeCall) => {
+      depth.n += call.inputs;
       return answer.finally(() => {
-        depth.n -= inputs.length;
+        depth.n -= call.inputs;
       });
     },
   } as unknown as OnnxModelSession;
 }
+
+const call = (inputs: number): ServeCall => ({ route: '/v1/embeddings', model: 'E1', body: Buffer.from('{}'), inputs });
 
 describe('Serving (the App\'s path for /v1 and the CLI)', () => {
   afterEach(() => {
@@ -26,8 +28,8 @@ describe('Serving (the App\'s path for /v1 and the CLI)', () => {
     vi.useFakeTimers();
     let loaded!: () => void;
     const loading = new Promise<void>((r) => (loaded = r));
-    let finish!: (e: Embeddings) => void;
-    const answer = new Promise<Embeddings>((r) => (finish = r));
+    let finish!: (r: ServeResult) => void;
+    const answer = new Promise<ServeResult>((r) => (finish = r));
     const depth = { n: 0 };
     const session = fakeSession(depth, answer);
     const used: SlotId[][] = [];
@@ -40,13 +42,13 @@ describe('Serving (the App\'s path for /v1 and the CLI)', () => {
       used: (slots) => used.push(slots),
       coalesceMs: 200,
     });
-    const a = serving.embed('E1', ['x', 'y']);
-    const b = serving.embed('E1', ['z']);
+    const a = serving.serve('E1', call(2));
+    const b = serving.serve('E1', call(1));
     expect(serving.queueDepths()).toEqual({ E1: 3 });
     loaded();
     await vi.advanceTimersByTimeAsync(0);
     expect(serving.queueDepths()).toEqual({ E1: 3 });
-    finish({ dims: 1, count: 1, data: new Float32Array(1), lengths: null, hostMs: 0 });
+    finish({ body: Buffer.from('{}'), inputs: 1, tokens: 1, hostMs: 0 });
     await Promise.all([a, b]);
     expect(serving.queueDepths()).toEqual({});
     expect(used).toEqual([]);
@@ -56,7 +58,7 @@ describe('Serving (the App\'s path for /v1 and the CLI)', () => {
 
   it('a failed load leaves no count behind', async () => {
     const serving = new Serving({ use: () => Promise.reject(new Error('no memory')), loaded: () => [], used: () => undefined });
-    await expect(serving.embed('E2', ['x'])).rejects.toThrow('no memory');
+    await expect(serving.serve('E2', call(1))).rejects.toThrow('no memory');
     expect(serving.queueDepths()).toEqual({});
     serving.close();
   });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MAX_EMBED_CHARS, MAX_EMBED_TEXTS } from '../../../../src/shared/contract/api.js';
 import { resolveModelName, servingKind } from '../../../../src/shared/slots/serving.js';
 import { SLOT_IDS, SLOT_NAMES } from '../../../../src/shared/slots/slots.js';
-import { checkTruncation, EmbeddingsBodySchema, inputList, openAiEmbeddingsJson, parseBody, sparseAnswer, toBase64, truncateDims } from '../../../../src/main/server/openai/embedding-requests.js';
+import { checkTruncation, EmbeddingsBodySchema, inputList, parseBody } from '../../../../src/shared/serving/serving-requests.js';
+import { openAiEmbeddingsJson, sparseAnswer, toBase64, truncateDims } from '../../../../src/main/host/serve-answers.js';
 import { openAiErrorBody } from '../../../../src/main/server/openai/openai-errors.js';
 import { ModelbayError } from '../../../../src/shared/errors/errors.js';
 
