@@ -119,10 +119,14 @@ class ByteThread {
       : new Worker(this.entry.path);
     this.worker = worker;
     this.started = false;
+    // An uncaught error reaches main on the worker's internal channel, which can overtake the
+    // messages it posted before dying ('ready' among them, on a busy machine). By 'exit' Node
+    // has delivered those, so the downloads fail there, with the error as the reason.
+    let reason: string | null = null;
     worker.on('message', (m: FromWorker) => this.onMessage(m));
-    worker.on('error', (err) => { if (this.worker === worker) this.fail(err.message); });
-    worker.on('messageerror', (err) => { if (this.worker === worker) this.fail(err.message); });
-    worker.on('exit', (code) => { if (this.worker === worker) this.fail(`it exited with code ${code}`); });
+    worker.on('error', (err) => { reason ??= err.message; });
+    worker.on('messageerror', (err) => { reason ??= err.message; void worker.terminate(); });
+    worker.on('exit', (code) => { if (this.worker === worker) this.fail(reason ?? `it exited with code ${code}`); });
     return worker;
   }
 
