@@ -11,6 +11,8 @@
  *                        / the in-process pipeline at its best batch, minilm   (goal ≥ 0.8)
  *   fast_served_ratio    the same with the fast model                           (goal ≥ 0.5)
  *   main_loop_p99_ms     main's event-loop delay p99 during the 64-client phases (goal ≤ 10)
+ *   idle_loop_p99_ms     the same measured meanwhile by an idle Node process: the delay the
+ *                        machine's scheduler alone adds, main's floor on this machine
  *   dashboard_p99_ms     POST /api/getSnapshot latency p99 during them           (goal ≤ 50)
  *   overhead_per_request_us, overhead_per_text_us   one client, fast model: served latency
  *                        minus in-process time, fitted over 1- and 16-text requests
@@ -25,7 +27,7 @@
  * (main-<model>.cpuprofile, taken with the inspector, so set-up and the in-process baseline
  * stay out of it) and the session host's (host-<model>/, --cpu-prof).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
@@ -112,6 +114,26 @@ function loadFromChild(url: string, token: string, clients: number, size: number
   });
 }
 
+/**
+ * The machine's floor for event-loop delay under the phase's load: an idle Node process
+ * (no work of its own) measures its loop delay like main does. On a machine with fewer
+ * cores than busy processes, the scheduler delays every process's timers; main's p99
+ * cannot be below what an idle process sees. Resolves with its p99 in ms once stopped.
+ */
+function idleLoopFloor(): { stop(): Promise<number> } {
+  const code = "const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 }); h.enable(); process.stdin.resume(); process.stdin.on('end', () => { h.disable(); process.stdout.write(String(h.percentile(99) / 1e6)); });";
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+  const done = new Promise<number>((resolve) => child.on('exit', () => resolve(Number(out))));
+  return {
+    stop() {
+      child.stdin.end();
+      return done;
+    },
+  };
+}
+
 interface Phase {
   perS: number;
   p50: number;
@@ -145,6 +167,8 @@ interface ModelFigures {
   short: Record<1 | 8 | 64, Phase>;
   httpBatch: number;
   mainLoopP99: number;
+  /** An idle process's event-loop delay p99 during the same phases: the machine's floor. */
+  idleLoopP99: number;
   dashboardP99: number;
   inProcess: { best: number; bestBatch: number; perBatch: Record<number, number>; cpuPerText: Record<number, number>; ms1: number; ms16: number };
 }
@@ -194,7 +218,7 @@ async function measure(name: ModelName): Promise<ModelFigures> {
     return figures;
   };
   /** A 64-client phase with main's event-loop delay and the dashboard's latency measured meanwhile. */
-  const loaded = async (size: number, label: string): Promise<{ phase: Phase; loop: number; dash: number }> => {
+  const loaded = async (size: number, label: string): Promise<{ phase: Phase; loop: number; floor: number; dash: number }> => {
     const dash: number[] = [];
     let running = true;
     const dashboard = (async () => {
@@ -206,13 +230,15 @@ async function measure(name: ModelName): Promise<ModelFigures> {
       }
     })();
     const loop = monitorEventLoopDelay({ resolution: 10 });
+    const idle = idleLoopFloor();
     loop.enable();
     const p = await phase(CLIENTS, size, label);
     loop.disable();
+    const floor = await idle.stop();
     running = false;
     await dashboard;
-    const figures = { phase: p, loop: loop.percentile(99) / 1e6, dash: percentile(dash, 0.99) };
-    console.log(`  main event-loop delay p99 ${figures.loop.toFixed(1)} ms; dashboard p99 ${figures.dash.toFixed(1)} ms over ${dash.length} calls`);
+    const figures = { phase: p, loop: loop.percentile(99) / 1e6, floor, dash: percentile(dash, 0.99) };
+    console.log(`  main event-loop delay p99 ${figures.loop.toFixed(1)} ms (an idle process meanwhile: ${floor.toFixed(1)} ms); dashboard p99 ${figures.dash.toFixed(1)} ms over ${dash.length} calls`);
     return figures;
   };
 
@@ -269,7 +295,7 @@ async function measure(name: ModelName): Promise<ModelFigures> {
   await rm(dir, { recursive: true, force: true });
   return {
     seq, batched: batched.phase, short: { 1: c1, 8: c8, 64: c64.phase }, httpBatch: httpBatch.perS,
-    mainLoopP99: Math.max(batched.loop, c64.loop), dashboardP99: Math.max(batched.dash, c64.dash),
+    mainLoopP99: Math.max(batched.loop, c64.loop), idleLoopP99: Math.max(batched.floor, c64.floor), dashboardP99: Math.max(batched.dash, c64.dash),
     inProcess: { best, bestBatch: Number(bestBatch), perBatch, cpuPerText, ms1, ms16 },
   };
 }
@@ -323,6 +349,7 @@ async function main(): Promise<void> {
   const all = Object.values(figures);
   Object.assign(out, {
     main_loop_p99_ms: round(Math.max(...all.map((f) => f.mainLoopP99)), 1),
+    idle_loop_p99_ms: round(Math.max(...all.map((f) => f.idleLoopP99)), 1),
     dashboard_p99_ms: round(Math.max(...all.map((f) => f.dashboardP99)), 1),
     clients: Object.fromEntries(Object.entries(figures).map(([m, f]) => [m, clients(f)])),
     in_process_per_s: Object.fromEntries(Object.entries(figures).map(([m, f]) => [m, { best: round(f.inProcess.best, 1), batch: f.inProcess.bestBatch }])),
