@@ -70,7 +70,7 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
     this.estimator = options.estimate ?? null;
     this.leaseWaitMs = options.leaseWaitMs ?? 30_000;
     this.loadLimit = new Semaphore(this.checkLoadLimit(options.maxParallelLoads ?? 2));
-    this.events = new RegistryEvents({ slots: this.slots, stats: () => this.stats(), now: () => this.clock.now() });
+    this.events = new RegistryEvents({ slots: this.slots, stats: () => this.stats(), now: () => this.clock.now(), timers: this.timers });
     const configs = new Map((options.configs ?? []).map((c) => [assertSlotId(c.id), c]));
     for (const id of SLOT_IDS) this.records.set(id, recordFromConfig<S>(id, configs.get(id), { slots: this.slots, estimate: this.estimator }));
     this.releases = new ReleaseWatch({ slots: this.slots, timers: this.timers, activity: (entry) => this.events.activity(entry), waitMs: options.releaseWaitMs ?? 0 });

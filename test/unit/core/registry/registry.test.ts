@@ -7,6 +7,8 @@ import { ModelRegistry, type RegistryEvent } from '../../../../src/main/core/reg
 import type { SlotConfig } from '../../../../src/main/core/registry/types.js';
 import { SlotManager } from '../../../../src/main/core/slots/slot-manager.js';
 import { BufferFactory } from '../../../../src/devkit/registry/buffer-factory.js';
+import type { Timers } from '../../../../src/main/core/async/timers.js';
+import { DERIVED_MIN_GAP_MS } from '../../../../src/main/core/registry/registry-events.js';
 
 class FakeClock {
   t = 1_000_000;
@@ -22,12 +24,13 @@ function setup(options: {
   configs?: Partial<Record<SlotId, Partial<SlotConfig>>>;
   factory?: BufferFactory;
   maxParallelLoads?: number;
+  timers?: Timers;
 } = {}) {
   const clock = new FakeClock();
   const slots = new SlotManager({ devices: [{ device: 'cuda:0', budgetBytes: options.budget ?? 1000 * MB }], now: clock.now });
   const factory = options.factory ?? new BufferFactory({ allocate: () => 4096 });
   const configs = SLOT_IDS.map((id) => ({ id, device: 'cuda:0', estimateBytes: options.sizes?.[id] ?? 100 * MB, ...options.configs?.[id] }));
-  const registry = new ModelRegistry({ slots, factory, configs, clock, maxParallelLoads: options.maxParallelLoads ?? 2 });
+  const registry = new ModelRegistry({ slots, factory, configs, clock, maxParallelLoads: options.maxParallelLoads ?? 2, ...(options.timers ? { timers: options.timers } : {}) });
   const events: RegistryEvent[] = [];
   registry.on((e) => events.push(e));
   const activity = (): ActivityEntry[] => events.flatMap((e) => (e.type === 'activity' ? [e.entry] : []));
@@ -75,6 +78,36 @@ describe('ModelRegistry', () => {
     // one more get is a hit, not a load
     await registry.get('E1');
     expect(registry.stats()).toMatchObject({ loads: 1, hits: 100 });
+  });
+
+  it('hits reach the stats event at most once per DERIVED_MIN_GAP_MS, and the last one always arrives', async () => {
+    const pending: Array<{ fn: () => void; ms: number }> = [];
+    const timers: Timers = {
+      setTimeout: (fn, ms) => pending.push({ fn, ms }),
+      clearTimeout: () => undefined,
+      setInterval: () => 0,
+      clearInterval: () => undefined,
+    };
+    const { registry, events, clock } = setup({ timers });
+    await registry.get('E1');
+    const statsEvents = (): number[] => events.flatMap((e) => (e.type === 'stats' ? [e.stats.hits] : []));
+    const before = statsEvents().length;
+    // Serving: a hit per request, over many turns of the event loop, within the gap.
+    for (let i = 0; i < 20; i++) {
+      await registry.get('E1');
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(statsEvents().length).toBe(before);
+    expect(pending.map((p) => p.ms)).toEqual([DERIVED_MIN_GAP_MS]);
+    clock.advance(DERIVED_MIN_GAP_MS);
+    pending.shift()?.fn();
+    expect(statsEvents().slice(before)).toEqual([20]);
+    // After a quiet gap a hit is sent on the next turn, not held back.
+    clock.advance(DERIVED_MIN_GAP_MS + 1);
+    await registry.get('E1');
+    await new Promise((r) => setImmediate(r));
+    expect(statsEvents().at(-1)).toBe(21);
+    expect(pending).toEqual([]);
   });
 
   it('emits state changes after they happen: loading then loaded', async () => {
