@@ -8,11 +8,17 @@
  *   host_memory_returned  the host process is gone after the last unload
  *   cpu_us_per_batch  CPU time per batch of the in-process pipeline, and of main and the
  *                 host through the host: steadier than the ratio on a shared machine
+ *   ipc_floor_ms  one round trip of the same messages (32 texts out, 32 vectors back) to a
+ *                 Node child that only echoes, over the same IPC: what any design with the
+ *                 model in another process pays per call on this machine
+ *   floor_ratio   the embed_ratio that floor alone would allow: in-process batch time /
+ *                 (in-process batch time + ipc_floor_ms)
  *
  * Prints figures, then one JSON line (the last line). Runs the host from TypeScript
  * sources with tsx, as the tests do. `BENCH_VOCAB`, `BENCH_DIM` size the model;
  * `BENCH_PROFILE=<dir>` writes the hosts' CPU profiles there.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -51,6 +57,24 @@ function cpuUs(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * A child that answers each message with one batch's vectors and does nothing else, over
+ * the IPC a session host uses (advanced serialization, messages sent as arrays): the
+ * round trip is the floor under the host's per-call overhead.
+ */
+function echoChild(dims: number): { roundTrip(texts: string[]): Promise<void>; close(): void } {
+  const code = `const v = new Float32Array(${BATCH * dims}); process.on('message', (m) => process.send([{ id: m[0].id, ok: true, value: { vectors: v, dims: ${dims}, hostMs: 0 } }]));`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  let id = 0;
+  return {
+    roundTrip: (texts) => new Promise<void>((resolve) => {
+      child.once('message', () => resolve());
+      child.send([{ id: id++, kind: 'embed', slot: 'E1', texts }]);
+    }),
+    close: () => child.kill(),
+  };
 }
 
 function corpus(n: number): string[] {
@@ -154,16 +178,26 @@ async function main(): Promise<void> {
     viaHost.mainCpu.push((c.user + c.system) / batches.length);
     viaHost.hostCpu.push((cpuUs(session.pid) - h0) / batches.length);
   };
+  const echo = echoChild(DIM);
+  const floorMs: number[] = [];
+  const runFloor = async (counted: boolean): Promise<void> => {
+    const t0 = performance.now();
+    for (const b of batches) await echo.roundTrip(b);
+    if (counted) floorMs.push((performance.now() - t0) / batches.length);
+  };
   // Rounds alternate so drift in a shared machine's load hits both sides alike; round 0 warms up.
   for (let r = 0; r <= ROUNDS; r++) {
     if (r % 2 === 0) {
       await runDirect(r > 0);
       await runHosted(r > 0);
+      await runFloor(r > 0);
     } else {
+      await runFloor(r > 0);
       await runHosted(r > 0);
       await runDirect(r > 0);
     }
   }
+  echo.close();
   // For context only (not in the JSON): with longer texts each call computes more, and
   // the fixed IPC cost of a call weighs less.
   const long = corpus(BATCH * 8).map((x) => `${x} ${x} ${x} ${x} ${x}`.split(' ').slice(0, 250).join(' '));
@@ -191,6 +225,10 @@ async function main(): Promise<void> {
   const embedDirect = median(directRates);
   const embedHost = median(viaHost.rates);
   console.log(`embed: direct ${embedDirect.toFixed(0)}/s, through host ${embedHost.toFixed(0)}/s (median of ${ROUNDS}); IPC + main-side work ${median(viaHost.ipcMs).toFixed(2)} ms per batch`);
+  const directBatchMs = (BATCH / embedDirect) * 1000;
+  const ipcFloor = median(floorMs);
+  const floorRatio = directBatchMs / (directBatchMs + ipcFloor);
+  console.log(`IPC floor: a bare echo child's round trip ${ipcFloor.toFixed(2)} ms per batch (in-process batch ${directBatchMs.toFixed(2)} ms): embed_ratio ≤ ${floorRatio.toFixed(3)} for any host process here; the host adds ${((BATCH / embedHost) * 1000 - directBatchMs - ipcFloor).toFixed(2)} ms beyond it`);
   console.log(`CPU per batch: in-process ${median(directCpu).toFixed(0)} µs; through the host, main ${median(viaHost.mainCpu).toFixed(0)} µs + host ${median(viaHost.hostCpu).toFixed(0)} µs`);
   console.log(`measured: estimate ${(session.estimateBytes / 1e6).toFixed(1)} MB, RSS growth ${((session.measuredBytes ?? 0) / 1e6).toFixed(1)} MB`);
 
@@ -212,6 +250,8 @@ async function main(): Promise<void> {
     embed_ratio: round(embedHost / embedDirect),
     host_memory_returned: hostMemoryReturned,
     embed_per_s: round(embedHost, 1),
+    ipc_floor_ms: round(ipcFloor),
+    floor_ratio: round(floorRatio),
     cpu_us_per_batch: { in_process: round(median(directCpu), 0), main: round(median(viaHost.mainCpu), 0), host: round(median(viaHost.hostCpu), 0) },
   }));
 }
