@@ -10,6 +10,7 @@ import { describeSensitiveChange, sensitiveChanges } from '../../shared/settings
 import { SLOT_IDS, type SlotId } from '../../shared/slots/slots.js';
 import { pathWithin } from '../../shared/values/values.js';
 import { aliasesConflict } from '../../shared/slots/model-names.js';
+import { noModelSentence } from '../../shared/slots/state-words.js';
 import type { ArtifactManager } from '../core/artifacts/manager/types.js';
 import type { GpuMonitor } from '../core/gpu/index.js';
 import { deviceBudget, findDevice } from '../core/gpu/index.js';
@@ -53,6 +54,7 @@ export class SettingsSync {
     // Aliases are unique across slots; a patch may set several at once.
     const conflict = aliasesConflict(next);
     if (conflict) throw conflict;
+    this.checkEmptySlots(next, before);
     if (next.cacheDir !== null && next.cacheDir !== before.cacheDir) {
       const cache = resolve(next.cacheDir);
       const data = resolve(this.dataDir);
@@ -65,6 +67,26 @@ export class SettingsSync {
       }
     }
   };
+
+  /**
+   * A pin or preload newly set on a slot with no model would hold nothing (the Pin and
+   * Preload commands refuse it with EMB-E118; a settings patch must not slip past). A patch
+   * that gives the slot its own model at the same time is fine.
+   */
+  private checkEmptySlots(next: Settings, before: Settings): void {
+    const catalog = this.o.artifacts.catalog();
+    for (const slot of SLOT_IDS) {
+      const n = next.slots[slot];
+      const b = before.slots[slot];
+      const pin = n?.pinned === true && b?.pinned !== true;
+      const preload = n?.preload === true && b?.preload !== true;
+      if ((!pin && !preload) || n?.source) continue;
+      // With no source before either, the catalog's view of the slot is its default's.
+      if (!b?.source && catalog.find((v) => v.slot === slot)?.status === 'none') {
+        throw new ModelbayError('EMB-E118', noModelSentence(slot, pin ? 'pin it' : 'preload it'), { slot });
+      }
+    }
+  }
 
   /** updateSettings: validate, persist, then apply to the running core. */
   async update(raw: unknown): Promise<SettingsView> {

@@ -156,4 +156,24 @@ describe('an empty slot (no model)', () => {
     // A slot with a model pins as before.
     ok(await h.app.execute('pin', { slot: 'E6' }));
   });
+
+  it('cannot be pinned or preloaded through updateSettings either, unless the same patch gives it a model', async () => {
+    const h = await make({ noModel: ['E5'] });
+    const saved = (): string | null => (existsSync(join(h.dir, 'settings.json')) ? readFileSync(join(h.dir, 'settings.json'), 'utf8') : null);
+    const before = saved();
+    for (const patch of [{ pinned: true }, { preload: true }, { pinned: true, preload: true }]) {
+      const reply = await h.app.execute('updateSettings', { slots: { E5: patch } });
+      expect(reply.ok ? 'ok' : reply.error.code).toBe('EMB-E118');
+      if (!reply.ok) expect(reply.error.details).toMatchObject({ slot: 'E5' });
+    }
+    expect(h.app.snapshot().slots.find((s) => s.id === 'E5')).toMatchObject({ pinned: false, preload: false });
+    expect(saved()).toBe(before);
+    // Other settings in a refused patch are not half-applied.
+    const mixed = await h.app.execute('updateSettings', { downloadConcurrency: 5, slots: { E5: { pinned: true } } });
+    expect(mixed.ok).toBe(false);
+    expect(h.settings.get().downloadConcurrency).not.toBe(5);
+    // With its own model in the same patch, the pin is fine.
+    ok(await h.app.execute('updateSettings', { slots: { E5: { pinned: true, source: { repo: 'me/model', model: 'model.onnx' } } } }));
+    expect(h.settings.get().slots.E5?.pinned).toBe(true);
+  });
 });
