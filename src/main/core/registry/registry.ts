@@ -132,19 +132,26 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   async get(slot: SlotId): Promise<S> {
     const r = this.record(slot);
     this.assertOpen();
-    r.useCount++;
     if (r.runtime === 'loaded' && r.session) {
+      r.useCount++;
       this.counters.hits++;
       this.slots.touch(r.id);
       this.events.derivedSoon();
       return r.session;
     }
+    // A use counts once it has a session: a load that fails is the slot's failure, not a
+    // use (the card's Uses and its health line's count of requests must agree).
     if (r.inflight) {
+      const session = await r.inflight;
+      r.useCount++;
       this.counters.hits++;
       this.events.derivedSoon();
-      return r.inflight;
+      return session;
     }
-    return this.startLoad(r);
+    const session = await this.startLoad(r);
+    r.useCount++;
+    this.changed(r);
+    return session;
   }
 
   /** Load a slot without counting a use (preload, the Load button). */

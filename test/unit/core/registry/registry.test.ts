@@ -110,6 +110,26 @@ describe('ModelRegistry', () => {
     expect(pending).toEqual([]);
   });
 
+  it('uses that wait for the load count once each (useCount and hits), not once per attempt', async () => {
+    const { registry, factory } = setup();
+    const release = factory.hold('E1');
+    const uses = Array.from({ length: 50 }, () => registry.use('E1', () => Promise.resolve('done')));
+    release();
+    expect(await Promise.all(uses)).toEqual(Array.from({ length: 50 }, () => 'done'));
+    expect(factory.created).toEqual(['E1']);
+    expect(registry.snapshot('E1')).toMatchObject({ state: 'loaded', useCount: 50 });
+    expect(registry.stats()).toMatchObject({ loads: 1, hits: 49 });
+  });
+
+  it('a use whose load fails is not counted as a use of the slot (the card and the health line agree)', async () => {
+    const { registry, factory } = setup();
+    factory.failNext('E1');
+    await expect(registry.use('E1', () => Promise.resolve('done'))).rejects.toBeDefined();
+    expect(registry.snapshot('E1')).toMatchObject({ useCount: 0, failures: 1 });
+    await registry.use('E1', () => Promise.resolve('done'));
+    expect(registry.snapshot('E1')).toMatchObject({ state: 'loaded', useCount: 1 });
+  });
+
   it('emits state changes after they happen: loading then loaded', async () => {
     const { registry, events } = setup();
     await registry.load('E2');
