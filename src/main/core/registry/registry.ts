@@ -19,29 +19,13 @@ import { ReleaseWatch } from './release-watch.js';
 import { moveRecord, placeRecord, type PlacementContext } from './slot-placement.js';
 import { RegistryEvents, type RegistryListener } from './registry-events.js';
 import { assertLoaded, assertLoadedNow, recordFromConfig, recordView, type SlotRecord } from './slot-record.js';
-import type { Clock, ModelSession, RegistryHooks, SessionFactory, SlotConfig, Timers } from './types.js';
+import type { Clock, ModelSession, RegistryHooks, RegistryOptions, SessionFactory, Timers } from './types.js';
 
 export { unrefTimers } from '../async/timers.js';
 import { unrefTimers } from '../async/timers.js';
 
 export type { RegistryEvent, RegistryListener } from './registry-events.js';
-
-export interface RegistryOptions<S extends ModelSession> {
-  factory: SessionFactory<S>;
-  slots: SlotManager;
-  /** Configuration per slot; slots left out start with a 0-byte estimate on `cpu`. */
-  configs?: ReadonlyArray<SlotConfig>;
-  maxParallelLoads?: number;
-  clock?: Clock;
-  timers?: Timers;
-  hooks?: RegistryHooks;
-  /** The one estimator: bytes a slot will need on a device (weights, activations, context). */
-  estimate?: (slot: SlotId, device: DeviceId) => number;
-  /** How long an unload or eviction waits for work in flight on the session; default 30 s. */
-  leaseWaitMs?: number;
-  /** How long a GPU release waits to be seen by the monitor before it counts as free (release-watch.ts; the App passes the setting, DEFAULT_RELEASE_WAIT_MS); default 0 = counted free at once. Read at each release. */
-  releaseWaitMs?: number | (() => number);
-}
+export type { RegistryOptions } from './types.js';
 
 export class ModelRegistry<S extends ModelSession = ModelSession> {
   readonly slots: SlotManager;
@@ -139,18 +123,15 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
       this.events.derivedSoon();
       return r.session;
     }
-    // A use counts once it has a session: a load that fails is the slot's failure, not a
-    // use (the card's Uses and its health line's count of requests must agree).
-    if (r.inflight) {
-      const session = await r.inflight;
-      r.useCount++;
+    // A use counts once it has a session: a failed load is the slot's failure, not a use.
+    const waited = r.inflight;
+    const session = await (waited ?? this.startLoad(r));
+    r.useCount++;
+    if (!waited) this.changed(r);
+    else {
       this.counters.hits++;
       this.events.derivedSoon();
-      return session;
     }
-    const session = await this.startLoad(r);
-    r.useCount++;
-    this.changed(r);
     return session;
   }
 
@@ -381,7 +362,6 @@ export class ModelRegistry<S extends ModelSession = ModelSession> {
   private record(slot: SlotId): SlotRecord<S> {
     return this.records.get(assertSlotId(slot)) as SlotRecord<S>;
   }
-
 
   private view(r: SlotRecord<S>): SlotSnapshot {
     return recordView(r, { pinned: this.slots.isPinned(r.id), lastUsedAt: this.slots.lastUsedAt(r.id) });

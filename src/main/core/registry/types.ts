@@ -1,5 +1,7 @@
 import type { SlotId } from '../../../shared/slots/slots.js';
 import type { ArtifactState, DeviceId } from '../../../shared/slots/state.js';
+import type { Timers } from '../async/timers.js';
+import type { SlotManager } from '../slots/slot-manager.js';
 
 /** A loaded model as the registry holds it. The runtime's sessions implement this. */
 export interface ModelSession {
@@ -46,4 +48,22 @@ export interface RegistryHooks {
    * is not `ready` fails with EMB-E101.
    */
   prepare?(slot: SlotId, signal: AbortSignal): Promise<void>;
+}
+
+/** What the registry is built from (ModelRegistry's constructor). */
+export interface RegistryOptions<S extends ModelSession> {
+  factory: SessionFactory<S>;
+  slots: SlotManager;
+  /** Configuration per slot; slots left out start with a 0-byte estimate on `cpu`. */
+  configs?: ReadonlyArray<SlotConfig>;
+  maxParallelLoads?: number;
+  clock?: Clock;
+  timers?: Timers;
+  hooks?: RegistryHooks;
+  /** The one estimator: bytes a slot will need on a device (weights, activations, context). */
+  estimate?: (slot: SlotId, device: DeviceId) => number;
+  /** How long an unload or eviction waits for work in flight on the session; default 30 s. */
+  leaseWaitMs?: number;
+  /** How long a GPU release waits to be seen by the monitor before it counts as free (release-watch.ts; the App passes the setting, DEFAULT_RELEASE_WAIT_MS); default 0 = counted free at once. Read at each release. */
+  releaseWaitMs?: number | (() => number);
 }
