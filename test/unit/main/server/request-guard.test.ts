@@ -22,8 +22,10 @@ describe('tokensEqual', () => {
     expect(tokensEqual(given, token)).toBe(false);
   });
 
-  it('refuses a guess whose extra characters XOR to nothing against the length', () => {
-    // Lengths 43 and 42 differ; a compare that only XORed characters up to the shorter one would pass this.
+  it('refuses a guess that differs only in length, where every compared character matches', () => {
+    // A walk over the expected token's characters alone would pass both: the length must count.
     expect(tokensEqual(token.slice(0, 42), token)).toBe(false);
+    // The extra character is NUL, which XORs to nothing.
+    expect(tokensEqual(`${token}\u0000`, token)).toBe(false);
   });
 });
